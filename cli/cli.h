@@ -1,0 +1,31 @@
+/*
+ * cli.h - helpers shared by the subcommands: messages, number parsing.
+ */
+#ifndef PMUX_CLI_H
+#define PMUX_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes of the pmux command itself (a measured command's own status
+ * is passed through by stat/record). */
+enum { PMUX_EXIT_OK = 0, PMUX_EXIT_FAIL = 1, PMUX_EXIT_USAGE = 2 };
+
+/* "pmux stat: <message>" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_warn(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Report a library failure: the detailed message when there is one, else
+ * pmux_strerror(err); points at `pmux caps` for EPERM/EACCES/PMUX_ERIGHTS. */
+void cli_report(const char *cmd, int err, const char *detail);
+
+/* "2ms", "500us", "1s", "100" (ms when no unit) -> ns.  -1 on bad input. */
+int cli_parse_duration(const char *s, uint64_t *ns);
+/* Decimal or 0x hex unsigned; -1 on bad input or overflow. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* 1234567 -> "1,234,567" (C locale independent). */
+const char *cli_thousands(uint64_t v, char *buf, size_t len);
+
+#endif

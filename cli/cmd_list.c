@@ -1,0 +1,86 @@
+/*
+ * cmd_list.c - `pmux list [PATTERN]`: the events usable on this host,
+ * grouped by PMU, software events first.
+ */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "pmux/pmux.h"
+
+struct list_state {
+  const char *pattern;
+  char current_pmu[64];
+  int shown;
+};
+
+/* A pattern matches case-insensitively, as a glob or as a substring. */
+static int matches(const char *pattern, const char *pmu, const char *event)
+{
+  if (!pattern)
+    return 1;
+  if (!fnmatch(pattern, event, FNM_CASEFOLD))
+    return 1;
+  if (strcasestr(event, pattern) || !strcasecmp(pmu, pattern))
+    return 1;
+  return 0;
+}
+
+static int print_event(const char *pmu, const char *pmu_desc,
+                       const char *event, const char *desc, void *arg)
+{
+  struct list_state *st = arg;
+  if (!matches(st->pattern, pmu, event))
+    return 0;
+  if (strcmp(st->current_pmu, pmu)) {
+    snprintf(st->current_pmu, sizeof(st->current_pmu), "%s", pmu);
+    printf("%s%s (%s):\n", st->shown ? "\n" : "", pmu, pmu_desc);
+  }
+  printf("  %-40s %s\n", event, desc);
+  st->shown++;
+  return 0;
+}
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+          "usage: pmux list [PATTERN]\n\n"
+          "List the events usable on this host, grouped by PMU: the software\n"
+          "events, perf's generic hardware events, then each PMU libpfm4\n"
+          "finds on this CPU.  PATTERN filters by glob or substring\n"
+          "(case-insensitive) on the event name, or names a PMU.\n");
+}
+
+int cmd_list(int argc, char **argv)
+{
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      return PMUX_EXIT_OK;
+    }
+    usage(stderr);
+    return PMUX_EXIT_USAGE;
+  }
+  if (argc - optind > 1) {
+    usage(stderr);
+    return PMUX_EXIT_USAGE;
+  }
+  struct list_state st = {.pattern = optind < argc ? argv[optind] : NULL};
+  int err = pmux_event_list(print_event, &st);
+  if (err) {
+    cli_report("list", err, pmux_errmsg());
+    return PMUX_EXIT_FAIL;
+  }
+  if (!st.shown && st.pattern) {
+    cli_error("list", "no event matches '%s'", st.pattern);
+    return PMUX_EXIT_FAIL;
+  }
+  return PMUX_EXIT_OK;
+}

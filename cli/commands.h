@@ -1,0 +1,16 @@
+/*
+ * commands.h - the subcommands of `pmux`, one line each.  Adding a command is
+ * a file cli/cmd_NAME.c defining cmd_NAME(), one line here and one source in
+ * cli/CMakeLists.txt.
+ */
+#ifndef PMUX_CLI_COMMANDS_H
+#define PMUX_CLI_COMMANDS_H
+
+#define PMUX_CLI_COMMANDS(X)                                                 \
+  X(list, "List the events usable on this host")
+
+#define PMUX_X_(name, help) int cmd_##name(int argc, char **argv);
+PMUX_CLI_COMMANDS(PMUX_X_)
+#undef PMUX_X_
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * common.c - helpers shared by the subcommands.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pmux/pmux.h"
+
+static void vmessage(const char *cmd, const char *kind, const char *fmt,
+                     va_list ap)
+{
+  fprintf(stderr, "pmux %s: %s", cmd, kind);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(cmd, "", fmt, ap);
+  va_end(ap);
+}
+
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(cmd, "warning: ", fmt, ap);
+  va_end(ap);
+}
+
+void cli_report(const char *cmd, int err, const char *detail)
+{
+  if (detail && *detail)
+    cli_error(cmd, "%s", detail);
+  else
+    cli_error(cmd, "%s", pmux_strerror(err));
+  if (err == -EPERM || err == -EACCES || err == PMUX_ERIGHTS)
+    fprintf(stderr, "pmux %s: run 'pmux caps' to see what you may measure "
+                    "and how to be granted more\n", cmd);
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+  char *end;
+  if (!s || !*s || *s == '-')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int cli_parse_duration(const char *s, uint64_t *ns)
+{
+  static const struct {
+    const char *suffix;
+    double scale;
+  } units[] = {
+      {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9},
+  };
+  char *end;
+  if (!s || !*s || *s == '-')
+    return -1;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || v < 0)
+    return -1;
+  double scale = 1e6; /* a bare number is milliseconds, as perf's -I */
+  if (*end) {
+    size_t i;
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+      if (!strcmp(end, units[i].suffix))
+        break;
+    if (i == sizeof(units) / sizeof(units[0]))
+      return -1;
+    scale = units[i].scale;
+  }
+  double r = v * scale;
+  if (r > 1e18)
+    return -1;
+  *ns = (uint64_t)(r + 0.5);
+  return 0;
+}
+
+const char *cli_thousands(uint64_t v, char *buf, size_t len)
+{
+  char digits[32];
+  int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+  size_t o = 0;
+  for (int i = 0; i < n && o + 1 < len; i++) {
+    if (i > 0 && (n - i) % 3 == 0 && o + 2 < len)
+      buf[o++] = ',';
+    buf[o++] = digits[i];
+  }
+  buf[o] = '\0';
+  return buf;
+}

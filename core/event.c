@@ -1,0 +1,319 @@
+/*
+ * event.c - event names to perf_event_attr, through libpfm4's perf OS layer
+ * (pfm_get_os_event_encoding with PFM_OS_PERF_EVENT_EXT), plus the forms
+ * libpfm4 does not know (PMU::0xCODE on any kernel PMU by its sysfs type).
+ * Unknown names get close matches suggested; a bad modifier is an error that
+ * lists the modifiers the event has.  Nothing is dropped silently.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <perfmon/pfmlib_perf_event.h>
+
+#include "internal.h"
+
+static pthread_once_t pfm_once = PTHREAD_ONCE_INIT;
+static int pfm_init_status;
+
+static void pfm_init(void)
+{
+  pfm_init_status = pfm_initialize();
+}
+
+int pmux__pfm_init(void)
+{
+  pthread_once(&pfm_once, pfm_init);
+  if (pfm_init_status != PFM_SUCCESS)
+    return pmux__fail(PMUX_ENOTSUP, "libpfm4 failed to initialise: %s",
+                      pfm_strerror(pfm_init_status));
+  return 0;
+}
+
+/* ------------------------------------------------------- close matches */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return (size_t)-1;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t cost = tolower((unsigned char)a[i - 1]) !=
+                    tolower((unsigned char)b[j - 1]);
+      size_t best = diag + cost;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      if (up + 1 < best)
+        best = up + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+struct suggestions {
+  const char *wanted;
+  size_t limit;          /* accept distances up to this */
+  char best[3][128];
+  size_t dist[3];
+};
+
+static void consider(struct suggestions *sg, const char *candidate)
+{
+  size_t d = edit_distance(sg->wanted, candidate);
+  if (d > sg->limit)
+    return;
+  for (int i = 0; i < 3; i++) {
+    if (sg->best[i][0] && !strcasecmp(sg->best[i], candidate))
+      return;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (!sg->best[i][0] || d < sg->dist[i]) {
+      for (int k = 2; k > i; k--) {
+        memcpy(sg->best[k], sg->best[k - 1], sizeof(sg->best[k]));
+        sg->dist[k] = sg->dist[k - 1];
+      }
+      snprintf(sg->best[i], sizeof(sg->best[i]), "%s", candidate);
+      sg->dist[i] = d;
+      return;
+    }
+  }
+}
+
+/* perf's lower-case spelling for libpfm4's upper-case generic aliases. */
+static void lower_copy(char *dst, size_t n, const char *src)
+{
+  size_t i;
+  for (i = 0; i + 1 < n && src[i]; i++)
+    dst[i] = (char)tolower((unsigned char)src[i]);
+  dst[i] = '\0';
+}
+
+static int suggest_cb(const char *pmu, const char *pmu_desc, const char *event,
+                      const char *desc, void *arg)
+{
+  (void)pmu_desc;
+  (void)desc;
+  struct suggestions *sg = arg;
+  char lower[128];
+  if (!strcmp(pmu, "software") || !strcmp(pmu, "perf")) {
+    lower_copy(lower, sizeof(lower), event);
+    consider(sg, lower);
+  } else {
+    consider(sg, event);
+  }
+  return 0;
+}
+
+/* "; did you mean 'faults' or 'minor-faults'?" or "" */
+static void suggest(const char *base, char *out, size_t n)
+{
+  struct suggestions sg = {.wanted = base};
+  size_t len = strlen(base);
+  sg.limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+  pmux_event_list(suggest_cb, &sg);
+  out[0] = '\0';
+  if (!sg.best[0][0])
+    return;
+  int k = snprintf(out, n, "; did you mean '%s'", sg.best[0]);
+  for (int i = 1; i < 3 && sg.best[i][0] && k > 0 && (size_t)k < n; i++)
+    k += snprintf(out + k, n - (size_t)k, "%s'%s'",
+                  i == 2 || !sg.best[2][0] ? " or " : ", ", sg.best[i]);
+  if (k > 0 && (size_t)k < n)
+    snprintf(out + k, n - (size_t)k, "?");
+}
+
+/* "u, k, h, precise" for the event named by base (PMU::EVENT:UMASK...). */
+static void list_modifiers(const char *base, char *out, size_t n)
+{
+  out[0] = '\0';
+  int idx = pfm_find_event(base);
+  if (idx < 0)
+    return;
+  pfm_event_info_t info = {.size = sizeof(info)};
+  if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &info) != PFM_SUCCESS)
+    return;
+  size_t k = 0;
+  for (int a = 0; a < info.nattrs; a++) {
+    pfm_event_attr_info_t ai = {.size = sizeof(ai)};
+    if (pfm_get_event_attr_info(idx, a, PFM_OS_PERF_EVENT_EXT, &ai) !=
+        PFM_SUCCESS)
+      continue;
+    if (ai.type != PFM_ATTR_MOD_BOOL && ai.type != PFM_ATTR_MOD_INTEGER)
+      continue;
+    int w = snprintf(out + k, n - k, "%s%s", k ? ", " : "", ai.name);
+    if (w < 0 || (size_t)w >= n - k)
+      break;
+    k += (size_t)w;
+  }
+}
+
+/* ------------------------------------------------------- resolution */
+
+/* PMU::0xCODE on a kernel PMU named in sysfs (e.g. cpu::0x1c2). */
+static int resolve_sysfs_raw(const char *name, pmux_event_info_t *out)
+{
+  const char *sep = strstr(name, "::");
+  if (!sep || sep == name || sep - name >= 64)
+    return 0;
+  const char *code = sep + 2;
+  char *end;
+  if (strncmp(code, "0x", 2) && strncmp(code, "0X", 2))
+    return 0;
+  errno = 0;
+  unsigned long long config = strtoull(code, &end, 16);
+  if (errno || *end)
+    return pmux__fail(PMUX_ESYNTAX, "event '%s': bad raw code '%s'", name,
+                      code);
+  char pmu[64], path[160];
+  snprintf(pmu, sizeof(pmu), "%.*s", (int)(sep - name), name);
+  snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return 0; /* not a kernel PMU name: let libpfm4 try */
+  unsigned type;
+  int ok = fscanf(f, "%u", &type) == 1;
+  fclose(f);
+  if (!ok)
+    return pmux__fail(PMUX_ENOTSUP, "event '%s': cannot read %s", name, path);
+  snprintf(out->canonical, sizeof(out->canonical), "%s::0x%llx", pmu, config);
+  snprintf(out->pmu, sizeof(out->pmu), "%s", pmu);
+  out->type = type;
+  out->config = config;
+  out->is_software = type == PERF_TYPE_SOFTWARE;
+  return 1;
+}
+
+int pmux_event_resolve(const char *name, pmux_event_info_t *out)
+{
+  int err = pmux__pfm_init();
+  if (err)
+    return err;
+  memset(out, 0, sizeof(*out));
+  if (!name || !*name)
+    return pmux__fail(PMUX_ESYNTAX, "empty event name");
+  if (strlen(name) >= sizeof(out->name))
+    return pmux__fail(PMUX_ESYNTAX, "event '%.40s...': name too long", name);
+  snprintf(out->name, sizeof(out->name), "%s", name);
+
+  int r = resolve_sysfs_raw(name, out);
+  if (r != 0)
+    return r < 0 ? r : 0;
+
+  struct perf_event_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  char *fstr = NULL;
+  pfm_perf_encode_arg_t arg;
+  memset(&arg, 0, sizeof(arg));
+  arg.size = sizeof(arg);
+  arg.attr = &attr;
+  arg.fstr = &fstr;
+  int ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3,
+                                      PFM_OS_PERF_EVENT_EXT, &arg);
+  if (ret != PFM_SUCCESS) {
+    char base[256], extra[512];
+    snprintf(base, sizeof(base), "%s", name);
+    /* The event is what precedes the first single ':' (keep PMU::). */
+    char *p = base;
+    while ((p = strchr(p, ':'))) {
+      if (p[1] == ':') {
+        p += 2;
+        continue;
+      }
+      *p = '\0';
+      break;
+    }
+    const char *modifier = strlen(base) < strlen(name) ? name + strlen(base) + 1
+                                                       : "";
+    switch (ret) {
+    case PFM_ERR_NOTFOUND:
+      suggest(base, extra, sizeof(extra));
+      return pmux__fail(PMUX_EEVENT, "event '%s': unknown%s", name, extra);
+    case PFM_ERR_ATTR:
+    case PFM_ERR_ATTR_VAL:
+    case PFM_ERR_ATTR_SET:
+    case PFM_ERR_UMASK:
+      list_modifiers(base, extra, sizeof(extra));
+      return pmux__fail(PMUX_EMODIFIER,
+                        "event '%s': modifier or unit mask '%s' %s (%s)%s%s",
+                        name, modifier,
+                        ret == PFM_ERR_ATTR_SET ? "given twice"
+                        : ret == PFM_ERR_ATTR_VAL ? "has a bad value"
+                                                  : "not supported",
+                        pfm_strerror(ret), *extra ? "; modifiers: " : "",
+                        extra);
+    default:
+      return pmux__fail(PMUX_EEVENT, "event '%s': %s", name,
+                        pfm_strerror(ret));
+    }
+  }
+  snprintf(out->canonical, sizeof(out->canonical), "%s", fstr ? fstr : name);
+  char *colons = fstr ? strstr(fstr, "::") : NULL;
+  if (colons)
+    snprintf(out->pmu, sizeof(out->pmu), "%.*s", (int)(colons - fstr), fstr);
+  free(fstr);
+  out->type = attr.type;
+  out->config = attr.config;
+  out->config1 = attr.config1;
+  out->config2 = attr.config2;
+  out->exclude_user = attr.exclude_user;
+  out->exclude_kernel = attr.exclude_kernel;
+  out->exclude_hv = attr.exclude_hv;
+  out->is_software = attr.type == PERF_TYPE_SOFTWARE;
+  if (out->is_software)
+    snprintf(out->pmu, sizeof(out->pmu), "software");
+  return 0;
+}
+
+/* ------------------------------------------------------------ listing */
+
+static int list_pmu(int pmu, int want_type, const char *label,
+                    pmux_event_list_cb cb, void *arg)
+{
+  pfm_pmu_info_t pinfo = {.size = sizeof(pinfo)};
+  if (pfm_get_pmu_info(pmu, &pinfo) != PFM_SUCCESS || !pinfo.is_present)
+    return 0;
+  for (int i = pinfo.first_event; i != -1; i = pfm_get_event_next(i)) {
+    pfm_event_info_t info = {.size = sizeof(info)};
+    if (pfm_get_event_info(i, PFM_OS_PERF_EVENT, &info) != PFM_SUCCESS)
+      continue;
+    int is_sw = !strncmp(info.name, "PERF_COUNT_SW", 13) ||
+                (info.equiv && !strncmp(info.equiv, "PERF_COUNT_SW", 13));
+    if (pmu == PFM_PMU_PERF_EVENT && want_type >= 0 &&
+        is_sw != (want_type == PERF_TYPE_SOFTWARE))
+      continue;
+    int stop = cb(label ? label : pinfo.name, label ? label : pinfo.desc,
+                  info.name, info.desc ? info.desc : "", arg);
+    if (stop)
+      return stop;
+  }
+  return 0;
+}
+
+int pmux_event_list(pmux_event_list_cb cb, void *arg)
+{
+  int err = pmux__pfm_init();
+  if (err)
+    return err;
+  int stop = list_pmu(PFM_PMU_PERF_EVENT, PERF_TYPE_SOFTWARE, "software", cb,
+                      arg);
+  if (!stop)
+    stop = list_pmu(PFM_PMU_PERF_EVENT, PERF_TYPE_HARDWARE, NULL, cb, arg);
+  for (int p = 0; !stop && p < PFM_PMU_MAX; p++) {
+    if (p == PFM_PMU_PERF_EVENT || p == PFM_PMU_PERF_EVENT_RAW)
+      continue;
+    stop = list_pmu(p, -1, NULL, cb, arg);
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * internal.h - declarations shared by the files of core/ (pmux__ prefix).
+ * Nothing here is part of the public interface.
+ */
+#ifndef PMUX_CORE_INTERNAL_H
+#define PMUX_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "pmux/pmux.h"
+
+#define PMUX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PMUX_ERRMSG_MAX 512
+
+/*
+ * Record a detailed message for the calling thread (pmux_errmsg()) and
+ * return err, so that a failure is one line:
+ *   return pmux__fail(PMUX_EEVENT, "event '%s': unknown", name);
+ */
+int pmux__fail(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int pmux__vfail(int err, const char *fmt, va_list ap);
+/* Forget the thread's last message. */
+void pmux__clear_error(void);
+
+/* Initialise libpfm4 once per process (thread-safe). */
+int pmux__pfm_init(void);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t pmux__now_ns(void);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * pmux.h - the one public header of libpmux.
+ *
+ * pmux measures a command, a running process or a list of CPUs with explicit
+ * sets of events on top of perf_event_open(2), rotates the sets itself (on a
+ * time slice or after N overflows of a trigger event) and reports, for every
+ * event, the raw count, the time it was measured, a scaled estimate and an
+ * error bound.  See docs/ and the pmux(1) man page for the concepts.
+ *
+ * Conventions: every call that can fail returns 0 (or a count / index) on
+ * success and a negative code on failure: -errno for OS failures, PMUX_E*
+ * (a reserved range) for pmux's own.  pmux_strerror() names a code; the
+ * detailed message naming the offending input is pmux_session_errmsg() for
+ * session calls and pmux_errmsg() for the others.  Handles are opaque.
+ */
+#ifndef PMUX_PMUX_H
+#define PMUX_PMUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PMUX_BUILDING_LIBRARY)
+#define PMUX_EXTERN __attribute__((visibility("default")))
+#else
+#define PMUX_EXTERN
+#endif
+
+#define PMUX_VERSION_MAJOR 0
+#define PMUX_VERSION_MINOR 1
+
+/* ------------------------------------------------------------------ errors */
+
+/*
+ * pmux's own error codes, in a range no errno reaches.  One list produces the
+ * enum, the names and the messages (pmux_strerror, pmux_err_name).
+ */
+#define PMUX_ERRNO_BASE 4000
+#define PMUX_ERROR_MAP(X)                                                   \
+  X(EEVENT,      1, "unknown event")                                         \
+  X(EMODIFIER,   2, "event modifier not supported")                          \
+  X(ESYNTAX,     3, "syntax error")                                          \
+  X(ECONSTRAINT, 4, "events do not fit the available counters")              \
+  X(ENOTSUP,     5, "not supported by this host")                            \
+  X(ERIGHTS,     6, "insufficient rights")                                   \
+  X(ENOPMU,      7, "no such PMU")                                           \
+  X(EDESC,       8, "invalid PMU description")                               \
+  X(ECONFIG,     9, "invalid configuration")                                 \
+  X(EFILE,      10, "corrupt or truncated file")                             \
+  X(EFORMAT,    11, "unknown or unusable sampling format")                   \
+  X(EHELD,      12, "resource held by another PMU user")                     \
+  X(ESTATE,     13, "call not valid in the session's current state")         \
+  X(ECHILD,     14, "the command could not be started")
+
+enum pmux_error {
+#define PMUX_X_(name, n, msg) PMUX_##name = -(PMUX_ERRNO_BASE + (n)),
+  PMUX_ERROR_MAP(PMUX_X_)
+#undef PMUX_X_
+};
+
+/* Message for any code: pmux's own or -errno. Never NULL. */
+PMUX_EXTERN const char *pmux_strerror(int err);
+/* Symbolic name ("PMUX_EEVENT", "ENOENT"). Never NULL. */
+PMUX_EXTERN const char *pmux_err_name(int err);
+/* Detailed message of the last failed non-session call in this thread. */
+PMUX_EXTERN const char *pmux_errmsg(void);
+
+/* ------------------------------------------------------------------ events */
+
+/* What an event name resolves to on this host, before anything is opened. */
+typedef struct pmux_event_info {
+  char name[256];       /* the name as given */
+  char canonical[512];  /* libpfm4's fully qualified form, or ours */
+  char pmu[64];         /* "perf", "perf_raw", "amd64_fam19h_zen4", "software"... */
+  uint32_t type;        /* perf_event_attr.type */
+  uint64_t config;      /* perf_event_attr.config (the register image for raw) */
+  uint64_t config1;
+  uint64_t config2;
+  unsigned exclude_user : 1;
+  unsigned exclude_kernel : 1;
+  unsigned exclude_hv : 1;
+  unsigned is_software : 1; /* PERF_TYPE_SOFTWARE: never needs a counter */
+} pmux_event_info_t;
+
+/*
+ * Resolve one event name: libpfm4 names with modifiers (INST_RETIRED:ANY_P:u),
+ * perf generic and software names (cycles, task-clock, page-faults), raw codes
+ * (r1c2, pmu::code).  PMUX_EEVENT / PMUX_EMODIFIER with a message naming the
+ * input and suggesting close matches (pmux_errmsg()).
+ */
+PMUX_EXTERN int pmux_event_resolve(const char *name, pmux_event_info_t *out);
+
+/* Called once per listed event; return non-zero to stop. */
+typedef int (*pmux_event_list_cb)(const char *pmu, const char *pmu_desc,
+                                  const char *event, const char *desc,
+                                  void *arg);
+/* Every event usable on this host, grouped by PMU (software events first). */
+PMUX_EXTERN int pmux_event_list(pmux_event_list_cb cb, void *arg);
+
+/* ---------------------------------------------------------------- sessions */
+
+typedef struct pmux_session pmux_session_t;
+
+typedef enum pmux_target_kind {
+  PMUX_TARGET_COMMAND = 1, /* a command pmux starts; counted with its children */
+  PMUX_TARGET_PID,         /* an existing process */
+  PMUX_TARGET_CPUS,        /* system-wide on a list of CPUs */
+} pmux_target_kind_t;
+
+#define PMUX_PID_THREADS  0x1u /* every thread of the process, not just pid */
+#define PMUX_PID_CHILDREN 0x2u /* and children created after attaching */
+
+typedef struct pmux_target {
+  pmux_target_kind_t kind;
+  char *const *argv;   /* COMMAND: NULL-terminated; argv[0] searched in PATH */
+  pid_t pid;           /* PID */
+  unsigned pid_flags;  /* PID: PMUX_PID_* */
+  const int *cpus;     /* CPUS: the CPUs; NULL with ncpus 0 = all online */
+  int ncpus;
+} pmux_target_t;
+
+typedef enum pmux_mux {
+  PMUX_MUX_USER = 0, /* pmux rotates the sets: one active at a time */
+  PMUX_MUX_KERNEL,   /* every set enabled at once; the kernel rotates */
+  PMUX_MUX_NONE,     /* refuse to start unless every set counts at once */
+} pmux_mux_t;
+
+/* How a set hands over to the next one. */
+typedef struct pmux_set_opts {
+  uint64_t switch_ns;       /* time slice; 0: the session's default */
+  const char *trigger;      /* overflow switching: trigger event, or NULL */
+  uint64_t trigger_period;  /* sample period of the trigger */
+  uint64_t trigger_count;   /* switch after this many overflows */
+} pmux_set_opts_t;
+
+PMUX_EXTERN int pmux_session_create(pmux_session_t **out,
+                                    const pmux_target_t *target);
+PMUX_EXTERN void pmux_session_destroy(pmux_session_t *s);
+/* The detailed message of the session's last error ("" when none). */
+PMUX_EXTERN const char *pmux_session_errmsg(const pmux_session_t *s);
+
+/*
+ * Add a set of comma-separated events; returns the set id (0, 1, ... in the
+ * order added).  opts may be NULL (time switching at the default slice).
+ */
+PMUX_EXTERN int pmux_session_add_set(pmux_session_t *s, const char *events,
+                                     const pmux_set_opts_t *opts);
+/* Same, from the command-line form "EVENTS[;switch=2ms|;switch=EV/PERIOD/N]". */
+PMUX_EXTERN int pmux_session_add_set_spec(pmux_session_t *s, const char *spec);
+/* Events counted all the time, in every slice. */
+PMUX_EXTERN int pmux_session_pin(pmux_session_t *s, const char *events);
+PMUX_EXTERN int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux);
+/* Default time slice of sets that do not set their own. */
+PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);
+
+/* Timeline: called every interval_ns while the session runs. */
+typedef void (*pmux_interval_cb)(pmux_session_t *s, uint64_t elapsed_ns,
+                                 int first, void *arg);
+PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,
+                                          uint64_t interval_ns,
+                                          pmux_interval_cb cb, void *arg);
+
+/*
+ * Open every event and arm the target.  For a COMMAND, the command is
+ * forked and waits; counting begins at its exec (enable_on_exec).
+ */
+PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
+/*
+ * Run until the target ends (COMMAND: it exited; PID: it exited) or
+ * pmux_session_stop() is called.  *status gets the command's wait status.
+ * Signals that pmux_session_forward_signals() lists go to the command.
+ */
+PMUX_EXTERN int pmux_session_run(pmux_session_t *s, int *status);
+/* Ask a running session to finish (async-signal-safe). */
+PMUX_EXTERN void pmux_session_stop(pmux_session_t *s);
+/* The child's pid for COMMAND targets after start, else the target pid. */
+PMUX_EXTERN pid_t pmux_session_pid(const pmux_session_t *s);
+
+/* ----------------------------------------------------------------- results */
+
+typedef struct pmux_count {
+  const char *name;          /* the event as the user named it */
+  int set;                   /* set id; -1 for pinned events */
+  int supported;             /* 0: the host cannot count it (see reason) */
+  const char *reason;        /* why not supported, or "" */
+  const char *unit;          /* "msec" for clocks, "" for plain counts */
+  uint64_t raw;              /* what the counters actually saw */
+  uint64_t time_enabled_ns;  /* time the event was wanted (whole run) */
+  uint64_t time_running_ns;  /* time it was really counting */
+  double fraction;           /* time_running / time_enabled, 0..1 */
+  double estimate;           /* scaled estimate of the whole-run count */
+  double error_bound;        /* 95% half-width, absolute; 0 when exact */
+  int measured;              /* 0: its set never ran; estimate meaningless */
+} pmux_count_t;
+
+typedef struct pmux_set_info {
+  int id;
+  int overflow_switch;       /* 1: switches on trigger overflows */
+  uint64_t runs;             /* times the set was made active */
+  uint64_t time_ns;          /* time it was active (measured, not nominal) */
+} pmux_set_info_t;
+
+PMUX_EXTERN int pmux_session_nevents(const pmux_session_t *s);
+/* Fill *out for event i (0..nevents-1); strings live as long as s. */
+PMUX_EXTERN int pmux_session_count(const pmux_session_t *s, int i,
+                                   pmux_count_t *out);
+PMUX_EXTERN int pmux_session_nsets(const pmux_session_t *s);
+PMUX_EXTERN int pmux_session_set_info(const pmux_session_t *s, int id,
+                                      pmux_set_info_t *out);
+/* Id of the set active now (-1 when none). */
+PMUX_EXTERN int pmux_session_active_set(const pmux_session_t *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PMUX_PMUX_H */
