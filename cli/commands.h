@@ -7,6 +7,7 @@
 #define PMUX_CLI_COMMANDS_H
 
 #define PMUX_CLI_COMMANDS(X)                                                 \
+  X(stat, "Count events of a command or a process, in rotating sets")  \
   X(list, "List the events usable on this host")
 
 #define PMUX_X_(name, help) int cmd_##name(int argc, char **argv);

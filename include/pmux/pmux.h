@@ -177,6 +177,8 @@ PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
 PMUX_EXTERN int pmux_session_run(pmux_session_t *s, int *status);
 /* Ask a running session to finish (async-signal-safe). */
 PMUX_EXTERN void pmux_session_stop(pmux_session_t *s);
+/* Wall time from the start of counting to the end of the run. */
+PMUX_EXTERN uint64_t pmux_session_elapsed_ns(const pmux_session_t *s);
 /* The child's pid for COMMAND targets after start, else the target pid. */
 PMUX_EXTERN pid_t pmux_session_pid(const pmux_session_t *s);
 

@@ -1,0 +1,330 @@
+/*
+ * stat_output.c - `pmux stat` output.  Numbers never depend on the locale:
+ * pmux never calls setlocale(), and thousands separators are our own.
+ * Estimates are never shown as exact: a scaled value carries its bound and
+ * the share of the run it was measured.
+ */
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "stat_output.h"
+
+void json_string(FILE *out, const char *s)
+{
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", out); break;
+    case '\\': fputs("\\\\", out); break;
+    case '\n': fputs("\\n", out); break;
+    case '\t': fputs("\\t", out); break;
+    case '\r': fputs("\\r", out); break;
+    default:
+      if (*p < 0x20)
+        fprintf(out, "\\u%04x", *p);
+      else
+        fputc(*p, out);
+    }
+  }
+  fputc('"', out);
+}
+
+/* A double as JSON: finite, '.' as decimal point (C locale). */
+static void json_number(FILE *out, double v)
+{
+  if (!isfinite(v))
+    v = 0;
+  if (v == floor(v) && fabs(v) < 9e15)
+    fprintf(out, "%.0f", v);
+  else
+    fprintf(out, "%.6f", v);
+}
+
+static void command_line(char *buf, size_t len, char *const *argv)
+{
+  size_t o = 0;
+  buf[0] = '\0';
+  for (int i = 0; argv && argv[i] && o + 1 < len; i++) {
+    int w = snprintf(buf + o, len - o, "%s%s", i ? " " : "", argv[i]);
+    if (w < 0)
+      break;
+    o += (size_t)w;
+  }
+}
+
+static int exit_code(int status)
+{
+  if (status < 0)
+    return -1;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return -1;
+}
+
+/* ----------------------------------------------------------------- human */
+
+static double display_value(const pmux_count_t *c, double v)
+{
+  return *c->unit ? v / 1e6 : v; /* clocks are counted in ns, shown in ms */
+}
+
+static void human_value(FILE *out, const pmux_count_t *c)
+{
+  char buf[48];
+  if (!c->supported) {
+    fprintf(out, "%20s", "<not supported>");
+    return;
+  }
+  if (!c->measured) {
+    fprintf(out, "%20s", "<not measured>");
+    return;
+  }
+  double v = display_value(c, c->estimate);
+  if (*c->unit)
+    fprintf(out, "%20.2f", v);
+  else
+    fprintf(out, "%20s", cli_thousands((uint64_t)llround(v), buf, sizeof(buf)));
+}
+
+static void human_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  FILE *out = r->out;
+  char cmd[512];
+  command_line(cmd, sizeof(cmd), r->argv);
+  fprintf(out, "\n Performance counter stats for '%s':\n\n",
+          r->argv ? cmd : r->target_desc);
+  int nsets = pmux_session_nsets(s);
+  int n = pmux_session_nevents(s);
+  int unsupported = 0;
+  for (int i = 0; i < n; i++) {
+    pmux_count_t c;
+    pmux_session_count(s, i, &c);
+    human_value(out, &c);
+    fprintf(out, " %-6s %-28s", c.unit, c.name);
+    if (!c.supported) {
+      unsupported++;
+    } else if (c.measured && c.error_bound > 0) {
+      double rel = c.estimate > 0 ? 100.0 * c.error_bound / c.estimate : 0;
+      fprintf(out, " # ±%.1f%% (95%%), measured %.1f%%", rel,
+              100.0 * c.fraction);
+    } else if (c.measured && c.fraction < 0.9999) {
+      fprintf(out, " # measured %.1f%%", 100.0 * c.fraction);
+    }
+    if (nsets > 1 || c.set < 0) {
+      if (c.set < 0)
+        fprintf(out, " [pinned]");
+      else
+        fprintf(out, " [set %d]", c.set);
+    }
+    fputc('\n', out);
+  }
+  if (nsets > 1) {
+    fprintf(out, "\n");
+    for (int k = 0; k < nsets; k++) {
+      pmux_set_info_t si;
+      pmux_session_set_info(s, k, &si);
+      fprintf(out, " set %d: %s switch, %llu run%s, %.3f ms measured\n", k,
+              si.overflow_switch ? "overflow" : "time",
+              (unsigned long long)si.runs, si.runs == 1 ? "" : "s",
+              (double)si.time_ns / 1e6);
+    }
+    fprintf(out, " multiplexing: %s", r->mux);
+    if (!strcmp(r->mux, "user"))
+      fprintf(out, ", default slice %.3f ms", (double)r->switch_ns / 1e6);
+    fprintf(out, "%s\n", r->auto_split ? " (events split into sets "
+                                         "automatically)" : "");
+  }
+  if (unsupported) {
+    fprintf(out, "\n");
+    for (int i = 0; i < n; i++) {
+      pmux_count_t c;
+      pmux_session_count(s, i, &c);
+      if (!c.supported)
+        fprintf(out, " %s: not supported: %s\n", c.name, c.reason);
+    }
+  }
+  fprintf(out, "\n %14.9f seconds time elapsed\n\n",
+          (double)r->elapsed_ns / 1e9);
+}
+
+/* ------------------------------------------------------------------- CSV */
+
+static void csv_field(FILE *out, const char *sep, const char *v)
+{
+  if (strstr(v, sep) || strchr(v, '"') || strchr(v, '\n')) {
+    fputc('"', out);
+    for (const char *p = v; *p; p++) {
+      if (*p == '"')
+        fputc('"', out);
+      fputc(*p, out);
+    }
+    fputc('"', out);
+  } else {
+    fputs(v, out);
+  }
+}
+
+static void csv_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  FILE *out = r->out;
+  const char *x = r->sep;
+  fprintf(out, "event%sset%sraw%sestimate%serror_bound%sunit%s"
+               "time_enabled_ns%stime_running_ns%sfraction%ssupported%s"
+               "reason\n", x, x, x, x, x, x, x, x, x, x);
+  int n = pmux_session_nevents(s);
+  for (int i = 0; i < n; i++) {
+    pmux_count_t c;
+    pmux_session_count(s, i, &c);
+    csv_field(out, x, c.name);
+    fprintf(out, "%s%d%s%llu%s%.3f%s%.3f%s", x, c.set, x,
+            (unsigned long long)c.raw, x, c.estimate, x, c.error_bound, x);
+    csv_field(out, x, c.unit);
+    fprintf(out, "%s%llu%s%llu%s%.6f%s%s%s", x,
+            (unsigned long long)c.time_enabled_ns, x,
+            (unsigned long long)c.time_running_ns, x, c.fraction, x,
+            c.supported ? "yes" : "no", x);
+    csv_field(out, x, c.reason);
+    fputc('\n', out);
+  }
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void json_event(FILE *out, const pmux_count_t *c)
+{
+  fputs("{\"name\":", out);
+  json_string(out, c->name);
+  fprintf(out, ",\"set\":%d,\"raw\":%llu,\"time_enabled_ns\":%llu,"
+               "\"time_running_ns\":%llu,\"fraction\":",
+          c->set, (unsigned long long)c->raw,
+          (unsigned long long)c->time_enabled_ns,
+          (unsigned long long)c->time_running_ns);
+  json_number(out, c->fraction);
+  fputs(",\"estimate\":", out);
+  json_number(out, c->estimate);
+  fputs(",\"error_bound\":", out);
+  json_number(out, c->error_bound);
+  fprintf(out, ",\"unit\":");
+  json_string(out, *c->unit ? "ns" : "");
+  fprintf(out, ",\"measured\":%s,\"supported\":%s",
+          c->measured ? "true" : "false", c->supported ? "true" : "false");
+  if (!c->supported) {
+    fputs(",\"reason\":", out);
+    json_string(out, c->reason);
+  }
+  fputc('}', out);
+}
+
+static void json_sets(FILE *out, const pmux_session_t *s)
+{
+  fputs("\"sets\":[", out);
+  for (int k = 0; k < pmux_session_nsets(s); k++) {
+    pmux_set_info_t si;
+    pmux_session_set_info(s, k, &si);
+    fprintf(out, "%s{\"id\":%d,\"switch\":\"%s\",\"runs\":%llu,"
+                 "\"time_ns\":%llu}",
+            k ? "," : "", si.id, si.overflow_switch ? "overflow" : "time",
+            (unsigned long long)si.runs, (unsigned long long)si.time_ns);
+  }
+  fputc(']', out);
+}
+
+static void json_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  FILE *out = r->out;
+  fputs("{\"version\":1,\"command\":[", out);
+  for (int i = 0; r->argv && r->argv[i]; i++) {
+    if (i)
+      fputc(',', out);
+    json_string(out, r->argv[i]);
+  }
+  fputs("],", out);
+  if (!r->argv) {
+    fputs("\"target\":", out);
+    json_string(out, r->target_desc);
+    fputc(',', out);
+  }
+  fprintf(out, "\"exit_status\":%d,\"elapsed_ns\":%llu,\"mux\":\"%s\","
+               "\"switch_ns\":%llu,\"auto_split\":%s,\"events\":[",
+          exit_code(r->exit_status), (unsigned long long)r->elapsed_ns,
+          r->mux, (unsigned long long)r->switch_ns,
+          r->auto_split ? "true" : "false");
+  int n = pmux_session_nevents(s);
+  for (int i = 0; i < n; i++) {
+    pmux_count_t c;
+    pmux_session_count(s, i, &c);
+    if (i)
+      fputc(',', out);
+    json_event(out, &c);
+  }
+  fputs("],", out);
+  json_sets(out, s);
+  fputs("}\n", out);
+}
+
+void stat_print_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  switch (r->format) {
+  case STAT_HUMAN: human_summary(r, s); break;
+  case STAT_CSV: csv_summary(r, s); break;
+  case STAT_JSON: json_summary(r, s); break;
+  }
+  fflush(r->out);
+}
+
+/* -------------------------------------------------------------- timeline */
+
+void stat_print_interval(struct stat_report *r, const pmux_session_t *s,
+                         uint64_t elapsed_ns, int first)
+{
+  FILE *out = r->out;
+  int n = pmux_session_nevents(s);
+  int active = pmux_session_active_set(s);
+  double t = (double)elapsed_ns / 1e9;
+  if (r->format == STAT_JSON) {
+    fprintf(out, "{\"interval\":%d,\"time_ns\":%llu,\"first\":%s,"
+                 "\"active_set\":%d,\"events\":[",
+            r->interval_no, (unsigned long long)elapsed_ns,
+            first ? "true" : "false", active);
+  } else if (first && r->format == STAT_HUMAN) {
+    fprintf(out, "#%13s %5s %20s %-6s %s\n", "time", "set", "counts", "unit",
+            "event");
+  } else if (first && r->format == STAT_CSV) {
+    fprintf(out, "time%sactive_set%sevent%sset%sdelta%sunit\n", r->sep, r->sep,
+            r->sep, r->sep, r->sep);
+  }
+  int shown = 0;
+  for (int i = 0; i < n; i++) {
+    pmux_count_t c;
+    pmux_session_count(s, i, &c);
+    uint64_t delta = c.raw - r->last_raw[i];
+    r->last_raw[i] = c.raw;
+    if (!c.supported)
+      continue;
+    if (r->format == STAT_JSON) {
+      fprintf(out, "%s{\"name\":", shown ? "," : "");
+      json_string(out, c.name);
+      fprintf(out, ",\"set\":%d,\"delta\":%llu,\"raw\":%llu}", c.set,
+              (unsigned long long)delta, (unsigned long long)c.raw);
+    } else if (r->format == STAT_CSV) {
+      fprintf(out, "%.6f%s%d%s", t, r->sep, active, r->sep);
+      csv_field(out, r->sep, c.name);
+      fprintf(out, "%s%d%s%llu%s%s\n", r->sep, c.set, r->sep,
+              (unsigned long long)delta, r->sep, *c.unit ? "ns" : "");
+    } else {
+      char buf[48];
+      fprintf(out, "%14.6f %5d %20s %-6s %s%s\n", t, active,
+              cli_thousands(delta, buf, sizeof(buf)), *c.unit ? "ns" : "",
+              c.name, first ? "  (first interval)" : "");
+    }
+    shown++;
+  }
+  if (r->format == STAT_JSON)
+    fputs("]}\n", out);
+  r->interval_no++;
+  fflush(out);
+}

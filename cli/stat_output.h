@@ -1,0 +1,37 @@
+/*
+ * stat_output.h - printing a session's results: the human table, CSV (-x)
+ * and JSON, and the timeline lines of -I.
+ */
+#ifndef PMUX_CLI_STAT_OUTPUT_H
+#define PMUX_CLI_STAT_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pmux/pmux.h"
+
+enum stat_format { STAT_HUMAN, STAT_CSV, STAT_JSON };
+
+struct stat_report {
+  FILE *out;
+  enum stat_format format;
+  const char *sep;           /* CSV separator */
+  char *const *argv;         /* the measured command, or NULL */
+  const char *target_desc;   /* "pid 123", "CPUs 0-3" when no command */
+  const char *mux;           /* "user", "kernel", "none" */
+  uint64_t switch_ns;        /* default slice */
+  uint64_t elapsed_ns;
+  int exit_status;           /* the command's wait status, -1 if none */
+  int auto_split;            /* -e was split into sets automatically */
+  /* Timeline state. */
+  uint64_t *last_raw;        /* [nevents] raw at the previous interval */
+  int interval_no;
+};
+
+void stat_print_summary(struct stat_report *r, const pmux_session_t *s);
+void stat_print_interval(struct stat_report *r, const pmux_session_t *s,
+                         uint64_t elapsed_ns, int first);
+/* JSON string with escapes (shared by the formats that need it). */
+void json_string(FILE *out, const char *s);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * open.c - opening the counters of a session: one perf group per set and
+ * instance (a thread or a CPU), pinned events, and the hidden reference
+ * clock.  Events the host cannot count are marked unsupported with the
+ * reason; the rest of their set still counts.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "session.h"
+
+/* Instances: the child, the pid (or each of its threads), or each CPU. */
+static int make_instances(pmux_session_t *s)
+{
+  int n = 0;
+  pid_t *pids = NULL;
+  int *cpus = NULL;
+  switch (s->target.kind) {
+  case PMUX_TARGET_COMMAND:
+    n = 1;
+    pids = malloc(sizeof(pid_t));
+    cpus = malloc(sizeof(int));
+    if (!pids || !cpus)
+      goto nomem;
+    pids[0] = s->child;
+    cpus[0] = -1;
+    s->inherit = 1;
+    break;
+  case PMUX_TARGET_PID:
+    s->inherit = (s->target.pid_flags & PMUX_PID_CHILDREN) != 0;
+    if (s->target.pid_flags & PMUX_PID_THREADS) {
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/%d/task", (int)s->target.pid);
+      DIR *d = opendir(path);
+      if (!d)
+        return pmux__fail(-errno, "pid %d: cannot list threads: %s",
+                          (int)s->target.pid, strerror(errno));
+      struct dirent *de;
+      while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+          continue;
+        pid_t *gp = realloc(pids, sizeof(pid_t) * (size_t)(n + 1));
+        int *gc = realloc(cpus, sizeof(int) * (size_t)(n + 1));
+        if (gp)
+          pids = gp;
+        if (gc)
+          cpus = gc;
+        if (!gp || !gc) {
+          closedir(d);
+          goto nomem;
+        }
+        pids[n] = atoi(de->d_name);
+        cpus[n] = -1;
+        n++;
+      }
+      closedir(d);
+    } else {
+      n = 1;
+      pids = malloc(sizeof(pid_t));
+      cpus = malloc(sizeof(int));
+      if (!pids || !cpus)
+        goto nomem;
+      pids[0] = s->target.pid;
+      cpus[0] = -1;
+    }
+    break;
+  case PMUX_TARGET_CPUS:
+    n = s->target.ncpus;
+    pids = calloc((size_t)n, sizeof(pid_t));
+    cpus = calloc((size_t)n, sizeof(int));
+    if (!pids || !cpus)
+      goto nomem;
+    for (int i = 0; i < n; i++) {
+      pids[i] = -1;
+      cpus[i] = s->cpus[i];
+    }
+    break;
+  }
+  s->ninst = n;
+  s->inst_pid = pids;
+  s->inst_cpu = cpus;
+  return 0;
+nomem:
+  free(pids);
+  free(cpus);
+  return -ENOMEM;
+}
+
+static int *fd_array(int n)
+{
+  int *a = malloc(sizeof(int) * (size_t)n);
+  if (a)
+    for (int i = 0; i < n; i++)
+      a[i] = -1;
+  return a;
+}
+
+static void fill_attr(const pmux_session_t *s, const struct pmux_event *e,
+                      struct perf_event_attr *attr)
+{
+  memset(attr, 0, sizeof(*attr));
+  attr->type = e->info.type;
+  attr->config = e->info.config;
+  attr->config1 = e->info.config1;
+  attr->config2 = e->info.config2;
+  attr->exclude_user = e->info.exclude_user;
+  attr->exclude_kernel = e->info.exclude_kernel;
+  attr->exclude_hv = e->info.exclude_hv;
+  attr->read_format = PMUX_READ_FORMAT;
+  attr->inherit = s->inherit;
+}
+
+/* Errors that are the user's rights, not the event. */
+static int rights_error(const struct pmux_event *e, int err)
+{
+  return pmux__fail(err, "event '%s': perf_event_open: %s (perf_event_paranoid"
+                    " or missing capability; see 'pmux caps')", e->name,
+                    strerror(-err));
+}
+
+/*
+ * Open one group (a set, or the pinned events) on every instance.  The
+ * first event that opens becomes the leader; an event the host cannot count
+ * is marked unsupported on its first instance and skipped everywhere.
+ */
+static int open_group(pmux_session_t *s, const int *events, int nevents,
+                      int *leaders, int enable_on_exec, int pinned)
+{
+  for (int inst = 0; inst < s->ninst; inst++) {
+    int leader = -1;
+    for (int i = 0; i < nevents; i++) {
+      struct pmux_event *e = &s->events[events[i]];
+      if (!e->supported)
+        continue;
+      struct perf_event_attr attr;
+      fill_attr(s, e, &attr);
+      if (leader < 0) {
+        attr.disabled = 1;
+        attr.enable_on_exec = enable_on_exec;
+        attr.pinned = pinned;
+      }
+      if (s->sets && e->set >= 0) {
+        struct pmux_set *set = &s->sets[e->set];
+        if (set->trigger_event == events[i]) {
+          /* Overflow switching: notify on every overflow of the trigger. */
+          attr.sample_period = set->trigger_period;
+          attr.wakeup_events = 1;
+        }
+      }
+      int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst],
+                               leader, 0);
+      if (fd < 0) {
+        if (fd == -EACCES || fd == -EPERM)
+          return rights_error(e, fd);
+        if (fd == -ESRCH)
+          return pmux__fail(fd, "event '%s': the target %d went away",
+                            e->name, (int)s->inst_pid[inst]);
+        if (inst > 0 || !pmux__perf_errno_unsupported(fd))
+          return pmux__fail(fd, "event '%s': perf_event_open: %s", e->name,
+                            strerror(-fd));
+        e->supported = 0;
+        char why[160] = "";
+        if (e->info.type == PERF_TYPE_HARDWARE ||
+            e->info.type == PERF_TYPE_HW_CACHE || e->info.type == PERF_TYPE_RAW)
+          pmux__perf_hw_probe(why, sizeof(why));
+        snprintf(e->reason, sizeof(e->reason), "%s",
+                 *why ? why : strerror(-fd));
+        continue;
+      }
+      e->fd[inst] = fd;
+      int err = pmux__perf_id(fd, &e->id[inst]);
+      if (err)
+        return pmux__fail(err, "event '%s': PERF_EVENT_IOC_ID: %s", e->name,
+                          strerror(-err));
+      if (leader < 0)
+        leader = fd;
+    }
+    if (leaders)
+      leaders[inst] = leader;
+  }
+  return 0;
+}
+
+static int open_reference(pmux_session_t *s)
+{
+  s->ref_fd = fd_array(s->ninst);
+  if (!s->ref_fd)
+    return -ENOMEM;
+  for (int inst = 0; inst < s->ninst; inst++) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = s->target.kind == PMUX_TARGET_CPUS ? PERF_COUNT_SW_CPU_CLOCK
+                                                     : PERF_COUNT_SW_TASK_CLOCK;
+    attr.read_format = PMUX_READ_FORMAT;
+    attr.inherit = s->inherit;
+    attr.disabled = 1;
+    attr.enable_on_exec = s->target.kind == PMUX_TARGET_COMMAND;
+    int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst], -1, 0);
+    if (fd < 0) {
+      if (fd == -EACCES || fd == -EPERM)
+        return pmux__fail(fd, "cannot open the reference clock: %s "
+                          "(see 'pmux caps')", strerror(-fd));
+      return pmux__fail(fd, "cannot open the reference clock: %s",
+                        strerror(-fd));
+    }
+    s->ref_fd[inst] = fd;
+  }
+  return 0;
+}
+
+/*
+ * --mux=none: prove before starting that every set counts at once.  The
+ * same groups are opened pinned on pmux itself and enabled together for a
+ * short busy spell; a pinned group the PMU cannot hold goes to error state
+ * (reads as EOF) or shows time_running < time_enabled.
+ */
+static int preflight_all_fit(pmux_session_t *s)
+{
+  int nfd = 0, err = 0;
+  int *fds = malloc(sizeof(int) * (size_t)(s->nevents + 1));
+  int *leaders = malloc(sizeof(int) * (size_t)(s->nsets + 1));
+  if (!fds || !leaders) {
+    free(fds);
+    free(leaders);
+    return -ENOMEM;
+  }
+  for (int k = 0; k < s->nsets; k++) {
+    leaders[k] = -1;
+    for (int i = 0; i < s->sets[k].nevents; i++) {
+      struct pmux_event *e = &s->events[s->sets[k].events[i]];
+      struct perf_event_attr attr;
+      fill_attr(s, e, &attr);
+      attr.inherit = 0;
+      attr.pinned = leaders[k] < 0;
+      int fd = pmux__perf_open(&attr, 0, -1, leaders[k], 0);
+      if (fd < 0)
+        continue; /* unsupported or forbidden: reported by the real open */
+      fds[nfd++] = fd;
+      if (leaders[k] < 0)
+        leaders[k] = fd;
+    }
+  }
+  for (int k = 0; k < s->nsets; k++)
+    if (leaders[k] >= 0)
+      pmux__perf_group_ioctl(leaders[k], PERF_EVENT_IOC_ENABLE);
+  uint64_t until = pmux__now_ns() + 2000000;
+  while (pmux__now_ns() < until)
+    ;
+  for (int k = 0; k < s->nsets && !err; k++) {
+    if (leaders[k] < 0)
+      continue;
+    struct pmux__group_read r;
+    int rerr = pmux__perf_read_group(leaders[k], &r);
+    if (rerr == -ENODATA || (!rerr && r.time_enabled != r.time_running))
+      err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: set %d cannot be "
+                       "counted at the same time as the others (the PMU "
+                       "refused to hold it); use --mux=user or fewer events",
+                       k);
+  }
+  for (int i = 0; i < nfd; i++)
+    close(fds[i]);
+  free(fds);
+  free(leaders);
+  return err;
+}
+
+int pmux__session_open(pmux_session_t *s)
+{
+  int err = make_instances(s);
+  if (err)
+    return err;
+  for (int i = 0; i < s->nevents; i++) {
+    s->events[i].fd = fd_array(s->ninst);
+    s->events[i].id = calloc((size_t)s->ninst, sizeof(uint64_t));
+    if (!s->events[i].fd || !s->events[i].id)
+      return -ENOMEM;
+  }
+  if (s->mux == PMUX_MUX_NONE) {
+    err = preflight_all_fit(s);
+    if (err)
+      return err;
+  }
+  int on_exec = s->target.kind == PMUX_TARGET_COMMAND;
+  err = open_reference(s);
+  if (err)
+    return err;
+  /* Pinned events: one group, always enabled. */
+  int npinned = 0;
+  int *pinned = malloc(sizeof(int) * (size_t)(s->nevents + 1));
+  if (!pinned)
+    return -ENOMEM;
+  for (int i = 0; i < s->nevents; i++)
+    if (s->events[i].set < 0)
+      pinned[npinned++] = i;
+  s->pinned_leader = fd_array(s->ninst);
+  if (!s->pinned_leader) {
+    free(pinned);
+    return -ENOMEM;
+  }
+  err = open_group(s, pinned, npinned, s->pinned_leader, on_exec, 1);
+  free(pinned);
+  if (err)
+    return err;
+  for (int k = 0; k < s->nsets; k++) {
+    struct pmux_set *set = &s->sets[k];
+    set->leader = fd_array(s->ninst);
+    set->last_value = calloc((size_t)s->ninst * (size_t)set->nevents,
+                             sizeof(uint64_t));
+    set->last_running = calloc((size_t)s->ninst, sizeof(uint64_t));
+    if (!set->leader || !set->last_value || !set->last_running)
+      return -ENOMEM;
+    for (int i = 0; i < set->nevents; i++)
+      s->events[set->events[i]].index_in_set = i;
+    /* User mux: only the first set starts enabled; kernel/none: all. */
+    int enable = on_exec && (s->mux != PMUX_MUX_USER || k == 0);
+    err = open_group(s, set->events, set->nevents, set->leader, enable,
+                     s->mux == PMUX_MUX_NONE);
+    if (err)
+      return err;
+    if (set->trigger_event >= 0 && !s->events[set->trigger_event].supported)
+      return pmux__fail(PMUX_ENOTSUP, "set %d: trigger event '%s' cannot be "
+                        "counted here: %s", k, set->trigger,
+                        s->events[set->trigger_event].reason);
+  }
+  return 0;
+}
+
+void pmux__session_close(pmux_session_t *s)
+{
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    if (e->fd)
+      for (int inst = 0; inst < s->ninst; inst++)
+        if (e->fd[inst] >= 0)
+          close(e->fd[inst]);
+    free(e->fd);
+    free(e->id);
+    e->fd = NULL;
+    e->id = NULL;
+  }
+  for (int k = 0; k < s->nsets; k++) {
+    free(s->sets[k].leader);
+    free(s->sets[k].last_value);
+    free(s->sets[k].last_running);
+    s->sets[k].leader = NULL;
+    s->sets[k].last_value = NULL;
+    s->sets[k].last_running = NULL;
+  }
+  if (s->ref_fd)
+    for (int inst = 0; inst < s->ninst; inst++)
+      if (s->ref_fd[inst] >= 0)
+        close(s->ref_fd[inst]);
+  free(s->ref_fd);
+  s->ref_fd = NULL;
+  free(s->pinned_leader);
+  s->pinned_leader = NULL;
+  free(s->inst_pid);
+  free(s->inst_cpu);
+  s->inst_pid = NULL;
+  s->inst_cpu = NULL;
+  s->ninst = 0;
+}

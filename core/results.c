@@ -1,0 +1,67 @@
+/*
+ * results.c - turning a session's slice history into per-event estimates
+ * (estimate.c does the arithmetic).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimate.h"
+#include "session.h"
+
+/* Offset of set k's record inside a slice that carries all sets. */
+static size_t offset_in_all(const pmux_session_t *s, int k)
+{
+  size_t off = 0;
+  for (int i = 0; i < k; i++)
+    off += 2 + (size_t)s->sets[i].nevents;
+  return off;
+}
+
+void pmux__session_estimate(pmux_session_t *s)
+{
+  size_t n = s->nslices;
+  double *d = malloc(sizeof(double) * (n + 1));
+  double *run = malloc(sizeof(double) * (n + 1));
+  double *cnt = malloc(sizeof(double) * (n + 1));
+  if (!d || !run || !cnt)
+    goto out;
+  for (size_t j = 0; j < n; j++)
+    d[j] = (double)s->slices[j].ref_ns;
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    if (e->set < 0) {
+      /* Pinned: counted all the time (the kernel's own scaling applies
+       * only if the PMU could not hold the pinned group). */
+      e->estimate = e->raw;
+      e->plain_estimate = e->raw;
+      e->error_bound = 0;
+      if (e->running_ns && e->running_ns < e->enabled_ns)
+        e->estimate = e->plain_estimate =
+            (double)e->raw * (double)e->enabled_ns / (double)e->running_ns;
+      continue;
+    }
+    int k = e->set;
+    size_t all_off = offset_in_all(s, k);
+    for (size_t j = 0; j < n; j++) {
+      const struct pmux_slice *sl = &s->slices[j];
+      run[j] = cnt[j] = 0;
+      if (sl->set != k && sl->set != -1)
+        continue;
+      const uint64_t *rec =
+          &s->slice_data[sl->data + (sl->set == -1 ? all_off : 0)];
+      run[j] = (double)rec[0];
+      cnt[j] = (double)rec[2 + e->index_in_set];
+    }
+    struct pmux__estimate_in in = {.n = n, .d = d, .run = run, .cnt = cnt};
+    struct pmux__estimate_out o;
+    pmux__estimate(&in, &o);
+    e->estimate = o.estimate;
+    e->error_bound = o.bound;
+    e->plain_estimate = o.plain;
+  }
+  s->estimates_valid = 1;
+out:
+  free(d);
+  free(run);
+  free(cnt);
+}

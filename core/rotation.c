@@ -1,0 +1,598 @@
+/*
+ * rotation.c - the rotation engine.  One set is active at a time (user
+ * mux): at each deadline (absolute, so slices do not drift) or after N
+ * overflows of the set's trigger, the outgoing group is disabled and the
+ * next one enabled back to back, and only then is the outgoing group read,
+ * so that the gap in which no set counts stays a few microseconds.  Every
+ * slice is recorded (reference time, the set's time running, its counts):
+ * the estimates are computed from that history, never from nominal slice
+ * lengths.  In kernel mux every set is enabled and the history is gathered
+ * by reading all groups at each checkpoint.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "session.h"
+
+/* Signals a COMMAND target gets forwarded; other targets stop on them. */
+static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
+                                        SIGUSR1, SIGUSR2, SIGWINCH};
+
+struct engine {
+  pmux_session_t *s;
+  int sigfd, timerfd, pidfd;
+  struct pollfd *pfd;
+  int npfd;
+  void **rings;          /* [nsets * ninst] trigger ring buffers, or NULL */
+  size_t ring_bytes;
+  uint64_t next_switch;  /* absolute deadline, 0 = none */
+  uint64_t next_interval;
+  uint64_t next_checkpoint; /* kernel mux: history sampling */
+  uint64_t trigger_base;    /* overflow index of the trigger at activation */
+  int first_interval;
+};
+
+/* -------------------------------------------------------------- history */
+
+static int grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap * 2 : 256;
+  while (n < need)
+    n *= 2;
+  void *p = realloc(*buf, n * elem);
+  if (!p)
+    return -ENOMEM;
+  *buf = p;
+  *cap = n;
+  return 0;
+}
+
+/* Sum of the reference clock over instances. */
+static uint64_t read_reference(pmux_session_t *s)
+{
+  uint64_t total = 0;
+  for (int inst = 0; inst < s->ninst; inst++) {
+    struct pmux__group_read r;
+    if (s->ref_fd[inst] >= 0 && !pmux__perf_read_group(s->ref_fd[inst], &r))
+      total += r.time_enabled;
+  }
+  return total;
+}
+
+/*
+ * Read set k on every instance and append its deltas since the last read
+ * (running, enabled, one value per event) at slice_data[off...].
+ */
+static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
+{
+  struct pmux_set *set = &s->sets[k];
+  uint64_t *running = &out[0], *enabled = &out[1], *values = &out[2];
+  *running = *enabled = 0;
+  memset(values, 0, sizeof(uint64_t) * (size_t)set->nevents);
+  for (int inst = 0; inst < s->ninst; inst++) {
+    if (set->leader[inst] < 0)
+      continue;
+    struct pmux__group_read r;
+    int err = pmux__perf_read_group(set->leader[inst], &r);
+    if (err == -ENODATA)
+      continue; /* pinned group in error state: counted nothing */
+    if (err)
+      return err;
+    uint64_t *last = &set->last_value[(size_t)inst * (size_t)set->nevents];
+    *running += r.time_running - set->last_running[inst];
+    *enabled += r.time_enabled; /* cumulative; delta formed by the caller */
+    set->last_running[inst] = r.time_running;
+    for (uint64_t v = 0; v < r.nr; v++) {
+      for (int i = 0; i < set->nevents; i++) {
+        struct pmux_event *e = &s->events[set->events[i]];
+        if (e->fd[inst] >= 0 && e->id[inst] == r.values[v].id) {
+          values[i] += r.values[v].value - last[i];
+          last[i] = r.values[v].value;
+          break;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/*
+ * Close the current slice: sets listed in `which` (one set in user mux, or
+ * all) are read and their deltas recorded with the reference time.
+ */
+static int close_slice(pmux_session_t *s, int which)
+{
+  int first = which < 0 ? 0 : which;
+  int last = which < 0 ? s->nsets - 1 : which;
+  size_t need = 0;
+  for (int k = first; k <= last; k++)
+    need += 2 + (size_t)s->sets[k].nevents;
+  if (grow((void **)&s->slices, &s->cap_slices, s->nslices + 1,
+           sizeof(*s->slices)) ||
+      grow((void **)&s->slice_data, &s->cap_slice_data,
+           s->nslice_data + need, sizeof(uint64_t)))
+    return -ENOMEM;
+  struct pmux_slice *sl = &s->slices[s->nslices];
+  sl->set = which;
+  sl->data = s->nslice_data;
+  uint64_t *d = &s->slice_data[s->nslice_data];
+  for (int k = first; k <= last; k++) {
+    struct pmux_set *set = &s->sets[k];
+    int err = read_set_deltas(s, k, d);
+    if (err)
+      return pmux__fail(err, "reading set %d: %s", k, strerror(-err));
+    /* read_set_deltas returns enabled cumulative over instances. */
+    uint64_t cum_enabled = d[1];
+    d[1] = cum_enabled - set->last_enabled;
+    set->last_enabled = cum_enabled;
+    set->time_ns += d[0];
+    for (int i = 0; i < set->nevents; i++) {
+      struct pmux_event *e = &s->events[set->events[i]];
+      e->raw += d[2 + i];
+      e->running_ns += d[0];
+    }
+    d += 2 + set->nevents;
+  }
+  uint64_t ref = read_reference(s);
+  sl->ref_ns = ref - s->ref_last_ns;
+  s->ref_last_ns = ref;
+  s->nslice_data += need;
+  s->nslices++;
+  return 0;
+}
+
+/* ------------------------------------------------------------ switching */
+
+static int set_usable(const pmux_session_t *s, int k)
+{
+  for (int inst = 0; inst < s->ninst; inst++)
+    if (s->sets[k].leader[inst] >= 0)
+      return 1;
+  return 0;
+}
+
+static int next_set(const pmux_session_t *s, int from)
+{
+  for (int step = 1; step <= s->nsets; step++) {
+    int k = (from + step) % s->nsets;
+    if (set_usable(s, k))
+      return k;
+  }
+  return -1;
+}
+
+static void group_ioctl_all(pmux_session_t *s, int k, unsigned long req)
+{
+  for (int inst = 0; inst < s->ninst; inst++)
+    if (s->sets[k].leader[inst] >= 0)
+      pmux__perf_group_ioctl(s->sets[k].leader[inst], req);
+}
+
+static uint64_t slice_of(const pmux_session_t *s, int k)
+{
+  uint64_t ns = s->sets[k].switch_ns ? s->sets[k].switch_ns
+                                     : s->default_switch_ns;
+  return ns < PMUX_MIN_SWITCH_NS ? PMUX_MIN_SWITCH_NS : ns;
+}
+
+/* Trigger overflow index: the kernel counts periods on the cumulative
+ * count, so overflows since activation = floor(now/P) - floor(then/P). */
+static uint64_t trigger_overflows(pmux_session_t *s, int k)
+{
+  struct pmux_set *set = &s->sets[k];
+  struct pmux_event *t = &s->events[set->trigger_event];
+  uint64_t total = 0;
+  for (int inst = 0; inst < s->ninst; inst++) {
+    struct pmux__group_read r;
+    if (set->leader[inst] < 0 || pmux__perf_read_group(set->leader[inst], &r))
+      continue;
+    for (uint64_t v = 0; v < r.nr; v++)
+      if (r.values[v].id == t->id[inst])
+        total += r.values[v].value / set->trigger_period;
+  }
+  return total;
+}
+
+static int activate(struct engine *en, int k, uint64_t now)
+{
+  pmux_session_t *s = en->s;
+  s->active = k;
+  s->sets[k].runs++;
+  if (s->sets[k].trigger) {
+    en->next_switch = 0;
+    en->trigger_base = trigger_overflows(s, k);
+  } else if (en->next_switch) {
+    /* Absolute deadlines: the next slice starts where this one was due to
+     * start; deadlines already missed (a stalled VM) are skipped. */
+    en->next_switch += slice_of(s, k);
+    if (en->next_switch <= now)
+      en->next_switch = now + slice_of(s, k);
+  } else {
+    en->next_switch = now + slice_of(s, k);
+  }
+  return 0;
+}
+
+static int switch_to(struct engine *en, int next, uint64_t now)
+{
+  pmux_session_t *s = en->s;
+  int out = s->active;
+  /* Disable the outgoing and enable the next back to back, then read. */
+  group_ioctl_all(s, out, PERF_EVENT_IOC_DISABLE);
+  group_ioctl_all(s, next, PERF_EVENT_IOC_ENABLE);
+  int err = close_slice(s, out);
+  if (err)
+    return err;
+  return activate(en, next, now);
+}
+
+/* ------------------------------------------------------------- triggers */
+
+static int map_triggers(struct engine *en)
+{
+  pmux_session_t *s = en->s;
+  long page = sysconf(_SC_PAGESIZE);
+  en->ring_bytes = (size_t)page * 2; /* header page + one data page */
+  en->rings = calloc((size_t)s->nsets * (size_t)s->ninst, sizeof(void *));
+  if (!en->rings)
+    return -ENOMEM;
+  for (int k = 0; k < s->nsets; k++) {
+    struct pmux_set *set = &s->sets[k];
+    if (set->trigger_event < 0)
+      continue;
+    struct pmux_event *t = &s->events[set->trigger_event];
+    for (int inst = 0; inst < s->ninst; inst++) {
+      if (t->fd[inst] < 0)
+        continue;
+      void *p = mmap(NULL, en->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     t->fd[inst], 0);
+      if (p == MAP_FAILED)
+        return pmux__fail(-errno, "set %d: cannot map the trigger '%s': %s",
+                          k, set->trigger, strerror(errno));
+      en->rings[(size_t)k * (size_t)s->ninst + (size_t)inst] = p;
+    }
+  }
+  return 0;
+}
+
+/* Mark every record of the trigger rings consumed (we count overflows from
+ * the counter itself; the ring only carries the wake-ups). */
+static void drain_rings(struct engine *en, int k)
+{
+  pmux_session_t *s = en->s;
+  for (int inst = 0; inst < s->ninst; inst++) {
+    struct perf_event_mmap_page *pg =
+        en->rings[(size_t)k * (size_t)s->ninst + (size_t)inst];
+    if (!pg)
+      continue;
+    uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&pg->data_tail, head, __ATOMIC_RELEASE);
+  }
+}
+
+static void unmap_triggers(struct engine *en)
+{
+  if (!en->rings)
+    return;
+  size_t n = (size_t)en->s->nsets * (size_t)en->s->ninst;
+  for (size_t i = 0; i < n; i++)
+    if (en->rings[i])
+      munmap(en->rings[i], en->ring_bytes);
+  free(en->rings);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+/* Pinned events count all the time: their totals are the group's. */
+static void read_pinned(pmux_session_t *s)
+{
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    if (e->set < 0)
+      e->raw = e->running_ns = e->enabled_ns = 0;
+  }
+  for (int inst = 0; inst < s->ninst; inst++) {
+    struct pmux__group_read r;
+    if (s->pinned_leader[inst] < 0 ||
+        pmux__perf_read_group(s->pinned_leader[inst], &r))
+      continue;
+    for (uint64_t v = 0; v < r.nr; v++)
+      for (int i = 0; i < s->nevents; i++) {
+        struct pmux_event *e = &s->events[i];
+        if (e->set < 0 && e->fd[inst] >= 0 && e->id[inst] == r.values[v].id) {
+          e->raw += r.values[v].value;
+          e->running_ns += r.time_running;
+          e->enabled_ns += r.time_enabled;
+        }
+      }
+  }
+}
+
+/* Whole-run time wanted for each set event: the reference clock in user
+ * mux (a set is enabled only while active), the group's own in kernel mux. */
+static void finish_totals(pmux_session_t *s)
+{
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    if (e->set < 0)
+      continue;
+    e->enabled_ns = s->mux == PMUX_MUX_USER ? s->ref_last_ns
+                                            : s->sets[e->set].last_enabled;
+  }
+  read_pinned(s);
+}
+
+/* Kernel and none mux: all sets are enabled and read together. */
+static int all_sets_together(const pmux_session_t *s)
+{
+  return s->mux != PMUX_MUX_USER;
+}
+
+static int checkpoint(struct engine *en)
+{
+  pmux_session_t *s = en->s;
+  if (all_sets_together(s))
+    return close_slice(s, -1);
+  return s->active >= 0 ? close_slice(s, s->active) : 0;
+}
+
+static void arm_timer(struct engine *en)
+{
+  pmux_session_t *s = en->s;
+  uint64_t t = 0;
+  uint64_t cand[3] = {en->next_switch, en->next_interval, en->next_checkpoint};
+  for (int i = 0; i < 3; i++)
+    if (cand[i] && (!t || cand[i] < t))
+      t = cand[i];
+  struct itimerspec its;
+  memset(&its, 0, sizeof(its));
+  if (t) {
+    its.it_value.tv_sec = (time_t)(t / 1000000000u);
+    its.it_value.tv_nsec = (long)(t % 1000000000u);
+  }
+  timerfd_settime(en->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+  (void)s;
+}
+
+static void start_counting(pmux_session_t *s, struct engine *en)
+{
+  uint64_t now = pmux__now_ns();
+  if (!s->start_ns)
+    s->start_ns = now;
+  if (s->target.kind != PMUX_TARGET_COMMAND) {
+    /* No exec to enable on: enable explicitly, reference first. */
+    for (int inst = 0; inst < s->ninst; inst++) {
+      pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_ENABLE);
+      if (s->pinned_leader[inst] >= 0)
+        pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_ENABLE);
+    }
+    for (int k = 0; k < s->nsets; k++)
+      if (all_sets_together(s) || k == 0)
+        group_ioctl_all(s, k, PERF_EVENT_IOC_ENABLE);
+  }
+  if (s->nsets == 0)
+    return;
+  if (all_sets_together(s)) {
+    en->next_checkpoint = s->start_ns + s->default_switch_ns;
+    return;
+  }
+  int first = set_usable(s, 0) ? 0 : next_set(s, 0);
+  if (first < 0)
+    return; /* no set can count anything here */
+  if (first != 0) {
+    group_ioctl_all(s, 0, PERF_EVENT_IOC_DISABLE);
+    group_ioctl_all(s, first, PERF_EVENT_IOC_ENABLE);
+  }
+  en->next_switch = s->start_ns;
+  activate(en, first, s->start_ns);
+  en->next_switch = s->start_ns + slice_of(s, first);
+  if (s->sets[first].trigger)
+    en->next_switch = 0;
+}
+
+/* A set that cannot switch (the only usable one) needs no deadline. */
+static void drop_useless_deadline(struct engine *en)
+{
+  pmux_session_t *s = en->s;
+  if (s->active >= 0 && next_set(s, s->active) == s->active)
+    en->next_switch = 0;
+}
+
+static int handle_signal(struct engine *en, int *status, int *done)
+{
+  pmux_session_t *s = en->s;
+  struct signalfd_siginfo si;
+  while (read(en->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+    int sig = (int)si.ssi_signo;
+    if (sig == SIGCHLD) {
+      if (s->child > 0) {
+        int st;
+        pid_t r = waitpid(s->child, &st, WNOHANG);
+        if (r == s->child && (WIFEXITED(st) || WIFSIGNALED(st))) {
+          *status = st;
+          *done = 1;
+        }
+      }
+    } else if (s->target.kind == PMUX_TARGET_COMMAND && s->child > 0) {
+      kill(s->child, sig);
+    } else if (sig != SIGWINCH) {
+      *done = 1; /* attached or system-wide: a signal ends the session */
+    }
+  }
+  return 0;
+}
+
+static int engine_setup(struct engine *en, sigset_t *old)
+{
+  pmux_session_t *s = en->s;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(forwarded_signals); i++)
+    sigaddset(&set, forwarded_signals[i]);
+  if (pthread_sigmask(SIG_BLOCK, &set, old))
+    return -EINVAL;
+  en->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  en->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  en->pidfd = -1;
+  if (en->sigfd < 0 || en->timerfd < 0)
+    return pmux__fail(-errno, "signalfd/timerfd: %s", strerror(errno));
+  if (s->target.kind == PMUX_TARGET_PID) {
+    en->pidfd = (int)syscall(SYS_pidfd_open, s->target.pid, 0);
+    if (en->pidfd < 0)
+      return pmux__fail(-errno, "pid %d: pidfd_open: %s", (int)s->target.pid,
+                        strerror(errno));
+  }
+  int err = map_triggers(en);
+  if (err)
+    return err;
+  int ntrig = 0;
+  for (int k = 0; k < s->nsets; k++)
+    if (s->sets[k].trigger_event >= 0)
+      ntrig += s->ninst;
+  en->pfd = calloc((size_t)(3 + ntrig), sizeof(struct pollfd));
+  if (!en->pfd)
+    return -ENOMEM;
+  en->pfd[0] = (struct pollfd){.fd = en->sigfd, .events = POLLIN};
+  en->pfd[1] = (struct pollfd){.fd = en->timerfd, .events = POLLIN};
+  en->pfd[2] = (struct pollfd){.fd = en->pidfd, .events = POLLIN};
+  en->npfd = 3;
+  for (int k = 0; k < s->nsets; k++) {
+    int t = s->sets[k].trigger_event;
+    if (t < 0)
+      continue;
+    for (int inst = 0; inst < s->ninst; inst++)
+      en->pfd[en->npfd++] =
+          (struct pollfd){.fd = s->events[t].fd[inst], .events = POLLIN};
+  }
+  return 0;
+}
+
+static void engine_teardown(struct engine *en, const sigset_t *old)
+{
+  if (en->sigfd >= 0)
+    close(en->sigfd);
+  if (en->timerfd >= 0)
+    close(en->timerfd);
+  if (en->pidfd >= 0)
+    close(en->pidfd);
+  unmap_triggers(en);
+  free(en->pfd);
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static int on_timer(struct engine *en, uint64_t now)
+{
+  pmux_session_t *s = en->s;
+  uint64_t expirations;
+  (void)!read(en->timerfd, &expirations, sizeof(expirations));
+  int err = 0;
+  if (en->next_switch && now >= en->next_switch && s->active >= 0) {
+    int next = next_set(s, s->active);
+    if (next >= 0 && next != s->active)
+      err = switch_to(en, next, now);
+    else
+      en->next_switch = 0;
+  }
+  if (!err && en->next_checkpoint && now >= en->next_checkpoint) {
+    err = checkpoint(en);
+    en->next_checkpoint += s->default_switch_ns;
+    if (en->next_checkpoint <= now)
+      en->next_checkpoint = now + s->default_switch_ns;
+  }
+  if (!err && en->next_interval && now >= en->next_interval) {
+    err = checkpoint(en);
+    read_pinned(s);
+    finish_totals(s);
+    s->estimates_valid = 0;
+    if (!err && s->interval_cb)
+      s->interval_cb(s, now - s->start_ns, en->first_interval,
+                     s->interval_arg);
+    en->first_interval = 0;
+    en->next_interval += s->interval_ns;
+    if (en->next_interval <= now)
+      en->next_interval = now + s->interval_ns;
+  }
+  return err;
+}
+
+static int on_trigger(struct engine *en, uint64_t now)
+{
+  pmux_session_t *s = en->s;
+  int k = s->active;
+  for (int j = 0; j < s->nsets; j++)
+    if (s->sets[j].trigger_event >= 0)
+      drain_rings(en, j);
+  if (k < 0 || !s->sets[k].trigger)
+    return 0;
+  uint64_t n = trigger_overflows(s, k) - en->trigger_base;
+  if (n < s->sets[k].trigger_count)
+    return 0;
+  int next = next_set(s, k);
+  if (next < 0 || next == k) {
+    en->trigger_base += n; /* the only set: nothing to switch to */
+    return 0;
+  }
+  return switch_to(en, next, now);
+}
+
+int pmux__rotation_run(pmux_session_t *s, int *status)
+{
+  struct engine en;
+  memset(&en, 0, sizeof(en));
+  en.s = s;
+  en.sigfd = en.timerfd = en.pidfd = -1;
+  en.first_interval = 1;
+  sigset_t old;
+  int st = 0, done = 0;
+  int err = engine_setup(&en, &old);
+  if (!err) {
+    start_counting(s, &en);
+    drop_useless_deadline(&en);
+    if (s->interval_ns)
+      en.next_interval = s->start_ns + s->interval_ns;
+  }
+  while (!err && !done && !s->stop_requested) {
+    arm_timer(&en);
+    int n = poll(en.pfd, (nfds_t)en.npfd, -1);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      err = -errno;
+      break;
+    }
+    uint64_t now = pmux__now_ns();
+    if (en.pfd[0].revents)
+      handle_signal(&en, &st, &done);
+    if (en.pfd[2].fd >= 0 && en.pfd[2].revents)
+      done = 1; /* the attached process exited */
+    if (!done && en.pfd[1].revents)
+      err = on_timer(&en, now);
+    for (int i = 3; !err && !done && i < en.npfd; i++)
+      if (en.pfd[i].revents & POLLIN) {
+        err = on_trigger(&en, now);
+        break;
+      }
+  }
+  s->end_ns = pmux__now_ns();
+  if (!err && s->nsets && (s->active >= 0 || all_sets_together(s)))
+    err = checkpoint(&en);
+  if (s->active >= 0)
+    group_ioctl_all(s, s->active, PERF_EVENT_IOC_DISABLE);
+  finish_totals(s);
+  engine_teardown(&en, &old);
+  if (status)
+    *status = st;
+  return err;
+}

@@ -1,0 +1,488 @@
+/*
+ * session.c - sessions: the target, the sets and pinned events, starting the
+ * command, and the accessors for results.  Opening counters is in open.c,
+ * the rotation engine in rotation.c, estimates in estimate.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "session.h"
+
+int pmux__session_fail(pmux_session_t *s, int err)
+{
+  if (s) {
+    const char *m = pmux_errmsg();
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s", *m ? m : pmux_strerror(err));
+  }
+  return err;
+}
+
+const char *pmux_session_errmsg(const pmux_session_t *s)
+{
+  return s ? s->errmsg : "";
+}
+
+static int copy_target(pmux_session_t *s, const pmux_target_t *t)
+{
+  s->target = *t;
+  s->target.argv = NULL;
+  s->target.cpus = NULL;
+  switch (t->kind) {
+  case PMUX_TARGET_COMMAND: {
+    if (!t->argv || !t->argv[0])
+      return pmux__fail(PMUX_ECONFIG, "no command given");
+    int n = 0;
+    while (t->argv[n])
+      n++;
+    s->argv = calloc((size_t)n + 1, sizeof(char *));
+    if (!s->argv)
+      return -ENOMEM;
+    for (int i = 0; i < n; i++)
+      if (!(s->argv[i] = strdup(t->argv[i])))
+        return -ENOMEM;
+    s->target.argv = s->argv;
+    return 0;
+  }
+  case PMUX_TARGET_PID:
+    if (t->pid <= 0)
+      return pmux__fail(PMUX_ECONFIG, "bad pid %d", (int)t->pid);
+    if (kill(t->pid, 0) < 0 && errno == ESRCH)
+      return pmux__fail(-ESRCH, "pid %d: no such process", (int)t->pid);
+    return 0;
+  case PMUX_TARGET_CPUS: {
+    int n = t->ncpus;
+    if (n < 0 || (n > 0 && !t->cpus))
+      return pmux__fail(PMUX_ECONFIG, "bad CPU list");
+    if (n == 0) {
+      long online = sysconf(_SC_NPROCESSORS_ONLN);
+      n = online > 0 ? (int)online : 1;
+    }
+    s->cpus = calloc((size_t)n, sizeof(int));
+    if (!s->cpus)
+      return -ENOMEM;
+    long max = sysconf(_SC_NPROCESSORS_CONF);
+    for (int i = 0; i < n; i++) {
+      s->cpus[i] = t->ncpus ? t->cpus[i] : i;
+      if (s->cpus[i] < 0 || (max > 0 && s->cpus[i] >= max))
+        return pmux__fail(PMUX_ECONFIG, "CPU %d does not exist (this host "
+                          "has %ld)", s->cpus[i], max);
+    }
+    s->target.cpus = s->cpus;
+    s->target.ncpus = n;
+    return 0;
+  }
+  }
+  return pmux__fail(PMUX_ECONFIG, "unknown target kind %d", (int)t->kind);
+}
+
+int pmux_session_create(pmux_session_t **out, const pmux_target_t *target)
+{
+  *out = NULL;
+  if (!target)
+    return pmux__fail(PMUX_ECONFIG, "no target");
+  pmux_session_t *s = calloc(1, sizeof(*s));
+  if (!s)
+    return -ENOMEM;
+  s->default_switch_ns = PMUX_DEFAULT_SWITCH_NS;
+  s->active = -1;
+  s->child = -1;
+  s->go_pipe = -1;
+  int err = copy_target(s, target);
+  if (err) {
+    pmux_session_destroy(s);
+    return err;
+  }
+  *out = s;
+  return 0;
+}
+
+void pmux_session_destroy(pmux_session_t *s)
+{
+  if (!s)
+    return;
+  pmux__session_close(s);
+  if (s->go_pipe >= 0)
+    close(s->go_pipe);
+  if (s->child > 0 && s->state != STATE_DONE) {
+    /* Started but never run: the child waits on the pipe; end it. */
+    kill(s->child, SIGKILL);
+    waitpid(s->child, NULL, 0);
+  }
+  for (int i = 0; i < s->nevents; i++)
+    free(s->events[i].name);
+  free(s->events);
+  for (int k = 0; k < s->nsets; k++) {
+    free(s->sets[k].events);
+    free(s->sets[k].trigger);
+  }
+  free(s->sets);
+  if (s->argv)
+    for (char **a = s->argv; *a; a++)
+      free(*a);
+  free(s->argv);
+  free(s->cpus);
+  free(s->slices);
+  free(s->slice_data);
+  free(s);
+}
+
+/* Add resolved events; set = -1 for pinned.  Unknown names fail the call
+ * and leave the session as it was. */
+static int add_events(pmux_session_t *s, const char *list, int set,
+                      int **indices, int *count)
+{
+  char **names;
+  int n;
+  int err = pmux__split_events(list, &names, &n);
+  if (err)
+    return err;
+  pmux_event_info_t *infos = calloc((size_t)n, sizeof(*infos));
+  if (!infos) {
+    pmux__free_names(names, n);
+    return -ENOMEM;
+  }
+  for (int i = 0; i < n && !err; i++)
+    err = pmux_event_resolve(names[i], &infos[i]);
+  struct pmux_event *grown = NULL;
+  if (!err) {
+    grown = realloc(s->events, sizeof(*grown) * (size_t)(s->nevents + n));
+    if (!grown)
+      err = -ENOMEM;
+  }
+  if (err) {
+    free(infos);
+    pmux__free_names(names, n);
+    return err;
+  }
+  s->events = grown;
+  if (indices) {
+    *indices = calloc((size_t)n, sizeof(int));
+    if (!*indices) {
+      free(infos);
+      pmux__free_names(names, n);
+      return -ENOMEM;
+    }
+    *count = n;
+  }
+  for (int i = 0; i < n; i++) {
+    struct pmux_event *e = &s->events[s->nevents];
+    memset(e, 0, sizeof(*e));
+    e->name = names[i];
+    e->info = infos[i];
+    e->set = set;
+    e->supported = 1;
+    if (indices)
+      (*indices)[i] = s->nevents;
+    s->nevents++;
+  }
+  free(names); /* the strings now belong to the events */
+  free(infos);
+  return 0;
+}
+
+int pmux_session_add_set(pmux_session_t *s, const char *events,
+                         const pmux_set_opts_t *opts)
+{
+  pmux__clear_error();
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "sets must be added before the session starts"));
+  pmux_set_opts_t o = {0};
+  if (opts)
+    o = *opts;
+  if (o.trigger && (!o.trigger_period || !o.trigger_count))
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+        "set '%s': overflow switching needs a period and a count", events));
+  struct pmux_set *grown =
+      realloc(s->sets, sizeof(*grown) * (size_t)(s->nsets + 1));
+  if (!grown)
+    return -ENOMEM;
+  s->sets = grown;
+  struct pmux_set *set = &s->sets[s->nsets];
+  memset(set, 0, sizeof(*set));
+  set->id = s->nsets;
+  set->trigger_event = -1;
+  int err = add_events(s, events, set->id, &set->events, &set->nevents);
+  if (err)
+    return pmux__session_fail(s, err);
+  if (set->nevents > PMUX_GROUP_MAX) {
+    free(set->events);
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+        "set '%s': %d events, at most %d in one set", events, set->nevents,
+        PMUX_GROUP_MAX));
+  }
+  set->switch_ns = o.switch_ns;
+  if (o.trigger) {
+    set->trigger = strdup(o.trigger);
+    if (!set->trigger)
+      return -ENOMEM;
+    set->trigger_period = o.trigger_period;
+    set->trigger_count = o.trigger_count;
+    /* The trigger counts in its set: find it, or add it to the set. */
+    for (int i = 0; i < set->nevents; i++)
+      if (!strcmp(s->events[set->events[i]].name, o.trigger))
+        set->trigger_event = set->events[i];
+    if (set->trigger_event < 0) {
+      int *idx, cnt;
+      err = add_events(s, o.trigger, set->id, &idx, &cnt);
+      if (err) {
+        free(set->trigger);
+        free(set->events);
+        return pmux__session_fail(s, err);
+      }
+      int *ev = realloc(set->events, sizeof(int) * (size_t)(set->nevents + 1));
+      if (!ev) {
+        free(idx);
+        return -ENOMEM;
+      }
+      set->events = ev;
+      set->events[set->nevents++] = idx[0];
+      set->trigger_event = idx[0];
+      free(idx);
+    }
+  }
+  return s->nsets++;
+}
+
+int pmux_session_add_set_spec(pmux_session_t *s, const char *spec)
+{
+  pmux__clear_error();
+  char *events, *trigger;
+  pmux_set_opts_t opts;
+  int err = pmux__parse_set_spec(spec, &events, &opts, &trigger);
+  if (err)
+    return pmux__session_fail(s, err);
+  err = pmux_session_add_set(s, events, &opts);
+  free(events);
+  free(trigger);
+  return err;
+}
+
+int pmux_session_pin(pmux_session_t *s, const char *events)
+{
+  pmux__clear_error();
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "events must be pinned before the session starts"));
+  int err = add_events(s, events, -1, NULL, NULL);
+  return err ? pmux__session_fail(s, err) : 0;
+}
+
+int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux)
+{
+  if (mux != PMUX_MUX_USER && mux != PMUX_MUX_KERNEL && mux != PMUX_MUX_NONE)
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "bad mux mode %d",
+                                            (int)mux));
+  s->mux = mux;
+  return 0;
+}
+
+int pmux_session_set_switch(pmux_session_t *s, uint64_t ns)
+{
+  if (!ns)
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+                                            "the time slice must be positive"));
+  s->default_switch_ns = ns;
+  return 0;
+}
+
+int pmux_session_set_interval(pmux_session_t *s, uint64_t interval_ns,
+                              pmux_interval_cb cb, void *arg)
+{
+  s->interval_ns = interval_ns;
+  s->interval_cb = cb;
+  s->interval_arg = arg;
+  return 0;
+}
+
+/* The child: wait for the go byte, then exec.  A failed exec reports its
+ * errno through the pipe that exec would have closed (CLOEXEC). */
+static void child_main(pmux_session_t *s, int go_read, int err_write)
+{
+  char go;
+  ssize_t n;
+  do
+    n = read(go_read, &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    _exit(127); /* the monitor went away before releasing us */
+  execvp(s->argv[0], s->argv);
+  int e = errno;
+  (void)!write(err_write, &e, sizeof(e));
+  _exit(127);
+}
+
+static int fork_command(pmux_session_t *s, int *err_read)
+{
+  int go[2], errp[2];
+  if (pipe2(go, O_CLOEXEC) < 0)
+    return -errno;
+  if (pipe2(errp, O_CLOEXEC) < 0) {
+    int e = -errno;
+    close(go[0]);
+    close(go[1]);
+    return e;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = -errno;
+    close(go[0]);
+    close(go[1]);
+    close(errp[0]);
+    close(errp[1]);
+    return e;
+  }
+  if (pid == 0) {
+    close(go[1]);
+    close(errp[0]);
+    child_main(s, go[0], errp[1]);
+  }
+  close(go[0]);
+  close(errp[1]);
+  s->child = pid;
+  s->go_pipe = go[1];
+  *err_read = errp[0];
+  return 0;
+}
+
+int pmux_session_start(pmux_session_t *s)
+{
+  pmux__clear_error();
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                                            "session already started"));
+  if (s->nsets == 0 && s->nevents == 0)
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "no events"));
+  int err_read = -1, err;
+  if (s->target.kind == PMUX_TARGET_COMMAND) {
+    err = fork_command(s, &err_read);
+    if (err)
+      return pmux__session_fail(s, pmux__fail(err, "fork: %s",
+                                              pmux_strerror(err)));
+  }
+  err = pmux__session_open(s);
+  if (err) {
+    if (err_read >= 0)
+      close(err_read);
+    return pmux__session_fail(s, err);
+  }
+  s->state = STATE_STARTED;
+  if (s->target.kind == PMUX_TARGET_COMMAND) {
+    /* Release the child and learn whether exec worked. */
+    char go = 1;
+    s->start_ns = pmux__now_ns();
+    (void)!write(s->go_pipe, &go, 1);
+    close(s->go_pipe);
+    s->go_pipe = -1;
+    int e;
+    ssize_t n;
+    do
+      n = read(err_read, &e, sizeof(e));
+    while (n < 0 && errno == EINTR);
+    close(err_read);
+    if (n == (ssize_t)sizeof(e)) {
+      waitpid(s->child, NULL, 0);
+      s->state = STATE_DONE;
+      return pmux__session_fail(s, pmux__fail(PMUX_ECHILD,
+                                "cannot run '%s': %s", s->argv[0],
+                                strerror(e)));
+    }
+  }
+  return 0;
+}
+
+int pmux_session_run(pmux_session_t *s, int *status)
+{
+  pmux__clear_error();
+  if (s->state != STATE_STARTED)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "pmux_session_run needs a started session"));
+  s->state = STATE_RUNNING;
+  int err = pmux__rotation_run(s, status);
+  s->state = STATE_DONE;
+  pmux__session_estimate(s);
+  return err ? pmux__session_fail(s, err) : 0;
+}
+
+void pmux_session_stop(pmux_session_t *s)
+{
+  s->stop_requested = 1;
+}
+
+pid_t pmux_session_pid(const pmux_session_t *s)
+{
+  if (s->target.kind == PMUX_TARGET_COMMAND)
+    return s->child;
+  return s->target.kind == PMUX_TARGET_PID ? s->target.pid : -1;
+}
+
+uint64_t pmux_session_elapsed_ns(const pmux_session_t *s)
+{
+  if (!s->start_ns)
+    return 0;
+  return (s->end_ns ? s->end_ns : pmux__now_ns()) - s->start_ns;
+}
+
+int pmux_session_nevents(const pmux_session_t *s)
+{
+  return s->nevents;
+}
+
+int pmux_session_nsets(const pmux_session_t *s)
+{
+  return s->nsets;
+}
+
+int pmux_session_active_set(const pmux_session_t *s)
+{
+  return s->active;
+}
+
+int pmux_session_count(const pmux_session_t *s, int i, pmux_count_t *out)
+{
+  if (i < 0 || i >= s->nevents)
+    return -EINVAL;
+  if (!s->estimates_valid)
+    pmux__session_estimate((pmux_session_t *)s);
+  const struct pmux_event *e = &s->events[i];
+  memset(out, 0, sizeof(*out));
+  out->name = e->name;
+  out->set = e->set;
+  out->supported = e->supported;
+  out->reason = e->reason;
+  out->unit = e->info.is_software &&
+                      (e->info.config == PERF_COUNT_SW_TASK_CLOCK ||
+                       e->info.config == PERF_COUNT_SW_CPU_CLOCK)
+                  ? "msec"
+                  : "";
+  out->raw = e->raw;
+  out->time_enabled_ns = e->enabled_ns;
+  out->time_running_ns = e->running_ns;
+  out->fraction = e->enabled_ns ? (double)e->running_ns / (double)e->enabled_ns
+                                : 0.0;
+  if (out->fraction > 1.0)
+    out->fraction = 1.0;
+  out->measured = e->supported && e->running_ns > 0;
+  out->estimate = out->measured ? e->estimate : 0.0;
+  out->error_bound = out->measured ? e->error_bound : 0.0;
+  return 0;
+}
+
+int pmux_session_set_info(const pmux_session_t *s, int id,
+                          pmux_set_info_t *out)
+{
+  if (id < 0 || id >= s->nsets)
+    return -EINVAL;
+  const struct pmux_set *set = &s->sets[id];
+  out->id = set->id;
+  out->overflow_switch = set->trigger != NULL;
+  out->runs = set->runs;
+  out->time_ns = set->time_ns;
+  return 0;
+}

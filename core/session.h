@@ -1,0 +1,131 @@
+/*
+ * session.h - the session's private state: requested events, sets, the
+ * counters opened per instance (a thread or a CPU), and the slice history
+ * that estimates are computed from.
+ */
+#ifndef PMUX_CORE_SESSION_H
+#define PMUX_CORE_SESSION_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "perf.h"
+
+#define PMUX_DEFAULT_SWITCH_NS 10000000ull /* 10 ms: see docs/multiplexing.md */
+#define PMUX_MIN_SWITCH_NS 100000ull       /* below this the timer cannot keep up */
+
+enum session_state { STATE_NEW, STATE_STARTED, STATE_RUNNING, STATE_DONE };
+
+struct pmux_event {
+  char *name;             /* as the user gave it */
+  pmux_event_info_t info; /* resolution result */
+  int set;                /* set id, or -1 for pinned */
+  int supported;
+  char reason[200];       /* why not supported */
+  int *fd;                /* [ninst] counter fds (-1: not open) */
+  uint64_t *id;           /* [ninst] kernel ids, to find values in reads */
+  int index_in_set;       /* position in the set's slice records */
+  /* Totals over the run. */
+  uint64_t raw;
+  uint64_t running_ns;
+  uint64_t enabled_ns;
+  /* Results, filled by pmux__session_estimate(). */
+  double estimate;
+  double error_bound;
+  double plain_estimate;  /* plain time scaling, for comparison */
+};
+
+struct pmux_set {
+  int id;
+  uint64_t switch_ns;       /* time slice (time switching) */
+  char *trigger;            /* overflow switching: trigger event name */
+  uint64_t trigger_period;
+  uint64_t trigger_count;
+  int trigger_event;        /* session event index of the trigger, or -1 */
+  int *events;              /* session event indices, in order */
+  int nevents;
+  int *leader;              /* [ninst] group leader fd per instance, -1 none */
+  uint64_t runs;
+  uint64_t time_ns;         /* sum of time_running while active */
+  uint64_t last_enabled;    /* time_enabled summed over instances, last read */
+  /* Last cumulative read per instance and event, to form deltas. */
+  uint64_t *last_value;     /* [ninst * nevents] */
+  uint64_t *last_running;   /* [ninst] */
+};
+
+/* One slice: a stretch of the run during which one set was active (user
+ * mux) or all were (kernel mux; then set == -1 and every set has data). */
+struct pmux_slice {
+  int set;           /* active set, -1 when all */
+  uint64_t ref_ns;   /* target's time in the slice (reference clock) */
+  size_t data;       /* offset in slice_data of this slice's records */
+};
+
+struct pmux_session {
+  pmux_target_t target;
+  char **argv;              /* COMMAND: our copy */
+  int *cpus;                /* CPUS */
+  enum session_state state;
+  pmux_mux_t mux;
+  uint64_t default_switch_ns;
+  uint64_t interval_ns;
+  pmux_interval_cb interval_cb;
+  void *interval_arg;
+
+  struct pmux_event *events;
+  int nevents;
+  struct pmux_set *sets;
+  int nsets;
+
+  /* Instances: what each group is opened on. */
+  int ninst;
+  pid_t *inst_pid;
+  int *inst_cpu;
+  int inherit;
+
+  /* The hidden reference clock (task-clock, or cpu-clock for CPUs), always
+   * enabled: the time base that every set's measured time is scaled to. */
+  int *ref_fd;              /* [ninst] */
+  int *pinned_leader;       /* [ninst] leader of the pinned group, -1 none */
+  uint64_t ref_last_ns;     /* cumulative at the last slice boundary */
+
+  pid_t child;
+  int go_pipe;              /* write end: releases the child to exec */
+  int active;               /* active set in user mux, -1 none */
+  volatile sig_atomic_t stop_requested;
+  uint64_t start_ns, end_ns;
+
+  struct pmux_slice *slices;
+  size_t nslices, cap_slices;
+  /* Per slice and set that has data: running_ns then the event values. */
+  uint64_t *slice_data;
+  size_t nslice_data, cap_slice_data;
+
+  char errmsg[PMUX_ERRMSG_MAX];
+  int estimates_valid;
+};
+
+/* Copy the thread's last detailed message into the session and return err. */
+int pmux__session_fail(pmux_session_t *s, int err);
+
+/* Parse a comma-separated event list into a NULL-terminated array of
+ * strdup'ed names (commas inside braces are kept).  0 or negative code. */
+int pmux__split_events(const char *list, char ***out, int *n);
+void pmux__free_names(char **names, int n);
+
+/* "EVENTS[;switch=DUR|;switch=EV/PERIOD/N]" -> events + options. */
+int pmux__parse_set_spec(const char *spec, char **events,
+                         pmux_set_opts_t *opts, char **trigger);
+
+/* Open every counter (sets, pinned, reference) on every instance. */
+int pmux__session_open(pmux_session_t *s);
+void pmux__session_close(pmux_session_t *s);
+
+/* The rotation engine: runs until the target ends or stop is requested. */
+int pmux__rotation_run(pmux_session_t *s, int *status);
+
+/* Compute estimates and bounds from the slice history. */
+void pmux__session_estimate(pmux_session_t *s);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * spec.c - the textual forms users write: event lists ("a,b,c") and set
+ * specifications ("EVENTS;switch=2ms" or "EVENTS;switch=EVENT/PERIOD/N").
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+void pmux__free_names(char **names, int n)
+{
+  if (!names)
+    return;
+  for (int i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+}
+
+static char *trimmed_dup(const char *b, const char *e)
+{
+  while (b < e && isspace((unsigned char)*b))
+    b++;
+  while (e > b && isspace((unsigned char)e[-1]))
+    e--;
+  return strndup(b, (size_t)(e - b));
+}
+
+int pmux__split_events(const char *list, char ***out, int *n)
+{
+  *out = NULL;
+  *n = 0;
+  if (!list)
+    return pmux__fail(PMUX_ESYNTAX, "no events given");
+  char **names = NULL;
+  int count = 0;
+  const char *p = list;
+  for (;;) {
+    const char *comma = strchr(p, ',');
+    const char *end = comma ? comma : p + strlen(p);
+    char *name = trimmed_dup(p, end);
+    if (!name) {
+      pmux__free_names(names, count);
+      return -ENOMEM;
+    }
+    if (!*name) {
+      free(name);
+      pmux__free_names(names, count);
+      return pmux__fail(PMUX_ESYNTAX, "event list '%s': empty event name at "
+                        "offset %zu", list, (size_t)(p - list));
+    }
+    char **grown = realloc(names, sizeof(*names) * (size_t)(count + 2));
+    if (!grown) {
+      free(name);
+      pmux__free_names(names, count);
+      return -ENOMEM;
+    }
+    names = grown;
+    names[count++] = name;
+    names[count] = NULL;
+    if (!comma)
+      break;
+    p = comma + 1;
+  }
+  *out = names;
+  *n = count;
+  return 0;
+}
+
+/* "2ms", "500us", "1s", "250000ns"; a bare number is milliseconds. */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || v <= 0)
+    return -1;
+  double scale;
+  if (!*end || !strcmp(end, "ms"))
+    scale = 1e6;
+  else if (!strcmp(end, "us"))
+    scale = 1e3;
+  else if (!strcmp(end, "ns"))
+    scale = 1.0;
+  else if (!strcmp(end, "s"))
+    scale = 1e9;
+  else
+    return -1;
+  if (v * scale > 1e15)
+    return -1;
+  *ns = (uint64_t)(v * scale + 0.5);
+  return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+  char *end;
+  errno = 0;
+  if (!*s || *s == '-')
+    return -1;
+  unsigned long long x = strtoull(s, &end, 0);
+  if (errno || *end || x == 0)
+    return -1;
+  *v = x;
+  return 0;
+}
+
+/* switch=EVENT/PERIOD/N */
+static int parse_overflow_switch(const char *spec, const char *value,
+                                 pmux_set_opts_t *opts, char **trigger)
+{
+  const char *s2 = strrchr(value, '/');
+  if (!s2 || s2 == value)
+    return -1;
+  const char *s1 = s2 - 1;
+  while (s1 > value && *s1 != '/')
+    s1--;
+  if (*s1 != '/' || s1 == value)
+    return -1;
+  char period[32], count[32];
+  if ((size_t)(s2 - s1 - 1) >= sizeof(period) || strlen(s2 + 1) >= sizeof(count))
+    return -1;
+  memcpy(period, s1 + 1, (size_t)(s2 - s1 - 1));
+  period[s2 - s1 - 1] = '\0';
+  strcpy(count, s2 + 1);
+  if (parse_u64(period, &opts->trigger_period) ||
+      parse_u64(count, &opts->trigger_count))
+    return pmux__fail(PMUX_ESYNTAX, "set '%s': in switch=EVENT/PERIOD/N, "
+                      "PERIOD and N must be positive integers", spec);
+  *trigger = strndup(value, (size_t)(s1 - value));
+  return *trigger ? 1 : -ENOMEM;
+}
+
+int pmux__parse_set_spec(const char *spec, char **events,
+                         pmux_set_opts_t *opts, char **trigger)
+{
+  memset(opts, 0, sizeof(*opts));
+  *events = NULL;
+  *trigger = NULL;
+  const char *semi = strchr(spec, ';');
+  *events = trimmed_dup(spec, semi ? semi : spec + strlen(spec));
+  if (!*events)
+    return -ENOMEM;
+  while (semi) {
+    const char *opt = semi + 1;
+    semi = strchr(opt, ';');
+    char *o = trimmed_dup(opt, semi ? semi : opt + strlen(opt));
+    if (!o)
+      return -ENOMEM;
+    int err = 0;
+    if (!strncmp(o, "switch=", 7)) {
+      const char *value = o + 7;
+      if (strchr(value, '/')) {
+        int r = parse_overflow_switch(spec, value, opts, trigger);
+        if (r < 0)
+          err = r == -1 ? pmux__fail(PMUX_ESYNTAX,
+                                     "set '%s': bad switch '%s' (want "
+                                     "switch=DURATION or switch=EVENT/PERIOD/N)",
+                                     spec, value)
+                        : r;
+      } else if (parse_duration(value, &opts->switch_ns)) {
+        err = pmux__fail(PMUX_ESYNTAX, "set '%s': bad duration '%s' (e.g. "
+                         "2ms, 500us, 1s)", spec, value);
+      }
+    } else if (*o) {
+      err = pmux__fail(PMUX_ESYNTAX, "set '%s': unknown option '%s' (known: "
+                       "switch=DURATION, switch=EVENT/PERIOD/N)", spec, o);
+    }
+    free(o);
+    if (err) {
+      free(*events);
+      free(*trigger);
+      *events = *trigger = NULL;
+      return err;
+    }
+  }
+  opts->trigger = *trigger;
+  return 0;
+}
