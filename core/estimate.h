@@ -17,9 +17,9 @@ struct pmux__estimate_in {
 };
 
 struct pmux__estimate_out {
-  double estimate;   /* interpolating estimator */
+  double estimate;   /* the ratio estimate: raw * sum(d) / sum(run) */
   double bound;      /* 95% half-width */
-  double plain;      /* plain time scaling: raw * sum(d) / sum(run) */
+  double plain;      /* the same, kept for estimators compared beside it */
   double raw;        /* sum of counts */
   int measured;      /* at least one slice with run > 0 */
 };

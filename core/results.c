@@ -2,6 +2,7 @@
  * results.c - turning a session's slice history into per-event estimates
  * (estimate.c does the arithmetic).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,42 @@ static size_t offset_in_all(const pmux_session_t *s, int k)
   return off;
 }
 
+/*
+ * PMUX_DUMP_SLICES=FILE writes the slice history as text, one slice a
+ * line: "set ref_ns wall_ns | running enabled count... | ..." (a set -1
+ * slice carries every set).  For studying estimators (docs/estimates.md).
+ */
+static void dump_slices(const pmux_session_t *s, const char *path)
+{
+  FILE *f = fopen(path, "we");
+  if (!f)
+    return;
+  fprintf(f, "# sets %d events", s->nsets);
+  for (int i = 0; i < s->nevents; i++)
+    fprintf(f, " %s@%d", s->events[i].name, s->events[i].set);
+  fputc('\n', f);
+  for (size_t j = 0; j < s->nslices; j++) {
+    const struct pmux_slice *sl = &s->slices[j];
+    fprintf(f, "%d %llu %llu", sl->set, (unsigned long long)sl->ref_ns,
+            (unsigned long long)sl->wall_ns);
+    const uint64_t *rec = &s->slice_data[sl->data];
+    int first = sl->set < 0 ? 0 : sl->set, last = sl->set < 0 ? s->nsets - 1
+                                                              : sl->set;
+    for (int k = first; k <= last; k++) {
+      fprintf(f, " |");
+      for (int i = 0; i < 2 + s->sets[k].nevents; i++)
+        fprintf(f, " %llu", (unsigned long long)*rec++);
+    }
+    fputc('\n', f);
+  }
+  fclose(f);
+}
+
 void pmux__session_estimate(pmux_session_t *s)
 {
+  const char *dump = getenv("PMUX_DUMP_SLICES");
+  if (dump && *dump && s->state == STATE_DONE)
+    dump_slices(s, dump);
   size_t n = s->nslices;
   double *d = malloc(sizeof(double) * (n + 1));
   double *run = malloc(sizeof(double) * (n + 1));

@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -23,17 +23,17 @@
 
 #include "session.h"
 
-/* Signals a COMMAND target gets forwarded; other targets stop on them. */
+/* Signals a COMMAND target gets forwarded; other targets stop on them.
+ * The target's exit is watched through a pidfd, not SIGCHLD. */
 static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGWINCH};
 
 struct engine {
   pmux_session_t *s;
   int sigfd, timerfd, pidfd;
-  struct pollfd *pfd;
+  struct pollfd pfd[3];     /* signals, timer, pidfd */
   int npfd;
-  void **rings;          /* [nsets * ninst] trigger ring buffers, or NULL */
-  size_t ring_bytes;
+  int trigger_fired;
   uint64_t next_switch;  /* absolute deadline, 0 = none */
   uint64_t next_interval;
   uint64_t next_checkpoint; /* kernel mux: history sampling */
@@ -147,6 +147,9 @@ static int close_slice(pmux_session_t *s, int which)
   uint64_t ref = read_reference(s);
   sl->ref_ns = ref - s->ref_last_ns;
   s->ref_last_ns = ref;
+  uint64_t now = pmux__now_ns();
+  sl->wall_ns = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
+  s->wall_last_ns = now;
   s->nslice_data += need;
   s->nslices++;
   return 0;
@@ -239,57 +242,38 @@ static int switch_to(struct engine *en, int next, uint64_t now)
 
 /* ------------------------------------------------------------- triggers */
 
-static int map_triggers(struct engine *en)
+/*
+ * Overflow notification.  A per-task event with inherit cannot be mmapped
+ * (EINVAL), so there is no ring buffer to poll: each trigger delivers a
+ * queued real-time signal to this thread on overflow (F_SETSIG + O_ASYNC;
+ * the kernel sends the children's overflows to the parent event's owner),
+ * and the signal is read from the same signalfd as the others.
+ */
+static int trigger_signal(void)
 {
-  pmux_session_t *s = en->s;
-  long page = sysconf(_SC_PAGESIZE);
-  en->ring_bytes = (size_t)page * 2; /* header page + one data page */
-  en->rings = calloc((size_t)s->nsets * (size_t)s->ninst, sizeof(void *));
-  if (!en->rings)
-    return -ENOMEM;
+  return SIGRTMIN + 1;
+}
+
+static int arm_triggers(pmux_session_t *s)
+{
   for (int k = 0; k < s->nsets; k++) {
-    struct pmux_set *set = &s->sets[k];
-    if (set->trigger_event < 0)
+    int t = s->sets[k].trigger_event;
+    if (t < 0)
       continue;
-    struct pmux_event *t = &s->events[set->trigger_event];
     for (int inst = 0; inst < s->ninst; inst++) {
-      if (t->fd[inst] < 0)
+      int fd = s->events[t].fd[inst];
+      if (fd < 0)
         continue;
-      void *p = mmap(NULL, en->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     t->fd[inst], 0);
-      if (p == MAP_FAILED)
-        return pmux__fail(-errno, "set %d: cannot map the trigger '%s': %s",
-                          k, set->trigger, strerror(errno));
-      en->rings[(size_t)k * (size_t)s->ninst + (size_t)inst] = p;
+      struct f_owner_ex owner = {.type = F_OWNER_TID, .pid = gettid()};
+      int fl = fcntl(fd, F_GETFL);
+      if (fl < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
+          fcntl(fd, F_SETSIG, trigger_signal()) < 0 ||
+          fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
+        return pmux__fail(-errno, "set %d: cannot arm the trigger '%s': %s",
+                          k, s->sets[k].trigger, strerror(errno));
     }
   }
   return 0;
-}
-
-/* Mark every record of the trigger rings consumed (we count overflows from
- * the counter itself; the ring only carries the wake-ups). */
-static void drain_rings(struct engine *en, int k)
-{
-  pmux_session_t *s = en->s;
-  for (int inst = 0; inst < s->ninst; inst++) {
-    struct perf_event_mmap_page *pg =
-        en->rings[(size_t)k * (size_t)s->ninst + (size_t)inst];
-    if (!pg)
-      continue;
-    uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
-    __atomic_store_n(&pg->data_tail, head, __ATOMIC_RELEASE);
-  }
-}
-
-static void unmap_triggers(struct engine *en)
-{
-  if (!en->rings)
-    return;
-  size_t n = (size_t)en->s->nsets * (size_t)en->s->ninst;
-  for (size_t i = 0; i < n; i++)
-    if (en->rings[i])
-      munmap(en->rings[i], en->ring_bytes);
-  free(en->rings);
 }
 
 /* ------------------------------------------------------------ the loop */
@@ -409,21 +393,14 @@ static void drop_useless_deadline(struct engine *en)
     en->next_switch = 0;
 }
 
-static int handle_signal(struct engine *en, int *status, int *done)
+static int handle_signal(struct engine *en, int *done)
 {
   pmux_session_t *s = en->s;
   struct signalfd_siginfo si;
   while (read(en->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
     int sig = (int)si.ssi_signo;
-    if (sig == SIGCHLD) {
-      if (s->child > 0) {
-        int st;
-        pid_t r = waitpid(s->child, &st, WNOHANG);
-        if (r == s->child && (WIFEXITED(st) || WIFSIGNALED(st))) {
-          *status = st;
-          *done = 1;
-        }
-      }
+    if (sig == trigger_signal()) {
+      en->trigger_fired = 1;
     } else if (s->target.kind == PMUX_TARGET_COMMAND && s->child > 0) {
       kill(s->child, sig);
     } else if (sig != SIGWINCH) {
@@ -438,7 +415,7 @@ static int engine_setup(struct engine *en, sigset_t *old)
   pmux_session_t *s = en->s;
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, trigger_signal());
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(forwarded_signals); i++)
     sigaddset(&set, forwarded_signals[i]);
   if (pthread_sigmask(SIG_BLOCK, &set, old))
@@ -448,35 +425,18 @@ static int engine_setup(struct engine *en, sigset_t *old)
   en->pidfd = -1;
   if (en->sigfd < 0 || en->timerfd < 0)
     return pmux__fail(-errno, "signalfd/timerfd: %s", strerror(errno));
-  if (s->target.kind == PMUX_TARGET_PID) {
-    en->pidfd = (int)syscall(SYS_pidfd_open, s->target.pid, 0);
+  pid_t watched = pmux_session_pid(s);
+  if (watched > 0) {
+    en->pidfd = (int)syscall(SYS_pidfd_open, watched, 0);
     if (en->pidfd < 0)
-      return pmux__fail(-errno, "pid %d: pidfd_open: %s", (int)s->target.pid,
+      return pmux__fail(-errno, "pid %d: pidfd_open: %s", (int)watched,
                         strerror(errno));
   }
-  int err = map_triggers(en);
-  if (err)
-    return err;
-  int ntrig = 0;
-  for (int k = 0; k < s->nsets; k++)
-    if (s->sets[k].trigger_event >= 0)
-      ntrig += s->ninst;
-  en->pfd = calloc((size_t)(3 + ntrig), sizeof(struct pollfd));
-  if (!en->pfd)
-    return -ENOMEM;
   en->pfd[0] = (struct pollfd){.fd = en->sigfd, .events = POLLIN};
   en->pfd[1] = (struct pollfd){.fd = en->timerfd, .events = POLLIN};
   en->pfd[2] = (struct pollfd){.fd = en->pidfd, .events = POLLIN};
   en->npfd = 3;
-  for (int k = 0; k < s->nsets; k++) {
-    int t = s->sets[k].trigger_event;
-    if (t < 0)
-      continue;
-    for (int inst = 0; inst < s->ninst; inst++)
-      en->pfd[en->npfd++] =
-          (struct pollfd){.fd = s->events[t].fd[inst], .events = POLLIN};
-  }
-  return 0;
+  return arm_triggers(s);
 }
 
 static void engine_teardown(struct engine *en, const sigset_t *old)
@@ -487,8 +447,6 @@ static void engine_teardown(struct engine *en, const sigset_t *old)
     close(en->timerfd);
   if (en->pidfd >= 0)
     close(en->pidfd);
-  unmap_triggers(en);
-  free(en->pfd);
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
@@ -531,9 +489,6 @@ static int on_trigger(struct engine *en, uint64_t now)
 {
   pmux_session_t *s = en->s;
   int k = s->active;
-  for (int j = 0; j < s->nsets; j++)
-    if (s->sets[j].trigger_event >= 0)
-      drain_rings(en, j);
   if (k < 0 || !s->sets[k].trigger)
     return 0;
   uint64_t n = trigger_overflows(s, k) - en->trigger_base;
@@ -574,16 +529,20 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
     }
     uint64_t now = pmux__now_ns();
     if (en.pfd[0].revents)
-      handle_signal(&en, &st, &done);
-    if (en.pfd[2].fd >= 0 && en.pfd[2].revents)
-      done = 1; /* the attached process exited */
+      handle_signal(&en, &done);
+    if (en.pfd[2].revents) {
+      /* The target exited (a pidfd never misses an exit, even one that
+       * happened before the engine started). */
+      if (s->child > 0)
+        waitpid(s->child, &st, 0);
+      done = 1;
+    }
     if (!done && en.pfd[1].revents)
       err = on_timer(&en, now);
-    for (int i = 3; !err && !done && i < en.npfd; i++)
-      if (en.pfd[i].revents & POLLIN) {
-        err = on_trigger(&en, now);
-        break;
-      }
+    if (!err && !done && en.trigger_fired) {
+      en.trigger_fired = 0;
+      err = on_trigger(&en, now);
+    }
   }
   s->end_ns = pmux__now_ns();
   if (!err && s->nsets && (s->active >= 0 || all_sets_together(s)))
@@ -591,6 +550,8 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
   if (s->active >= 0)
     group_ioctl_all(s, s->active, PERF_EVENT_IOC_DISABLE);
   finish_totals(s);
+  if (err && !done && s->child > 0)
+    waitpid(s->child, &st, 0); /* the command goes on unmeasured: wait */
   engine_teardown(&en, &old);
   if (status)
     *status = st;

@@ -59,6 +59,7 @@ struct pmux_set {
 struct pmux_slice {
   int set;           /* active set, -1 when all */
   uint64_t ref_ns;   /* target's time in the slice (reference clock) */
+  uint64_t wall_ns;  /* wall-clock length of the slice */
   size_t data;       /* offset in slice_data of this slice's records */
 };
 
@@ -89,6 +90,7 @@ struct pmux_session {
   int *ref_fd;              /* [ninst] */
   int *pinned_leader;       /* [ninst] leader of the pinned group, -1 none */
   uint64_t ref_last_ns;     /* cumulative at the last slice boundary */
+  uint64_t wall_last_ns;    /* monotonic time of the last slice boundary */
 
   pid_t child;
   int go_pipe;              /* write end: releases the child to exec */

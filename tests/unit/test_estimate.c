@@ -1,0 +1,153 @@
+/* test_estimate.c - estimates and bounds on synthetic slice histories whose
+ * answer is known. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "estimate.h"
+
+#define N 400
+
+/* Rotation of k sets with slices of length d; set `mine` observed. */
+static void history(double *d, double *run, double *cnt, int k, int mine,
+                    double (*rate)(int j), double gap)
+{
+  for (int j = 0; j < N; j++) {
+    d[j] = 1e6;
+    int active = j % k == mine;
+    run[j] = active ? d[j] - gap : 0;
+    cnt[j] = active ? rate(j) * run[j] : 0;
+  }
+}
+
+static double truth(const double *d, double (*rate)(int j))
+{
+  double t = 0;
+  for (int j = 0; j < N; j++)
+    t += rate(j) * d[j];
+  return t;
+}
+
+static double constant(int j)
+{
+  (void)j;
+  return 0.003;
+}
+
+/* Phases: bursts of 40 slices at 10x the rate. */
+static double phases(int j)
+{
+  return (j / 40) % 2 ? 0.01 : 0.001;
+}
+
+/* Independent noise per slice (a fixed hash, so the test is repeatable),
+ * seeded differently per history so that coverage can be counted. */
+static unsigned noise_seed;
+static double noisy(int j)
+{
+  unsigned x = (unsigned)j * 2654435761u ^ noise_seed * 40503u;
+  x ^= x >> 13;
+  x *= 0x5bd1e995u;
+  x ^= x >> 15;
+  return 0.002 * (1.0 + 0.3 * ((double)(x % 10000) / 5000.0 - 1.0));
+}
+
+static void test_constant_rate_is_exact(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  history(d, run, cnt, 4, 1, constant, 0);
+  struct pmux__estimate_in in = {N, d, run, cnt};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(o.measured);
+  assert_true(fabs(o.estimate - truth(d, constant)) < 1e-6 * o.estimate);
+  assert_true(o.bound < 1e-6 * o.estimate); /* no spread: no doubt */
+  assert_true(fabs(o.raw * 4 - o.estimate) < 1e-6 * o.estimate);
+}
+
+static void test_bound_covers_phase_changes(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  for (int mine = 0; mine < 4; mine++) {
+    history(d, run, cnt, 4, mine, phases, 20000);
+    struct pmux__estimate_in in = {N, d, run, cnt};
+    struct pmux__estimate_out o;
+    pmux__estimate(&in, &o);
+    double t = truth(d, phases);
+    assert_true(fabs(o.estimate - t) <= o.bound);
+    assert_true(o.bound > 0);
+    assert_true(o.bound < 0.2 * o.estimate); /* a bound, not a shrug */
+  }
+}
+
+/* A 95% bound: over 100 noisy histories, at least 90 truths inside it,
+ * and not by being huge. */
+static void test_bound_covers_noise(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  int inside = 0;
+  for (noise_seed = 1; noise_seed <= 100; noise_seed++) {
+    history(d, run, cnt, 3, (int)noise_seed % 3, noisy, 5000);
+    struct pmux__estimate_in in = {N, d, run, cnt};
+    struct pmux__estimate_out o;
+    pmux__estimate(&in, &o);
+    double t = truth(d, noisy);
+    inside += fabs(o.estimate - t) <= o.bound;
+    assert_true(o.bound < 0.1 * o.estimate);
+  }
+  assert_true(inside >= 90);
+}
+
+static void test_fully_counted_is_exact(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  history(d, run, cnt, 1, 0, noisy, 0);
+  struct pmux__estimate_in in = {N, d, run, cnt};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(o.estimate == o.raw);
+  assert_true(o.bound == 0);
+}
+
+static void test_never_ran_is_not_measured(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  history(d, run, cnt, 4, 9, constant, 0); /* set 9 never active */
+  struct pmux__estimate_in in = {N, d, run, cnt};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_false(o.measured);
+  assert_true(o.estimate == 0);
+}
+
+static void test_single_observation_bound_is_everything_unseen(void **state)
+{
+  (void)state;
+  double d[3] = {1e6, 1e6, 1e6}, run[3] = {1e6, 0, 0}, cnt[3] = {100, 0, 0};
+  struct pmux__estimate_in in = {3, d, run, cnt};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(fabs(o.estimate - 300) < 1e-9);
+  assert_true(fabs(o.bound - 200) < 1e-9);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_constant_rate_is_exact),
+      cmocka_unit_test(test_bound_covers_phase_changes),
+      cmocka_unit_test(test_bound_covers_noise),
+      cmocka_unit_test(test_fully_counted_is_exact),
+      cmocka_unit_test(test_never_ran_is_not_measured),
+      cmocka_unit_test(test_single_observation_bound_is_everything_unseen),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

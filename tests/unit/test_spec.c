@@ -1,0 +1,98 @@
+/* test_spec.c - event lists and set specifications as users write them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "session.h"
+
+static void test_split_events(void **state)
+{
+  (void)state;
+  char **names;
+  int n;
+  assert_int_equal(pmux__split_events(" a, b ,c:u ", &names, &n), 0);
+  assert_int_equal(n, 3);
+  assert_string_equal(names[0], "a");
+  assert_string_equal(names[1], "b");
+  assert_string_equal(names[2], "c:u");
+  assert_null(names[3]);
+  pmux__free_names(names, n);
+  assert_int_equal(pmux__split_events("a,,b", &names, &n), PMUX_ESYNTAX);
+  assert_non_null(strstr(pmux_errmsg(), "'a,,b'"));
+  assert_int_equal(pmux__split_events("", &names, &n), PMUX_ESYNTAX);
+}
+
+static void test_time_switch(void **state)
+{
+  (void)state;
+  char *ev, *trig;
+  pmux_set_opts_t o;
+  assert_int_equal(pmux__parse_set_spec("a,b;switch=2ms", &ev, &o, &trig), 0);
+  assert_string_equal(ev, "a,b");
+  assert_int_equal(o.switch_ns, 2000000);
+  assert_null(o.trigger);
+  free(ev);
+  assert_int_equal(pmux__parse_set_spec("a;switch=500us", &ev, &o, &trig), 0);
+  assert_int_equal(o.switch_ns, 500000);
+  free(ev);
+  assert_int_equal(pmux__parse_set_spec("a;switch=1.5", &ev, &o, &trig), 0);
+  assert_int_equal(o.switch_ns, 1500000); /* bare numbers are ms */
+  free(ev);
+  assert_int_equal(pmux__parse_set_spec("a", &ev, &o, &trig), 0);
+  assert_int_equal(o.switch_ns, 0);
+  free(ev);
+}
+
+static void test_overflow_switch(void **state)
+{
+  (void)state;
+  char *ev, *trig;
+  pmux_set_opts_t o;
+  assert_int_equal(
+      pmux__parse_set_spec("a,b;switch=page-faults/1000/3", &ev, &o, &trig), 0);
+  assert_string_equal(trig, "page-faults");
+  assert_ptr_equal(o.trigger, trig);
+  assert_int_equal(o.trigger_period, 1000);
+  assert_int_equal(o.trigger_count, 3);
+  free(ev);
+  free(trig);
+  /* A libpfm4 name with modifiers as trigger. */
+  assert_int_equal(pmux__parse_set_spec("x;switch=INST_RETIRED:ANY_P:u/0x10000/1",
+                                        &ev, &o, &trig), 0);
+  assert_string_equal(trig, "INST_RETIRED:ANY_P:u");
+  assert_int_equal(o.trigger_period, 0x10000);
+  free(ev);
+  free(trig);
+}
+
+static void test_bad_specs_name_the_input(void **state)
+{
+  (void)state;
+  char *ev, *trig;
+  pmux_set_opts_t o;
+  static const char *bad[] = {
+      "a;switch=2parsecs", "a;switch=", "a;switch=-1ms", "a;colour=red",
+      "a;switch=ev/0/1", "a;switch=ev/10/x", "a;switch=/10/1",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    int err = pmux__parse_set_spec(bad[i], &ev, &o, &trig);
+    if (err != PMUX_ESYNTAX)
+      fail_msg("'%s' gave %d", bad[i], err);
+    assert_non_null(strstr(pmux_errmsg(), bad[i]));
+    assert_null(ev);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_split_events),
+      cmocka_unit_test(test_time_switch),
+      cmocka_unit_test(test_overflow_switch),
+      cmocka_unit_test(test_bad_specs_name_the_input),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
