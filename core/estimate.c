@@ -1,11 +1,11 @@
 /*
  * estimate.c - from the slice history to estimates and error bounds.
  *
- * The run is a sequence of slices; slice j lasted d_j of target time (the
+ * The run is a sequence of slices and lasted D of target time (the
  * reference clock: the target's CPU time for a task, wall time for a CPU).
  * A set observed some slices: its count y_i in slice i while it counted
- * x_i = run_i of that time.  The estimate is the ratio estimator
- *     Y = D * (sum y_i / sum x_i),   D = sum of d_j over the whole run,
+ * x_i = run_i.  The estimate is the ratio estimator
+ *     Y = D * (sum y_i / sum x_i),
  * that is, scaling by the time the set actually counted (never by its
  * number of runs), and filling the switch gaps at the same rate.
  *
@@ -14,8 +14,10 @@
  * variance taken from successive differences (which, unlike the plain
  * variance, is not inflated by slow trends, the usual choice for
  * systematic samples), and
- *     Var(Y) = (D/X)^2 n (1 - f) S_d^2,  f = n/N,
- * with n observed slices among N.  docs/estimates.md has the measurements
+ *     Var(Y) = (D/X)^2 n (1 - f) S_d^2,  f = X/D,
+ * with n observed slices, X = sum x_i (f is the measured share of the run:
+ * n/N for slices of equal length, and right for the kernel's partial
+ * slices too).  docs/estimates.md has the measurements
  * that chose this over interpolating the unobserved slices.
  */
 #include <math.h>
@@ -26,9 +28,8 @@ void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out)
 {
   size_t n = in->n, nobs = 0;
-  double sum_d = 0, sum_run = 0, raw = 0;
+  double sum_d = in->total, sum_run = 0, raw = 0;
   for (size_t j = 0; j < n; j++) {
-    sum_d += in->d[j];
     if (in->run[j] > 0) {
       sum_run += in->run[j];
       raw += in->cnt[j];
@@ -65,7 +66,7 @@ void pmux__estimate(const struct pmux__estimate_in *in,
     have_prev = 1;
   }
   double s2 = ss / (2.0 * (double)(nobs - 1));
-  double f = (double)nobs / (double)n;
+  double f = sum_run / sum_d;
   double g = sum_d / sum_run;
   double var = g * g * (double)nobs * (1.0 - f) * s2;
   out->bound = 1.96 * sqrt(var > 0 ? var : 0);

@@ -11,7 +11,7 @@
 /* One event's view of the run, slice by slice. */
 struct pmux__estimate_in {
   size_t n;          /* slices */
-  const double *d;   /* [n] target time in slice j (reference clock) */
+  double total;      /* D: the target's time over the whole run */
   const double *run; /* [n] time the event's set counted in j (0: not active) */
   const double *cnt; /* [n] count in j (meaningful where run > 0) */
 };

@@ -20,22 +20,22 @@ static size_t offset_in_all(const pmux_session_t *s, int k)
 
 /*
  * PMUX_DUMP_SLICES=FILE writes the slice history as text, one slice a
- * line: "set ref_ns wall_ns | running enabled count... | ..." (a set -1
- * slice carries every set).  For studying estimators (docs/estimates.md).
+ * line: "set wall_ns | running enabled count... | ..." (a set -1 slice
+ * carries every set); the header gives the run's reference time.  For studying estimators (docs/estimates.md).
  */
 static void dump_slices(const pmux_session_t *s, const char *path)
 {
   FILE *f = fopen(path, "we");
   if (!f)
     return;
-  fprintf(f, "# sets %d events", s->nsets);
+  fprintf(f, "# reference_ns %llu sets %d events",
+          (unsigned long long)s->ref_last_ns, s->nsets);
   for (int i = 0; i < s->nevents; i++)
     fprintf(f, " %s@%d", s->events[i].name, s->events[i].set);
   fputc('\n', f);
   for (size_t j = 0; j < s->nslices; j++) {
     const struct pmux_slice *sl = &s->slices[j];
-    fprintf(f, "%d %llu %llu", sl->set, (unsigned long long)sl->ref_ns,
-            (unsigned long long)sl->wall_ns);
+    fprintf(f, "%d %llu", sl->set, (unsigned long long)sl->wall_ns);
     const uint64_t *rec = &s->slice_data[sl->data];
     int first = sl->set < 0 ? 0 : sl->set, last = sl->set < 0 ? s->nsets - 1
                                                               : sl->set;
@@ -55,13 +55,10 @@ void pmux__session_estimate(pmux_session_t *s)
   if (dump && *dump && s->state == STATE_DONE)
     dump_slices(s, dump);
   size_t n = s->nslices;
-  double *d = malloc(sizeof(double) * (n + 1));
   double *run = malloc(sizeof(double) * (n + 1));
   double *cnt = malloc(sizeof(double) * (n + 1));
-  if (!d || !run || !cnt)
+  if (!run || !cnt)
     goto out;
-  for (size_t j = 0; j < n; j++)
-    d[j] = (double)s->slices[j].ref_ns;
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0) {
@@ -87,7 +84,8 @@ void pmux__session_estimate(pmux_session_t *s)
       run[j] = (double)rec[0];
       cnt[j] = (double)rec[2 + e->index_in_set];
     }
-    struct pmux__estimate_in in = {.n = n, .d = d, .run = run, .cnt = cnt};
+    struct pmux__estimate_in in = {.n = n, .total = (double)s->ref_last_ns,
+                                   .run = run, .cnt = cnt};
     struct pmux__estimate_out o;
     pmux__estimate(&in, &o);
     e->estimate = o.estimate;
@@ -96,7 +94,6 @@ void pmux__session_estimate(pmux_session_t *s)
   }
   s->estimates_valid = 1;
 out:
-  free(d);
   free(run);
   free(cnt);
 }

@@ -109,7 +109,8 @@ static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
 
 /*
  * Close the current slice: sets listed in `which` (one set in user mux, or
- * all) are read and their deltas recorded with the reference time.
+ * all) are read and their deltas recorded.  The reference clock is not read
+ * here, on the switch path: the estimator needs only its total.
  */
 static int close_slice(pmux_session_t *s, int which)
 {
@@ -144,9 +145,6 @@ static int close_slice(pmux_session_t *s, int which)
     }
     d += 2 + set->nevents;
   }
-  uint64_t ref = read_reference(s);
-  sl->ref_ns = ref - s->ref_last_ns;
-  s->ref_last_ns = ref;
   uint64_t now = pmux__now_ns();
   sl->wall_ns = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
   s->wall_last_ns = now;
@@ -307,6 +305,7 @@ static void read_pinned(pmux_session_t *s)
  * mux (a set is enabled only while active), the group's own in kernel mux. */
 static void finish_totals(pmux_session_t *s)
 {
+  s->ref_last_ns = read_reference(s);
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0)
@@ -453,8 +452,8 @@ static void engine_teardown(struct engine *en, const sigset_t *old)
 static int on_timer(struct engine *en, uint64_t now)
 {
   pmux_session_t *s = en->s;
-  uint64_t expirations;
-  (void)!read(en->timerfd, &expirations, sizeof(expirations));
+  /* No read(timerfd): arm_timer's timerfd_settime resets the expiration
+   * count, which saves a syscall on every switch. */
   int err = 0;
   if (en->next_switch && now >= en->next_switch && s->active >= 0) {
     int next = next_set(s, s->active);
@@ -471,7 +470,6 @@ static int on_timer(struct engine *en, uint64_t now)
   }
   if (!err && en->next_interval && now >= en->next_interval) {
     err = checkpoint(en);
-    read_pinned(s);
     finish_totals(s);
     s->estimates_valid = 0;
     if (!err && s->interval_cb)

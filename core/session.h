@@ -58,7 +58,6 @@ struct pmux_set {
  * mux) or all were (kernel mux; then set == -1 and every set has data). */
 struct pmux_slice {
   int set;           /* active set, -1 when all */
-  uint64_t ref_ns;   /* target's time in the slice (reference clock) */
   uint64_t wall_ns;  /* wall-clock length of the slice */
   size_t data;       /* offset in slice_data of this slice's records */
 };
@@ -89,7 +88,7 @@ struct pmux_session {
    * enabled: the time base that every set's measured time is scaled to. */
   int *ref_fd;              /* [ninst] */
   int *pinned_leader;       /* [ninst] leader of the pinned group, -1 none */
-  uint64_t ref_last_ns;     /* cumulative at the last slice boundary */
+  uint64_t ref_last_ns;     /* reference clock at the last full read */
   uint64_t wall_last_ns;    /* monotonic time of the last slice boundary */
 
   pid_t child;

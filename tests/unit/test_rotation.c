@@ -96,8 +96,11 @@ static void test_overflow_switching(void **state)
   assert_int_equal(pmux_session_set_info(s, 0, &si), 0);
   assert_true(si.overflow_switch);
   pmux_count_t pf = count_of(s, 0);
+  /* About one run per 1000 faults: fewer when the monitor is slow to
+   * react and a run overshoots past the next boundary (user-space
+   * switching; docs/multiplexing.md), never many more. */
   double expected = (double)pf.raw / 1000.0;
-  if (fabs((double)si.runs - expected) > 2)
+  if ((double)si.runs > expected + 2 || (double)si.runs < 0.5 * expected)
     fail_msg("overflow set ran %llu times for %llu faults",
              (unsigned long long)si.runs, (unsigned long long)pf.raw);
   assert_true(si.runs >= 3);

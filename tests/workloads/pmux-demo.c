@@ -85,7 +85,8 @@ int main(int argc, char **argv)
     }
   }
   for (long r = 0; r < rounds; r++) {
-    fault_phase(pages);
+    if (pages)
+      fault_phase(pages);
     sleep_phase(sleeps);
     compute_phase((uint64_t)iters_m * 1000000u);
   }

@@ -1,0 +1,22 @@
+# lib.sh - helpers for the end-to-end tests (sourced).  PMUX, PMUX_BUILD and
+# PMUX_SRC come from CTest.  A test exits 0 on success, 77 to skip (with
+# the reason printed), anything else on failure.
+set -euo pipefail
+: "${PMUX:?run through ctest}"
+DEMO="$PMUX_BUILD/pmux-demo"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+pass() { echo "ok: $*"; }
+
+# json_get FILE PYTHON-EXPR: evaluate EXPR with d = the parsed JSON.
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# with_sigint CMD...: run CMD with SIGINT at its default disposition (a
+# background job of a non-interactive shell starts with SIGINT ignored,
+# unlike a terminal's foreground job, and an ignored signal reaches no
+# one).  A program, not a function, so that `with_sigint ... &` gives $!
+# of CMD itself.
+with_sigint="$PMUX_SRC/tests/e2e/with-sigint"

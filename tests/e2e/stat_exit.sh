@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# pmux stat exits with the command's status (128+N when it died of signal
+# N), forwards signals to it, and still prints what it measured.
+. "$(dirname "$0")/lib.sh"
+
+set +e
+"$PMUX" stat -e task-clock -o /dev/null -- sh -c 'exit 7'
+rc=$?
+[ $rc -eq 7 ] || fail "exit 7 gave $rc"
+"$PMUX" stat -e task-clock -o /dev/null -- sh -c 'kill -SEGV $$'
+rc=$?
+[ $rc -eq 139 ] || fail "SIGSEGV gave $rc, want 139"
+"$PMUX" stat -e task-clock -o /dev/null -- /nonexistent/command 2>"$TMP/err"
+rc=$?
+[ $rc -eq 127 ] || fail "missing command gave $rc"
+grep -q "/nonexistent/command" "$TMP/err" || fail "error does not name the command"
+set -e
+pass "exit statuses"
+
+# Signal forwarding: SIGTERM to pmux reaches the command, which traps it
+# and exits 42; the output is complete.
+"$PMUX" stat --json -e page-faults,task-clock -o "$TMP/sig.json" -- \
+  sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+set +e
+wait $pid
+rc=$?
+set -e
+[ $rc -eq 42 ] || fail "forwarded SIGTERM: exit $rc, want 42"
+json_get "$TMP/sig.json" 'd["exit_status"]' | grep -qx 42 || fail "exit_status not 42"
+json_get "$TMP/sig.json" 'd["events"][0]["raw"] > 0' | grep -qx True || fail "no counts"
+pass "signal forwarding"
+
+# SIGINT too (as from a terminal): the command dies of it, pmux reports it.
+"$with_sigint" "$PMUX" stat -e task-clock -o "$TMP/int.txt" -- sleep 30 &
+pid=$!
+sleep 0.3
+kill -INT $pid
+set +e
+wait $pid
+rc=$?
+set -e
+[ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
+grep -q task-clock "$TMP/int.txt" || fail "no output after SIGINT"
+pass "interrupted run"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The three output formats of pmux stat, parsed back and checked against
+# each other and against the JSON contract.
+. "$(dirname "$0")/lib.sh"
+
+# Human: thousands separators, units, every event named.
+"$PMUX" stat -e page-faults,task-clock -o "$TMP/human.txt" -- "$DEMO" -r 2 -c 1
+grep -Eq '^ +[0-9]{1,3}(,[0-9]{3})+ +page-faults' "$TMP/human.txt" ||
+  fail "no thousands-separated page-faults line: $(cat "$TMP/human.txt")"
+grep -Eq '^ +[0-9.]+ +msec +task-clock' "$TMP/human.txt" || fail "task-clock not in msec"
+grep -q "seconds time elapsed" "$TMP/human.txt" || fail "no elapsed time"
+pass human
+
+# CSV with a header line; a separator that is not a comma.
+"$PMUX" stat -x ';' -e page-faults,context-switches -o "$TMP/out.csv" -- "$DEMO" -r 2 -c 1
+python3 - "$TMP/out.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter=';'))
+assert [r["event"] for r in rows] == ["page-faults", "context-switches"], rows
+pf = rows[0]
+assert int(pf["raw"]) >= 4000, pf            # 2 rounds x 2000 pages
+assert float(pf["estimate"]) == int(pf["raw"]), pf  # one set: exact
+assert pf["supported"] == "yes" and float(pf["error_bound"]) == 0
+PY
+pass csv
+
+# JSON: the contract's names and types.
+"$PMUX" stat --json -S page-faults -S context-switches,task-clock --switch 2ms \
+  -o "$TMP/out.json" -- "$DEMO" -r 3 -c 5
+python3 - "$TMP/out.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1 and isinstance(d["command"], list)
+assert d["command"][-1] == "5" and d["exit_status"] == 0
+for e in d["events"]:
+    for k, t in [("name", str), ("set", int), ("raw", int), ("time_enabled_ns", int),
+                 ("time_running_ns", int), ("supported", bool), ("fraction", (int, float)),
+                 ("estimate", (int, float)), ("error_bound", (int, float))]:
+        assert isinstance(e[k], t), (k, e)
+    assert 0 <= e["fraction"] <= 1
+    assert e["time_running_ns"] <= e["time_enabled_ns"]
+assert [e["set"] for e in d["events"]] == [0, 1, 1]
+assert [s["id"] for s in d["sets"]] == [0, 1]
+for s in d["sets"]:
+    assert s["switch"] == "time" and s["runs"] >= 5 and s["time_ns"] > 0, s
+pf = d["events"][0]
+assert pf["fraction"] < 0.8 and pf["estimate"] > pf["raw"], pf  # rotated: scaled
+PY
+pass json

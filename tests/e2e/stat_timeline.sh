@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# -I: a line per interval (JSON: an object per line), the first marked,
+# valid to the last line even when the run is interrupted.
+. "$(dirname "$0")/lib.sh"
+
+"$PMUX" stat --json -I 20 -S page-faults -S task-clock --switch 2ms \
+  -o "$TMP/tl.jsonl" -- "$DEMO" -r 4 -c 10
+python3 - "$TMP/tl.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ticks, summary = lines[:-1], lines[-1]
+assert len(ticks) >= 3, len(ticks)
+assert ticks[0]["first"] is True and not any(t["first"] for t in ticks[1:])
+assert [t["interval"] for t in ticks] == list(range(len(ticks)))
+assert all(t["active_set"] in (0, 1) for t in ticks)
+# The deltas add up to the summary's raw counts.
+total = sum(e["delta"] for t in ticks for e in t["events"] if e["name"] == "page-faults")
+raw = summary["events"][0]["raw"]
+assert total <= raw and total >= 0.5 * raw, (total, raw)
+PY
+pass "json timeline"
+
+# Interrupted: SIGINT mid-run; every line written is whole JSON.
+"$with_sigint" "$PMUX" stat --json -I 10 -e task-clock -o "$TMP/int.jsonl" -- sleep 5 &
+pid=$!
+sleep 0.3
+kill -INT $pid
+wait $pid || true
+python3 - "$TMP/int.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) >= 2 and lines[0]["first"] and "events" in lines[-1], lines[-1]
+assert lines[-1]["exit_status"] == 130
+PY
+pass "interrupted timeline stays valid"
+
+# Human timeline.
+"$PMUX" stat -I 20 -e page-faults -o "$TMP/tl.txt" -- "$DEMO" -r 2 -c 5
+grep -q "(first interval)" "$TMP/tl.txt" || fail "first interval not marked"
+pass "human timeline"
