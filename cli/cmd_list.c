@@ -2,6 +2,7 @@
  * cmd_list.c - `pmux list [PATTERN]`: the events usable on this host,
  * grouped by PMU, software events first.
  */
+#include <ctype.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -40,7 +41,14 @@ static int print_event(const char *pmu, const char *pmu_desc,
     snprintf(st->current_pmu, sizeof(st->current_pmu), "%s", pmu);
     printf("%s%s (%s):\n", st->shown ? "\n" : "", pmu, pmu_desc);
   }
-  printf("  %-40s %s\n", event, desc);
+  /* perf's spelling for the generic aliases (page-faults, cycles). */
+  char name[128];
+  snprintf(name, sizeof(name), "%s", event);
+  if ((!strcmp(pmu, "software") || !strcmp(pmu, "perf")) &&
+      strncmp(event, "PERF_COUNT_", 11))
+    for (char *p = name; *p; p++)
+      *p = (char)tolower((unsigned char)*p);
+  printf("  %-40s %s\n", name, desc);
   st->shown++;
   return 0;
 }

@@ -207,6 +207,8 @@ static void on_interval(pmux_session_t *s, uint64_t elapsed_ns, int first,
 static int build_session(pmux_session_t *s, const struct stat_opts *o)
 {
   int err = 0;
+  if (o->switch_ns)
+    pmux_session_set_switch(s, o->switch_ns);
   if (o->events || !o->nsets)
     err = pmux_session_add_set(s, o->events ? o->events : default_events,
                                NULL);
@@ -216,8 +218,6 @@ static int build_session(pmux_session_t *s, const struct stat_opts *o)
     err = pmux_session_pin(s, o->pinned);
   if (err >= 0)
     err = pmux_session_set_mux(s, o->mux);
-  if (err >= 0 && o->switch_ns)
-    err = pmux_session_set_switch(s, o->switch_ns);
   return err < 0 ? err : 0;
 }
 
@@ -279,6 +279,13 @@ int cmd_stat(int argc, char **argv)
     pmux_session_set_interval(s, o.interval_ns, on_interval, &rep);
   }
 
+  const char *warn = pmux_session_warnings(s);
+  for (const char *line = warn; *line;) {
+    const char *nl = strchr(line, '\n');
+    int len = nl ? (int)(nl - line) : (int)strlen(line);
+    cli_warn("stat", "%.*s", len, line);
+    line += len + (nl != NULL);
+  }
   err = pmux_session_start(s);
   if (err) {
     cli_report("stat", err, pmux_session_errmsg(s));

@@ -182,9 +182,7 @@ static void group_ioctl_all(pmux_session_t *s, int k, unsigned long req)
 
 static uint64_t slice_of(const pmux_session_t *s, int k)
 {
-  uint64_t ns = s->sets[k].switch_ns ? s->sets[k].switch_ns
-                                     : s->default_switch_ns;
-  return ns < PMUX_MIN_SWITCH_NS ? PMUX_MIN_SWITCH_NS : ns;
+  return s->sets[k].switch_ns ? s->sets[k].switch_ns : s->default_switch_ns;
 }
 
 /* Trigger overflow index: the kernel counts periods on the cumulative

@@ -23,6 +23,24 @@ int pmux__session_fail(pmux_session_t *s, int err)
   return err;
 }
 
+const char *pmux_session_warnings(const pmux_session_t *s)
+{
+  return s->warnings;
+}
+
+/* A slice shorter than the timer can honour is raised, and said so. */
+static uint64_t honour_slice(pmux_session_t *s, const char *what, uint64_t ns)
+{
+  if (!ns || ns >= PMUX_MIN_SWITCH_NS)
+    return ns;
+  size_t used = strlen(s->warnings);
+  snprintf(s->warnings + used, sizeof(s->warnings) - used,
+           "%s: a slice of %llu ns is below the %llu us the timer can "
+           "honour; using %llu us\n", what, (unsigned long long)ns,
+           PMUX_MIN_SWITCH_NS / 1000, PMUX_MIN_SWITCH_NS / 1000);
+  return PMUX_MIN_SWITCH_NS;
+}
+
 const char *pmux_session_errmsg(const pmux_session_t *s)
 {
   return s ? s->errmsg : "";
@@ -217,7 +235,9 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
         "set '%s': %d events, at most %d in one set", events, set->nevents,
         PMUX_GROUP_MAX));
   }
-  set->switch_ns = o.switch_ns;
+  char what[32];
+  snprintf(what, sizeof(what), "set %d", set->id);
+  set->switch_ns = honour_slice(s, what, o.switch_ns);
   if (o.trigger) {
     set->trigger = strdup(o.trigger);
     if (!set->trigger)
@@ -288,7 +308,7 @@ int pmux_session_set_switch(pmux_session_t *s, uint64_t ns)
   if (!ns)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
                                             "the time slice must be positive"));
-  s->default_switch_ns = ns;
+  s->default_switch_ns = honour_slice(s, "--switch", ns);
   return 0;
 }
 

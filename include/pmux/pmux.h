@@ -156,6 +156,9 @@ PMUX_EXTERN int pmux_session_pin(pmux_session_t *s, const char *events);
 PMUX_EXTERN int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux);
 /* Default time slice of sets that do not set their own. */
 PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);
+/* What the session changed from what was asked (a slice rounded up to what
+ * the timer can honour...), one line each; "" when nothing. */
+PMUX_EXTERN const char *pmux_session_warnings(const pmux_session_t *s);
 
 /* Timeline: called every interval_ns while the session runs. */
 typedef void (*pmux_interval_cb)(pmux_session_t *s, uint64_t elapsed_ns,
@@ -172,10 +175,13 @@ PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
 /*
  * Run until the target ends (COMMAND: it exited; PID: it exited) or
  * pmux_session_stop() is called.  *status gets the command's wait status.
- * Signals that pmux_session_forward_signals() lists go to the command.
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to
+ * the calling thread meanwhile are forwarded to a COMMAND; they end a
+ * session on a PID or CPUs.
  */
 PMUX_EXTERN int pmux_session_run(pmux_session_t *s, int *status);
-/* Ask a running session to finish (async-signal-safe). */
+/* Ask a running session to finish (async-signal-safe).  A COMMAND target
+ * then goes on unmeasured; reaping it is the caller's (pmux_session_pid). */
 PMUX_EXTERN void pmux_session_stop(pmux_session_t *s);
 /* Wall time from the start of counting to the end of the run. */
 PMUX_EXTERN uint64_t pmux_session_elapsed_ns(const pmux_session_t *s);

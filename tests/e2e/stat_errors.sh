@@ -22,8 +22,22 @@ expect_error "not a pmux command" frobnicate
 expect_error "no event matches" list no_such_event_pattern_xyz
 pass "errors name their input"
 
-"$PMUX" stat --help | grep -q -- "--switch DURATION" || fail "--help lacks --switch"
-"$PMUX" --help | grep -q "stat" || fail "pmux --help lacks stat"
-"$PMUX" list | grep -qi "page-faults" || fail "list lacks page-faults"
-"$PMUX" list fault | grep -qi "minor-faults" || fail "list PATTERN"
+# (Outputs go to files first: grep -q would close the pipe early.)
+"$PMUX" stat --help >"$TMP/help"
+grep -q -- "--switch DURATION" "$TMP/help" || fail "--help lacks --switch"
+"$PMUX" --help >"$TMP/help"
+grep -q "stat" "$TMP/help" || fail "pmux --help lacks stat"
+"$PMUX" list >"$TMP/list"
+grep -q "^  page-faults " "$TMP/list" || fail "list lacks page-faults"
+"$PMUX" list fault >"$TMP/list"
+grep -q "minor-faults" "$TMP/list" || fail "list PATTERN"
+grep -q "task-clock" "$TMP/list" && fail "list PATTERN did not filter"
 pass "help and list"
+
+# A slice the timer cannot honour is raised, with a warning saying so.
+"$PMUX" stat --switch 10us -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/warn"
+grep -q "warning: --switch: a slice of 10000 ns is below the 100 us" "$TMP/warn" ||
+  fail "no warning for a 10us slice: $(cat "$TMP/warn")"
+"$PMUX" stat -S 'task-clock;switch=20us' -o /dev/null -- true 2>"$TMP/warn"
+grep -q "set 0: a slice of 20000 ns" "$TMP/warn" || fail "no warning for set 0"
+pass "slices too short are raised, and said so"
