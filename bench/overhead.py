@@ -30,4 +30,4 @@ print(f"floor at 1ms / bare: {ratio('floor', 'bare'):.4f}")
 for sl in slices:
     print(f"pmux at {sl} / bare: {ratio(sl, 'bare'):.4f}")
 print(f"(a) pmux at 1ms / floor at 1ms: ratio={ratio('1ms', 'floor'):.4f}")
-print(f"(b) pmux at default slice (10ms) / bare: ratio={ratio('10ms', 'bare'):.4f}")
+print(f"(b) pmux at default slice (2ms) / bare: ratio={ratio('2ms', 'bare'):.4f}")

@@ -39,7 +39,7 @@ static void usage(FILE *out)
 "                         overflows of EVENT sampled every PERIOD); repeat\n"
 "                         for more sets; they run round-robin in order\n"
 "      --pin EVENTS       events counted all the time, in every slice\n"
-"      --switch DURATION  default time slice (default 10ms; e.g. 2ms, 500us)\n"
+"      --switch DURATION  default time slice (default 2ms; e.g. 1ms, 500us)\n"
 "      --mux MODE         user (pmux rotates, default), kernel (all sets\n"
 "                         enabled, the kernel rotates), none (refuse to run\n"
 "                         unless every set counts at once)\n"
@@ -269,7 +269,7 @@ int cmd_stat(int argc, char **argv)
   rep.argv = o.pid ? NULL : argv + first_arg;
   rep.target_desc = desc;
   rep.mux = o.mux_name;
-  rep.switch_ns = o.switch_ns ? o.switch_ns : 10000000;
+  rep.switch_ns = o.switch_ns ? o.switch_ns : PMUX_DEFAULT_SWITCH_NS;
   rep.exit_status = -1;
   if (o.interval_ns) {
     rep.last_raw = calloc((size_t)pmux_session_nevents(s) + 1,

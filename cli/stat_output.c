@@ -65,6 +65,86 @@ static int exit_code(int status)
   return -1;
 }
 
+/* --------------------------------------------------------------- derived */
+
+/*
+ * Derived values, perf's: an event's rate per second of task-clock, and
+ * instructions per cycle.  A ratio whose inputs sat in different sets was
+ * never measured at one time: it is flagged, never passed off as one.
+ */
+struct derived {
+  char name[96];
+  double value;
+  const char *unit;     /* "/sec", "insn per cycle" */
+  int same_set;
+  int a, b;             /* input event indices */
+};
+
+static int find_event(const pmux_session_t *s, const char *name, int prefer_set)
+{
+  int found = -1;
+  for (int i = 0; i < pmux_session_nevents(s); i++) {
+    pmux_count_t c;
+    pmux_session_count(s, i, &c);
+    if (strcmp(c.name, name) || !c.measured)
+      continue;
+    if (c.set == prefer_set)
+      return i;
+    if (found < 0)
+      found = i;
+  }
+  return found;
+}
+
+/* The derived value shown beside event i, if any. */
+static int derive(const pmux_session_t *s, int i, struct derived *d)
+{
+  pmux_count_t c, o;
+  pmux_session_count(s, i, &c);
+  if (!c.measured || *c.unit)
+    return 0;
+  int other;
+  if (!strcmp(c.name, "instructions") &&
+      (other = find_event(s, "cycles", c.set)) >= 0) {
+    pmux_session_count(s, other, &o);
+    if (o.estimate <= 0)
+      return 0;
+    d->value = c.estimate / o.estimate;
+    d->unit = "insn per cycle";
+    snprintf(d->name, sizeof(d->name), "instructions/cycles");
+  } else if ((other = find_event(s, "task-clock", c.set)) >= 0) {
+    pmux_session_count(s, other, &o);
+    if (o.estimate <= 0)
+      return 0;
+    d->value = c.estimate / (o.estimate / 1e9);
+    d->unit = "/sec";
+    snprintf(d->name, sizeof(d->name), "%s/sec", c.name);
+  } else {
+    return 0;
+  }
+  d->a = i;
+  d->b = other;
+  d->same_set = c.set == o.set || o.set < 0 || c.set < 0;
+  return 1;
+}
+
+static void human_derived(FILE *out, const struct derived *d)
+{
+  double v = d->value;
+  const char *scale = "";
+  if (!strcmp(d->unit, "/sec")) {
+    if (v >= 1e9) { v /= 1e9; scale = " G"; }
+    else if (v >= 1e6) { v /= 1e6; scale = " M"; }
+    else if (v >= 1e3) { v /= 1e3; scale = " K"; }
+    else scale = " ";
+    fprintf(out, " # %8.3f%s%s", v, scale, d->unit);
+  } else {
+    fprintf(out, " # %8.2f %s", v, d->unit);
+  }
+  if (!d->same_set)
+    fprintf(out, " (inputs in different sets)");
+}
+
 /* ----------------------------------------------------------------- human */
 
 static double display_value(const pmux_count_t *c, double v)
@@ -105,14 +185,17 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
     pmux_session_count(s, i, &c);
     human_value(out, &c);
     fprintf(out, " %-6s %-28s", c.unit, c.name);
+    struct derived d;
+    if (derive(s, i, &d))
+      human_derived(out, &d);
     if (!c.supported) {
       unsupported++;
     } else if (c.measured && c.error_bound > 0) {
       double rel = c.estimate > 0 ? 100.0 * c.error_bound / c.estimate : 0;
-      fprintf(out, " # ±%.1f%% (95%%), measured %.1f%%", rel,
+      fprintf(out, " (±%.1f%% at 95%%, measured %.1f%%)", rel,
               100.0 * c.fraction);
     } else if (c.measured && c.fraction < 0.9999) {
-      fprintf(out, " # measured %.1f%%", 100.0 * c.fraction);
+      fprintf(out, " (measured %.1f%%)", 100.0 * c.fraction);
     }
     if (nsets > 1 || c.set < 0) {
       if (c.set < 0)
@@ -260,6 +343,25 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     if (i)
       fputc(',', out);
     json_event(out, &c);
+  }
+  fputs("],\"derived\":[", out);
+  int shown = 0;
+  for (int i = 0; i < n; i++) {
+    struct derived d;
+    if (!derive(s, i, &d))
+      continue;
+    pmux_count_t a, b;
+    pmux_session_count(s, d.a, &a);
+    pmux_session_count(s, d.b, &b);
+    fprintf(out, "%s{\"name\":", shown++ ? "," : "");
+    json_string(out, d.name);
+    fputs(",\"value\":", out);
+    json_number(out, d.value);
+    fputs(",\"inputs\":[", out);
+    json_string(out, a.name);
+    fputc(',', out);
+    json_string(out, b.name);
+    fprintf(out, "],\"same_set\":%s}", d.same_set ? "true" : "false");
   }
   fputs("],", out);
   json_sets(out, s);

@@ -12,7 +12,6 @@
 #include "internal.h"
 #include "perf.h"
 
-#define PMUX_DEFAULT_SWITCH_NS 10000000ull /* 10 ms: see docs/multiplexing.md */
 /* Shortest slice: wake-ups here jitter by 45-70 us (p99 0.7-1.8 ms), so a
  * shorter slice would be mostly jitter (docs/multiplexing.md). */
 #define PMUX_MIN_SWITCH_NS 100000ull

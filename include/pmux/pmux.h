@@ -123,6 +123,10 @@ typedef struct pmux_target {
   int ncpus;
 } pmux_target_t;
 
+/* The default time slice: 2 ms (docs/multiplexing.md has the measurements
+ * of overhead and accuracy at 1-20 ms that chose it). */
+#define PMUX_DEFAULT_SWITCH_NS 2000000ull
+
 typedef enum pmux_mux {
   PMUX_MUX_USER = 0, /* pmux rotates the sets: one active at a time */
   PMUX_MUX_KERNEL,   /* every set enabled at once; the kernel rotates */

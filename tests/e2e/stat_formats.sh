@@ -47,3 +47,21 @@ pf = d["events"][0]
 assert pf["fraction"] < 0.8 and pf["estimate"] > pf["raw"], pf  # rotated: scaled
 PY
 pass json
+
+# Derived values: a rate whose inputs sat in different sets is flagged, in
+# JSON and in the table.
+"$PMUX" stat --json -S page-faults,task-clock -S context-switches --switch 2ms \
+  -o "$TMP/derived.json" -- "$DEMO" -r 3 -c 5
+python3 - "$TMP/derived.json" <<'PY'
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))["derived"]}
+assert d["page-faults/sec"]["same_set"] is True, d
+assert d["context-switches/sec"]["same_set"] is False, d
+assert d["page-faults/sec"]["inputs"] == ["page-faults", "task-clock"]
+assert d["page-faults/sec"]["value"] > 1000
+PY
+"$PMUX" stat -S page-faults,task-clock -S context-switches --switch 2ms \
+  -o "$TMP/derived.txt" -- "$DEMO" -r 3 -c 5
+grep "context-switches" "$TMP/derived.txt" | grep -q "inputs in different sets" ||
+  fail "cross-set rate not flagged: $(cat "$TMP/derived.txt")"
+pass "derived values flag inputs from different sets"
