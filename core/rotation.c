@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,47 @@
  * The target's exit is watched through a pidfd, not SIGCHLD. */
 static const int forwarded_signals[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT,
                                         SIGUSR1, SIGUSR2, SIGWINCH};
+
+static int trigger_signal(void);
+
+static void engine_sigset(sigset_t *set)
+{
+  sigemptyset(set);
+  sigaddset(set, trigger_signal());
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(forwarded_signals); i++)
+    sigaddset(set, forwarded_signals[i]);
+}
+
+/*
+ * Block the engine's signals from the start of the session, before the
+ * command is forked, so that one sent before the engine runs waits for it
+ * instead of killing pmux with the command unmeasured.  The child restores
+ * the caller's mask before exec.
+ */
+int pmux__block_signals(pmux_session_t *s)
+{
+  sigset_t set;
+  engine_sigset(&set);
+  if (pthread_sigmask(SIG_BLOCK, &set, &s->old_mask))
+    return -EINVAL;
+  s->signals_blocked = 1;
+  return 0;
+}
+
+void pmux__restore_signals(pmux_session_t *s)
+{
+  if (!s->signals_blocked)
+    return;
+  /* Drop what is still pending for us (forwarded already, or sent after
+   * the command ended) rather than let it act on the caller now. */
+  sigset_t set;
+  engine_sigset(&set);
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&set, NULL, &zero) > 0)
+    ;
+  pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
+  s->signals_blocked = 0;
+}
 
 struct engine {
   pmux_session_t *s;
@@ -407,16 +449,11 @@ static int handle_signal(struct engine *en, int *done)
   return 0;
 }
 
-static int engine_setup(struct engine *en, sigset_t *old)
+static int engine_setup(struct engine *en)
 {
   pmux_session_t *s = en->s;
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, trigger_signal());
-  for (size_t i = 0; i < PMUX_ARRAY_SIZE(forwarded_signals); i++)
-    sigaddset(&set, forwarded_signals[i]);
-  if (pthread_sigmask(SIG_BLOCK, &set, old))
-    return -EINVAL;
+  engine_sigset(&set);
   en->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   en->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   en->pidfd = -1;
@@ -436,7 +473,7 @@ static int engine_setup(struct engine *en, sigset_t *old)
   return arm_triggers(s);
 }
 
-static void engine_teardown(struct engine *en, const sigset_t *old)
+static void engine_teardown(struct engine *en)
 {
   if (en->sigfd >= 0)
     close(en->sigfd);
@@ -444,7 +481,7 @@ static void engine_teardown(struct engine *en, const sigset_t *old)
     close(en->timerfd);
   if (en->pidfd >= 0)
     close(en->pidfd);
-  pthread_sigmask(SIG_SETMASK, old, NULL);
+  pmux__restore_signals(en->s);
 }
 
 static int on_timer(struct engine *en, uint64_t now)
@@ -505,9 +542,8 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
   en.s = s;
   en.sigfd = en.timerfd = en.pidfd = -1;
   en.first_interval = 1;
-  sigset_t old;
   int st = 0, done = 0;
-  int err = engine_setup(&en, &old);
+  int err = engine_setup(&en);
   if (!err) {
     start_counting(s, &en);
     drop_useless_deadline(&en);
@@ -548,7 +584,7 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
   finish_totals(s);
   if (err && !done && s->child > 0)
     waitpid(s->child, &st, 0); /* the command goes on unmeasured: wait */
-  engine_teardown(&en, &old);
+  engine_teardown(&en);
   if (status)
     *status = st;
   return err;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,7 @@ void pmux_session_destroy(pmux_session_t *s)
     kill(s->child, SIGKILL);
     waitpid(s->child, NULL, 0);
   }
+  pmux__restore_signals(s);
   for (int i = 0; i < s->nevents; i++)
     free(s->events[i].name);
   free(s->events);
@@ -332,6 +334,7 @@ static void child_main(pmux_session_t *s, int go_read, int err_write)
   while (n < 0 && errno == EINTR);
   if (n != 1)
     _exit(127); /* the monitor went away before releasing us */
+  pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
   execvp(s->argv[0], s->argv);
   int e = errno;
   (void)!write(err_write, &e, sizeof(e));
@@ -379,12 +382,17 @@ int pmux_session_start(pmux_session_t *s)
                                             "session already started"));
   if (s->nsets == 0 && s->nevents == 0)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "no events"));
-  int err_read = -1, err;
+  int err_read = -1;
+  int err = pmux__block_signals(s);
+  if (err)
+    return pmux__session_fail(s, pmux__fail(err, "cannot block signals"));
   if (s->target.kind == PMUX_TARGET_COMMAND) {
     err = fork_command(s, &err_read);
-    if (err)
+    if (err) {
+      pmux__restore_signals(s);
       return pmux__session_fail(s, pmux__fail(err, "fork: %s",
                                               pmux_strerror(err)));
+    }
   }
   err = pmux__session_open(s);
   if (err) {
@@ -409,6 +417,7 @@ int pmux_session_start(pmux_session_t *s)
     if (n == (ssize_t)sizeof(e)) {
       waitpid(s->child, NULL, 0);
       s->state = STATE_DONE;
+      pmux__restore_signals(s);
       return pmux__session_fail(s, pmux__fail(PMUX_ECHILD,
                                 "cannot run '%s': %s", s->argv[0],
                                 strerror(e)));

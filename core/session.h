@@ -104,6 +104,8 @@ struct pmux_session {
   uint64_t *slice_data;
   size_t nslice_data, cap_slice_data;
 
+  sigset_t old_mask;         /* the caller's, while the engine's are blocked */
+  int signals_blocked;
   char errmsg[PMUX_ERRMSG_MAX];
   char warnings[PMUX_ERRMSG_MAX];
   int estimates_valid;
@@ -124,6 +126,11 @@ int pmux__parse_set_spec(const char *spec, char **events,
 /* Open every counter (sets, pinned, reference) on every instance. */
 int pmux__session_open(pmux_session_t *s);
 void pmux__session_close(pmux_session_t *s);
+
+/* The engine's signals: blocked from pmux_session_start() to the end of
+ * the run (rotation.c). */
+int pmux__block_signals(pmux_session_t *s);
+void pmux__restore_signals(pmux_session_t *s);
 
 /* The rotation engine: runs until the target ends or stop is requested. */
 int pmux__rotation_run(pmux_session_t *s, int *status);

@@ -20,3 +20,15 @@ json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(
 # one).  A program, not a function, so that `with_sigint ... &` gives $!
 # of CMD itself.
 with_sigint="$PMUX_SRC/tests/e2e/with-sigint"
+
+# wait_child PID: wait (up to 10 s) until PID has a child process, that is
+# until pmux has started the measured command; signals sent earlier could
+# reach a process that has not yet set up its handling.
+wait_child() {
+  local i
+  for i in $(seq 100); do
+    pgrep -P "$1" >/dev/null && { sleep 0.1; return 0; }
+    sleep 0.1
+  done
+  fail "process $1 started no command within 10 s"
+}

@@ -22,7 +22,7 @@ pass "exit statuses"
 "$PMUX" stat --json -e page-faults,task-clock -o "$TMP/sig.json" -- \
   sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
 pid=$!
-sleep 0.5
+wait_child $pid
 kill -TERM $pid
 set +e
 wait $pid
@@ -36,7 +36,7 @@ pass "signal forwarding"
 # SIGINT too (as from a terminal): the command dies of it, pmux reports it.
 "$with_sigint" "$PMUX" stat -e task-clock -o "$TMP/int.txt" -- sleep 30 &
 pid=$!
-sleep 0.3
+wait_child $pid
 kill -INT $pid
 set +e
 wait $pid

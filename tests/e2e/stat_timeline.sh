@@ -23,7 +23,7 @@ pass "json timeline"
 # Interrupted: SIGINT mid-run; every line written is whole JSON.
 "$with_sigint" "$PMUX" stat --json -I 10 -e task-clock -o "$TMP/int.jsonl" -- sleep 5 &
 pid=$!
-sleep 0.3
+wait_child $pid
 kill -INT $pid
 wait $pid || true
 python3 - "$TMP/int.jsonl" <<'PY'
