@@ -39,6 +39,10 @@ for label, W in workloads.items():
             plain = e["raw"] / e["fraction"] if e["fraction"] else 0
             errs.append(err)
             plain_errs.append(abs(plain - T) / T)
+            if "-v" in sys.argv:
+                print(f"   run {run_no} {e['name']:>17} set {e['set']}: estimate {e['estimate']:10.0f} "
+                      f"+- {e['error_bound']:8.0f}  truth {T:8.0f}  error {100 * (e['estimate'] - T) / T:+6.2f}%  "
+                      f"plain {100 * (plain - T) / T:+6.2f}%")
             inside += abs(e["estimate"] - T) <= e["error_bound"]
             widths.append(e["error_bound"] / e["estimate"])
     print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; truth {truth}")

@@ -49,6 +49,38 @@ static void dump_slices(const pmux_session_t *s, const char *path)
   fclose(f);
 }
 
+/* Do events a and b count the same thing (same encoding, same modifiers)? */
+static int same_event(const struct pmux_event *a, const struct pmux_event *b)
+{
+  return a->info.type == b->info.type && a->info.config == b->info.config &&
+         a->info.config1 == b->info.config1 &&
+         a->info.config2 == b->info.config2 &&
+         a->info.exclude_user == b->info.exclude_user &&
+         a->info.exclude_kernel == b->info.exclude_kernel &&
+         a->info.exclude_hv == b->info.exclude_hv && a->supported &&
+         b->supported;
+}
+
+/*
+ * The event of set k (user mux) that counts the same thing as e, or NULL.
+ * An event listed in several sets (cycles in every group, say) is
+ * estimated from the observations of all of them: in the slices of any of
+ * those sets it was counting.
+ */
+static const struct pmux_event *twin_in_set(const pmux_session_t *s,
+                                            const struct pmux_event *e, int k)
+{
+  if (k < 0 || k >= s->nsets)
+    return NULL;
+  const struct pmux_set *set = &s->sets[k];
+  for (int i = 0; i < set->nevents; i++) {
+    const struct pmux_event *t = &s->events[set->events[i]];
+    if (same_event(t, e))
+      return t;
+  }
+  return NULL;
+}
+
 void pmux__session_estimate(pmux_session_t *s)
 {
   const char *dump = getenv("PMUX_DUMP_SLICES");
@@ -77,12 +109,18 @@ void pmux__session_estimate(pmux_session_t *s)
     for (size_t j = 0; j < n; j++) {
       const struct pmux_slice *sl = &s->slices[j];
       run[j] = cnt[j] = 0;
-      if (sl->set != k && sl->set != -1)
+      if (sl->set == -1) { /* kernel mux: every set has a record */
+        const uint64_t *rec = &s->slice_data[sl->data + all_off];
+        run[j] = (double)rec[0];
+        cnt[j] = (double)rec[2 + e->index_in_set];
         continue;
-      const uint64_t *rec =
-          &s->slice_data[sl->data + (sl->set == -1 ? all_off : 0)];
+      }
+      const struct pmux_event *t = twin_in_set(s, e, sl->set);
+      if (!t)
+        continue;
+      const uint64_t *rec = &s->slice_data[sl->data];
       run[j] = (double)rec[0];
-      cnt[j] = (double)rec[2 + e->index_in_set];
+      cnt[j] = (double)rec[2 + t->index_in_set];
     }
     struct pmux__estimate_in in = {.n = n, .total = (double)s->ref_last_ns,
                                    .run = run, .cnt = cnt};
