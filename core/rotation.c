@@ -73,7 +73,7 @@ void pmux__restore_signals(pmux_session_t *s)
 struct engine {
   pmux_session_t *s;
   int sigfd, timerfd, pidfd;
-  struct pollfd pfd[3];     /* signals, timer, pidfd */
+  struct pollfd pfd[4];     /* signals, timer, pidfd, stop */
   int npfd;
   int trigger_fired;
   uint64_t next_switch;  /* absolute deadline, 0 = none */
@@ -469,7 +469,8 @@ static int engine_setup(struct engine *en)
   en->pfd[0] = (struct pollfd){.fd = en->sigfd, .events = POLLIN};
   en->pfd[1] = (struct pollfd){.fd = en->timerfd, .events = POLLIN};
   en->pfd[2] = (struct pollfd){.fd = en->pidfd, .events = POLLIN};
-  en->npfd = 3;
+  en->pfd[3] = (struct pollfd){.fd = s->stop_fd, .events = POLLIN};
+  en->npfd = 4;
   return arm_triggers(s);
 }
 

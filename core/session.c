@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +113,12 @@ int pmux_session_create(pmux_session_t **out, const pmux_target_t *target)
   s->active = -1;
   s->child = -1;
   s->go_pipe = -1;
+  s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s->stop_fd < 0) {
+    int e = -errno;
+    free(s);
+    return pmux__fail(e, "eventfd: %s", strerror(-e));
+  }
   int err = copy_target(s, target);
   if (err) {
     pmux_session_destroy(s);
@@ -128,6 +135,8 @@ void pmux_session_destroy(pmux_session_t *s)
   pmux__session_close(s);
   if (s->go_pipe >= 0)
     close(s->go_pipe);
+  if (s->stop_fd >= 0)
+    close(s->stop_fd);
   if (s->child > 0 && s->state != STATE_DONE) {
     /* Started but never run: the child waits on the pipe; end it. */
     kill(s->child, SIGKILL);
@@ -442,6 +451,8 @@ int pmux_session_run(pmux_session_t *s, int *status)
 void pmux_session_stop(pmux_session_t *s)
 {
   s->stop_requested = 1;
+  uint64_t one = 1;
+  (void)!write(s->stop_fd, &one, sizeof(one)); /* wakes the engine's poll */
 }
 
 pid_t pmux_session_pid(const pmux_session_t *s)

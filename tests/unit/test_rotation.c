@@ -2,7 +2,9 @@
  * test_rotation.c - the rotation engine end to end through the public API,
  * on software events and the bundled workload (pmux-demo).
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -208,6 +210,65 @@ static void test_bad_input_is_refused_and_named(void **state)
   assert_int_equal(pmux_session_create(&s, &t), -3 /* -ESRCH */);
 }
 
+static void *stop_later(void *arg)
+{
+  usleep(300000);
+  pmux_session_stop(arg);
+  return NULL;
+}
+
+/* System-wide on every CPU (root, or CAP_PERFMON with paranoid <= 0... in
+ * CI we are root), ended by pmux_session_stop from another thread. */
+static void test_cpu_target_until_stopped(void **state)
+{
+  (void)state;
+  pmux_target_t t = {.kind = PMUX_TARGET_CPUS};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_add_set(s, "context-switches", NULL), 0);
+  assert_int_equal(pmux_session_pin(s, "cpu-clock"), 0);
+  int err = pmux_session_start(s);
+  if (err == -EACCES || err == -EPERM) {
+    pmux_session_destroy(s);
+    skip(); /* needs root or CAP_PERFMON: system-wide counting */
+  }
+  if (err)
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  pthread_t th;
+  pthread_create(&th, NULL, stop_later, s);
+  assert_int_equal(pmux_session_run(s, NULL), 0);
+  pthread_join(th, NULL);
+  pmux_count_t cs = count_of(s, 0), clk = count_of(s, 1);
+  assert_true(cs.measured && cs.raw > 0);
+  assert_int_equal(clk.set, -1);
+  /* cpu-clock over every CPU for ~0.3 s: between 0.2 s and ncpus x 1 s. */
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  assert_true(clk.raw > 200000000ull && clk.raw < (uint64_t)ncpu * 1000000000ull);
+  assert_true(pmux_session_elapsed_ns(s) >= 300000000ull);
+  pmux_session_destroy(s);
+}
+
+static void test_pinned_events_count_in_every_slice(void **state)
+{
+  (void)state;
+  pmux_session_t *s = command_session();
+  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "context-switches", NULL), 1);
+  assert_int_equal(pmux_session_pin(s, "minor-faults,task-clock"), 0);
+  assert_int_equal(pmux_session_set_switch(s, 1000000), 0);
+  run_ok(s);
+  pmux_count_t pf = count_of(s, 0), minor = count_of(s, 2),
+               tc = count_of(s, 3);
+  assert_int_equal(minor.set, -1);
+  assert_true(minor.fraction > 0.999 && minor.error_bound == 0);
+  assert_true(minor.estimate == (double)minor.raw);
+  /* Counted all along: the deterministic 6 x 2000 faults, exactly seen. */
+  assert_true(minor.raw >= 12000 && minor.raw < 12300);
+  assert_true(pf.raw < minor.raw); /* the rotated one saw only part */
+  assert_true(tc.raw >= pf.time_running_ns);
+  pmux_session_destroy(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -218,6 +279,8 @@ int main(void)
       cmocka_unit_test(test_unsupported_event_beside_software_ones),
       cmocka_unit_test(test_attach_to_pid),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
+      cmocka_unit_test(test_cpu_target_until_stopped),
+      cmocka_unit_test(test_pinned_events_count_in_every_slice),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
