@@ -21,13 +21,16 @@ json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(
 # of CMD itself.
 with_sigint="$PMUX_SRC/tests/e2e/with-sigint"
 
-# wait_child PID: wait (up to 10 s) until PID has a child process, that is
-# until pmux has started the measured command; signals sent earlier could
-# reach a process that has not yet set up its handling.
+# wait_child PID: wait (up to 10 s) until PID is pmux and has a child,
+# that is until pmux has started the measured command; a signal sent
+# earlier could reach a wrapper (a python shim's helper processes too).
 wait_child() {
   local i
   for i in $(seq 100); do
-    pgrep -P "$1" >/dev/null && { sleep 0.1; return 0; }
+    if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = pmux ] && pgrep -P "$1" >/dev/null; then
+      sleep 0.1
+      return 0
+    fi
     sleep 0.1
   done
   fail "process $1 started no command within 10 s"

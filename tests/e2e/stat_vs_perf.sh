@@ -26,7 +26,7 @@ for name in ("page-faults", "minor-faults"):
     assert m >= 12000 and abs(m - p) <= 0.01 * p, (name, m, p)
 # Context switches: 4 x 200 sleeps, plus preemptions that vary run to run.
 p, m = perf["context-switches"], ev["context-switches"]["raw"]
-assert m >= 800 and abs(m - p) <= 0.15 * p + 20, ("context-switches", m, p)
+assert m >= 800 and abs(m - p) <= 0.3 * p + 50, ("context-switches", m, p)
 cyc = ev["cycles"]
 if not cyc["supported"]:
     assert cyc["reason"], cyc
