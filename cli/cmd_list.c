@@ -1,6 +1,7 @@
 /*
  * cmd_list.c - `pmux list [PATTERN]`: the events usable on this host,
- * grouped by PMU, software events first.
+ * grouped by PMU, software events first.  `pmux list --pmu NAME [PATTERN]`:
+ * the events of a PMU description instead (any PMU, not only the host's).
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -56,19 +57,27 @@ static int print_event(const char *pmu, const char *pmu_desc,
 static void usage(FILE *out)
 {
   fprintf(out,
-          "usage: pmux list [PATTERN]\n\n"
+          "usage: pmux list [--pmu NAME] [PATTERN]\n\n"
           "List the events usable on this host, grouped by PMU: the software\n"
           "events, perf's generic hardware events, then each PMU libpfm4\n"
           "finds on this CPU.  PATTERN filters by glob or substring\n"
-          "(case-insensitive) on the event name, or names a PMU.\n");
+          "(case-insensitive) on the event name, or names a PMU.\n"
+          "With --pmu NAME, list that PMU description's events instead\n"
+          "(see pmux info --pmu NAME).\n");
 }
 
 int cmd_list(int argc, char **argv)
 {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                       {"pmu", required_argument, NULL, 'p'},
                                        {NULL, 0, NULL, 0}};
   int c;
+  const char *pmu_name = NULL;
   while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    if (c == 'p') {
+      pmu_name = optarg;
+      continue;
+    }
     if (c == 'h') {
       usage(stdout);
       return PMUX_EXIT_OK;
@@ -81,7 +90,15 @@ int cmd_list(int argc, char **argv)
     return PMUX_EXIT_USAGE;
   }
   struct list_state st = {.pattern = optind < argc ? argv[optind] : NULL};
-  int err = pmux_event_list(print_event, &st);
+  int err;
+  if (pmu_name) {
+    const pmux_pmu_t *pmu;
+    err = pmux_pmu_find(pmu_name, &pmu);
+    if (!err)
+      err = pmux_pmu_event_list(pmu, print_event, &st);
+  } else {
+    err = pmux_event_list(print_event, &st);
+  }
   if (err) {
     cli_report("list", err, pmux_errmsg());
     return PMUX_EXIT_FAIL;

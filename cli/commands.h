@@ -8,7 +8,10 @@
 
 #define PMUX_CLI_COMMANDS(X)                                                 \
   X(stat, "Count events of a command or a process, in rotating sets")  \
-  X(list, "List the events usable on this host")
+  X(list, "List the events usable on this host")                       \
+  X(caps, "Say what you may measure here, what blocks the rest, the fix") \
+  X(check, "Check whether event sets fit a PMU's counters, and how")  \
+  X(info, "Show this host's PMU (or a described one) and its counters")
 
 #define PMUX_X_(name, help) int cmd_##name(int argc, char **argv);
 PMUX_CLI_COMMANDS(PMUX_X_)

@@ -6,6 +6,7 @@ packages=(
   libpfm4-dev libcap-dev libpam0g-dev libexpat1-dev
   libcmocka-dev libdw-dev libelf-dev libbpf-dev
   libnss-wrapper linux-perf python3 procps
+  libcap2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

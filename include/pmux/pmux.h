@@ -226,6 +226,167 @@ PMUX_EXTERN int pmux_session_set_info(const pmux_session_t *s, int id,
 /* Id of the set active now (-1 when none). */
 PMUX_EXTERN int pmux_session_active_set(const pmux_session_t *s);
 
+/* ------------------------------------- PMU descriptions and counter assignment */
+
+/*
+ * A PMU description (built-in, or from the XML files of the folder that
+ * PMUX_PMU_PATH names): counters, control-register fields, constraints and
+ * events.  Descriptions are immutable and live as long as the process.
+ * NAME is canonical (core2, intel_arch, amd64_k8, amd64_fam10h, amd64_fam17h,
+ * mips74k, power7, power8), an alias (libpfm4's names: core, ix86arch,
+ * amd64_k8_revg, mips_74k, ...), or intel_arch with parameters
+ * ("intel_arch:v=3,gp=4,fixed=3,width=48").
+ */
+typedef struct pmux_pmu pmux_pmu_t;
+
+#define PMUX_COUNTER_GENERIC 0
+#define PMUX_COUNTER_FIXED   1
+
+typedef struct pmux_counter_info {
+  const char *name;    /* "PMC0", "FIXED1", POWER "PMC5" */
+  int kind;            /* PMUX_COUNTER_* */
+  unsigned width;      /* bits */
+  uint64_t address;    /* register number of the counter in addr_space */
+  const char *addr_space; /* "msr", "spr", "cp0" */
+} pmux_counter_info_t;
+
+/* One event encoded for a PMU: what `pmux check` shows. */
+typedef struct pmux_pmu_event {
+  char name[256];       /* as given */
+  uint64_t code;        /* the event code of the table (or raw) */
+  uint64_t config;      /* the control-register image */
+  uint32_t perf_type;   /* perf_event_attr.type: PERF_TYPE_RAW */
+  uint64_t perf_config; /* perf_event_attr.config for a raw event */
+  uint64_t counters;    /* bit i: may use counter i (pmux_pmu_counter) */
+  unsigned exclude_user : 1;
+  unsigned exclude_kernel : 1;
+  unsigned exclude_hv : 1;
+} pmux_pmu_event_t;
+
+/* Find a description by name; PMUX_ENOPMU (message lists the known ones). */
+PMUX_EXTERN int pmux_pmu_find(const char *name, const pmux_pmu_t **out);
+/*
+ * The description of this host's PMU.  PMUX_ENOPMU when the CPU has none
+ * pmux describes, or when the kernel exposes no hardware PMU (a VM): the
+ * message then says so and why.
+ */
+PMUX_EXTERN int pmux_pmu_host(const pmux_pmu_t **out);
+/* Canonical names of every description, one callback each; stop on non-0. */
+PMUX_EXTERN int pmux_pmu_foreach(int (*cb)(const pmux_pmu_t *pmu, void *arg),
+                                 void *arg);
+PMUX_EXTERN const char *pmux_pmu_name(const pmux_pmu_t *pmu);
+PMUX_EXTERN const char *pmux_pmu_desc(const pmux_pmu_t *pmu);
+/* The libpfm4 PMU name this description matches, or NULL. */
+PMUX_EXTERN const char *pmux_pmu_pfm_name(const pmux_pmu_t *pmu);
+PMUX_EXTERN int pmux_pmu_ncounters(const pmux_pmu_t *pmu);
+PMUX_EXTERN int pmux_pmu_counter(const pmux_pmu_t *pmu, int i,
+                                 pmux_counter_info_t *out);
+/* Mask of all counters. */
+PMUX_EXTERN uint64_t pmux_pmu_counters_mask(const pmux_pmu_t *pmu);
+/*
+ * The counter the NMI watchdog takes when it runs (index), or -1.  Hook for
+ * reservation: the free mask given to assignment is
+ * pmux_pmu_counters_mask() minus this counter (when the watchdog runs)
+ * minus the counters other PMU users hold.
+ */
+PMUX_EXTERN int pmux_pmu_watchdog_counter(const pmux_pmu_t *pmu);
+/* The description's events (pmu, pmu_desc, event, desc). */
+PMUX_EXTERN int pmux_pmu_event_list(const pmux_pmu_t *pmu,
+                                    pmux_event_list_cb cb, void *arg);
+/*
+ * Encode "EVENT[:UMASK...][:MOD[=VAL]...]" or a raw code "rHEX" / "0xHEX"
+ * for this PMU.  PMUX_EEVENT, PMUX_EMODIFIER (modifier the PMU lacks),
+ * PMUX_ECONFIG (reserved bits set) with a message naming the input.
+ */
+PMUX_EXTERN int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
+                                pmux_pmu_event_t *out);
+/*
+ * Assign n encoded events to counters among free_mask (all counters:
+ * pmux_pmu_counters_mask()).  counter[i] gets an index or -1.  0 when all
+ * fit; PMUX_ECONSTRAINT with a message saying why not (pmux_errmsg()).
+ */
+PMUX_EXTERN int pmux_pmu_assign(const pmux_pmu_t *pmu,
+                                const pmux_pmu_event_t *ev, int n,
+                                uint64_t free_mask, int *counter);
+/*
+ * Partition n events into as few sets as it can, each fitting free_mask:
+ * set_of[i] gets event i's set.  Returns the number of sets; an event that
+ * fits no set even alone is PMUX_ECONSTRAINT (set_of[i] = -1 for it).
+ */
+PMUX_EXTERN int pmux_pmu_split(const pmux_pmu_t *pmu,
+                               const pmux_pmu_event_t *ev, int n,
+                               uint64_t free_mask, int *set_of);
+
+/*
+ * The same from names (for splitting an -e list): encodes names[0..n-1]
+ * and partitions them.  An event that does not encode is PMUX_EEVENT /
+ * PMUX_EMODIFIER (set_of[i] = -1, message naming it); otherwise as
+ * pmux_pmu_split().
+ */
+PMUX_EXTERN int pmux_pmu_split_names(const pmux_pmu_t *pmu,
+                                     const char *const *names, int n,
+                                     uint64_t free_mask, int *set_of);
+
+/* What this host offers, with the evidence (`pmux info`). */
+typedef struct pmux_pmu_host_info {
+  char cpu[160];        /* "AuthenticAMD family 0x19 model 0x1: AMD EPYC ..." */
+  char pfm_pmu[64];     /* libpfm4's core PMU for this CPU, or "" */
+  char pfm_desc[128];
+  int hw_pmu;           /* 1: the kernel exposes a hardware PMU */
+  char evidence[768];   /* the facts behind hw_pmu, "; "-separated */
+  const pmux_pmu_t *pmu;/* the matching description, or NULL */
+} pmux_pmu_host_info_t;
+PMUX_EXTERN int pmux_pmu_host_info(pmux_pmu_host_info_t *out);
+
+/* ------------------------------------------------------------------ rights */
+/* (issue 5: pam_perfcap and `pmux caps`; implemented in core/rights.c) */
+
+/* What a user may do with perf_event_open(2), one verdict each. */
+enum pmux_right {
+  PMUX_RIGHT_THREAD,         /* count own threads, user level */
+  PMUX_RIGHT_OTHER_PROC,     /* count other users' processes */
+  PMUX_RIGHT_SYSTEM_WIDE,    /* count per CPU, every process */
+  PMUX_RIGHT_KERNEL,         /* count kernel level (exclude_kernel=0) */
+  PMUX_RIGHT_TRACEPOINT,     /* tracepoint events */
+  PMUX_RIGHT_KERNEL_FORMAT,  /* in-kernel sampling formats (eBPF) */
+  PMUX_RIGHT_HARDWARE,       /* hardware counters: a PMU exists */
+  PMUX_RIGHT_BIG_BUFFER,     /* sampling buffers over the mlock allowance */
+  PMUX_RIGHT_COUNT
+};
+
+typedef struct pmux_right_verdict {
+  int allowed;               /* 1: may, 0: may not */
+  int probed;                /* 1: the kernel was asked (a software event was
+                                opened); 0: deduced from the rules */
+  int rules_allowed;         /* the rules' verdict alone, before the kernel
+                                was asked (differs when seccomp, an LSM...) */
+  char reason[512];          /* what allows it, or the exact blocker */
+  char fix[512];             /* how to get it ("" when allowed) */
+} pmux_right_verdict_t;
+
+typedef struct pmux_rights {
+  uid_t uid, euid;
+  int paranoid;              /* kernel.perf_event_paranoid (-100: unknown) */
+  int cap_last_cap;          /* highest capability the kernel knows */
+  int kernel_has_perfmon;    /* CAP_PERFMON exists (Linux >= 5.8) */
+  uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient,
+      cap_bounding;          /* bit n = capability n */
+  int no_new_privs;
+  uint64_t mlock_limit;      /* RLIMIT_MEMLOCK soft (bytes); UINT64_MAX:
+                                unlimited */
+  int perf_mlock_kb;         /* kernel.perf_event_mlock_kb (-1: unknown) */
+  char exe[256];             /* this program, for the setcap fix */
+  uint64_t exe_fcap_inheritable; /* its file capability (fI), bit n = cap n */
+  pmux_right_verdict_t right[PMUX_RIGHT_COUNT];
+} pmux_rights_t;
+
+/* Examine the calling process and the kernel; 0 or negative code. */
+PMUX_EXTERN int pmux_rights_get(pmux_rights_t *out);
+/* "thread", "other_processes", "system_wide"... (JSON keys); never NULL. */
+PMUX_EXTERN const char *pmux_right_name(int right);
+/* What a right means, in words ("count own threads"). */
+PMUX_EXTERN const char *pmux_right_desc(int right);
+
 #ifdef __cplusplus
 }
 #endif

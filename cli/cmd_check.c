@@ -1,0 +1,392 @@
+/*
+ * cmd_check.c - `pmux check [--pmu NAME] [-S EVENTS]... [-e EVENTS [--split]]
+ * [--exclude COUNTERS] [--json]`: whether each set of events fits the PMU's
+ * counters and how (which counter each event gets), or why not.  With
+ * --split the -e events are partitioned into as few sets as fit.  Exit 0
+ * when every set fits, 1 when one does not, 2 on bad usage.
+ *
+ * JSON (one object): {"pmu", "counters": [{"name","kind","width"}],
+ * "sets": [{"fits","reason","events": [{"name","code","config","counter"}]}]}
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "pmux/pmux.h"
+
+#define MAX_EVENTS 256
+
+struct ev {
+  char name[256];
+  int ok;                 /* encoded */
+  pmux_pmu_event_t enc;
+  int counter;
+  char err[512];
+};
+
+struct set {
+  struct ev *ev[MAX_EVENTS];
+  int n;
+  int fits;
+  char reason[512];
+};
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+          "usage: pmux check [--pmu NAME] [-S EVENTS]... [-e EVENTS [--split]]\n"
+          "                  [--exclude COUNTERS] [--json]\n\n"
+          "Say whether each set of events fits the counters of a PMU, which\n"
+          "counter each event gets, or why it does not fit.\n\n"
+          "  --pmu NAME        a PMU description (pmux info --pmu NAME); default:\n"
+          "                    this host's\n"
+          "  -S EVENTS         one set: comma-separated events (repeatable; a\n"
+          "                    `pmux stat` spec's \";switch=...\" is ignored)\n"
+          "  -e EVENTS         events to check as one set, or with --split to\n"
+          "                    partition into as few sets as fit (repeatable)\n"
+          "  --split           partition the -e events\n"
+          "  --exclude LIST    take these counters out (e.g. PMC0, as a watchdog\n"
+          "                    or another PMU user would)\n"
+          "  --json            machine-readable output\n");
+}
+
+static void json_str(const char *s)
+{
+  putchar('"');
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c == '\n')
+      printf("\\n");
+    else if (c == '\t')
+      printf("\\t");
+    else if (c < 0x20)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}
+
+static int add_events(struct ev *evs, int *nev, const char *list, int *first,
+                      int *count)
+{
+  char *copy = strdup(list);
+  if (!copy)
+    return -1;
+  /* a `pmux stat` set spec "EVENTS;switch=..." checks as its events */
+  copy[strcspn(copy, ";")] = 0;
+  *first = *nev;
+  *count = 0;
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ')
+      tok++;
+    if (!*tok)
+      continue;
+    if (*nev >= MAX_EVENTS) {
+      free(copy);
+      return -1;
+    }
+    snprintf(evs[*nev].name, sizeof(evs[*nev].name), "%s", tok);
+    (*nev)++;
+    (*count)++;
+  }
+  free(copy);
+  return 0;
+}
+
+/* Assign one set; fill fits/reason/counters. */
+static void check_set(const pmux_pmu_t *pmu, struct set *s, uint64_t free_mask)
+{
+  s->fits = 1;
+  s->reason[0] = 0;
+  for (int i = 0; i < s->n; i++) {
+    s->ev[i]->counter = -1;
+    if (!s->ev[i]->ok && s->fits) {
+      s->fits = 0;
+      snprintf(s->reason, sizeof(s->reason), "%s", s->ev[i]->err);
+    }
+  }
+  if (!s->fits)
+    return;
+  pmux_pmu_event_t enc[MAX_EVENTS];
+  int cnt[MAX_EVENTS];
+  for (int i = 0; i < s->n; i++)
+    enc[i] = s->ev[i]->enc;
+  int err = pmux_pmu_assign(pmu, enc, s->n, free_mask, cnt);
+  if (err) {
+    s->fits = 0;
+    snprintf(s->reason, sizeof(s->reason), "%s", pmux_errmsg());
+  }
+  /* show the partial placement only when the set fits */
+  for (int i = 0; i < s->n; i++)
+    s->ev[i]->counter = err ? -1 : cnt[i];
+}
+
+static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets)
+{
+  printf("{\"pmu\": ");
+  json_str(pmux_pmu_name(pmu));
+  printf(", \"counters\": [");
+  for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
+    pmux_counter_info_t ci;
+    pmux_pmu_counter(pmu, c, &ci);
+    printf("%s{\"name\": ", c ? ", " : "");
+    json_str(ci.name);
+    printf(", \"kind\": \"%s\", \"width\": %u}",
+           ci.kind == PMUX_COUNTER_FIXED ? "fixed" : "generic", ci.width);
+  }
+  printf("], \"sets\": [");
+  for (int s = 0; s < nsets; s++) {
+    printf("%s{\"fits\": %s, \"reason\": ", s ? ", " : "",
+           sets[s].fits ? "true" : "false");
+    json_str(sets[s].fits ? "" : sets[s].reason);
+    printf(", \"events\": [");
+    for (int i = 0; i < sets[s].n; i++) {
+      const struct ev *e = sets[s].ev[i];
+      printf("%s{\"name\": ", i ? ", " : "");
+      json_str(e->name);
+      if (e->ok)
+        printf(", \"code\": \"%#llx\", \"config\": \"%#llx\"",
+               (unsigned long long)e->enc.code,
+               (unsigned long long)e->enc.config);
+      else
+        printf(", \"code\": null, \"config\": null");
+      printf(", \"counter\": ");
+      if (e->counter >= 0) {
+        pmux_counter_info_t ci;
+        pmux_pmu_counter(pmu, e->counter, &ci);
+        json_str(ci.name);
+      } else {
+        printf("null");
+      }
+      printf("}");
+    }
+    printf("]}");
+  }
+  printf("]}\n");
+}
+
+static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
+                       uint64_t free_mask)
+{
+  int gen = 0, fix = 0;
+  for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
+    pmux_counter_info_t ci;
+    pmux_pmu_counter(pmu, c, &ci);
+    if (ci.kind == PMUX_COUNTER_FIXED)
+      fix++;
+    else
+      gen++;
+  }
+  printf("PMU %s (%s): %d generic, %d fixed counters", pmux_pmu_name(pmu),
+         pmux_pmu_desc(pmu), gen, fix);
+  if (free_mask != pmux_pmu_counters_mask(pmu)) {
+    printf("; excluded:");
+    for (int c = 0; c < pmux_pmu_ncounters(pmu); c++)
+      if (!(free_mask >> c & 1)) {
+        pmux_counter_info_t ci;
+        pmux_pmu_counter(pmu, c, &ci);
+        printf(" %s", ci.name);
+      }
+  }
+  printf("\n");
+  for (int s = 0; s < nsets; s++) {
+    printf("\nset %d: %s%s\n", s, sets[s].fits ? "fits" : "does not fit: ",
+           sets[s].fits ? "" : sets[s].reason);
+    for (int i = 0; i < sets[s].n; i++) {
+      const struct ev *e = sets[s].ev[i];
+      printf("  %-36s", e->name);
+      if (e->ok)
+        printf(" code %-#10llx config %-#12llx", (unsigned long long)e->enc.code,
+               (unsigned long long)e->enc.config);
+      else
+        printf(" %-35s", "(not encoded)");
+      if (e->counter >= 0) {
+        pmux_counter_info_t ci;
+        pmux_pmu_counter(pmu, e->counter, &ci);
+        printf(" -> %s\n", ci.name);
+      } else {
+        printf(" -> -\n");
+      }
+    }
+  }
+}
+
+int cmd_check(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"pmu", required_argument, NULL, 'p'},
+      {"split", no_argument, NULL, 's'},
+      {"json", no_argument, NULL, 'j'},
+      {"exclude", required_argument, NULL, 'x'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *pmu_name = NULL, *exclude = NULL;
+  int split = 0, json = 0;
+  static struct ev evs[MAX_EVENTS];
+  int nev = 0;
+  /* set specs: first index and count into evs; kind S or e */
+  int set_first[MAX_EVENTS], set_count[MAX_EVENTS], nspec = 0;
+  int e_first = -1, e_count = 0;
+  int c;
+  memset(evs, 0, sizeof(evs));
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "+hS:e:", opts, NULL)) != -1) {
+    int first, count;
+    switch (c) {
+    case 'p':
+      pmu_name = optarg;
+      break;
+    case 's':
+      split = 1;
+      break;
+    case 'j':
+      json = 1;
+      break;
+    case 'x':
+      exclude = optarg;
+      break;
+    case 'S':
+      if (add_events(evs, &nev, optarg, &first, &count) || nspec >= MAX_EVENTS) {
+        cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+        return PMUX_EXIT_USAGE;
+      }
+      set_first[nspec] = first;
+      set_count[nspec++] = count;
+      break;
+    case 'e':
+      if (add_events(evs, &nev, optarg, &first, &count)) {
+        cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+        return PMUX_EXIT_USAGE;
+      }
+      if (e_first >= 0 && first != e_first + e_count) {
+        cli_error("check", "give the -e lists together, before or after -S");
+        return PMUX_EXIT_USAGE;
+      }
+      if (e_first < 0)
+        e_first = first;
+      e_count += count;
+      break;
+    case 'h':
+      usage(stdout);
+      return PMUX_EXIT_OK;
+    default:
+      usage(stderr);
+      return PMUX_EXIT_USAGE;
+    }
+  }
+  if (optind < argc || (!nspec && e_count == 0)) {
+    if (optind < argc)
+      cli_error("check", "unexpected argument '%s'", argv[optind]);
+    else
+      cli_error("check", "no events: give -S EVENTS or -e EVENTS");
+    usage(stderr);
+    return PMUX_EXIT_USAGE;
+  }
+  if (split && e_count == 0) {
+    cli_error("check", "--split partitions the -e events; none given");
+    return PMUX_EXIT_USAGE;
+  }
+  const pmux_pmu_t *pmu;
+  int err = pmu_name ? pmux_pmu_find(pmu_name, &pmu) : pmux_pmu_host(&pmu);
+  if (err) {
+    cli_report("check", err, pmux_errmsg());
+    return PMUX_EXIT_FAIL;
+  }
+  uint64_t free_mask = pmux_pmu_counters_mask(pmu);
+  if (exclude) {
+    char *copy = strdup(exclude);
+    if (!copy)
+      return PMUX_EXIT_FAIL;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+      int found = -1;
+      for (int i = 0; i < pmux_pmu_ncounters(pmu); i++) {
+        pmux_counter_info_t ci;
+        pmux_pmu_counter(pmu, i, &ci);
+        if (!strcasecmp(ci.name, tok))
+          found = i;
+      }
+      if (found < 0) {
+        cli_error("check", "--exclude: %s has no counter '%s'",
+                  pmux_pmu_name(pmu), tok);
+        free(copy);
+        return PMUX_EXIT_USAGE;
+      }
+      free_mask &= ~(1ull << found);
+    }
+    free(copy);
+  }
+  for (int i = 0; i < nev; i++) {
+    evs[i].ok = !pmux_pmu_encode(pmu, evs[i].name, &evs[i].enc);
+    if (!evs[i].ok)
+      snprintf(evs[i].err, sizeof(evs[i].err), "%s", pmux_errmsg());
+  }
+
+  static struct set sets[MAX_EVENTS * 2];
+  int nsets = 0;
+  memset(sets, 0, sizeof(sets));
+  for (int s = 0; s < nspec; s++) {
+    for (int i = 0; i < set_count[s]; i++)
+      sets[nsets].ev[sets[nsets].n++] = &evs[set_first[s] + i];
+    nsets++;
+  }
+  if (e_count && !split) {
+    for (int i = 0; i < e_count; i++)
+      sets[nsets].ev[sets[nsets].n++] = &evs[e_first + i];
+    nsets++;
+  } else if (e_count) {
+    /* encodable events are partitioned; the others get a set each */
+    pmux_pmu_event_t enc[MAX_EVENTS];
+    int idx[MAX_EVENTS], set_of[MAX_EVENTS], m = 0;
+    for (int i = 0; i < e_count; i++)
+      if (evs[e_first + i].ok) {
+        idx[m] = e_first + i;
+        enc[m++] = evs[e_first + i].enc;
+      }
+    int k = pmux_pmu_split(pmu, enc, m, free_mask, set_of);
+    if (k < 0 && k != PMUX_ECONSTRAINT) {
+      cli_report("check", k, pmux_errmsg());
+      return PMUX_EXIT_FAIL;
+    }
+    int base = nsets, used = 0;
+    for (int j = 0; j < m; j++)
+      if (set_of[j] + 1 > used)
+        used = set_of[j] + 1;
+    nsets += used;
+    /* events in the order given, within each set */
+    for (int i = 0, j = 0; i < e_count; i++) {
+      int ev = e_first + i;
+      if (j < m && idx[j] == ev) {
+        if (set_of[j] >= 0) {
+          struct set *s = &sets[base + set_of[j]];
+          s->ev[s->n++] = &evs[ev];
+        } else {
+          sets[nsets].ev[sets[nsets].n++] = &evs[ev];
+          nsets++;
+        }
+        j++;
+      } else {
+        sets[nsets].ev[sets[nsets].n++] = &evs[ev];
+        nsets++;
+      }
+    }
+  }
+  int all_fit = 1;
+  for (int s = 0; s < nsets; s++) {
+    check_set(pmu, &sets[s], free_mask);
+    all_fit &= sets[s].fits;
+  }
+  if (json)
+    print_json(pmu, sets, nsets);
+  else
+    print_text(pmu, sets, nsets, free_mask);
+  return all_fit ? PMUX_EXIT_OK : PMUX_EXIT_FAIL;
+}

@@ -1,0 +1,188 @@
+/*
+ * pmu_desc.h - PMU descriptions (loaded from XML, see docs/pmu-description.md),
+ * the encoder and counter assignment: declarations shared by core/pmu_*.c,
+ * pmu/<family>/ C files and the tests.  Nothing here is public.
+ *
+ * A description is built by the loader, checked by pmux__pmu_finalize() and
+ * then never written again: the registry hands out const pointers.  Runtime
+ * facts (which PMU the host has, counters held by the NMI watchdog or by
+ * another PMU user) live outside it and reach assignment as a free mask.
+ */
+#ifndef PMUX_CORE_PMU_DESC_H
+#define PMUX_CORE_PMU_DESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define PMUX__PMU_MAX_COUNTERS 64 /* counter sets are uint64_t masks */
+
+enum pmux__counter_kind { PMUX__CNT_GENERIC = 0, PMUX__CNT_FIXED = 1 };
+enum pmux__plm { PMUX__PLM_NONE = 0, PMUX__PLM_USER, PMUX__PLM_KERNEL,
+                 PMUX__PLM_HV };
+
+struct pmux__counter {
+  char *name;        /* PMC0.., FIXED0.. (POWER: PMC1..PMC6) */
+  int kind;          /* PMUX__CNT_* */
+  unsigned width;    /* bits */
+  uint64_t addr;     /* MSR / SPR / CP0 register number of the counter */
+  int line;
+};
+
+/* A bit field of the control register (event select, umask, usr, ...). */
+struct pmux__field {
+  char *name;
+  unsigned lsb, width;
+  uint64_t dflt;     /* value when nothing sets it (x86: int=1, en=1) */
+  int perf;          /* 1: part of perf_event_attr.config */
+  int line;
+};
+
+/* Bits [code_lsb, code_lsb+width) of an event code go to image bit image_lsb. */
+struct pmux__codemap {
+  unsigned code_lsb, width, image_lsb;
+  int line;
+};
+
+struct pmux__modifier {
+  char *name;        /* "u", "k", "e", "i", "c", "t", "h", "g", "x", ... */
+  char *desc;
+  int field;         /* index into fields, -1: no register bit (POWER u/k/h) */
+  int plm;           /* PMUX__PLM_*: a privilege-level filter */
+  int takes_value;   /* 1: NAME=VALUE with a value up to the field's width */
+  int fixed_ok;      /* 0: an event using it cannot go on a fixed counter */
+  int line;
+};
+
+/* First matching row wins: (code & match) == code_value. */
+struct pmux__constraint {
+  uint64_t code, match;
+  char *counters_spec;
+  uint64_t counters;
+  int line;
+};
+
+struct pmux__umask {
+  char *name;
+  char *desc;
+  uint64_t code;
+};
+
+struct pmux__event {
+  char *name;
+  char *desc;
+  uint64_t code;
+  int has_umask;       /* umask attribute given: the default unit mask */
+  uint64_t umask;
+  char *preset;        /* modifiers always applied ("i,c=1"), or NULL */
+  char *alias_of;      /* same register image as that earlier event */
+  char *counters_spec; /* NULL: from the constraints */
+  uint64_t counters;   /* resolved; 0 when counters_spec is NULL */
+  struct pmux__umask *umasks;
+  int numasks;
+  int line;
+};
+
+struct pmux_pmu {
+  char *name;          /* canonical name */
+  char *desc;
+  char *family;        /* core2, intel_arch, amd64, mips, powerpc */
+  char *pfm;           /* libpfm4's PMU name (x86 oracle), or NULL */
+  char *file;          /* where it was loaded from */
+  char *addr_space;    /* "msr", "spr", "cp0" */
+  char **aliases;
+  int naliases;
+  struct pmux__counter counters[PMUX__PMU_MAX_COUNTERS];
+  int ncounters;
+  struct pmux__field *fields;
+  int nfields;
+  struct pmux__codemap *codemaps;
+  int ncodemaps;
+  struct pmux__modifier *mods;
+  int nmods;
+  struct pmux__constraint *cons;
+  int ncons;
+  struct pmux__event *events;
+  int nevents;
+  uint64_t reserved;   /* control-register bits that must stay 0 */
+  char *watchdog_spec; /* counter the NMI watchdog takes, or NULL */
+  int watchdog;        /* its index, -1 when none */
+  int line_watchdog;
+  int perf_code;       /* 1: perf config is the event code (MIPS, POWER) */
+  char *pmc_field_name;/* POWER: field of the code naming the PMC */
+  int pmc_field;       /* its index or -1 */
+  int umask_field;     /* index of the "umask" field or -1 */
+  int line_counters;   /* line of the first counter, for messages */
+  int line_pmu;
+  const struct pmux__family *fam;
+};
+
+/* What a family's C file adds to its data (pmu/<family>/<family>.c). */
+struct pmux__family {
+  const char *name;
+  /* 1 when this host's CPU is the description's (CPUID, /proc/cpuinfo). */
+  int (*probe)(const struct pmux_pmu *pmu);
+  /* Optional: a variant from "NAME:params" (intel_arch:v=3,gp=4,...);
+   * params NULL: sized from the host.  Returns a new finalized pmu. */
+  int (*instantiate)(const struct pmux_pmu *tmpl, const char *params,
+                     struct pmux_pmu **out);
+};
+
+extern const struct pmux__family pmux__family_core2;
+extern const struct pmux__family pmux__family_intel_arch;
+extern const struct pmux__family pmux__family_amd64;
+extern const struct pmux__family pmux__family_mips;
+extern const struct pmux__family pmux__family_powerpc;
+
+/* Built-in XML, generated at build time from pmu/<family>/ XML files. */
+struct pmux__builtin_xml {
+  const char *path;    /* "pmu/core2/core2.xml" */
+  const char *text;
+  size_t len;
+};
+extern const struct pmux__builtin_xml pmux__builtin_xml[];
+extern const size_t pmux__builtin_xml_count;
+
+/* Parse one description; on failure PMUX_EDESC and a message
+ * "FILE:LINE: rule: detail" (pmux_errmsg()). */
+int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
+                          struct pmux_pmu **out);
+int pmux__pmu_load_file(const char *path, struct pmux_pmu **out);
+/* Resolve names to masks and check consistency (called by the loader;
+ * again by a family that rewrote counters). */
+int pmux__pmu_finalize(struct pmux_pmu *pmu);
+void pmux__pmu_free(struct pmux_pmu *pmu);
+/* Deep copy, for variants. */
+int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out);
+/* Replace the counter list (variants); names and strings are copied. */
+int pmux__pmu_set_counter(struct pmux_pmu *pmu, int i, const char *name,
+                          int kind, unsigned width, uint64_t addr);
+
+/* Mask of every counter / of the generic ones / of the fixed ones. */
+uint64_t pmux__pmu_mask(const struct pmux_pmu *pmu, int kind);
+int pmux__pmu_counter_index(const struct pmux_pmu *pmu, const char *name);
+const struct pmux__event *pmux__pmu_event_find(const struct pmux_pmu *pmu,
+                                               const char *name);
+
+/* Matching: counter[i] for each event given its allowed masks; returns the
+ * number of events placed (n when all fit).  Fixed counters are preferred. */
+int pmux__assign_match(const struct pmux_pmu *pmu, const uint64_t *allowed,
+                       int n, uint64_t free_mask, int *counter);
+
+/* The description matching the host CPU (hardware PMU exposed or not);
+ * PMUX_ENOPMU when none does. */
+int pmux__pmu_host_desc(const pmux_pmu_t **out);
+
+/* Host facts used by probes and `pmux info`. */
+struct pmux__cpuid {
+  char vendor[13];
+  unsigned family, model, stepping;
+  unsigned perfmon_version, gp, gp_width, fixed, fixed_width; /* leaf 0xA */
+  int valid;
+};
+int pmux__host_cpuid(struct pmux__cpuid *out);
+/* The value of "key" in /proc/cpuinfo (first occurrence), or -ENOENT. */
+int pmux__cpuinfo_field(const char *key, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * pmu_encode.c - event name -> register image -> perf config, from a PMU
+ * description alone (no libpfm4: this is what libpfm4 is checked against).
+ *
+ * "EVENT[:UMASK...][:MOD[=VAL]...]", optionally "PMU::" in front, or a raw
+ * "rHEX" / "0xHEX".  The image is: the field defaults (x86: INT and EN), the
+ * event code placed by the codemaps, the unit masks (given, else the event's
+ * default; an event with unit masks and no default needs one), the event's
+ * preset modifiers, then the user's modifiers.  Privilege modifiers (u, k, h)
+ * pick levels; with none given, user and kernel are counted (libpfm4's
+ * default).  A modifier the PMU lacks is an error, never ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmu_desc.h"
+
+static uint64_t fmask(const struct pmux__field *f)
+{
+  return f->width >= 64 ? ~0ull : ((1ull << f->width) - 1);
+}
+
+static void put_field(uint64_t *img, const struct pmux__field *f, uint64_t v)
+{
+  *img &= ~(fmask(f) << f->lsb);
+  *img |= (v & fmask(f)) << f->lsb;
+}
+
+static uint64_t place_code(const struct pmux_pmu *pmu, uint64_t code)
+{
+  uint64_t img = 0;
+  for (int i = 0; i < pmu->ncodemaps; i++) {
+    const struct pmux__codemap *m = &pmu->codemaps[i];
+    uint64_t w = m->width >= 64 ? ~0ull : ((1ull << m->width) - 1);
+    img |= ((code >> m->code_lsb) & w) << m->image_lsb;
+  }
+  return img;
+}
+
+/* The inverse of place_code, for raw images. */
+static uint64_t code_of_image(const struct pmux_pmu *pmu, uint64_t img)
+{
+  uint64_t code = 0;
+  for (int i = 0; i < pmu->ncodemaps; i++) {
+    const struct pmux__codemap *m = &pmu->codemaps[i];
+    uint64_t w = m->width >= 64 ? ~0ull : ((1ull << m->width) - 1);
+    code |= ((img >> m->image_lsb) & w) << m->code_lsb;
+  }
+  return code;
+}
+
+static const struct pmux__modifier *find_mod(const struct pmux_pmu *pmu,
+                                             const char *name)
+{
+  for (int i = 0; i < pmu->nmods; i++)
+    if (!strcmp(pmu->mods[i].name, name))
+      return &pmu->mods[i];
+  return NULL;
+}
+
+static void mod_list(const struct pmux_pmu *pmu, char *buf, size_t len)
+{
+  buf[0] = 0;
+  size_t off = 0;
+  for (int i = 0; i < pmu->nmods && off < len; i++)
+    off += (size_t)snprintf(buf + off, len - off, "%s%s%s", i ? ", " : "",
+                            pmu->mods[i].name,
+                            pmu->mods[i].takes_value ? "=N" : "");
+}
+
+struct enc_state {
+  uint64_t img;
+  unsigned plm;      /* bit per PMUX__PLM_* given */
+  int plm_given;
+  int not_fixed;     /* a modifier that fixed counters lack was used */
+};
+
+/* Apply one "name[=value]" modifier. */
+static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
+                     const char *tok, struct enc_state *st)
+{
+  char name[32];
+  const char *eq = strchr(tok, '=');
+  size_t nl = eq ? (size_t)(eq - tok) : strlen(tok);
+  if (nl >= sizeof(name))
+    nl = sizeof(name) - 1;
+  memcpy(name, tok, nl);
+  name[nl] = 0;
+  const struct pmux__modifier *m = find_mod(pmu, name);
+  if (!m) {
+    char list[256];
+    mod_list(pmu, list, sizeof(list));
+    return pmux__fail(PMUX_EMODIFIER,
+                      "event '%s': %s has no modifier or unit mask '%s' "
+                      "(modifiers: %s)", evname, pmu->name, tok, list);
+  }
+  uint64_t v = 1;
+  if (eq) {
+    char *end;
+    errno = 0;
+    if (!eq[1] || eq[1] == '-')
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
+                        "number", evname, tok);
+    v = strtoull(eq + 1, &end, 0);
+    if (errno || *end)
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
+                        "number", evname, tok);
+  } else if (m->takes_value) {
+    return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
+                      "value (%s=N)", evname, name, name);
+  }
+  if (m->field >= 0) {
+    const struct pmux__field *f = &pmu->fields[m->field];
+    uint64_t max = m->takes_value ? fmask(f) : 1;
+    if (v > max)
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' takes "
+                        "0..%llu", evname, name, (unsigned long long)max);
+  } else if (v > 1) {
+    return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' takes 0 or "
+                      "1", evname, name);
+  }
+  if (m->plm) {
+    st->plm_given = 1;
+    if (v)
+      st->plm |= 1u << m->plm;
+    else
+      st->plm &= ~(1u << m->plm);
+    return 0;
+  }
+  put_field(&st->img, &pmu->fields[m->field], v);
+  if (v && !m->fixed_ok)
+    st->not_fixed = 1;
+  return 0;
+}
+
+static int apply_list(const struct pmux_pmu *pmu, const char *evname,
+                      const char *list, struct enc_state *st)
+{
+  char tok[128];
+  const char *s = list;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    if (n >= sizeof(tok))
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier too long",
+                        evname);
+    memcpy(tok, s, n);
+    tok[n] = 0;
+    int err = apply_mod(pmu, evname, tok, st);
+    if (err)
+      return err;
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  return 0;
+}
+
+/* Counters an event code may use: POWER's PMC field, the event's own list,
+ * the first matching constraint row, else every generic counter. */
+static uint64_t counters_for(const struct pmux_pmu *pmu,
+                             const struct pmux__event *ev, uint64_t code,
+                             int *bad_pmc)
+{
+  *bad_pmc = 0;
+  if (pmu->pmc_field >= 0) {
+    const struct pmux__field *f = &pmu->fields[pmu->pmc_field];
+    uint64_t pmc = (code >> f->lsb) & fmask(f);
+    if (pmc) {
+      if (pmc > (uint64_t)pmu->ncounters) {
+        *bad_pmc = 1;
+        return 0;
+      }
+      return 1ull << (pmc - 1);
+    }
+  }
+  if (ev && ev->counters)
+    return ev->counters;
+  for (int i = 0; i < pmu->ncons; i++)
+    if ((code & pmu->cons[i].match) == pmu->cons[i].code)
+      return pmu->cons[i].counters;
+  return pmux__pmu_mask(pmu, PMUX__CNT_GENERIC);
+}
+
+static int parse_raw(const char *s, uint64_t *v)
+{
+  const char *h = NULL;
+  if (s[0] == 'r' && isxdigit((unsigned char)s[1]))
+    h = s + 1;
+  else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2])
+    h = s + 2;
+  if (!h)
+    return -1;
+  for (const char *p = h; *p; p++)
+    if (!isxdigit((unsigned char)*p))
+      return -1;
+  if (strlen(h) > 16)
+    return -1;
+  *v = strtoull(h, NULL, 16);
+  return 0;
+}
+
+int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
+                    pmux_pmu_event_t *out)
+{
+  if (!pmu || !name || !out)
+    return pmux__fail(-EINVAL, "pmux_pmu_encode: NULL argument");
+  memset(out, 0, sizeof(*out));
+  snprintf(out->name, sizeof(out->name), "%s", name);
+  if (strlen(name) >= 256)
+    return pmux__fail(PMUX_EEVENT, "event name too long");
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", name);
+  char *s = buf;
+  /* "PMU::EVENT": the PMU part must name this PMU (canonical or alias). */
+  char *sep = strstr(s, "::");
+  if (sep) {
+    *sep = 0;
+    /* a variant "intel_arch:v=3,..." also answers to "intel_arch" */
+    size_t bl = strcspn(pmu->name, ":");
+    int ok = !strcasecmp(s, pmu->name) ||
+             (strlen(s) == bl && !strncasecmp(s, pmu->name, bl));
+    for (int i = 0; i < pmu->naliases && !ok; i++)
+      ok = !strcasecmp(s, pmu->aliases[i]);
+    if (!ok)
+      return pmux__fail(PMUX_EEVENT, "event '%s': PMU '%s' is not %s", name,
+                        s, pmu->name);
+    s = sep + 2;
+  }
+  char *colon = strchr(s, ':');
+  if (colon)
+    *colon++ = 0;
+
+  struct enc_state st = {0};
+  for (int i = 0; i < pmu->nfields; i++)
+    put_field(&st.img, &pmu->fields[i], pmu->fields[i].dflt);
+  const struct pmux__event *ev = pmux__pmu_event_find(pmu, s);
+  uint64_t raw = 0, code = 0;
+  int is_raw = 0;
+  if (!ev) {
+    if (parse_raw(s, &raw)) {
+      /* suggest: same prefix */
+      char hint[160] = "";
+      size_t off = 0;
+      int shown = 0;
+      for (int i = 0; i < pmu->nevents && shown < 3; i++)
+        if (!strncasecmp(pmu->events[i].name, s, 3)) {
+          off += (size_t)snprintf(hint + off, sizeof(hint) - off, "%s%s",
+                                  shown ? ", " : "; did you mean ",
+                                  pmu->events[i].name);
+          if (off >= sizeof(hint))
+            break;
+          shown++;
+        }
+      return pmux__fail(PMUX_EEVENT, "event '%s': %s has no such event "
+                        "(see pmux list --pmu %s)%s", name, pmu->name,
+                        pmu->name, hint);
+    }
+    is_raw = 1;
+  }
+  if (is_raw && !pmu->perf_code) {
+    /* A raw register image: reserved bits are an error, not dropped. */
+    if (raw & pmu->reserved)
+      return pmux__fail(PMUX_ECONFIG, "raw event '%s': reserved bits %#llx "
+                        "set (%s reserves %#llx)", name,
+                        (unsigned long long)(raw & pmu->reserved), pmu->name,
+                        (unsigned long long)pmu->reserved);
+    uint64_t fields = 0;
+    for (int i = 0; i < pmu->nfields; i++)
+      fields |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
+    if (raw & ~fields)
+      return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are no "
+                        "field of %s", name,
+                        (unsigned long long)(raw & ~fields), pmu->name);
+    /* the raw value replaces every field that perf takes from config */
+    for (int i = 0; i < pmu->nfields; i++)
+      if (pmu->fields[i].perf)
+        put_field(&st.img, &pmu->fields[i], 0);
+    st.img |= raw;
+    code = code_of_image(pmu, raw);
+  } else if (is_raw) {
+    code = raw;
+    uint64_t placed = place_code(pmu, code);
+    st.img |= placed;
+  } else {
+    code = ev->code;
+    st.img |= place_code(pmu, code);
+  }
+
+  /* Unit masks first (tokens naming one of the event's), then modifiers. */
+  uint64_t umask = 0;
+  int umask_given = 0;
+  char mods[256] = "";
+  size_t moff = 0;
+  for (char *tok = colon; tok && *tok;) {
+    char *next = strchr(tok, ':');
+    if (next)
+      *next++ = 0;
+    int is_umask = 0;
+    for (int u = 0; ev && u < ev->numasks; u++)
+      if (!strcasecmp(ev->umasks[u].name, tok)) {
+        umask |= ev->umasks[u].code;
+        umask_given = 1;
+        is_umask = 1;
+        break;
+      }
+    if (!is_umask) {
+      if (!*tok)
+        return pmux__fail(PMUX_ESYNTAX, "event '%s': empty modifier", name);
+      if (moff + strlen(tok) + 2 >= sizeof(mods))
+        return pmux__fail(PMUX_ESYNTAX, "event '%s': too many modifiers",
+                          name);
+      moff += (size_t)snprintf(mods + moff, sizeof(mods) - moff, "%s%s",
+                               moff ? "," : "", tok);
+    }
+    tok = next;
+  }
+  if (ev && ev->numasks && !umask_given) {
+    if (!ev->has_umask) {
+      char list[200] = "";
+      size_t off = 0;
+      for (int u = 0; u < ev->numasks && off < sizeof(list); u++)
+        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+                                u ? ", " : "", ev->umasks[u].name);
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, one "
+                        "of %s", name, list);
+    }
+  }
+  if (ev && !umask_given && ev->has_umask)
+    umask = ev->umask;
+  if (pmu->umask_field >= 0 && (umask_given || (ev && ev->has_umask))) {
+    const struct pmux__field *uf = &pmu->fields[pmu->umask_field];
+    st.img |= (umask & fmask(uf)) << uf->lsb;
+    if (umask_given && umask != (ev->has_umask ? ev->umask : 0))
+      st.not_fixed = 1; /* a fixed counter counts only the default */
+  }
+  int err;
+  if (ev && ev->preset && (err = apply_list(pmu, name, ev->preset, &st)))
+    return err;
+  if ((err = apply_list(pmu, name, mods, &st)))
+    return err;
+
+  /* Privilege levels: default user + kernel. */
+  unsigned plm = st.plm_given ? st.plm
+                              : (1u << PMUX__PLM_USER) | (1u << PMUX__PLM_KERNEL);
+  if (st.plm_given && !plm)
+    return pmux__fail(PMUX_EMODIFIER, "event '%s': every privilege level is "
+                      "excluded", name);
+  int has_hv = 0;
+  for (int i = 0; i < pmu->nmods; i++) {
+    const struct pmux__modifier *m = &pmu->mods[i];
+    if (!m->plm)
+      continue;
+    if (m->plm == PMUX__PLM_HV)
+      has_hv = 1;
+    if (m->field >= 0)
+      put_field(&st.img, &pmu->fields[m->field], (plm >> m->plm) & 1);
+  }
+  out->exclude_user = !((plm >> PMUX__PLM_USER) & 1);
+  out->exclude_kernel = !((plm >> PMUX__PLM_KERNEL) & 1);
+  out->exclude_hv = has_hv ? !((plm >> PMUX__PLM_HV) & 1) : 1;
+
+  if (st.img & pmu->reserved)
+    return pmux__fail(PMUX_ECONFIG, "event '%s': reserved bits %#llx set",
+                      name, (unsigned long long)(st.img & pmu->reserved));
+  int bad_pmc;
+  out->counters = counters_for(pmu, ev, code | code_of_image(pmu, st.img),
+                               &bad_pmc);
+  if (bad_pmc)
+    return pmux__fail(PMUX_EEVENT, "event '%s': the code selects a PMC %s "
+                      "does not have", name, pmu->name);
+  if (st.not_fixed)
+    out->counters &= ~pmux__pmu_mask(pmu, PMUX__CNT_FIXED);
+  if (!out->counters)
+    return pmux__fail(PMUX_ECONSTRAINT, "event '%s': with these modifiers "
+                      "no counter of %s can count it", name, pmu->name);
+  out->code = code;
+  out->config = st.img;
+  out->perf_type = PERF_TYPE_RAW;
+  if (pmu->perf_code) {
+    out->perf_config = code;
+  } else {
+    uint64_t pc = 0;
+    for (int i = 0; i < pmu->nfields; i++)
+      if (pmu->fields[i].perf)
+        pc |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
+    out->perf_config = st.img & pc;
+  }
+  return 0;
+}

@@ -1,0 +1,1119 @@
+/*
+ * pmu_load.c - the PMU description loader (XML through expat) and its
+ * consistency check, in the spirit of libpfm4's validate: every required
+ * attribute present, control-register fields inside 64 bits and not
+ * overlapping each other nor the reserved bits, constraint and event counter
+ * lists naming counters that exist, no duplicate names or event codes.  A
+ * failure is PMUX_EDESC with "FILE:LINE: RULE: detail".  The format is
+ * documented in docs/pmu-description.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <expat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmu_desc.h"
+
+#define MAX_DEPTH 8
+
+struct loader {
+  XML_Parser xp;
+  const char *file;
+  struct pmux_pmu *pmu;
+  struct pmux__event *cur_event; /* inside <event> */
+  int depth;
+  int seen_pmu;
+  int failed;
+  int err;
+};
+
+static int desc_fail(const char *file, int line, const char *rule,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int desc_fail(const char *file, int line, const char *rule,
+                     const char *fmt, ...)
+{
+  char detail[PMUX_ERRMSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof(detail), fmt, ap);
+  va_end(ap);
+  return pmux__fail(PMUX_EDESC, "%s:%d: %s: %s", file ? file : "<buffer>",
+                    line, rule, detail);
+}
+
+static int lfail(struct loader *ld, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int lfail(struct loader *ld, const char *rule, const char *fmt, ...)
+{
+  if (ld->failed)
+    return ld->err;
+  char detail[PMUX_ERRMSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof(detail), fmt, ap);
+  va_end(ap);
+  ld->failed = 1;
+  ld->err = desc_fail(ld->file, (int)XML_GetCurrentLineNumber(ld->xp), rule,
+                      "%s", detail);
+  XML_StopParser(ld->xp, XML_FALSE);
+  return ld->err;
+}
+
+static const char *attr(const char **atts, const char *name)
+{
+  for (int i = 0; atts[i]; i += 2)
+    if (!strcmp(atts[i], name))
+      return atts[i + 1];
+  return NULL;
+}
+
+/* Every attribute of an element must be one it knows: a typo is an error. */
+static int check_attrs(struct loader *ld, const char *el, const char **atts,
+                       const char *const *known)
+{
+  for (int i = 0; atts[i]; i += 2) {
+    int ok = 0;
+    for (int k = 0; known[k]; k++)
+      ok |= !strcmp(atts[i], known[k]);
+    if (!ok)
+      return lfail(ld, "unknown-attribute", "<%s> has no attribute '%s'", el,
+                   atts[i]);
+  }
+  return 0;
+}
+
+static const char *need(struct loader *ld, const char *el, const char **atts,
+                        const char *name)
+{
+  const char *v = attr(atts, name);
+  if (!v || !*v)
+    lfail(ld, "missing-attribute", "<%s> needs attribute '%s'", el, name);
+  return v && *v ? v : NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+  if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int num(struct loader *ld, const char *el, const char *name,
+               const char *s, uint64_t max, uint64_t *out)
+{
+  if (parse_u64(s, out) || *out > max)
+    return lfail(ld, "bad-number", "<%s %s=\"%s\">: not a number in 0..%llu",
+                 el, name, s, (unsigned long long)max);
+  return 0;
+}
+
+static int yesno(struct loader *ld, const char *el, const char *name,
+                 const char *s, int dflt, int *out)
+{
+  if (!s) {
+    *out = dflt;
+    return 0;
+  }
+  if (!strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true"))
+    *out = 1;
+  else if (!strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "false"))
+    *out = 0;
+  else
+    return lfail(ld, "bad-value", "<%s %s=\"%s\">: want yes or no", el, name,
+                 s);
+  return 0;
+}
+
+static char *xstrdup(struct loader *ld, const char *s)
+{
+  char *d = strdup(s ? s : "");
+  if (!d)
+    lfail(ld, "memory", "out of memory");
+  return d;
+}
+
+/* Grow an array by one zeroed element; returns it or NULL. */
+static void *grow(struct loader *ld, void **arr, int *n, size_t size)
+{
+  if (*n >= 100000) {
+    lfail(ld, "too-large", "more than 100000 rows");
+    return NULL;
+  }
+  void *p = realloc(*arr, (size_t)(*n + 1) * size);
+  if (!p) {
+    lfail(ld, "memory", "out of memory");
+    return NULL;
+  }
+  *arr = p;
+  void *e = (char *)p + (size_t)*n * size;
+  memset(e, 0, size);
+  (*n)++;
+  return e;
+}
+
+static void start_pmu(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "family", "pfm", "desc",
+                                      "addr-space", "perf-config",
+                                      "pmc-field", NULL};
+  if (ld->seen_pmu) {
+    lfail(ld, "structure", "only one <pmu> per file");
+    return;
+  }
+  ld->seen_pmu = 1;
+  if (check_attrs(ld, "pmu", atts, known))
+    return;
+  struct pmux_pmu *p = ld->pmu;
+  const char *name = need(ld, "pmu", atts, "name");
+  const char *family = need(ld, "pmu", atts, "family");
+  if (!name || !family)
+    return;
+  p->line_pmu = (int)XML_GetCurrentLineNumber(ld->xp);
+  p->name = xstrdup(ld, name);
+  p->family = xstrdup(ld, family);
+  p->desc = xstrdup(ld, attr(atts, "desc") ? attr(atts, "desc") : name);
+  if (attr(atts, "pfm"))
+    p->pfm = xstrdup(ld, attr(atts, "pfm"));
+  p->addr_space = xstrdup(ld, attr(atts, "addr-space") ? attr(atts, "addr-space")
+                                                       : "msr");
+  const char *pc = attr(atts, "perf-config");
+  if (pc && strcmp(pc, "code") && strcmp(pc, "image")) {
+    lfail(ld, "bad-value", "<pmu perf-config=\"%s\">: want code or image", pc);
+    return;
+  }
+  p->perf_code = pc && !strcmp(pc, "code");
+  if (attr(atts, "pmc-field"))
+    p->pmc_field_name = xstrdup(ld, attr(atts, "pmc-field"));
+}
+
+static void start_counter(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "kind", "width", "addr", NULL};
+  if (check_attrs(ld, "counter", atts, known))
+    return;
+  struct pmux_pmu *p = ld->pmu;
+  const char *name = need(ld, "counter", atts, "name");
+  const char *kind = need(ld, "counter", atts, "kind");
+  const char *width = need(ld, "counter", atts, "width");
+  const char *addr = need(ld, "counter", atts, "addr");
+  if (!name || !kind || !width || !addr)
+    return;
+  if (p->ncounters >= PMUX__PMU_MAX_COUNTERS) {
+    lfail(ld, "too-many-counters", "more than %d counters",
+          PMUX__PMU_MAX_COUNTERS);
+    return;
+  }
+  struct pmux__counter *c = &p->counters[p->ncounters];
+  uint64_t w, a;
+  if (num(ld, "counter", "width", width, 64, &w) ||
+      num(ld, "counter", "addr", addr, UINT64_MAX, &a))
+    return;
+  if (!strcmp(kind, "generic"))
+    c->kind = PMUX__CNT_GENERIC;
+  else if (!strcmp(kind, "fixed"))
+    c->kind = PMUX__CNT_FIXED;
+  else {
+    lfail(ld, "bad-value", "<counter kind=\"%s\">: want generic or fixed",
+          kind);
+    return;
+  }
+  c->name = xstrdup(ld, name);
+  c->width = (unsigned)w;
+  c->addr = a;
+  c->line = (int)XML_GetCurrentLineNumber(ld->xp);
+  if (!p->ncounters)
+    p->line_counters = c->line;
+  p->ncounters++;
+}
+
+static void start_field(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "lsb", "width", "default",
+                                      "perf", NULL};
+  if (check_attrs(ld, "field", atts, known))
+    return;
+  const char *name = need(ld, "field", atts, "name");
+  const char *lsb = need(ld, "field", atts, "lsb");
+  const char *width = need(ld, "field", atts, "width");
+  if (!name || !lsb || !width)
+    return;
+  uint64_t l, w, d = 0;
+  if (num(ld, "field", "lsb", lsb, 63, &l) ||
+      num(ld, "field", "width", width, 64, &w))
+    return;
+  if (attr(atts, "default") &&
+      num(ld, "field", "default", attr(atts, "default"), UINT64_MAX, &d))
+    return;
+  int perf;
+  if (yesno(ld, "field", "perf", attr(atts, "perf"), 1, &perf))
+    return;
+  struct pmux__field *f =
+      grow(ld, (void **)&ld->pmu->fields, &ld->pmu->nfields, sizeof(*f));
+  if (!f)
+    return;
+  f->name = xstrdup(ld, name);
+  f->lsb = (unsigned)l;
+  f->width = (unsigned)w;
+  f->dflt = d;
+  f->perf = perf;
+  f->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+static void start_codemap(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"code-lsb", "width", "image-lsb", NULL};
+  if (check_attrs(ld, "codemap", atts, known))
+    return;
+  const char *cl = need(ld, "codemap", atts, "code-lsb");
+  const char *w = need(ld, "codemap", atts, "width");
+  const char *il = need(ld, "codemap", atts, "image-lsb");
+  if (!cl || !w || !il)
+    return;
+  uint64_t a, b, c;
+  if (num(ld, "codemap", "code-lsb", cl, 63, &a) ||
+      num(ld, "codemap", "width", w, 64, &b) ||
+      num(ld, "codemap", "image-lsb", il, 63, &c))
+    return;
+  struct pmux__codemap *m =
+      grow(ld, (void **)&ld->pmu->codemaps, &ld->pmu->ncodemaps, sizeof(*m));
+  if (!m)
+    return;
+  m->code_lsb = (unsigned)a;
+  m->width = (unsigned)b;
+  m->image_lsb = (unsigned)c;
+  m->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+static void start_modifier(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "field", "plm", "value",
+                                      "fixed", "desc", NULL};
+  if (check_attrs(ld, "modifier", atts, known))
+    return;
+  const char *name = need(ld, "modifier", atts, "name");
+  if (!name)
+    return;
+  int value, fixed;
+  if (yesno(ld, "modifier", "value", attr(atts, "value"), 0, &value) ||
+      yesno(ld, "modifier", "fixed", attr(atts, "fixed"), 0, &fixed))
+    return;
+  int plm = PMUX__PLM_NONE;
+  const char *ps = attr(atts, "plm");
+  if (ps) {
+    if (!strcmp(ps, "user"))
+      plm = PMUX__PLM_USER;
+    else if (!strcmp(ps, "kernel"))
+      plm = PMUX__PLM_KERNEL;
+    else if (!strcmp(ps, "hv"))
+      plm = PMUX__PLM_HV;
+    else {
+      lfail(ld, "bad-value", "<modifier plm=\"%s\">: want user, kernel or hv",
+            ps);
+      return;
+    }
+  }
+  struct pmux__modifier *m =
+      grow(ld, (void **)&ld->pmu->mods, &ld->pmu->nmods, sizeof(*m));
+  if (!m)
+    return;
+  m->name = xstrdup(ld, name);
+  m->desc = xstrdup(ld, attr(atts, "desc"));
+  /* the field is resolved by name in finalize; keep it in desc's place */
+  m->field = -1;
+  m->plm = plm;
+  m->takes_value = value;
+  m->fixed_ok = fixed;
+  m->line = (int)XML_GetCurrentLineNumber(ld->xp);
+  if (attr(atts, "field")) {
+    /* stash the field name until finalize: field index -2 - k is unknown */
+    int found = -1;
+    for (int i = 0; i < ld->pmu->nfields; i++)
+      if (!strcmp(ld->pmu->fields[i].name, attr(atts, "field")))
+        found = i;
+    if (found < 0) {
+      lfail(ld, "unknown-field", "modifier '%s' names field '%s', which is "
+            "not declared before it", name, attr(atts, "field"));
+      return;
+    }
+    m->field = found;
+  }
+}
+
+static void start_constraint(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"code", "match", "counters", NULL};
+  if (check_attrs(ld, "constraint", atts, known))
+    return;
+  const char *code = need(ld, "constraint", atts, "code");
+  const char *cnt = need(ld, "constraint", atts, "counters");
+  if (!code || !cnt)
+    return;
+  uint64_t c, m = 0xff;
+  if (num(ld, "constraint", "code", code, UINT64_MAX, &c))
+    return;
+  if (attr(atts, "match") &&
+      num(ld, "constraint", "match", attr(atts, "match"), UINT64_MAX, &m))
+    return;
+  if (c & ~m) {
+    lfail(ld, "constraint-code", "code %#llx has bits outside match %#llx",
+          (unsigned long long)c, (unsigned long long)m);
+    return;
+  }
+  struct pmux__constraint *k =
+      grow(ld, (void **)&ld->pmu->cons, &ld->pmu->ncons, sizeof(*k));
+  if (!k)
+    return;
+  k->code = c;
+  k->match = m;
+  k->counters_spec = xstrdup(ld, cnt);
+  k->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+static void start_event(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "code", "umask", "preset",
+                                      "alias-of", "counters", "desc", NULL};
+  if (check_attrs(ld, "event", atts, known))
+    return;
+  const char *name = need(ld, "event", atts, "name");
+  const char *code = need(ld, "event", atts, "code");
+  if (!name || !code)
+    return;
+  uint64_t c, u = 0;
+  if (num(ld, "event", "code", code, UINT64_MAX, &c))
+    return;
+  if (attr(atts, "umask") &&
+      num(ld, "event", "umask", attr(atts, "umask"), UINT64_MAX, &u))
+    return;
+  struct pmux__event *e =
+      grow(ld, (void **)&ld->pmu->events, &ld->pmu->nevents, sizeof(*e));
+  if (!e)
+    return;
+  e->name = xstrdup(ld, name);
+  e->desc = xstrdup(ld, attr(atts, "desc"));
+  e->code = c;
+  e->has_umask = attr(atts, "umask") != NULL;
+  e->umask = u;
+  if (attr(atts, "preset"))
+    e->preset = xstrdup(ld, attr(atts, "preset"));
+  if (attr(atts, "alias-of"))
+    e->alias_of = xstrdup(ld, attr(atts, "alias-of"));
+  if (attr(atts, "counters"))
+    e->counters_spec = xstrdup(ld, attr(atts, "counters"));
+  e->line = (int)XML_GetCurrentLineNumber(ld->xp);
+  ld->cur_event = e;
+}
+
+static void start_umask(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "code", "desc", NULL};
+  if (check_attrs(ld, "umask", atts, known))
+    return;
+  const char *name = need(ld, "umask", atts, "name");
+  const char *code = need(ld, "umask", atts, "code");
+  if (!name || !code)
+    return;
+  uint64_t c;
+  if (num(ld, "umask", "code", code, UINT64_MAX, &c))
+    return;
+  struct pmux__event *e = ld->cur_event;
+  struct pmux__umask *u = grow(ld, (void **)&e->umasks, &e->numasks, sizeof(*u));
+  if (!u)
+    return;
+  u->name = xstrdup(ld, name);
+  u->desc = xstrdup(ld, attr(atts, "desc"));
+  u->code = c;
+}
+
+static void XMLCALL on_start(void *data, const char *el, const char **atts)
+{
+  struct loader *ld = data;
+  if (ld->failed)
+    return;
+  ld->depth++;
+  if (ld->depth > MAX_DEPTH) {
+    lfail(ld, "structure", "elements nested too deep");
+    return;
+  }
+  if (ld->depth == 1) {
+    if (strcmp(el, "pmu"))
+      lfail(ld, "structure", "the root element must be <pmu>, not <%s>", el);
+    else
+      start_pmu(ld, atts);
+    return;
+  }
+  if (ld->depth == 3 && ld->cur_event && !strcmp(el, "umask")) {
+    start_umask(ld, atts);
+    return;
+  }
+  if (ld->depth != 2) {
+    lfail(ld, "structure", "<%s> is not allowed here", el);
+    return;
+  }
+  if (!strcmp(el, "alias")) {
+    static const char *const known[] = {"name", NULL};
+    const char *n;
+    if (check_attrs(ld, "alias", atts, known) ||
+        !(n = need(ld, "alias", atts, "name")))
+      return;
+    char **a = grow(ld, (void **)&ld->pmu->aliases, &ld->pmu->naliases,
+                    sizeof(*a));
+    if (a)
+      *a = xstrdup(ld, n);
+  } else if (!strcmp(el, "counter")) {
+    start_counter(ld, atts);
+  } else if (!strcmp(el, "field")) {
+    start_field(ld, atts);
+  } else if (!strcmp(el, "codemap")) {
+    start_codemap(ld, atts);
+  } else if (!strcmp(el, "reserved")) {
+    static const char *const known[] = {"mask", NULL};
+    const char *m;
+    uint64_t v;
+    if (check_attrs(ld, "reserved", atts, known) ||
+        !(m = need(ld, "reserved", atts, "mask")) ||
+        num(ld, "reserved", "mask", m, UINT64_MAX, &v))
+      return;
+    ld->pmu->reserved |= v;
+  } else if (!strcmp(el, "modifier")) {
+    start_modifier(ld, atts);
+  } else if (!strcmp(el, "watchdog")) {
+    static const char *const known[] = {"counter", NULL};
+    const char *c;
+    if (check_attrs(ld, "watchdog", atts, known) ||
+        !(c = need(ld, "watchdog", atts, "counter")))
+      return;
+    free(ld->pmu->watchdog_spec);
+    ld->pmu->watchdog_spec = xstrdup(ld, c);
+    ld->pmu->line_watchdog = (int)XML_GetCurrentLineNumber(ld->xp);
+  } else if (!strcmp(el, "constraint")) {
+    start_constraint(ld, atts);
+  } else if (!strcmp(el, "event")) {
+    start_event(ld, atts);
+  } else {
+    lfail(ld, "unknown-element", "<%s> is not part of the format", el);
+  }
+}
+
+static void XMLCALL on_end(void *data, const char *el)
+{
+  struct loader *ld = data;
+  (void)el;
+  if (ld->depth == 2)
+    ld->cur_event = NULL;
+  ld->depth--;
+}
+
+/* Character data must be whitespace: every fact is an attribute. */
+static void XMLCALL on_text(void *data, const char *s, int len)
+{
+  struct loader *ld = data;
+  if (ld->failed)
+    return;
+  for (int i = 0; i < len; i++)
+    if (!isspace((unsigned char)s[i])) {
+      lfail(ld, "structure", "unexpected text; facts go in attributes");
+      return;
+    }
+}
+
+int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
+                          struct pmux_pmu **out)
+{
+  *out = NULL;
+  if (len > (1u << 26))
+    return desc_fail(file, 0, "too-large", "description over 64 MiB");
+  struct pmux_pmu *pmu = calloc(1, sizeof(*pmu));
+  if (!pmu)
+    return -ENOMEM;
+  pmu->watchdog = -1;
+  pmu->pmc_field = -1;
+  pmu->umask_field = -1;
+  struct loader ld = {.file = file, .pmu = pmu};
+  ld.xp = XML_ParserCreate("UTF-8");
+  if (!ld.xp) {
+    free(pmu);
+    return -ENOMEM;
+  }
+  XML_SetUserData(ld.xp, &ld);
+  XML_SetElementHandler(ld.xp, on_start, on_end);
+  XML_SetCharacterDataHandler(ld.xp, on_text);
+  if (XML_Parse(ld.xp, text, (int)len, XML_TRUE) == XML_STATUS_ERROR &&
+      !ld.failed) {
+    ld.failed = 1;
+    ld.err = desc_fail(file, (int)XML_GetCurrentLineNumber(ld.xp), "xml",
+                       "%s", XML_ErrorString(XML_GetErrorCode(ld.xp)));
+  }
+  XML_ParserFree(ld.xp);
+  if (!ld.failed && !ld.seen_pmu)
+    ld.failed = 1, ld.err = desc_fail(file, 1, "structure", "no <pmu> element");
+  if (!ld.failed) {
+    pmu->file = strdup(file ? file : "<buffer>");
+    if (!pmu->file) {
+      ld.failed = 1;
+      ld.err = -ENOMEM;
+    }
+  }
+  if (!ld.failed) {
+    int err = pmux__pmu_finalize(pmu);
+    if (err) {
+      ld.failed = 1;
+      ld.err = err;
+    }
+  }
+  if (ld.failed) {
+    pmux__pmu_free(pmu);
+    return ld.err;
+  }
+  *out = pmu;
+  return 0;
+}
+
+int pmux__pmu_load_file(const char *path, struct pmux_pmu **out)
+{
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return pmux__fail(-errno, "%s: %s", path, strerror(errno));
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (len + 65536 > cap) {
+      cap = cap ? cap * 2 : 65536;
+      char *nb = realloc(buf, cap);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return -ENOMEM;
+      }
+      buf = nb;
+    }
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (n == 0)
+      break;
+  }
+  int rerr = ferror(f);
+  fclose(f);
+  if (rerr) {
+    free(buf);
+    return pmux__fail(-EIO, "%s: read error", path);
+  }
+  int err = pmux__pmu_load_buffer(buf, len, path, out);
+  free(buf);
+  return err;
+}
+
+/* ------------------------------------------------------------ finalize */
+
+uint64_t pmux__pmu_mask(const struct pmux_pmu *pmu, int kind)
+{
+  uint64_t m = 0;
+  for (int i = 0; i < pmu->ncounters; i++)
+    if (kind < 0 || pmu->counters[i].kind == kind)
+      m |= 1ull << i;
+  return m;
+}
+
+int pmux__pmu_counter_index(const struct pmux_pmu *pmu, const char *name)
+{
+  for (int i = 0; i < pmu->ncounters; i++)
+    if (!strcasecmp(pmu->counters[i].name, name))
+      return i;
+  return -1;
+}
+
+/* "PMC0,FIXED1", "generic", "fixed", "all" -> mask; -1 + *bad on a name
+ * that is no counter. */
+static int resolve_counters(const struct pmux_pmu *pmu, const char *spec,
+                            uint64_t *mask, char *bad, size_t badlen)
+{
+  uint64_t m = 0;
+  const char *s = spec;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    char tok[64];
+    snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
+    char *t = tok;
+    while (isspace((unsigned char)*t))
+      t++;
+    size_t tl = strlen(t);
+    while (tl && isspace((unsigned char)t[tl - 1]))
+      t[--tl] = 0;
+    if (!strcmp(t, "generic"))
+      m |= pmux__pmu_mask(pmu, PMUX__CNT_GENERIC);
+    else if (!strcmp(t, "fixed"))
+      m |= pmux__pmu_mask(pmu, PMUX__CNT_FIXED);
+    else if (!strcmp(t, "all"))
+      m |= pmux__pmu_mask(pmu, -1);
+    else {
+      int i = pmux__pmu_counter_index(pmu, t);
+      if (i < 0) {
+        snprintf(bad, badlen, "%s", t);
+        return -1;
+      }
+      m |= 1ull << i;
+    }
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  *mask = m;
+  return 0;
+}
+
+static uint64_t field_mask(const struct pmux__field *f)
+{
+  uint64_t v = f->width >= 64 ? ~0ull : ((1ull << f->width) - 1);
+  return v << f->lsb;
+}
+
+static int find_field(const struct pmux_pmu *pmu, const char *name)
+{
+  for (int i = 0; i < pmu->nfields; i++)
+    if (!strcmp(pmu->fields[i].name, name))
+      return i;
+  return -1;
+}
+
+static const struct pmux__family *const families[] = {
+    &pmux__family_core2, &pmux__family_intel_arch, &pmux__family_amd64,
+    &pmux__family_mips, &pmux__family_powerpc,
+};
+
+/* Check a preset string ("i,c=1") against the modifiers. */
+static int check_preset(const struct pmux_pmu *pmu, const char *preset,
+                        char *bad, size_t badlen)
+{
+  const char *s = preset;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    char tok[64];
+    snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
+    char *eq = strchr(tok, '=');
+    if (eq)
+      *eq = 0;
+    int ok = 0;
+    for (int i = 0; i < pmu->nmods; i++)
+      if (!strcmp(pmu->mods[i].name, tok) && pmu->mods[i].field >= 0)
+        ok = 1;
+    if (!ok) {
+      snprintf(bad, badlen, "%s", tok);
+      return -1;
+    }
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  return 0;
+}
+
+int pmux__pmu_finalize(struct pmux_pmu *pmu)
+{
+  const char *file = pmu->file;
+  char bad[64];
+
+  pmu->fam = NULL;
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(families); i++)
+    if (!strcmp(families[i]->name, pmu->family))
+      pmu->fam = families[i];
+  if (!pmu->fam)
+    return desc_fail(file, pmu->line_pmu, "unknown-family",
+                     "family '%s' is none of core2, intel_arch, amd64, mips, "
+                     "powerpc", pmu->family);
+  if (!pmu->ncounters)
+    return desc_fail(file, pmu->line_pmu, "no-counters",
+                     "PMU '%s' declares no <counter>", pmu->name);
+  for (int i = 0; i < pmu->ncounters; i++) {
+    const struct pmux__counter *c = &pmu->counters[i];
+    if (c->width < 1)
+      return desc_fail(file, c->line, "counter-width",
+                       "counter %s has width 0", c->name);
+    for (int j = 0; j < i; j++)
+      if (!strcasecmp(pmu->counters[j].name, c->name))
+        return desc_fail(file, c->line, "duplicate-counter",
+                         "counter %s already declared on line %d", c->name,
+                         pmu->counters[j].line);
+  }
+  /* Fields: inside 64 bits, unique, pairwise disjoint, not reserved. */
+  uint64_t used = 0;
+  for (int i = 0; i < pmu->nfields; i++) {
+    const struct pmux__field *f = &pmu->fields[i];
+    if (f->width < 1 || f->lsb + f->width > 64)
+      return desc_fail(file, f->line, "field-range",
+                       "field '%s' (lsb %u, width %u) is not inside 64 bits",
+                       f->name, f->lsb, f->width);
+    uint64_t m = field_mask(f);
+    for (int j = 0; j < i; j++) {
+      if (!strcmp(pmu->fields[j].name, f->name))
+        return desc_fail(file, f->line, "duplicate-field",
+                         "field '%s' already declared on line %d", f->name,
+                         pmu->fields[j].line);
+      if (field_mask(&pmu->fields[j]) & m)
+        return desc_fail(file, f->line, "field-overlap",
+                         "field '%s' (bits %u..%u) overlaps field '%s' "
+                         "declared on line %d", f->name, f->lsb,
+                         f->lsb + f->width - 1, pmu->fields[j].name,
+                         pmu->fields[j].line);
+    }
+    if (m & pmu->reserved)
+      return desc_fail(file, f->line, "reserved-overlap",
+                       "field '%s' overlaps the reserved mask %#llx", f->name,
+                       (unsigned long long)pmu->reserved);
+    if (f->dflt & ~(m >> f->lsb))
+      return desc_fail(file, f->line, "field-default",
+                       "default %#llx of field '%s' does not fit %u bits",
+                       (unsigned long long)f->dflt, f->name, f->width);
+    used |= m;
+  }
+  if (find_field(pmu, "event") < 0)
+    return desc_fail(file, pmu->line_pmu, "missing-field",
+                     "PMU '%s' has no 'event' field", pmu->name);
+  pmu->umask_field = find_field(pmu, "umask");
+  for (int i = 0; i < pmu->ncodemaps; i++) {
+    const struct pmux__codemap *m = &pmu->codemaps[i];
+    if (m->width < 1 || m->code_lsb + m->width > 64 ||
+        m->image_lsb + m->width > 64)
+      return desc_fail(file, m->line, "codemap-range",
+                       "codemap is not inside 64 bits");
+    uint64_t im = (m->width >= 64 ? ~0ull : ((1ull << m->width) - 1))
+                  << m->image_lsb;
+    if (im & ~used)
+      return desc_fail(file, m->line, "codemap-field",
+                       "codemap writes image bits %#llx outside every field",
+                       (unsigned long long)(im & ~used));
+  }
+  if (!pmu->ncodemaps)
+    return desc_fail(file, pmu->line_pmu, "missing-codemap",
+                     "PMU '%s' has no <codemap>", pmu->name);
+  for (int i = 0; i < pmu->nmods; i++) {
+    const struct pmux__modifier *m = &pmu->mods[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(pmu->mods[j].name, m->name))
+        return desc_fail(file, m->line, "duplicate-modifier",
+                         "modifier '%s' already declared on line %d", m->name,
+                         pmu->mods[j].line);
+    if (m->takes_value && m->field < 0)
+      return desc_fail(file, m->line, "modifier-field",
+                       "modifier '%s' takes a value but names no field",
+                       m->name);
+    if (m->field < 0 && m->plm == PMUX__PLM_NONE)
+      return desc_fail(file, m->line, "modifier-field",
+                       "modifier '%s' sets no field and no privilege level",
+                       m->name);
+  }
+  pmu->watchdog = -1;
+  if (pmu->watchdog_spec) {
+    pmu->watchdog = pmux__pmu_counter_index(pmu, pmu->watchdog_spec);
+    if (pmu->watchdog < 0)
+      return desc_fail(file, pmu->line_watchdog, "unknown-counter",
+                       "the watchdog counter '%s' does not exist",
+                       pmu->watchdog_spec);
+  }
+  pmu->pmc_field = -1;
+  if (pmu->pmc_field_name) {
+    pmu->pmc_field = find_field(pmu, pmu->pmc_field_name);
+    if (pmu->pmc_field < 0)
+      return desc_fail(file, pmu->line_pmu, "unknown-field",
+                       "pmc-field '%s' is not a declared field",
+                       pmu->pmc_field_name);
+  }
+  for (int i = 0; i < pmu->ncons; i++) {
+    struct pmux__constraint *k = &pmu->cons[i];
+    if (resolve_counters(pmu, k->counters_spec, &k->counters, bad,
+                         sizeof(bad)))
+      return desc_fail(file, k->line, "unknown-counter",
+                       "constraint for code %#llx names counter '%s', which "
+                       "does not exist", (unsigned long long)k->code, bad);
+    if (!k->counters)
+      return desc_fail(file, k->line, "empty-counter-mask",
+                       "constraint for code %#llx allows no counter",
+                       (unsigned long long)k->code);
+  }
+  for (int i = 0; i < pmu->nevents; i++) {
+    struct pmux__event *e = &pmu->events[i];
+    if (e->counters_spec) {
+      if (resolve_counters(pmu, e->counters_spec, &e->counters, bad,
+                           sizeof(bad)))
+        return desc_fail(file, e->line, "unknown-counter",
+                         "event %s names counter '%s', which does not exist",
+                         e->name, bad);
+      if (!e->counters)
+        return desc_fail(file, e->line, "empty-counter-mask",
+                         "event %s allows no counter", e->name);
+    }
+    if (e->preset && check_preset(pmu, e->preset, bad, sizeof(bad)))
+      return desc_fail(file, e->line, "unknown-modifier",
+                       "event %s presets '%s', which is no field modifier",
+                       e->name, bad);
+    if ((e->numasks || e->has_umask) && pmu->umask_field < 0)
+      return desc_fail(file, e->line, "umask-field",
+                       "event %s has unit masks but the PMU has no 'umask' "
+                       "field", e->name);
+    if (pmu->umask_field >= 0) {
+      const struct pmux__field *uf = &pmu->fields[pmu->umask_field];
+      uint64_t lim = field_mask(uf) >> uf->lsb;
+      if (e->umask & ~lim)
+        return desc_fail(file, e->line, "umask-range",
+                         "event %s: default unit mask %#llx does not fit "
+                         "the %u-bit umask field", e->name,
+                         (unsigned long long)e->umask, uf->width);
+      for (int u = 0; u < e->numasks; u++) {
+        if (e->umasks[u].code & ~lim)
+          return desc_fail(file, e->line, "umask-range",
+                           "event %s: unit mask %s (%#llx) does not fit the "
+                           "%u-bit umask field", e->name, e->umasks[u].name,
+                           (unsigned long long)e->umasks[u].code, uf->width);
+        for (int v = 0; v < u; v++)
+          if (!strcasecmp(e->umasks[v].name, e->umasks[u].name))
+            return desc_fail(file, e->line, "duplicate-umask",
+                             "event %s: unit mask %s appears twice", e->name,
+                             e->umasks[u].name);
+      }
+    }
+    if (pmu->pmc_field >= 0) {
+      const struct pmux__field *pf = &pmu->fields[pmu->pmc_field];
+      uint64_t pmc = (e->code >> pf->lsb) & (field_mask(pf) >> pf->lsb);
+      if (pmc && pmc > (uint64_t)pmu->ncounters)
+        return desc_fail(file, e->line, "unknown-counter",
+                         "event %s selects PMC%llu, which does not exist",
+                         e->name, (unsigned long long)pmc);
+    }
+    int alias_ok = 0;
+    for (int j = 0; j < i; j++) {
+      const struct pmux__event *o = &pmu->events[j];
+      if (!strcasecmp(o->name, e->name))
+        return desc_fail(file, e->line, "duplicate-name",
+                         "event %s already declared on line %d", e->name,
+                         o->line);
+      if (e->alias_of && !strcmp(o->name, e->alias_of))
+        alias_ok = 1;
+      int same = o->code == e->code && o->has_umask == e->has_umask &&
+                 o->umask == e->umask &&
+                 !strcmp(o->preset ? o->preset : "", e->preset ? e->preset : "");
+      if (same && !e->alias_of)
+        return desc_fail(file, e->line, "duplicate-code",
+                         "event %s has the code %#llx of %s (line %d); mark "
+                         "it alias-of=\"%s\" if intended", e->name,
+                         (unsigned long long)e->code, o->name, o->line,
+                         o->name);
+    }
+    if (e->alias_of && !alias_ok)
+      return desc_fail(file, e->line, "unknown-alias",
+                       "event %s is alias-of '%s', which is not an earlier "
+                       "event", e->name, e->alias_of);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------- free / clone */
+
+static void free_event(struct pmux__event *e)
+{
+  free(e->name);
+  free(e->desc);
+  free(e->preset);
+  free(e->alias_of);
+  free(e->counters_spec);
+  for (int u = 0; u < e->numasks; u++) {
+    free(e->umasks[u].name);
+    free(e->umasks[u].desc);
+  }
+  free(e->umasks);
+}
+
+void pmux__pmu_free(struct pmux_pmu *pmu)
+{
+  if (!pmu)
+    return;
+  free(pmu->name);
+  free(pmu->desc);
+  free(pmu->family);
+  free(pmu->pfm);
+  free(pmu->file);
+  free(pmu->addr_space);
+  free(pmu->watchdog_spec);
+  free(pmu->pmc_field_name);
+  for (int i = 0; i < pmu->naliases; i++)
+    free(pmu->aliases[i]);
+  free(pmu->aliases);
+  for (int i = 0; i < pmu->ncounters; i++)
+    free(pmu->counters[i].name);
+  for (int i = 0; i < pmu->nfields; i++)
+    free(pmu->fields[i].name);
+  free(pmu->fields);
+  free(pmu->codemaps);
+  for (int i = 0; i < pmu->nmods; i++) {
+    free(pmu->mods[i].name);
+    free(pmu->mods[i].desc);
+  }
+  free(pmu->mods);
+  for (int i = 0; i < pmu->ncons; i++)
+    free(pmu->cons[i].counters_spec);
+  free(pmu->cons);
+  for (int i = 0; i < pmu->nevents; i++)
+    free_event(&pmu->events[i]);
+  free(pmu->events);
+  free(pmu);
+}
+
+static int dup_str(char **dst, const char *src)
+{
+  *dst = NULL;
+  if (!src)
+    return 0;
+  *dst = strdup(src);
+  return *dst ? 0 : -1;
+}
+
+static void *dup_mem(const void *src, size_t n, size_t size)
+{
+  if (!n)
+    return NULL;
+  void *p = malloc(n * size);
+  if (p)
+    memcpy(p, src, n * size);
+  return p;
+}
+
+int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
+{
+  *out = NULL;
+  struct pmux_pmu *p = calloc(1, sizeof(*p));
+  if (!p)
+    return -ENOMEM;
+  *p = *src;
+  /* Null every owned pointer first so that a failure can free safely. */
+  p->name = p->desc = p->family = p->pfm = p->file = p->addr_space = NULL;
+  p->watchdog_spec = p->pmc_field_name = NULL;
+  p->aliases = NULL;
+  p->fields = NULL;
+  p->codemaps = NULL;
+  p->mods = NULL;
+  p->cons = NULL;
+  p->events = NULL;
+  int na = p->naliases, nf = p->nfields, nm = p->nmods, nc = p->ncons,
+      ne = p->nevents;
+  p->naliases = p->nfields = p->nmods = p->ncons = p->nevents = 0;
+  for (int i = 0; i < p->ncounters; i++)
+    p->counters[i].name = NULL;
+  int bad = dup_str(&p->name, src->name) | dup_str(&p->desc, src->desc) |
+            dup_str(&p->family, src->family) | dup_str(&p->pfm, src->pfm) |
+            dup_str(&p->file, src->file) |
+            dup_str(&p->addr_space, src->addr_space) |
+            dup_str(&p->watchdog_spec, src->watchdog_spec) |
+            dup_str(&p->pmc_field_name, src->pmc_field_name);
+  for (int i = 0; i < p->ncounters; i++)
+    bad |= dup_str(&p->counters[i].name, src->counters[i].name);
+  if (na && (p->aliases = calloc((size_t)na, sizeof(char *)))) {
+    p->naliases = na;
+    for (int i = 0; i < na; i++)
+      bad |= dup_str(&p->aliases[i], src->aliases[i]);
+  } else if (na)
+    bad = 1;
+  if (nf && (p->fields = dup_mem(src->fields, (size_t)nf, sizeof(*p->fields)))) {
+    for (int i = 0; i < nf; i++)
+      p->fields[i].name = NULL;
+    p->nfields = nf;
+    for (int i = 0; i < nf; i++)
+      bad |= dup_str(&p->fields[i].name, src->fields[i].name);
+  } else if (nf)
+    bad = 1;
+  if (p->ncodemaps && !(p->codemaps = dup_mem(src->codemaps,
+                                              (size_t)p->ncodemaps,
+                                              sizeof(*p->codemaps))))
+    bad = 1, p->ncodemaps = 0;
+  if (nm && (p->mods = dup_mem(src->mods, (size_t)nm, sizeof(*p->mods)))) {
+    for (int i = 0; i < nm; i++)
+      p->mods[i].name = p->mods[i].desc = NULL;
+    p->nmods = nm;
+    for (int i = 0; i < nm; i++)
+      bad |= dup_str(&p->mods[i].name, src->mods[i].name) |
+             dup_str(&p->mods[i].desc, src->mods[i].desc);
+  } else if (nm)
+    bad = 1;
+  if (nc && (p->cons = dup_mem(src->cons, (size_t)nc, sizeof(*p->cons)))) {
+    for (int i = 0; i < nc; i++)
+      p->cons[i].counters_spec = NULL;
+    p->ncons = nc;
+    for (int i = 0; i < nc; i++)
+      bad |= dup_str(&p->cons[i].counters_spec, src->cons[i].counters_spec);
+  } else if (nc)
+    bad = 1;
+  if (ne && (p->events = calloc((size_t)ne, sizeof(*p->events)))) {
+    p->nevents = ne;
+    for (int i = 0; i < ne; i++) {
+      struct pmux__event *d = &p->events[i];
+      const struct pmux__event *s = &src->events[i];
+      d->code = s->code;
+      d->has_umask = s->has_umask;
+      d->umask = s->umask;
+      d->counters = s->counters;
+      d->line = s->line;
+      bad |= dup_str(&d->name, s->name) | dup_str(&d->desc, s->desc) |
+             dup_str(&d->preset, s->preset) |
+             dup_str(&d->alias_of, s->alias_of) |
+             dup_str(&d->counters_spec, s->counters_spec);
+      if (s->numasks) {
+        d->umasks = calloc((size_t)s->numasks, sizeof(*d->umasks));
+        if (!d->umasks) {
+          bad = 1;
+          continue;
+        }
+        d->numasks = s->numasks;
+        for (int u = 0; u < s->numasks; u++) {
+          d->umasks[u].code = s->umasks[u].code;
+          bad |= dup_str(&d->umasks[u].name, s->umasks[u].name) |
+                 dup_str(&d->umasks[u].desc, s->umasks[u].desc);
+        }
+      }
+    }
+  } else if (ne)
+    bad = 1;
+  if (bad) {
+    pmux__pmu_free(p);
+    return -ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+int pmux__pmu_set_counter(struct pmux_pmu *pmu, int i, const char *name,
+                          int kind, unsigned width, uint64_t addr)
+{
+  if (i < 0 || i >= PMUX__PMU_MAX_COUNTERS)
+    return -EINVAL;
+  char *n = strdup(name);
+  if (!n)
+    return -ENOMEM;
+  if (i >= pmu->ncounters) {
+    for (int j = pmu->ncounters; j < i; j++)
+      pmu->counters[j].name = NULL;
+    pmu->ncounters = i + 1;
+  } else {
+    free(pmu->counters[i].name);
+  }
+  pmu->counters[i].name = n;
+  pmu->counters[i].kind = kind;
+  pmu->counters[i].width = width;
+  pmu->counters[i].addr = addr;
+  return 0;
+}
+
+const struct pmux__event *pmux__pmu_event_find(const struct pmux_pmu *pmu,
+                                               const char *name)
+{
+  for (int i = 0; i < pmu->nevents; i++)
+    if (!strcasecmp(pmu->events[i].name, name))
+      return &pmu->events[i];
+  return NULL;
+}

@@ -1,0 +1,22 @@
+/*
+ * rights.h - the one place that judges permissions (DESIGN: "Layers do not
+ * judge permissions").  Session creation may call pmux__rights_explain()
+ * on EPERM/EACCES; nothing below core/ sessions may include this.
+ */
+#ifndef PMUX_CORE_RIGHTS_H
+#define PMUX_CORE_RIGHTS_H
+
+#include <stddef.h>
+
+#include "pmux/pmux.h"
+
+/*
+ * A one-line explanation for a refused open of a counting event (system_wide
+ * or kernel_level as requested), naming the blocker and the fix, e.g.
+ * "perf_event_paranoid 2 requires CAP_PERFMON for system-wide counting;
+ * fix: add 'perfmon alice' to /etc/security/perfcap.conf".  Returns buf.
+ */
+const char *pmux__rights_explain(int system_wide, int kernel_level, char *buf,
+                                 size_t len);
+
+#endif

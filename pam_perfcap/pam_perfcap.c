@@ -1,0 +1,309 @@
+/*
+ * pam_perfcap.c - the PAM entry points of pam_perfcap.so (pam_perfcap(8)).
+ *
+ * setcred (establish/reinitialize) and open_session run one idempotent core:
+ * read /etc/security/perfcap.conf, compute the user's grant, raise it in the
+ * inheritable set (and ambient, opt-in, from a pam_set_data cleanup run by
+ * pam_end(PAM_DATA_SILENT) in the login program's child after setuid).  Any
+ * error refuses with PAM_SYSTEM_ERR and grants nothing: fail closed.
+ * authenticate never succeeds (PAM_IGNORE): this module proves nothing.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "perfcap_apply.h"
+#include "perfcap_conf.h"
+#include "perfcap_load.h"
+
+#define PERFCAP_DEFAULT_CONF "/etc/security/perfcap.conf"
+#define PERFCAP_DATA_KEY "pam_perfcap:ambient"
+
+enum {
+  ARG_DEBUG = 1u << 0,
+  ARG_AMBIENT = 1u << 1,
+  ARG_FALLBACK_SYS_ADMIN = 1u << 2,
+};
+
+struct args {
+  unsigned flags;
+  const char *config;
+  int cap_last_cap; /* -1: the kernel's */
+};
+
+static int parse_args(pam_handle_t *pamh, int argc, const char **argv,
+                      struct args *a)
+{
+  a->flags = 0;
+  a->config = PERFCAP_DEFAULT_CONF;
+  a->cap_last_cap = -1;
+  for (int i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    if (!strcmp(s, "debug"))
+      a->flags |= ARG_DEBUG;
+    else if (!strcmp(s, "ambient"))
+      a->flags |= ARG_AMBIENT;
+    else if (!strcmp(s, "fallback_sys_admin"))
+      a->flags |= ARG_FALLBACK_SYS_ADMIN;
+    else if (!strncmp(s, "config=", 7)) {
+      if (s[7] != '/') {
+        pam_syslog(pamh, LOG_ERR, "'%s': config= needs an absolute path", s);
+        return -1;
+      }
+      a->config = s + 7;
+    }
+    else if (!strncmp(s, "cap_last_cap=", 13)) {
+      /* Pretend an older kernel (tests); it can only lower the real value,
+       * so it can never make the module grant what the kernel lacks. */
+      char *end;
+      long v = strtol(s + 13, &end, 10);
+      if (*end || end == s + 13 || v < 0 || v > 63) {
+        pam_syslog(pamh, LOG_ERR, "bad argument '%s'", s);
+        return -1;
+      }
+      a->cap_last_cap = (int)v;
+    } else {
+      /* An unknown argument may be a misspelt 'config=': refuse. */
+      pam_syslog(pamh, LOG_ERR, "unknown argument '%s'", s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int group_gid(const char *name, gid_t *gid, void *arg)
+{
+  (void)arg;
+  long size = sysconf(_SC_GETGR_R_SIZE_MAX);
+  if (size < 1024)
+    size = 1024;
+  for (;;) {
+    char *buf = malloc((size_t)size);
+    struct group gr, *res = NULL;
+    if (!buf)
+      return -ENOMEM;
+    int rc = getgrnam_r(name, &gr, buf, (size_t)size, &res);
+    if (rc == ERANGE && size < (1 << 24)) {
+      free(buf);
+      size *= 2;
+      continue;
+    }
+    if (res)
+      *gid = gr.gr_gid;
+    free(buf);
+    return res ? 0 : -ENOENT;
+  }
+}
+
+/* The user's uid-independent identity: primary gid and group list. */
+static int user_groups(const char *user, gid_t **groups, int *ngroups)
+{
+  long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+  if (size < 1024)
+    size = 1024;
+  struct passwd pw, *res = NULL;
+  char *buf;
+  for (;;) {
+    buf = malloc((size_t)size);
+    if (!buf)
+      return -ENOMEM;
+    int rc = getpwnam_r(user, &pw, buf, (size_t)size, &res);
+    if (rc == ERANGE && size < (1 << 24)) {
+      free(buf);
+      size *= 2;
+      continue;
+    }
+    break;
+  }
+  if (!res) {
+    free(buf);
+    return -ENOENT;
+  }
+  gid_t primary = pw.pw_gid;
+  free(buf);
+  /* Sized by asking: getgrouplist reports the count it needs. */
+  int n = 16;
+  for (;;) {
+    gid_t *g = malloc((size_t)n * sizeof(*g));
+    if (!g)
+      return -ENOMEM;
+    int want = n;
+    if (getgrouplist(user, primary, g, &want) >= 0) {
+      *groups = g;
+      *ngroups = want;
+      return 0;
+    }
+    free(g);
+    if (want <= n)
+      n *= 2;
+    else
+      n = want;
+    if (n > 1 << 20)
+      return -E2BIG;
+  }
+}
+
+struct ambient_data {
+  struct perfcap_grant grant;
+  int debug;
+};
+
+/* Runs from pam_end(): only in the login program's child after setuid
+ * (PAM_DATA_SILENT) does it raise the ambient set. */
+static void ambient_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+  struct ambient_data *d = data;
+  if ((status & PAM_DATA_SILENT) && !(status & PAM_DATA_REPLACE)) {
+    char err[PERFCAP_ERR_MAX], names[256];
+    perfcap_grant_format(&d->grant, names, sizeof(names));
+    if (perfcap_raise_ambient(&d->grant, err, sizeof(err)))
+      pam_syslog(pamh, LOG_ERR, "ambient grant of %s failed: %s", names, err);
+    else if (d->debug)
+      pam_syslog(pamh, LOG_DEBUG, "raised %s in the ambient set", names);
+  }
+  free(d);
+}
+
+static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
+{
+  struct args a;
+  char err[PERFCAP_ERR_MAX], euser[4 * PERFCAP_NAME_MAX + 8];
+  const void *item = NULL;
+  if (parse_args(pamh, argc, argv, &a))
+    return PAM_SYSTEM_ERR;
+  if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item ||
+      !*(const char *)item) {
+    pam_syslog(pamh, LOG_ERR, "no user name");
+    return PAM_USER_UNKNOWN;
+  }
+  const char *user = item;
+  /* User names come from whoever typed them: escaped before logging. */
+  perfcap_escape(user, strlen(user), euser, sizeof(euser));
+
+  char *text = NULL;
+  size_t len = 0;
+  int rc = perfcap_load(a.config, &text, &len, err, sizeof(err));
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
+    return PAM_SYSTEM_ERR;
+  }
+  struct perfcap_conf conf;
+  rc = perfcap_conf_parse(&conf, text, len, err, sizeof(err));
+  free(text);
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
+    return PAM_SYSTEM_ERR;
+  }
+
+  gid_t *groups = NULL;
+  int ngroups = 0;
+  rc = user_groups(user, &groups, &ngroups);
+  if (rc) {
+    perfcap_conf_free(&conf);
+    pam_syslog(pamh, LOG_ERR, "user '%s': %s", euser,
+               rc == -ENOENT ? "unknown" : strerror(-rc));
+    return rc == -ENOENT ? PAM_USER_UNKNOWN : PAM_SYSTEM_ERR;
+  }
+  unsigned caps = 0;
+  rc = perfcap_conf_match(&conf, user, groups, (size_t)ngroups, group_gid,
+                          NULL, &caps, err, sizeof(err));
+  free(groups);
+  perfcap_conf_free(&conf);
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
+    return PAM_SYSTEM_ERR;
+  }
+  if (!caps) {
+    if (a.flags & ARG_DEBUG)
+      pam_syslog(pamh, LOG_DEBUG, "no rule grants anything to '%s'", euser);
+    return PAM_IGNORE;
+  }
+
+  int last = perfcap_cap_last_cap();
+  if (a.cap_last_cap >= 0 && a.cap_last_cap < last)
+    last = a.cap_last_cap;
+  struct perfcap_grant g;
+  if (perfcap_resolve(caps, last, !!(a.flags & ARG_FALLBACK_SYS_ADMIN), &g,
+                      err, sizeof(err))) {
+    pam_syslog(pamh, LOG_ERR, "user '%s': %s; granting nothing", euser, err);
+    return PAM_SYSTEM_ERR;
+  }
+  char names[256];
+  perfcap_grant_format(&g, names, sizeof(names));
+  int ambient = !!(a.flags & ARG_AMBIENT);
+  /* The state to return to if the ambient grant cannot be registered. */
+  cap_t saved = cap_get_proc();
+  int saved_keepcaps = prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
+  if (!saved) {
+    pam_syslog(pamh, LOG_ERR, "cap_get_proc: %s", strerror(errno));
+    return PAM_SYSTEM_ERR;
+  }
+  if (perfcap_raise_inheritable(&g, ambient, err, sizeof(err))) {
+    cap_free(saved);
+    pam_syslog(pamh, LOG_ERR, "user '%s': cannot grant %s: %s", euser, names,
+               err);
+    return PAM_SYSTEM_ERR;
+  }
+  if (ambient) {
+    struct ambient_data *d = calloc(1, sizeof(*d));
+    if (d) {
+      d->grant = g;
+      d->debug = !!(a.flags & ARG_DEBUG);
+    }
+    if (!d || pam_set_data(pamh, PERFCAP_DATA_KEY, d, ambient_cleanup) !=
+                  PAM_SUCCESS) {
+      free(d);
+      cap_set_proc(saved); /* never a partial grant */
+      prctl(PR_SET_KEEPCAPS, saved_keepcaps > 0, 0, 0, 0);
+      cap_free(saved);
+      pam_syslog(pamh, LOG_ERR, "user '%s': cannot register ambient grant",
+                 euser);
+      return PAM_SYSTEM_ERR;
+    }
+  }
+  cap_free(saved);
+  pam_syslog(pamh, LOG_INFO, "granted %s to '%s' (inheritable%s)", names,
+             euser, ambient ? ", ambient after setuid" : "");
+  return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+                                   const char **argv)
+{
+  (void)pamh, (void)flags, (void)argc, (void)argv;
+  return PAM_IGNORE; /* granting rights is not proof of identity */
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+                              const char **argv)
+{
+  if (flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED))
+    return perfcap_core(pamh, argc, argv);
+  /* Deleting: the capabilities leave with the process; refreshing: none
+   * expire. */
+  return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+                                   const char **argv)
+{
+  (void)flags;
+  return perfcap_core(pamh, argc, argv);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+                                    const char **argv)
+{
+  (void)pamh, (void)flags, (void)argc, (void)argv;
+  return PAM_SUCCESS;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# test_pmu_cli.sh - `pmux check`, `pmux info`, `pmux list --pmu` end to end;
+# JSON parsed back with python3.  PMUX_PMU_PATH: an added description, an
+# override, and a broken file rejected with file, line and rule.
+set -euo pipefail
+: "${PMUX:?}" "${PMUX_SRC:?}"
+command -v python3 >/dev/null || { echo "SKIP: python3 needed"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# --- check --json: the contract
+"$PMUX" check --pmu core2 -S INSTRUCTIONS_RETIRED,FP_COMP_OPS_EXE,MUL \
+  -S MUL,DIV --json > "$tmp/a.json" && fail "check should exit 1 when a set does not fit" || true
+python3 - "$tmp/a.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pmu"] == "core2", d
+assert [c["name"] for c in d["counters"]] == ["PMC0", "PMC1", "FIXED0", "FIXED1", "FIXED2"]
+assert [c["kind"] for c in d["counters"]] == ["generic"] * 2 + ["fixed"] * 3
+assert all(c["width"] == 40 for c in d["counters"])
+s0, s1 = d["sets"]
+assert s0["fits"] is True and s0["reason"] == ""
+assert [e["name"] for e in s0["events"]] == ["INSTRUCTIONS_RETIRED", "FP_COMP_OPS_EXE", "MUL"]
+assert [e["counter"] for e in s0["events"]] == ["FIXED0", "PMC0", "PMC1"], s0
+assert s0["events"][0]["code"] == "0xc0" and s0["events"][0]["config"] == "0x5300c0"
+assert s1["fits"] is False and "MUL" in s1["reason"] and "PMC1" in s1["reason"]
+assert all(e["counter"] is None for e in s1["events"])
+PY
+
+# --- --split: a partition whose every set fits, events in the order given
+"$PMUX" check --pmu core2 -e MUL,DIV,FP_ASSIST,FP_COMP_OPS_EXE,UNHALTED_CORE_CYCLES --split --json > "$tmp/b.json"
+python3 - "$tmp/b.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sets = d["sets"]
+assert len(sets) == 3, sets
+assert all(s["fits"] for s in sets)
+names = sorted(e["name"] for s in sets for e in s["events"])
+assert names == sorted(["MUL", "DIV", "FP_ASSIST", "FP_COMP_OPS_EXE", "UNHALTED_CORE_CYCLES"])
+PY
+
+# --- unknown event and bad modifier: the set does not fit, with the reason
+"$PMUX" check --pmu mips74k -S CYCLES,NOPE --json > "$tmp/c.json" || true
+python3 - "$tmp/c.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["sets"][0]
+assert s["fits"] is False and "NOPE" in s["reason"], s
+assert s["events"][1]["code"] is None
+PY
+out=$("$PMUX" check --pmu power8 -S PM_RUN_CYC:e 2>&1) && fail "bad modifier: exit 0"
+echo "$out" | grep -q "has no modifier or unit mask 'e'" || fail "modifier not refused: $out"
+
+# --- every family answers
+for p in core2 intel_arch "intel_arch:v=3,gp=8,fixed=3,width=48" amd64_k8 \
+         amd64_fam10h amd64_fam17h mips74k power7 power8; do
+  "$PMUX" info --pmu "$p" | grep -q "counters:" || fail "info --pmu $p"
+done
+"$PMUX" check --pmu power8 -S PM_RUN_CYC,PM_RUN_INST_CMPL,PM_1PLUS_PPC_CMPL --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
+"$PMUX" check --pmu amd64_fam17h --exclude PMC0 -S RETIRED_INSTRUCTIONS --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["sets"][0]["events"][0]["counter"]=="PMC1", d'
+
+# --- info on this host: truthful
+"$PMUX" info > "$tmp/info.txt"
+grep -q "^cpu: " "$tmp/info.txt" || fail "info: no cpu line"
+if [ ! -d /sys/bus/event_source/devices/cpu ]; then
+  grep -q "no hardware PMU: software events only" "$tmp/info.txt" || fail "info: no-PMU line"
+  grep -q "evidence: .*has no 'cpu' PMU" "$tmp/info.txt" || fail "info: evidence"
+  out=$("$PMUX" check -S cycles 2>&1) && fail "check without --pmu: exit 0"
+  echo "$out" | grep -q "no hardware PMU" || fail "check without --pmu: $out"
+fi
+
+# --- list --pmu
+"$PMUX" list --pmu mips74k 'JR_31*' | grep -q JR_31_MISPREDICTIONS || fail "list --pmu"
+[ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
+out=$("$PMUX" list --pmu nosuch 2>&1) && fail "list --pmu nosuch: exit 0"
+echo "$out" | grep -q "no PMU description" || fail "list --pmu nosuch: $out"
+
+# --- PMUX_PMU_PATH: add, override, reject
+mkdir "$tmp/path"
+sed -e 's/name="mips74k"/name="mips24k"/' -e '/<alias /d' \
+  "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/path/mips24k.xml"
+PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu mips24k | grep -q "PMU mips24k" || fail "added description"
+sed -e 's/width="40"/width="48"/g' "$PMUX_SRC/pmu/core2/core2.xml" > "$tmp/path/core2.xml"
+PMUX_PMU_PATH="$tmp/path" "$PMUX" check --pmu core --json -S MUL \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["counters"][0]["width"]==48, d'
+cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
+out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
+echo "$out" | grep -q "$tmp/path/zz.xml:8: field-overlap" || fail "broken file message: $out"
+out=$(PMUX_PMU_PATH="$tmp/nonexistent" "$PMUX" info --pmu core2 2>&1) && fail "missing PMUX_PMU_PATH accepted"
+echo "$out" | grep -q "PMUX_PMU_PATH=$tmp/nonexistent" || fail "missing path message: $out"
+echo "ok"

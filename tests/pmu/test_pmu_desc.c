@@ -1,0 +1,309 @@
+/*
+ * test_pmu_desc.c - PMU descriptions: every built-in loads and passes the
+ * consistency check; every event of every table round-trips through the
+ * encoder; encoding vectors (name -> register image, and expected errors);
+ * intel_arch variants; the deliberately broken descriptions of
+ * tests/data/pmu/bad are each rejected with the file, line and rule their
+ * first line announces ("<!-- expect: RULE LINE -->").
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pmu_desc.h"
+
+static void builtins_load(void **state)
+{
+  (void)state;
+  assert_true(pmux__builtin_xml_count >= 8);
+  for (size_t i = 0; i < pmux__builtin_xml_count; i++) {
+    struct pmux_pmu *p = NULL;
+    int err = pmux__pmu_load_buffer(pmux__builtin_xml[i].text,
+                                    pmux__builtin_xml[i].len,
+                                    pmux__builtin_xml[i].path, &p);
+    if (err)
+      fail_msg("%s: %s", pmux__builtin_xml[i].path, pmux_errmsg());
+    assert_non_null(p);
+    assert_true(p->ncounters > 0);
+    assert_true(p->nevents > 0);
+    /* a clone is identical and validates too */
+    struct pmux_pmu *c;
+    assert_int_equal(pmux__pmu_clone(p, &c), 0);
+    assert_int_equal(pmux__pmu_finalize(c), 0);
+    assert_int_equal(c->nevents, p->nevents);
+    pmux__pmu_free(c);
+    pmux__pmu_free(p);
+  }
+}
+
+static const char *const names[] = {"core2", "intel_arch", "amd64_k8",
+                                    "amd64_fam10h", "amd64_fam17h", "mips74k",
+                                    "power7", "power8"};
+
+static void registry_names_and_aliases(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *p, *q;
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(names); i++) {
+    assert_int_equal(pmux_pmu_find(names[i], &p), 0);
+    assert_string_equal(pmux_pmu_name(p), names[i]);
+  }
+  static const char *const aliases[][2] = {
+      {"core", "core2"},           {"ix86arch", "intel_arch"},
+      {"amd64_k8_revg", "amd64_k8"}, {"amd64_fam10h_barcelona", "amd64_fam10h"},
+      {"amd64_fam17h_zen1", "amd64_fam17h"}, {"mips_74k", "mips74k"},
+      {"POWER8", "power8"}};
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(aliases); i++) {
+    assert_int_equal(pmux_pmu_find(aliases[i][0], &p), 0);
+    assert_int_equal(pmux_pmu_find(aliases[i][1], &q), 0);
+    assert_ptr_equal(p, q);
+  }
+  assert_int_equal(pmux_pmu_find("sparc64", &p), PMUX_ENOPMU);
+  assert_non_null(strstr(pmux_errmsg(), "known:"));
+  assert_int_equal(pmux_pmu_find("core2:gp=3", &p), PMUX_ENOPMU);
+}
+
+/* Every event encodes (with its first unit mask when it needs one), its
+ * image has no reserved bit, it may use some counter, and an alias has the
+ * image of the event it aliases. */
+static void every_event_round_trips(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(names); i++) {
+    const pmux_pmu_t *p;
+    assert_int_equal(pmux_pmu_find(names[i], &p), 0);
+    for (int e = 0; e < p->nevents; e++) {
+      const struct pmux__event *ev = &p->events[e];
+      char name[300];
+      if (ev->numasks && !ev->has_umask)
+        snprintf(name, sizeof(name), "%s:%s", ev->name, ev->umasks[0].name);
+      else
+        snprintf(name, sizeof(name), "%s", ev->name);
+      pmux_pmu_event_t out;
+      int err = pmux_pmu_encode(p, name, &out);
+      if (err)
+        fail_msg("%s %s: %s", names[i], name, pmux_errmsg());
+      assert_int_equal(out.config & p->reserved, 0);
+      assert_true(out.counters != 0);
+      assert_int_equal(out.code, ev->code);
+      if (ev->alias_of) {
+        pmux_pmu_event_t a;
+        assert_int_equal(pmux_pmu_encode(p, ev->alias_of, &a), 0);
+        if (a.config != out.config)
+          fail_msg("%s: %s (%#llx) differs from %s (%#llx)", names[i],
+                   ev->name, (unsigned long long)out.config, ev->alias_of,
+                   (unsigned long long)a.config);
+      }
+      /* with PMU:: in front, the same */
+      char full[400];
+      pmux_pmu_event_t o2;
+      snprintf(full, sizeof(full), "%s::%s", names[i], name);
+      assert_int_equal(pmux_pmu_encode(p, full, &o2), 0);
+      assert_true(o2.config == out.config);
+    }
+  }
+}
+
+struct vector {
+  const char *pmu, *event;
+  int err;                 /* expected result */
+  uint64_t config, perf_config, counters;
+};
+
+static const struct vector vectors[] = {
+    /* Core2: INT|EN|USR|OS = 0x530000 by default */
+    {"core2", "INST_RETIRED:ANY_P:u", 0, 0x5100c0, 0xc0, 0x3},
+    {"core2", "INST_RETIRED:k", 0, 0x5200c0, 0xc0, 0x3},
+    {"core2", "INST_RETIRED:LOADS", 0, 0x5301c0, 0x1c0, 0x3},
+    {"core2", "INSTRUCTIONS_RETIRED", 0, 0x5300c0, 0xc0, 0x7},
+    {"core2", "UNHALTED_CORE_CYCLES", 0, 0x53003c, 0x3c, 0xb},
+    {"core2", "UNHALTED_CORE_CYCLES:c=1", 0, 0x153003c, 0x100003c, 0x3},
+    {"core2", "UNHALTED_REFERENCE_CYCLES", 0, 0x530300, 0x300, 0x10},
+    {"core2", "RS_UOPS_DISPATCHED_NONE", 0, 0x1d300a0, 0x18000a0, 0x3},
+    {"core2", "L2_LINES_IN", 0, 0x537024, 0x7024, 0x3},
+    {"core2", "L2_LINES_IN:SELF", 0, 0x534024, 0x4024, 0x3},
+    {"core2", "FP_COMP_OPS_EXE:e:i:c=3", 0, 0x3d70010, 0x3840010, 0x1},
+    {"core2", "LOAD_BLOCK", PMUX_EMODIFIER, 0, 0, 0}, /* needs a unit mask */
+    {"core2", "INST_RETIRED:t", PMUX_EMODIFIER, 0, 0, 0}, /* no AnyThread */
+    {"core2", "INST_RETIRED:c=256", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "INST_RETIRED:c", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "INST_RETIRED:u=0:k=0", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "NO_SUCH_EVENT", PMUX_EEVENT, 0, 0, 0},
+    {"core2", "amd64_k8::INST_RETIRED", PMUX_EEVENT, 0, 0, 0},
+    {"core2", "r2000c0", PMUX_ECONFIG, 0, 0, 0}, /* AnyThread is reserved */
+    {"core2", "r1000000c0", PMUX_ECONFIG, 0, 0, 0},
+    {"core2", "r10", 0, 0x530010, 0x10, 0x1}, /* FP_COMP_OPS_EXE: PMC0 */
+    {"core2", "r00c0", 0, 0x5300c0, 0xc0, 0x7}, /* fixed 0 by constraint */
+    {"core2", "r0300", 0, 0x530300, 0x300, 0x10},
+    {"core", "core::FP_ASSIST", 0, 0x530011, 0x11, 0x2},
+    /* intel_arch (default variant: 4 generic + 3 fixed) */
+    {"intel_arch", "UNHALTED_CORE_CYCLES:t", 0, 0x73003c, 0x20003c, 0x2f},
+    {"intel_arch", "LLC_MISSES", 0, 0x53412e, 0x412e, 0xf},
+    {"intel_arch", "INSTRUCTION_RETIRED:i:c=1", 0, 0x1d300c0, 0x18000c0, 0xf},
+    {"intel_arch:v=2,gp=2,fixed=3,width=40", "UNHALTED_CORE_CYCLES:t",
+     PMUX_EMODIFIER, 0, 0, 0},
+    {"intel_arch:v=2,gp=2,fixed=3,width=40", "r20003c", PMUX_ECONFIG, 0, 0, 0},
+    /* AMD */
+    {"amd64_k8", "RETIRED_INSTRUCTIONS", 0, 0x5300c0, 0xc0, 0xf},
+    {"amd64_k8", "RETIRED_INSTRUCTIONS:h", PMUX_EMODIFIER, 0, 0, 0},
+    {"amd64_fam10h", "RETIRED_INSTRUCTIONS:h", 0, 0x200005300c0ull, 0xc0, 0xf},
+    {"amd64_fam17h", "RETIRED_FUSED_BRANCH_INSTRUCTIONS", 0, 0x1005300d0ull,
+     0x1000000d0ull, 0x3f},
+    {"amd64_fam17h", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
+    /* MIPS 74K: image = (code & 0x7f) << 5 | IE | U | K; perf = code */
+    {"mips74k", "CYCLES", 0, 0x1a, 0x0, 0xf},
+    {"mips74k", "JR_31_MISPREDICTIONS", 0, 0x5a, 0x82, 0xa},
+    {"mips74k", "PREDICTED_JR_31:u", 0, 0x58, 0x2, 0x5},
+    {"mips74k", "INSTRUCTIONS:k:x", 0, 0x33, 0x1, 0xf},
+    {"mips74k", "CYCLES:e", PMUX_EMODIFIER, 0, 0, 0},
+    {"mips74k", "r83", 0, 0x7a, 0x83, 0xa},
+    /* POWER: the code is the image; pmc field = counter */
+    {"power8", "PM_RUN_CYC", 0, 0x600f4, 0x600f4, 0x20},
+    {"power8", "PM_RUN_INST_CMPL", 0, 0x500fa, 0x500fa, 0x10},
+    {"power8", "PM_1PLUS_PPC_CMPL", 0, 0x100f2, 0x100f2, 0x1},
+    {"power8", "PM_1LPAR_CYC:u", 0, 0x1f05e, 0x1f05e, 0x1},
+    {"power8", "PM_1LPAR_CYC:e", PMUX_EMODIFIER, 0, 0, 0},
+    {"power7", "PM_CMPLU_STALL_DFU", 0, 0x2003c, 0x2003c, 0x2},
+    {"power7", "PM_IC_DEMAND_L2_BR_ALL", 0, 0x4898, 0x4898, 0xf},
+    {"power7", "r700f4", PMUX_EEVENT, 0, 0, 0}, /* PMC7 does not exist */
+    {"power7", "r600f4", 0, 0x600f4, 0x600f4, 0x20},
+};
+
+static void encoding_vectors(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(vectors); i++) {
+    const struct vector *v = &vectors[i];
+    const pmux_pmu_t *p;
+    assert_int_equal(pmux_pmu_find(v->pmu, &p), 0);
+    pmux_pmu_event_t out;
+    int err = pmux_pmu_encode(p, v->event, &out);
+    if (err != v->err)
+      fail_msg("%s %s: got %d (%s), want %d", v->pmu, v->event, err,
+               pmux_errmsg(), v->err);
+    if (err) {
+      assert_true(strlen(pmux_errmsg()) > 0);
+      continue;
+    }
+    if (out.config != v->config || out.perf_config != v->perf_config ||
+        out.counters != v->counters)
+      fail_msg("%s %s: config %#llx perf %#llx counters %#llx, want %#llx "
+               "%#llx %#llx", v->pmu, v->event,
+               (unsigned long long)out.config,
+               (unsigned long long)out.perf_config,
+               (unsigned long long)out.counters,
+               (unsigned long long)v->config,
+               (unsigned long long)v->perf_config,
+               (unsigned long long)v->counters);
+  }
+}
+
+static void plm_and_excludes(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *p;
+  pmux_pmu_event_t e;
+  assert_int_equal(pmux_pmu_find("core2", &p), 0);
+  assert_int_equal(pmux_pmu_encode(p, "INST_RETIRED:u", &e), 0);
+  assert_true(!e.exclude_user && e.exclude_kernel && e.exclude_hv);
+  assert_int_equal(pmux_pmu_encode(p, "INST_RETIRED", &e), 0);
+  assert_true(!e.exclude_user && !e.exclude_kernel);
+  assert_int_equal(pmux_pmu_find("power8", &p), 0);
+  assert_int_equal(pmux_pmu_encode(p, "PM_RUN_CYC:h", &e), 0);
+  assert_true(e.exclude_user && e.exclude_kernel && !e.exclude_hv);
+}
+
+static void intel_arch_variants(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *p, *q;
+  assert_int_equal(pmux_pmu_find("intel_arch:v=3,gp=8,fixed=4,width=48", &p), 0);
+  assert_int_equal(pmux_pmu_ncounters(p), 12);
+  assert_string_equal(pmux_pmu_name(p), "intel_arch:v=3,gp=8,fixed=4,width=48");
+  assert_int_equal(pmux_pmu_find("intel_arch:v=3,gp=8,fixed=4,width=48", &q), 0);
+  assert_ptr_equal(p, q); /* cached */
+  pmux_counter_info_t ci;
+  assert_int_equal(pmux_pmu_counter(p, 8, &ci), 0);
+  assert_string_equal(ci.name, "FIXED0");
+  assert_int_equal(ci.kind, PMUX_COUNTER_FIXED);
+  assert_int_equal(ci.address, 0x309);
+  /* v1: no fixed counters; the watchdog falls back to PMC0 */
+  assert_int_equal(pmux_pmu_find("intel_arch:v=1,gp=2,fixed=3,width=40", &p), 0);
+  assert_int_equal(pmux_pmu_ncounters(p), 2);
+  assert_int_equal(pmux_pmu_watchdog_counter(p), 0);
+  assert_int_equal(pmux_pmu_counter(p, 0, &ci), 0);
+  assert_int_equal(ci.width, 40);
+  assert_int_equal(pmux_pmu_find("intel_arch:gp=0", &p), PMUX_ENOPMU);
+  assert_int_equal(pmux_pmu_find("intel_arch:cores=4", &p), PMUX_ENOPMU);
+  assert_int_equal(pmux_pmu_find("intel_arch:v=x", &p), PMUX_ENOPMU);
+}
+
+static void broken_descriptions_rejected(void **state)
+{
+  (void)state;
+  DIR *d = opendir(PMUX_TEST_DATA "/bad");
+  assert_non_null(d);
+  struct dirent *de;
+  int checked = 0;
+  while ((de = readdir(d))) {
+    size_t l = strlen(de->d_name);
+    if (l < 5 || strcmp(de->d_name + l - 4, ".xml"))
+      continue;
+    char path[1024], rule[64];
+    int line;
+    snprintf(path, sizeof(path), "%s/bad/%s", PMUX_TEST_DATA, de->d_name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int n = fscanf(f, "<!-- expect: %63s %d -->", rule, &line);
+    fclose(f);
+    if (n != 2)
+      fail_msg("%s: no expect line", path);
+    struct pmux_pmu *p = NULL;
+    int err = pmux__pmu_load_file(path, &p);
+    if (err != PMUX_EDESC)
+      fail_msg("%s: accepted (err %d)", path, err);
+    assert_null(p);
+    char want[1200];
+    snprintf(want, sizeof(want), "%s:%d: %s:", path, line, rule);
+    if (strncmp(pmux_errmsg(), want, strlen(want)))
+      fail_msg("%s: message '%s', want prefix '%s'", de->d_name, pmux_errmsg(),
+               want);
+    checked++;
+  }
+  closedir(d);
+  assert_true(checked >= 20);
+}
+
+static void truncations_rejected(void **state)
+{
+  (void)state;
+  /* every prefix of a real description is rejected or loads; never crashes */
+  const struct pmux__builtin_xml *b = &pmux__builtin_xml[0];
+  for (size_t len = 0; len < b->len; len += 97) {
+    struct pmux_pmu *p = NULL;
+    int err = pmux__pmu_load_buffer(b->text, len, "prefix.xml", &p);
+    assert_int_equal(err, PMUX_EDESC);
+    assert_null(p);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(builtins_load),
+      cmocka_unit_test(registry_names_and_aliases),
+      cmocka_unit_test(every_event_round_trips),
+      cmocka_unit_test(encoding_vectors),
+      cmocka_unit_test(plm_and_excludes),
+      cmocka_unit_test(intel_arch_variants),
+      cmocka_unit_test(broken_descriptions_rejected),
+      cmocka_unit_test(truncations_rejected),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
