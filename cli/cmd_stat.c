@@ -210,8 +210,8 @@ static int build_session(pmux_session_t *s, const struct stat_opts *o)
   if (o->switch_ns)
     pmux_session_set_switch(s, o->switch_ns);
   if (o->events || !o->nsets)
-    err = pmux_session_add_set(s, o->events ? o->events : default_events,
-                               NULL);
+    err = pmux_session_add_events_split(
+        s, o->events ? o->events : default_events, NULL);
   for (int i = 0; err >= 0 && i < o->nsets; i++)
     err = pmux_session_add_set_spec(s, o->sets[i]);
   if (err >= 0 && o->pinned)
@@ -271,6 +271,7 @@ int cmd_stat(int argc, char **argv)
   rep.mux = o.mux_name;
   rep.switch_ns = o.switch_ns ? o.switch_ns : PMUX_DEFAULT_SWITCH_NS;
   rep.exit_status = -1;
+  rep.auto_split = pmux_session_auto_split(s);
   if (o.interval_ns) {
     rep.last_raw = calloc((size_t)pmux_session_nevents(s) + 1,
                           sizeof(uint64_t));

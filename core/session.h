@@ -107,6 +107,7 @@ struct pmux_session {
 
   sigset_t old_mask;         /* the caller's, while the engine's are blocked */
   int signals_blocked;
+  int auto_split;            /* sets made by pmux_session_add_events_split */
   char errmsg[PMUX_ERRMSG_MAX];
   char warnings[PMUX_ERRMSG_MAX];
   int estimates_valid;

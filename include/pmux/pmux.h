@@ -327,6 +327,20 @@ PMUX_EXTERN int pmux_pmu_split_names(const pmux_pmu_t *pmu,
                                      const char *const *names, int n,
                                      uint64_t free_mask, int *set_of);
 
+/*
+ * Add comma-separated events to a session as as few sets as they need to
+ * be counted at once on pmu (NULL: this host's), by counter assignment on
+ * the counters free beside the NMI watchdog; software events go in the
+ * first set.  Where there is no description (a VM, an unknown CPU) they
+ * are one set.  Returns the number of sets added; what was done is in
+ * pmux_session_warnings().
+ */
+PMUX_EXTERN int pmux_session_add_events_split(pmux_session_t *s,
+                                              const char *events,
+                                              const pmux_pmu_t *pmu);
+/* 1 if pmux_session_add_events_split split the events. */
+PMUX_EXTERN int pmux_session_auto_split(const pmux_session_t *s);
+
 /* What this host offers, with the evidence (`pmux info`). */
 typedef struct pmux_pmu_host_info {
   char cpu[160];        /* "AuthenticAMD family 0x19 model 0x1: AMD EPYC ..." */
