@@ -440,7 +440,7 @@ static int handle_signal(struct engine *en, int *done)
     int sig = (int)si.ssi_signo;
     if (sig == trigger_signal()) {
       en->trigger_fired = 1;
-    } else if (s->target.kind == PMUX_TARGET_COMMAND && s->child > 0) {
+    } else if (s->child > 0) {
       kill(s->child, sig);
     } else if (sig != SIGWINCH) {
       *done = 1; /* attached or system-wide: a signal ends the session */

@@ -48,27 +48,31 @@ const char *pmux_session_errmsg(const pmux_session_t *s)
   return s ? s->errmsg : "";
 }
 
+static int copy_argv(pmux_session_t *s, char *const *argv)
+{
+  int n = 0;
+  while (argv[n])
+    n++;
+  s->argv = calloc((size_t)n + 1, sizeof(char *));
+  if (!s->argv)
+    return -ENOMEM;
+  for (int i = 0; i < n; i++)
+    if (!(s->argv[i] = strdup(argv[i])))
+      return -ENOMEM;
+  s->target.argv = s->argv;
+  return 0;
+}
+
 static int copy_target(pmux_session_t *s, const pmux_target_t *t)
 {
   s->target = *t;
   s->target.argv = NULL;
   s->target.cpus = NULL;
   switch (t->kind) {
-  case PMUX_TARGET_COMMAND: {
+  case PMUX_TARGET_COMMAND:
     if (!t->argv || !t->argv[0])
       return pmux__fail(PMUX_ECONFIG, "no command given");
-    int n = 0;
-    while (t->argv[n])
-      n++;
-    s->argv = calloc((size_t)n + 1, sizeof(char *));
-    if (!s->argv)
-      return -ENOMEM;
-    for (int i = 0; i < n; i++)
-      if (!(s->argv[i] = strdup(t->argv[i])))
-        return -ENOMEM;
-    s->target.argv = s->argv;
-    return 0;
-  }
+    return copy_argv(s, t->argv);
   case PMUX_TARGET_PID:
     if (t->pid <= 0)
       return pmux__fail(PMUX_ECONFIG, "bad pid %d", (int)t->pid);
@@ -95,7 +99,8 @@ static int copy_target(pmux_session_t *s, const pmux_target_t *t)
     }
     s->target.cpus = s->cpus;
     s->target.ncpus = n;
-    return 0;
+    /* Optionally a command: the CPUs are counted while it runs. */
+    return t->argv && t->argv[0] ? copy_argv(s, t->argv) : 0;
   }
   }
   return pmux__fail(PMUX_ECONFIG, "unknown target kind %d", (int)t->kind);
@@ -395,7 +400,7 @@ int pmux_session_start(pmux_session_t *s)
   int err = pmux__block_signals(s);
   if (err)
     return pmux__session_fail(s, pmux__fail(err, "cannot block signals"));
-  if (s->target.kind == PMUX_TARGET_COMMAND) {
+  if (s->argv) {
     err = fork_command(s, &err_read);
     if (err) {
       pmux__restore_signals(s);
@@ -410,7 +415,7 @@ int pmux_session_start(pmux_session_t *s)
     return pmux__session_fail(s, err);
   }
   s->state = STATE_STARTED;
-  if (s->target.kind == PMUX_TARGET_COMMAND) {
+  if (s->argv) {
     /* Release the child and learn whether exec worked. */
     char go = 1;
     s->start_ns = pmux__now_ns();
@@ -457,7 +462,7 @@ void pmux_session_stop(pmux_session_t *s)
 
 pid_t pmux_session_pid(const pmux_session_t *s)
 {
-  if (s->target.kind == PMUX_TARGET_COMMAND)
+  if (s->argv)
     return s->child;
   return s->target.kind == PMUX_TARGET_PID ? s->target.pid : -1;
 }

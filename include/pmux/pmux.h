@@ -121,6 +121,8 @@ typedef struct pmux_target {
   unsigned pid_flags;  /* PID: PMUX_PID_* */
   const int *cpus;     /* CPUS: the CPUs; NULL with ncpus 0 = all online */
   int ncpus;
+  /* CPUS may also name a command (argv): the CPUs are counted while it
+   * runs, and signals go to it, as for a COMMAND. */
 } pmux_target_t;
 
 /* The default time slice: 2 ms (docs/multiplexing.md has the measurements

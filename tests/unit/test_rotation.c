@@ -248,6 +248,31 @@ static void test_cpu_target_until_stopped(void **state)
   pmux_session_destroy(s);
 }
 
+/* System-wide while a command runs: the session ends with it. */
+static void test_cpu_target_with_a_command(void **state)
+{
+  (void)state;
+  pmux_target_t t = {.kind = PMUX_TARGET_CPUS, .argv = demo_argv};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "cpu-clock", NULL), 1);
+  int err = pmux_session_start(s);
+  if (err == -EACCES || err == -EPERM) {
+    pmux_session_destroy(s);
+    skip(); /* needs root or CAP_PERFMON: system-wide counting */
+  }
+  if (err)
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  int status = -1;
+  assert_int_equal(pmux_session_run(s, &status), 0);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  pmux_count_t pf = count_of(s, 0);
+  /* Every CPU's faults: at least the command's 6 x 2000. */
+  assert_true(pf.measured && pf.estimate > 12000);
+  pmux_session_destroy(s);
+}
+
 static void test_pinned_events_count_in_every_slice(void **state)
 {
   (void)state;
@@ -281,6 +306,7 @@ int main(void)
       cmocka_unit_test(test_bad_input_is_refused_and_named),
       cmocka_unit_test(test_cpu_target_until_stopped),
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
+      cmocka_unit_test(test_cpu_target_with_a_command),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
