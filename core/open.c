@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "rights.h"
 #include "session.h"
 
 /* Instances: the child, the pid (or each of its threads), or each CPU. */
@@ -116,11 +117,20 @@ static void fill_attr(const pmux_session_t *s, const struct pmux_event *e,
 }
 
 /* Errors that are the user's rights, not the event. */
-static int rights_error(const struct pmux_event *e, int err)
+/* A refused open: say which right is missing and the fix (rights.c is
+ * the one place that judges permissions). */
+static int rights_error(const pmux_session_t *s, const struct pmux_event *e,
+                        int err)
 {
-  return pmux__fail(err, "event '%s': perf_event_open: %s (perf_event_paranoid"
-                    " or missing capability; see 'pmux caps')", e->name,
-                    strerror(-err));
+  char why[400];
+  int system_wide = s->target.kind == PMUX_TARGET_CPUS;
+  int kernel = !e->info.exclude_kernel;
+  pmux__rights_explain(system_wide, kernel, why, sizeof(why));
+  return pmux__fail(err, "event '%s': perf_event_open: %s: %s%s", e->name,
+                    strerror(-err), why,
+                    kernel && !system_wide
+                        ? " (or count user level only: add ':u' to the event)"
+                        : "");
 }
 
 /*
@@ -156,7 +166,7 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
                                leader, 0);
       if (fd < 0) {
         if (fd == -EACCES || fd == -EPERM)
-          return rights_error(e, fd);
+          return rights_error(s, e, fd);
         if (fd == -ESRCH)
           return pmux__fail(fd, "event '%s': the target %d went away",
                             e->name, (int)s->inst_pid[inst]);
@@ -201,6 +211,10 @@ static int open_reference(pmux_session_t *s)
     attr.inherit = s->inherit;
     attr.disabled = 1;
     attr.enable_on_exec = s->target.kind == PMUX_TARGET_COMMAND;
+    /* Only its times are used, which the exclude bits do not change: user
+     * level only, so that it needs no more rights than the user's events. */
+    attr.exclude_kernel = 1;
+    attr.exclude_hv = 1;
     int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst], -1, 0);
     if (fd < 0) {
       if (fd == -EACCES || fd == -EPERM)

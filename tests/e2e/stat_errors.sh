@@ -41,3 +41,25 @@ grep -q "warning: --switch: a slice of 10000 ns is below the 100 us" "$TMP/warn"
 "$PMUX" stat -S 'task-clock;switch=20us' -o /dev/null -- true 2>"$TMP/warn"
 grep -q "set 0: a slice of 20000 ns" "$TMP/warn" || fail "no warning for set 0"
 pass "slices too short are raised, and said so"
+
+# Rights: an unprivileged user under perf_event_paranoid >= 2 is told what
+# is missing and the fix, and counting user level only works.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+   [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ]; then
+  nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  set +e
+  "${nobody[@]}" "$PMUX" stat -e task-clock -o /dev/null -- true 2>"$TMP/err"
+  rc=$?
+  set -e
+  [ $rc -ne 0 ] || fail "kernel-level counting allowed to nobody under paranoid >= 2"
+  grep -q "perf_event_paranoid" "$TMP/err" || fail "no blocker named: $(cat "$TMP/err")"
+  grep -q "add ':u'" "$TMP/err" || fail "no ':u' fix offered: $(cat "$TMP/err")"
+  "${nobody[@]}" "$PMUX" stat --json -S task-clock:u,page-faults:u -S minor-faults:u \
+    -o "$TMP/u.json" -- "$DEMO" -r 2 -c 2 ||
+    fail "user-level counting refused to nobody"
+  json_get "$TMP/u.json" 'd["events"][1]["raw"] > 0' | grep -qx True ||
+    fail "no user-level counts"
+  pass "rights: the blocker and the fix, and ':u' works unprivileged"
+else
+  echo "skip part: rights (needs root, setpriv and perf_event_paranoid >= 2)"
+fi
