@@ -54,10 +54,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   [ $rc -ne 0 ] || fail "kernel-level counting allowed to nobody under paranoid >= 2"
   grep -q "perf_event_paranoid" "$TMP/err" || fail "no blocker named: $(cat "$TMP/err")"
   grep -q "add ':u'" "$TMP/err" || fail "no ':u' fix offered: $(cat "$TMP/err")"
+  chmod 755 "$TMP" && mkdir -m 1777 "$TMP/nobody"
   "${nobody[@]}" "$PMUX" stat --json -S task-clock:u,page-faults:u -S minor-faults:u \
-    -o "$TMP/u.json" -- "$DEMO" -r 2 -c 2 ||
+    -o "$TMP/nobody/u.json" -- "$DEMO" -r 2 -c 2 ||
     fail "user-level counting refused to nobody"
-  json_get "$TMP/u.json" 'd["events"][1]["raw"] > 0' | grep -qx True ||
+  json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] > 0' | grep -qx True ||
     fail "no user-level counts"
   pass "rights: the blocker and the fix, and ':u' works unprivileged"
 else
