@@ -1,10 +1,10 @@
 /*
- * estimate.c - from the slice history to estimates and error bounds.
+ * estimate.c - from the observed slices to estimates and error bounds.
  *
- * The run is a sequence of slices and lasted D of target time (the
- * reference clock: the target's CPU time for a task, wall time for a CPU).
- * A set observed some slices: its count y_i in slice i while it counted
- * x_i = run_i.  The estimate is the ratio estimator
+ * The run lasted D of target time (the reference clock: the target's CPU
+ * time for a task, wall time for a CPU).  A set observed some slices: its
+ * count y_i in slice i while it counted x_i.  The estimate is the ratio
+ * estimator
  *     Y = D * (sum y_i / sum x_i),
  * that is, scaling by the time the set actually counted (never by its
  * number of runs), and filling the switch gaps at the same rate.
@@ -17,57 +17,66 @@
  *     Var(Y) = (D/X)^2 n (1 - f) S_d^2,  f = X/D,
  * with n observed slices, X = sum x_i (f is the measured share of the run:
  * n/N for slices of equal length, and right for the kernel's partial
- * slices too).  docs/estimates.md has the measurements
- * that chose this over interpolating the unobserved slices.
+ * slices too).  Since r is known only at the end, the sum of squared
+ * successive residual differences is kept expanded:
+ *     sum (dy - r dx)^2 = sum dy^2 - 2 r sum dy dx + r^2 sum dx^2.
+ * docs/estimates.md has the measurements that chose this over
+ * interpolating the unobserved slices.
  */
 #include <math.h>
 
 #include "estimate.h"
 
+void pmux__ratio_add(struct pmux__ratio_acc *a, double y, double x)
+{
+  if (!(x > 0))
+    return;
+  if (a->n) {
+    long double dy = (long double)y - a->ly, dx = (long double)x - a->lx;
+    a->dyy += dy * dy;
+    a->dxy += dy * dx;
+    a->dxx += dx * dx;
+  }
+  a->sy += y;
+  a->sx += x;
+  a->ly = y;
+  a->lx = x;
+  a->n++;
+}
+
+void pmux__ratio_result(const struct pmux__ratio_acc *a, double total,
+                        struct pmux__estimate_out *out)
+{
+  out->raw = (double)a->sy;
+  out->measured = a->n > 0;
+  out->estimate = out->bound = 0;
+  if (!a->n)
+    return;
+  if (a->sx >= total) {
+    /* Counted all the time the target ran: exact. */
+    out->estimate = out->raw;
+    return;
+  }
+  long double r = a->sy / a->sx;
+  out->estimate = (double)(r * total);
+  if (a->n < 2) {
+    /* One observation: no spread to learn from, so everything unseen is
+     * in doubt. */
+    out->bound = out->estimate - out->raw;
+    return;
+  }
+  long double ss = a->dyy - 2 * r * a->dxy + r * r * a->dxx;
+  long double s2 = ss > 0 ? ss / (2.0L * (long double)(a->n - 1)) : 0;
+  long double f = a->sx / total, g = total / a->sx;
+  long double var = g * g * (long double)a->n * (1 - f) * s2;
+  out->bound = 1.96 * sqrt((double)(var > 0 ? var : 0));
+}
+
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out)
 {
-  size_t n = in->n, nobs = 0;
-  double sum_d = in->total, sum_run = 0, raw = 0;
-  for (size_t j = 0; j < n; j++) {
-    if (in->run[j] > 0) {
-      sum_run += in->run[j];
-      raw += in->cnt[j];
-      nobs++;
-    }
-  }
-  out->raw = raw;
-  out->measured = nobs > 0;
-  out->estimate = out->bound = out->plain = 0;
-  if (!nobs)
-    return;
-  if (sum_run >= sum_d) {
-    /* Counted all the time the target ran: exact. */
-    out->estimate = out->plain = raw;
-    return;
-  }
-  double ratio = raw / sum_run;
-  out->estimate = out->plain = ratio * sum_d;
-  if (nobs < 2) {
-    /* One observation: no spread to learn from, so everything unseen is
-     * in doubt. */
-    out->bound = out->estimate - raw;
-    return;
-  }
-  double prev = 0, ss = 0;
-  int have_prev = 0;
-  for (size_t j = 0; j < n; j++) {
-    if (in->run[j] <= 0)
-      continue;
-    double e = in->cnt[j] - ratio * in->run[j];
-    if (have_prev)
-      ss += (e - prev) * (e - prev);
-    prev = e;
-    have_prev = 1;
-  }
-  double s2 = ss / (2.0 * (double)(nobs - 1));
-  double f = sum_run / sum_d;
-  double g = sum_d / sum_run;
-  double var = g * g * (double)nobs * (1.0 - f) * s2;
-  out->bound = 1.96 * sqrt(var > 0 ? var : 0);
+  struct pmux__ratio_acc a = {0};
+  for (size_t j = 0; j < in->n; j++)
+    pmux__ratio_add(&a, in->cnt[j], in->run[j]);
+  pmux__ratio_result(&a, in->total, out);
 }

@@ -1,29 +1,48 @@
 /*
- * estimate.h - estimating whole-run counts from a slice history, with a 95%
- * error bound from the data.  Pure functions: tests feed them synthetic
- * histories with known answers.  docs/estimates.md explains the choice.
+ * estimate.h - estimating whole-run counts from the slices a set was
+ * observed in, with a 95% error bound from the data.  The sums are kept as
+ * the run goes (O(1) per slice and event, whatever the run's length); the
+ * arithmetic is pure, so tests feed it synthetic histories with known
+ * answers.  docs/estimates.md explains the choice.
  */
 #ifndef PMUX_CORE_ESTIMATE_H
 #define PMUX_CORE_ESTIMATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* One event's view of the run, slice by slice. */
+/* The ratio estimator's sufficient statistics for one event: its count y
+ * and its set's running time x in each observed slice, in time order. */
+struct pmux__ratio_acc {
+  uint64_t n;                   /* observations */
+  long double sy, sx;           /* sums of y and x */
+  long double dyy, dxy, dxx;    /* sums of products of successive differences */
+  long double ly, lx;           /* the last observation */
+};
+
+/* Add one observation (x > 0; a slice where the set did not count adds
+ * nothing). */
+void pmux__ratio_add(struct pmux__ratio_acc *a, double y, double x);
+
+struct pmux__estimate_out {
+  double estimate;   /* raw * total / sum(x) */
+  double bound;      /* 95% half-width */
+  double raw;        /* sum of counts */
+  int measured;      /* at least one observation */
+};
+
+/* The estimate for a run whose target time was `total` (reference clock). */
+void pmux__ratio_result(const struct pmux__ratio_acc *a, double total,
+                        struct pmux__estimate_out *out);
+
+/* The same over a whole history at once (tests, studies): slice j counted
+ * run[j] (0: not observed) and saw cnt[j]. */
 struct pmux__estimate_in {
   size_t n;          /* slices */
   double total;      /* D: the target's time over the whole run */
-  const double *run; /* [n] time the event's set counted in j (0: not active) */
-  const double *cnt; /* [n] count in j (meaningful where run > 0) */
+  const double *run; /* [n] */
+  const double *cnt; /* [n] */
 };
-
-struct pmux__estimate_out {
-  double estimate;   /* the ratio estimate: raw * sum(d) / sum(run) */
-  double bound;      /* 95% half-width */
-  double plain;      /* the same, kept for estimators compared beside it */
-  double raw;        /* sum of counts */
-  int measured;      /* at least one slice with run > 0 */
-};
-
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out);
 

@@ -284,6 +284,39 @@ static int preflight_all_fit(pmux_session_t *s)
   return err;
 }
 
+/* Do events a and b count the same thing (same encoding, same modifiers)? */
+static int same_event(const struct pmux_event *a, const struct pmux_event *b)
+{
+  return a->info.type == b->info.type && a->info.config == b->info.config &&
+         a->info.config1 == b->info.config1 &&
+         a->info.config2 == b->info.config2 &&
+         a->info.exclude_user == b->info.exclude_user &&
+         a->info.exclude_kernel == b->info.exclude_kernel &&
+         a->info.exclude_hv == b->info.exclude_hv && a->supported &&
+         b->supported;
+}
+
+/*
+ * An event listed in several sets (cycles in every group, say) is estimated
+ * from the observations of all of them: in user mux they pool into the
+ * first one's accumulator.  (In kernel mux the sets count at overlapping
+ * times, so each keeps its own.)
+ */
+static void assign_pools(pmux_session_t *s)
+{
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    e->pool = i;
+    if (s->mux != PMUX_MUX_USER || e->set < 0)
+      continue;
+    for (int j = 0; j < i; j++)
+      if (s->events[j].set >= 0 && same_event(&s->events[j], e)) {
+        e->pool = s->events[j].pool;
+        break;
+      }
+  }
+}
+
 int pmux__session_open(pmux_session_t *s)
 {
   int err = make_instances(s);
@@ -342,6 +375,7 @@ int pmux__session_open(pmux_session_t *s)
                         "counted here: %s", k, set->trigger,
                         s->events[set->trigger_event].reason);
   }
+  assign_pools(s);
   return 0;
 }
 

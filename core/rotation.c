@@ -85,21 +85,6 @@ struct engine {
 
 /* -------------------------------------------------------------- history */
 
-static int grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-  if (need <= *cap)
-    return 0;
-  size_t n = *cap ? *cap * 2 : 256;
-  while (n < need)
-    n *= 2;
-  void *p = realloc(*buf, n * elem);
-  if (!p)
-    return -ENOMEM;
-  *buf = p;
-  *cap = n;
-  return 0;
-}
-
 /* Sum of the reference clock over instances. */
 static uint64_t read_reference(pmux_session_t *s)
 {
@@ -150,28 +135,22 @@ static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
 }
 
 /*
- * Close the current slice: sets listed in `which` (one set in user mux, or
- * all) are read and their deltas recorded.  The reference clock is not read
- * here, on the switch path: the estimator needs only its total.
+ * Close the current slice: the sets listed in `which` (one set in user mux,
+ * or -1: all) are read, and each event's count and its set's running time
+ * in the slice go to the totals and to the estimator's sums.  The reference
+ * clock is not read here, on the switch path: the estimator needs only its
+ * total.
  */
 static int close_slice(pmux_session_t *s, int which)
 {
   int first = which < 0 ? 0 : which;
   int last = which < 0 ? s->nsets - 1 : which;
-  size_t need = 0;
-  for (int k = first; k <= last; k++)
-    need += 2 + (size_t)s->sets[k].nevents;
-  if (grow((void **)&s->slices, &s->cap_slices, s->nslices + 1,
-           sizeof(*s->slices)) ||
-      grow((void **)&s->slice_data, &s->cap_slice_data,
-           s->nslice_data + need, sizeof(uint64_t)))
-    return -ENOMEM;
-  struct pmux_slice *sl = &s->slices[s->nslices];
-  sl->set = which;
-  sl->data = s->nslice_data;
-  uint64_t *d = &s->slice_data[s->nslice_data];
+  uint64_t now = pmux__now_ns();
+  uint64_t wall = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
+  s->wall_last_ns = now;
   for (int k = first; k <= last; k++) {
     struct pmux_set *set = &s->sets[k];
+    uint64_t d[2 + PMUX_GROUP_MAX];
     int err = read_set_deltas(s, k, d);
     if (err)
       return pmux__fail(err, "reading set %d: %s", k, strerror(-err));
@@ -184,13 +163,13 @@ static int close_slice(pmux_session_t *s, int which)
       struct pmux_event *e = &s->events[set->events[i]];
       e->raw += d[2 + i];
       e->running_ns += d[0];
+      pmux__ratio_add(&s->events[e->pool].acc, (double)d[2 + i],
+                      (double)d[0]);
     }
-    d += 2 + set->nevents;
+    if (s->dump)
+      pmux__dump_slice(s, which < 0 ? -1 : k, wall, d,
+                       2 + (size_t)set->nevents);
   }
-  uint64_t now = pmux__now_ns();
-  sl->wall_ns = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
-  s->wall_last_ns = now;
-  s->nslice_data += need;
   s->nslices++;
   return 0;
 }
@@ -545,6 +524,7 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
   en.first_interval = 1;
   int st = 0, done = 0;
   int err = engine_setup(&en);
+  pmux__dump_open(s);
   if (!err) {
     start_counting(s, &en);
     drop_useless_deadline(&en);

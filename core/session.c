@@ -161,8 +161,7 @@ void pmux_session_destroy(pmux_session_t *s)
       free(*a);
   free(s->argv);
   free(s->cpus);
-  free(s->slices);
-  free(s->slice_data);
+  pmux__dump_close(s);
   free(s);
 }
 

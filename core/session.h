@@ -9,6 +9,9 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include "estimate.h"
 #include "internal.h"
 #include "perf.h"
 
@@ -31,10 +34,14 @@ struct pmux_event {
   uint64_t raw;
   uint64_t running_ns;
   uint64_t enabled_ns;
+  /* Observations, slice by slice, reduced to sums as they come.  An event
+   * listed in several sets (user mux) pools them in one accumulator: that
+   * of the first such event, `pool`. */
+  struct pmux__ratio_acc acc;
+  int pool;
   /* Results, filled by pmux__session_estimate(). */
   double estimate;
   double error_bound;
-  double plain_estimate;  /* plain time scaling, for comparison */
 };
 
 struct pmux_set {
@@ -53,14 +60,6 @@ struct pmux_set {
   /* Last cumulative read per instance and event, to form deltas. */
   uint64_t *last_value;     /* [ninst * nevents] */
   uint64_t *last_running;   /* [ninst] */
-};
-
-/* One slice: a stretch of the run during which one set was active (user
- * mux) or all were (kernel mux; then set == -1 and every set has data). */
-struct pmux_slice {
-  int set;           /* active set, -1 when all */
-  uint64_t wall_ns;  /* wall-clock length of the slice */
-  size_t data;       /* offset in slice_data of this slice's records */
 };
 
 struct pmux_session {
@@ -99,11 +98,8 @@ struct pmux_session {
   int stop_fd;              /* eventfd that wakes the engine on a stop */
   uint64_t start_ns, end_ns;
 
-  struct pmux_slice *slices;
-  size_t nslices, cap_slices;
-  /* Per slice and set that has data: running_ns then the event values. */
-  uint64_t *slice_data;
-  size_t nslice_data, cap_slice_data;
+  uint64_t nslices;          /* slices closed so far */
+  FILE *dump;                /* PMUX_DUMP_SLICES, or NULL */
 
   sigset_t old_mask;         /* the caller's, while the engine's are blocked */
   int signals_blocked;
@@ -137,7 +133,14 @@ void pmux__restore_signals(pmux_session_t *s);
 /* The rotation engine: runs until the target ends or stop is requested. */
 int pmux__rotation_run(pmux_session_t *s, int *status);
 
-/* Compute estimates and bounds from the slice history. */
+/* Compute estimates and bounds from the observations. */
 void pmux__session_estimate(pmux_session_t *s);
+
+/* PMUX_DUMP_SLICES=FILE: the slice history as text, for studying
+ * estimators (results.c). */
+void pmux__dump_open(pmux_session_t *s);
+void pmux__dump_slice(pmux_session_t *s, int set, uint64_t wall_ns,
+                      const uint64_t *rec, size_t len);
+void pmux__dump_close(pmux_session_t *s);
 
 #endif
