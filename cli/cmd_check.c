@@ -1,11 +1,17 @@
 /*
  * cmd_check.c - `pmux check [--pmu NAME] [-S EVENTS]... [-e EVENTS [--split]]
- * [--exclude COUNTERS] [--json]`: whether each set of events fits the PMU's
- * counters and how (which counter each event gets), or why not.  With
+ * [--exclude COUNTERS] [--no-reserve] [--json]`: whether each set of events
+ * fits the PMU's counters and how (which counter each event gets), or why
+ * not.  The counters are those free after reservation (pmux_reserve(): the
+ * NMI watchdog's, oprofile's; state read from this host or PMUX_SYSROOT,
+ * applied to the PMU named), so a set that fits a bare PMU but not beside
+ * the watchdog says so: "does not fit: the NMI watchdog holds FIXED1".  With
  * --split the -e events are partitioned into as few sets as fit.  Exit 0
  * when every set fits, 1 when one does not, 2 on bad usage.
  *
  * JSON (one object): {"pmu", "counters": [{"name","kind","width"}],
+ * "reservation": {"nmi_watchdog","watchdog_counter","held","free","reason",
+ * "evidence"},
  * "sets": [{"fits","reason","events": [{"name","code","config","counter"}]}]}
  */
 #include <getopt.h>
@@ -39,7 +45,7 @@ static void usage(FILE *out)
 {
   fprintf(out,
           "usage: pmux check [--pmu NAME] [-S EVENTS]... [-e EVENTS [--split]]\n"
-          "                  [--exclude COUNTERS] [--json]\n\n"
+          "                  [--exclude COUNTERS] [--no-reserve] [--json]\n\n"
           "Say whether each set of events fits the counters of a PMU, which\n"
           "counter each event gets, or why it does not fit.\n\n"
           "  --pmu NAME        a PMU description (pmux info --pmu NAME); default:\n"
@@ -51,6 +57,10 @@ static void usage(FILE *out)
           "  --split           partition the -e events\n"
           "  --exclude LIST    take these counters out (e.g. PMC0, as a watchdog\n"
           "                    or another PMU user would)\n"
+          "  --no-reserve      plan for a bare PMU: ignore the NMI watchdog and\n"
+          "                    other PMU users (default: their counters are\n"
+          "                    taken out, as read from this host or\n"
+          "                    PMUX_SYSROOT)\n"
           "  --json            machine-readable output\n");
 }
 
@@ -102,7 +112,8 @@ static int add_events(struct ev *evs, int *nev, const char *list, int *first,
 }
 
 /* Assign one set; fill fits/reason/counters. */
-static void check_set(const pmux_pmu_t *pmu, struct set *s, uint64_t free_mask)
+static void check_set(const pmux_pmu_t *pmu, struct set *s, uint64_t free_mask,
+                      uint64_t bare_mask, const pmux_reservation_t *res)
 {
   s->fits = 1;
   s->reason[0] = 0;
@@ -123,16 +134,52 @@ static void check_set(const pmux_pmu_t *pmu, struct set *s, uint64_t free_mask)
   if (err) {
     s->fits = 0;
     snprintf(s->reason, sizeof(s->reason), "%s", pmux_errmsg());
+    /* fits without the reservation: say who holds what, not the matching */
+    int bare[MAX_EVENTS];
+    if (res && *res->reason && bare_mask != free_mask &&
+        !pmux_pmu_assign(pmu, enc, s->n, bare_mask, bare))
+      snprintf(s->reason, sizeof(s->reason), "%s (it fits without that "
+               "reservation)", res->reason);
   }
   /* show the partial placement only when the set fits */
   for (int i = 0; i < s->n; i++)
     s->ev[i]->counter = err ? -1 : cnt[i];
 }
 
-static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets)
+static void json_counters(const pmux_pmu_t *pmu, uint64_t mask)
+{
+  printf("[");
+  for (int c = 0, first = 1; c < pmux_pmu_ncounters(pmu); c++)
+    if (mask >> c & 1) {
+      pmux_counter_info_t ci;
+      pmux_pmu_counter(pmu, c, &ci);
+      printf("%s", first ? "" : ", ");
+      json_str(ci.name);
+      first = 0;
+    }
+  printf("]");
+}
+
+static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
+                       const pmux_reservation_t *res, uint64_t free_mask)
 {
   printf("{\"pmu\": ");
   json_str(pmux_pmu_name(pmu));
+  printf(", \"reservation\": {\"nmi_watchdog\": %d, \"watchdog_counter\": ",
+         res ? res->nmi_watchdog : -1);
+  if (res && res->watchdog_mask)
+    json_counters(pmu, res->watchdog_mask);
+  else
+    printf("[]");
+  printf(", \"held\": ");
+  json_counters(pmu, res ? res->held_mask : 0);
+  printf(", \"free\": ");
+  json_counters(pmu, free_mask);
+  printf(", \"reason\": ");
+  json_str(res ? res->reason : "");
+  printf(", \"evidence\": ");
+  json_str(res ? res->evidence : "not applied (--no-reserve)");
+  printf("}");
   printf(", \"counters\": [");
   for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
     pmux_counter_info_t ci;
@@ -174,7 +221,7 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets)
 }
 
 static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
-                       uint64_t free_mask)
+                       uint64_t free_mask, const pmux_reservation_t *res)
 {
   int gen = 0, fix = 0;
   for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
@@ -197,6 +244,12 @@ static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
       }
   }
   printf("\n");
+  if (res)
+    printf("reservation: %s\n  evidence: %s\n",
+           *res->reason ? res->reason : "none (every counter is free)",
+           res->evidence);
+  else
+    printf("reservation: not applied (--no-reserve)\n");
   for (int s = 0; s < nsets; s++) {
     printf("\nset %d: %s%s\n", s, sets[s].fits ? "fits" : "does not fit: ",
            sets[s].fits ? "" : sets[s].reason);
@@ -226,10 +279,11 @@ int cmd_check(int argc, char **argv)
       {"split", no_argument, NULL, 's'},
       {"json", no_argument, NULL, 'j'},
       {"exclude", required_argument, NULL, 'x'},
+      {"no-reserve", no_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *pmu_name = NULL, *exclude = NULL;
-  int split = 0, json = 0;
+  int split = 0, json = 0, reserve = 1;
   static struct ev evs[MAX_EVENTS];
   int nev = 0;
   /* set specs: first index and count into evs; kind S or e */
@@ -252,6 +306,9 @@ int cmd_check(int argc, char **argv)
       break;
     case 'x':
       exclude = optarg;
+      break;
+    case 'r':
+      reserve = 0;
       break;
     case 'S':
       if (add_events(evs, &nev, optarg, &first, &count) || nspec >= MAX_EVENTS) {
@@ -301,6 +358,15 @@ int cmd_check(int argc, char **argv)
     return PMUX_EXIT_FAIL;
   }
   uint64_t free_mask = pmux_pmu_counters_mask(pmu);
+  pmux_reservation_t resv, *res = NULL;
+  if (reserve) {
+    err = pmux_reserve(pmu, &resv);
+    if (err) {
+      cli_report("check", err, pmux_errmsg());
+      return PMUX_EXIT_FAIL;
+    }
+    res = &resv;
+  }
   if (exclude) {
     char *copy = strdup(exclude);
     if (!copy)
@@ -324,6 +390,9 @@ int cmd_check(int argc, char **argv)
     }
     free(copy);
   }
+  uint64_t bare_mask = free_mask; /* --exclude only */
+  if (res)
+    free_mask &= res->free_mask;
   for (int i = 0; i < nev; i++) {
     evs[i].ok = !pmux_pmu_encode(pmu, evs[i].name, &evs[i].enc);
     if (!evs[i].ok)
@@ -381,12 +450,12 @@ int cmd_check(int argc, char **argv)
   }
   int all_fit = 1;
   for (int s = 0; s < nsets; s++) {
-    check_set(pmu, &sets[s], free_mask);
+    check_set(pmu, &sets[s], free_mask, bare_mask, res);
     all_fit &= sets[s].fits;
   }
   if (json)
-    print_json(pmu, sets, nsets);
+    print_json(pmu, sets, nsets, res, free_mask);
   else
-    print_text(pmu, sets, nsets, free_mask);
+    print_text(pmu, sets, nsets, free_mask, res);
   return all_fit ? PMUX_EXIT_OK : PMUX_EXIT_FAIL;
 }

@@ -2,7 +2,9 @@
  * cmd_info.c - `pmux info [--pmu NAME]`: this host's PMU, truthfully (on a
  * VM without one: "no hardware PMU: software events only" and the evidence,
  * plus what CPUID and libpfm4 say the CPU is), or a named description's
- * counters, widths, register addresses and reservations.
+ * counters, widths, register addresses and reservations (the watchdog and
+ * oprofile state of this host or PMUX_SYSROOT, applied to it); other PMU
+ * users and system-wide leases.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,7 +21,8 @@ static void usage(FILE *out)
           "Without --pmu: this host's CPU, the PMU libpfm4 and pmux see for it,\n"
           "and whether the kernel exposes a hardware PMU (with the evidence).\n"
           "With --pmu: that description's counters, widths, register\n"
-          "addresses and the counter the NMI watchdog takes.\n"
+          "addresses, the counter the NMI watchdog takes and the counters\n"
+          "free after reservation (state of this host, or of PMUX_SYSROOT).\n"
           "Descriptions: core2, intel_arch[:v=N,gp=N,fixed=N,width=N],\n"
           "amd64_k8, amd64_fam10h, amd64_fam17h, mips74k, power7, power8\n"
           "(and libpfm4's names for them); PMUX_PMU_PATH adds more.\n");
@@ -53,23 +56,52 @@ static void describe(const pmux_pmu_t *pmu, int host)
   if (wd >= 0) {
     pmux_counter_info_t ci;
     pmux_pmu_counter(pmu, wd, &ci);
-    printf("  reservations: the NMI watchdog, when enabled, takes %s", ci.name);
-    if (host) {
-      FILE *f = fopen("/proc/sys/kernel/nmi_watchdog", "r");
-      int v = -1;
-      if (f) {
-        if (fscanf(f, "%d", &v) != 1)
-          v = -1;
-        fclose(f);
-      }
-      if (v >= 0)
-        printf(" (kernel.nmi_watchdog = %d: %s)", v,
-               v ? "enabled" : "disabled");
-    }
-    printf("\n");
+    printf("  the NMI watchdog, when enabled, takes %s\n", ci.name);
   } else {
-    printf("  reservations: none described (no NMI watchdog counter)\n");
+    printf("  the NMI watchdog takes no counter described here\n");
   }
+  /* the watchdog and oprofile state of this host (or PMUX_SYSROOT),
+   * applied to this description */
+  pmux_reservation_t r;
+  if (!pmux_reserve(pmu, &r)) {
+    printf("  reservation%s: %s\n", host ? "" : " (this host's state)",
+           *r.reason ? r.reason : "none (every counter is free)");
+    printf("    free counters:");
+    for (int c = 0; c < pmux_pmu_ncounters(pmu); c++)
+      if (r.free_mask >> c & 1) {
+        pmux_counter_info_t ci;
+        pmux_pmu_counter(pmu, c, &ci);
+        printf(" %s", ci.name);
+      }
+    printf("\n    evidence: %s\n", r.evidence);
+  }
+}
+
+/* Other PMU users and the system-wide leases: what may take counters. */
+static void describe_users(void)
+{
+  pmux_pmu_users_t u;
+  if (pmux_pmu_users_scan(&u)) {
+    printf("other PMU users: unknown (%s)\n", pmux_errmsg());
+  } else {
+    printf("other PMU users: %s\n", u.n ? "" : "none found");
+    for (int i = 0; i < u.n; i++) {
+      if (u.user[i].pid)
+        printf("  pid %d (%s): %s\n", (int)u.user[i].pid, u.user[i].comm,
+               u.user[i].what);
+      else
+        printf("  %s\n", u.user[i].what);
+    }
+    printf("  evidence: %s\n", u.evidence);
+  }
+  pmux_lease_holder_t h[64];
+  int n = pmux_lease_holders(NULL, 0, h, 64);
+  if (n > 0)
+    for (int i = 0; i < n; i++)
+      printf("system-wide lease: CPU %d held by pmux pid %d (uid %u, '%s')\n",
+             h[i].cpu, (int)h[i].pid, (unsigned)h[i].uid, h[i].cmd);
+  else if (n == 0)
+    printf("system-wide leases: none\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -129,5 +161,7 @@ int cmd_info(int argc, char **argv)
     printf("\n");
     describe(hi.pmu, 1);
   }
+  printf("\n");
+  describe_users();
   return PMUX_EXIT_OK;
 }

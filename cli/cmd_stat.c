@@ -1,7 +1,8 @@
 /*
  * cmd_stat.c - `pmux stat`: count events of a command (and its children)
  * or of a running process, in sets that pmux rotates, and print raw counts,
- * estimates and error bounds.  Exits with the command's status.
+ * estimates and error bounds.  Exits with the command's status.  System-wide
+ * mode (-a, -C LIST, --exclusive, --disable-nmi-watchdog) is stat_system.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "stat_output.h"
+#include "stat_system.h"
 
 /* perf stat's default events: software ones count everywhere, the
  * hardware ones show as "not supported" where there is no PMU. */
@@ -25,6 +27,7 @@ static void usage(FILE *out)
   fprintf(out,
 "usage: pmux stat [OPTIONS] -- COMMAND [ARGS...]\n"
 "       pmux stat [OPTIONS] -p PID\n"
+"       pmux stat [OPTIONS] -a|-C LIST [-- COMMAND [ARGS...]]\n"
 "\n"
 "Count events of COMMAND (and its children) or of process PID, in sets of\n"
 "events that are rotated, and print for each event its raw count, the\n"
@@ -45,6 +48,18 @@ static void usage(FILE *out)
 "                         unless every set counts at once)\n"
 "Target:\n"
 "  -p, --pid PID          attach to a running process (all its threads)\n"
+"  -a, --all-cpus         system-wide: every process on every CPU, while\n"
+"                         COMMAND runs, or until SIGINT/SIGTERM\n"
+"  -C, --cpu LIST         system-wide on these CPUs only (e.g. 0-3,8)\n"
+"      --exclusive        system-wide: refuse to start beside other\n"
+"                         processes holding perf events (default: warn)\n"
+"      --disable-nmi-watchdog\n"
+"                         system-wide, root only: set kernel.nmi_watchdog\n"
+"                         to 0 for the session (frees its counter), always\n"
+"                         restored at exit\n"
+"  A system-wide session leases its CPUs (files under /run/pmux, or\n"
+"  PMUX_RUNDIR): a second one on any of them fails naming the holder;\n"
+"  it refuses to start beside oprofile.\n"
 "Output:\n"
 "  -x, --field-separator SEP   CSV with a header line\n"
 "      --json             one JSON object (with -I: one per line)\n"
@@ -71,6 +86,7 @@ struct stat_opts {
   int json;
   const char *output;
   uint64_t interval_ns;
+  struct stat_system sys; /* -a, -C, --exclusive, --disable-nmi-watchdog */
 };
 
 static int append_list(char **list, const char *more)
@@ -101,11 +117,15 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
       {"output", required_argument, NULL, 'o'},
       {"interval", required_argument, NULL, 'I'},
       {"help", no_argument, NULL, 'h'},
+      {"all-cpus", no_argument, NULL, 'a'},
+      {"cpu", required_argument, NULL, 'C'},
+      {"exclusive", no_argument, NULL, STAT_OPT_EXCLUSIVE},
+      {"disable-nmi-watchdog", no_argument, NULL, STAT_OPT_NMI_OFF},
       {NULL, 0, NULL, 0}};
   int c;
   uint64_t v;
   o->mux_name = "user";
-  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:h", longopts, NULL)) !=
+  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:haC:", longopts, NULL)) !=
          -1) {
     switch (c) {
     case 'e':
@@ -175,6 +195,12 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
     case 'h':
       usage(stdout);
       exit(PMUX_EXIT_OK);
+    case 'a':
+    case 'C':
+    case STAT_OPT_EXCLUSIVE:
+    case STAT_OPT_NMI_OFF:
+      stat_system_option(&o->sys, c, optarg);
+      break;
     default:
       usage(stderr);
       return -1;
@@ -188,7 +214,16 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
     cli_error("stat", "give either -p PID or a command, not both");
     return -1;
   }
-  if (!o->pid && optind >= argc) {
+  if (o->sys.wanted && o->pid) {
+    cli_error("stat", "give either -p PID or -a/-C, not both");
+    return -1;
+  }
+  if ((o->sys.exclusive || o->sys.nmi_off) && !o->sys.wanted) {
+    cli_error("stat", "--exclusive and --disable-nmi-watchdog are for "
+              "system-wide sessions (-a or -C LIST)");
+    return -1;
+  }
+  if (!o->pid && !o->sys.wanted && optind >= argc) {
     cli_error("stat", "no command to measure (pmux stat [OPTIONS] -- COMMAND)");
     usage(stderr);
     return -1;
@@ -233,8 +268,22 @@ int cmd_stat(int argc, char **argv)
     return PMUX_EXIT_USAGE;
   }
   pmux_target_t target = {0};
-  char desc[64] = "";
-  if (o.pid) {
+  char desc[96] = "";
+  stat_system_recover();
+  if (o.sys.wanted) {
+    char cmdline[320];
+    stat_system_cmdline(argc, argv, cmdline, sizeof(cmdline));
+    if (stat_system_begin(&o.sys, &target, cmdline)) {
+      stat_system_end(&o.sys);
+      free(o.events);
+      free(o.pinned);
+      free(o.sets);
+      return PMUX_EXIT_FAIL;
+    }
+    if (first_arg < argc)
+      target.argv = argv + first_arg;
+    snprintf(desc, sizeof(desc), "%s", o.sys.desc);
+  } else if (o.pid) {
     target.kind = PMUX_TARGET_PID;
     target.pid = o.pid;
     target.pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN;
@@ -243,6 +292,9 @@ int cmd_stat(int argc, char **argv)
     target.kind = PMUX_TARGET_COMMAND;
     target.argv = argv + first_arg;
   }
+  if (!o.sys.wanted)
+    stat_system_warn_thread(o.pid);
+  int no_command = o.pid || !target.argv;
 
   int rc = PMUX_EXIT_FAIL;
   FILE *out = stdout;
@@ -266,7 +318,7 @@ int cmd_stat(int argc, char **argv)
   rep.out = out;
   rep.format = o.json ? STAT_JSON : o.sep ? STAT_CSV : STAT_HUMAN;
   rep.sep = o.sep;
-  rep.argv = o.pid ? NULL : argv + first_arg;
+  rep.argv = no_command ? NULL : argv + first_arg;
   rep.target_desc = desc;
   rep.mux = o.mux_name;
   rep.switch_ns = o.switch_ns ? o.switch_ns : PMUX_DEFAULT_SWITCH_NS;
@@ -298,10 +350,10 @@ int cmd_stat(int argc, char **argv)
   err = pmux_session_run(s, &status);
   if (err)
     cli_report("stat", err, pmux_session_errmsg(s));
-  rep.exit_status = o.pid ? -1 : status;
+  rep.exit_status = no_command ? -1 : status;
   rep.elapsed_ns = pmux_session_elapsed_ns(s);
   stat_print_summary(&rep, s);
-  if (o.pid)
+  if (no_command)
     rc = err ? PMUX_EXIT_FAIL : PMUX_EXIT_OK;
   else if (WIFEXITED(status))
     rc = WEXITSTATUS(status);
@@ -311,6 +363,7 @@ done:
   if (out != stdout)
     fclose(out);
   pmux_session_destroy(s);
+  stat_system_end(&o.sys);
   free(rep.last_raw);
   free(o.events);
   free(o.pinned);

@@ -4,7 +4,8 @@
  * kernel's PMUs in /sys/bus/event_source/devices, whether perf_event_open of
  * PERF_COUNT_HW_INSTRUCTIONS works, and libpfm4's idea of the core PMU.
  * `pmux info` prints them; pmux_pmu_host() refuses when there is no
- * hardware PMU, saying why.
+ * hardware PMU, saying why.  /proc and /sys are read under PMUX_SYSROOT
+ * (sysroot.c), so tests can present another host's files.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -22,6 +23,7 @@
 #include <perfmon/pfmlib.h>
 
 #include "pmu_desc.h"
+#include "sysroot.h"
 
 int pmux__host_cpuid(struct pmux__cpuid *out)
 {
@@ -61,7 +63,7 @@ int pmux__host_cpuid(struct pmux__cpuid *out)
 
 int pmux__cpuinfo_field(const char *key, char *buf, size_t len)
 {
-  FILE *f = fopen("/proc/cpuinfo", "r");
+  FILE *f = pmux__sys_fopen("/proc/cpuinfo", "re");
   if (!f)
     return -errno;
   char line[512];
@@ -99,11 +101,13 @@ static int probe_kernel(char *ev, size_t len)
   static const char *const core_pmus[] = {"cpu", "cpu_core", "cpu_atom",
                                           "armv8_pmuv3_0"};
   const char *dir = "/sys/bus/event_source/devices";
+  char root[1024];
+  pmux__sys_path(root, sizeof(root), dir);
   int hw = 0;
   size_t off = 0;
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(core_pmus); i++) {
-    char p[256];
-    snprintf(p, sizeof(p), "%s/%s", dir, core_pmus[i]);
+    char p[1100];
+    snprintf(p, sizeof(p), "%.1000s/%s", root, core_pmus[i]);
     if (has_dir(p)) {
       hw = 1;
       off += (size_t)snprintf(ev + off, len - off, "%s has '%s'", dir,

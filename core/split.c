@@ -10,21 +10,11 @@
 
 #include "session.h"
 
-/* Counters free for us: all, less the one the NMI watchdog holds when it
- * runs (the description says which). */
+/* Counters free for us: reserve.c's mask (all, less the NMI watchdog's
+ * and those other PMU users are known to hold). */
 static uint64_t free_counters(const pmux_pmu_t *pmu)
 {
-  uint64_t mask = pmux_pmu_counters_mask(pmu);
-  int wd = pmux_pmu_watchdog_counter(pmu);
-  FILE *f = fopen("/proc/sys/kernel/nmi_watchdog", "re");
-  int on = 0;
-  if (f) {
-    on = fscanf(f, "%d", &on) == 1 && on;
-    fclose(f);
-  }
-  if (on && wd >= 0)
-    mask &= ~(1ull << wd);
-  return mask;
+  return pmux_reserve_free_mask(pmu);
 }
 
 static void warn(pmux_session_t *s, const char *fmt, const char *arg)
@@ -83,8 +73,13 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
       goto out;
     }
     if (r < 0) {
-      warn(s, "cannot plan a split: %s; the events are counted as one "
-              "set\n", pmux_errmsg());
+      /* No plan (an event the description does not know, such as a perf
+       * generic one): one set.  Said when it matters, that is when there
+       * are more events than counters. */
+      if (nhw > __builtin_popcountll(free_counters(pmu)))
+        warn(s, "cannot plan a split: %s; the events are counted as one "
+                "set, and the kernel will multiplex what does not fit\n",
+             pmux_errmsg());
       r = 1;
       memset(set_of, 0, sizeof(int) * (size_t)nhw);
     }

@@ -403,6 +403,94 @@ PMUX_EXTERN const char *pmux_right_name(int right);
 /* What a right means, in words ("count own threads"). */
 PMUX_EXTERN const char *pmux_right_desc(int right);
 
+/* ------------------------------------------------------------- reservation */
+/* (issue 6: counter reservation, other PMU users, per-CPU leases; in
+ * core/reserve.c, core/lease.c, core/sysroot.c; docs/reservation.md).
+ * Every /proc, /sys and /dev file read here is under PMUX_SYSROOT (default
+ * "/"); the lease folder is PMUX_RUNDIR (default /run/pmux for root, else
+ * $XDG_RUNTIME_DIR/pmux or /tmp/pmux-UID). */
+
+/* The counters pmux may hand out on a PMU, and why the others are not. */
+typedef struct pmux_reservation {
+  uint64_t counters;       /* every counter of the description */
+  uint64_t free_mask;      /* what assignment may use */
+  uint64_t watchdog_mask;  /* the counter the NMI watchdog holds (or 0) */
+  uint64_t held_mask;      /* counters other PMU users hold, where known
+                              (legacy oprofile's enabled counters) */
+  int nmi_watchdog;        /* kernel.nmi_watchdog: 1, 0; -1 absent */
+  int watchdog_perf;       /* kernel log: 1 perf-based, 0 not perf-based or
+                              disabled, -1 unknown */
+  char reason[256];        /* "the NMI watchdog holds FIXED1", or "" */
+  char evidence[1024];     /* the facts behind it, "; "-separated */
+} pmux_reservation_t;
+
+/* The reservation on pmu from this host's (or PMUX_SYSROOT's) state. */
+PMUX_EXTERN int pmux_reserve(const pmux_pmu_t *pmu, pmux_reservation_t *out);
+/* pmux_pmu_counters_mask() less what pmux_reserve() takes out. */
+PMUX_EXTERN uint64_t pmux_reserve_free_mask(const pmux_pmu_t *pmu);
+
+#define PMUX_USER_OPROFILE 1  /* legacy oprofile, operf, ocount */
+#define PMUX_USER_PERF     2  /* a process holding perf events */
+#define PMUX_USERS_MAX    32
+
+typedef struct pmux_pmu_user {
+  int kind;                /* PMUX_USER_* */
+  pid_t pid;               /* 0: not a process (oprofilefs mounted...) */
+  char comm[64];
+  char what[160];          /* "oprofiled daemon", "4 perf events" */
+} pmux_pmu_user_t;
+
+typedef struct pmux_pmu_users {
+  int n;                   /* entries in user[] */
+  pmux_pmu_user_t user[PMUX_USERS_MAX];
+  int oprofile;            /* 1: legacy oprofile/operf/ocount present */
+  int perf;                /* processes found holding perf events */
+  int unreadable;          /* processes whose fds could not be read
+                              (needs root or CAP_SYS_PTRACE) */
+  char evidence[1024];
+} pmux_pmu_users_t;
+
+/* Other PMU users (this process excluded). */
+PMUX_EXTERN int pmux_pmu_users_scan(pmux_pmu_users_t *out);
+
+/* A system-wide session's per-CPU lease: an flock'ed file per CPU in the
+ * lease folder holding the holder's pid, uid, command and start time. */
+typedef struct pmux_lease pmux_lease_t;
+
+typedef struct pmux_lease_holder {
+  int cpu;
+  pid_t pid;
+  uid_t uid;
+  uint64_t start;          /* seconds since the epoch */
+  int nmi_old;             /* watchdog value to restore, or -1 */
+  char cmd[160];
+} pmux_lease_holder_t;
+
+#define PMUX_LEASE_NMI_OFF 0x1u /* also disable the NMI watchdog (root) */
+
+/*
+ * Lease cpus (ncpus 0: every configured CPU) for this process; cmd
+ * describes the session.  -EBUSY naming the holder's pid and command
+ * when one is held (nothing is then taken); PMUX_ERIGHTS for NMI_OFF when
+ * not root.  A stale record (its holder died) is recovered: a watchdog it
+ * had changed is restored first.
+ */
+PMUX_EXTERN int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
+                                const char *cmd, pmux_lease_t **out);
+/* Restore the watchdog if changed, drop the records, unlock. NULL ok. */
+PMUX_EXTERN void pmux_lease_release(pmux_lease_t *l);
+/* Async-signal-safe: restore the watchdog and clear the records (for a
+ * handler that then dies of its signal). */
+PMUX_EXTERN void pmux_lease_release_signal(pmux_lease_t *l);
+/* The live holders of cpus (ncpus 0: all), at most max; returns how many. */
+PMUX_EXTERN int pmux_lease_holders(const int *cpus, int ncpus,
+                                   pmux_lease_holder_t *out, int max);
+/* Restore the watchdog from a stale watchdog lease (holder killed).  1 when
+ * restored (msg says what), 0 when nothing to do, or negative. */
+PMUX_EXTERN int pmux_lease_recover(char *msg, size_t len);
+/* "0-3,8" -> CPUs (at most max); count or PMUX_ESYNTAX. */
+PMUX_EXTERN int pmux_cpulist_parse(const char *list, int *cpus, int max);
+
 #ifdef __cplusplus
 }
 #endif

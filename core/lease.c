@@ -1,0 +1,409 @@
+/*
+ * lease.c - per-CPU leases of system-wide sessions, and the lease of the
+ * NMI watchdog that --disable-nmi-watchdog takes.
+ *
+ * The kernel lets any number of system-wide perf sessions share a CPU (it
+ * multiplexes them silently), so pmux sessions agree among themselves: a
+ * system-wide session flock()s one file per CPU in the lease folder
+ * (PMUX_RUNDIR, sysroot.c) and writes its record into it:
+ *   pid=PID uid=UID start=EPOCH nmi_old=-1 cmd=COMMAND
+ * A holder that dies loses its flock with its last descriptor (the files
+ * are O_CLOEXEC so a measured command never inherits them); the record it
+ * leaves is then stale and is recognised as such because nobody holds the
+ * lock.  The watchdog lease (nmi_watchdog.lock) records the value the
+ * session found before it wrote 0; whoever next finds that lease stale
+ * (pmux_lease_recover(), or pmux_lease_take()) writes the value back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sysroot.h"
+
+#define NMI_PATH "/proc/sys/kernel/nmi_watchdog"
+
+struct pmux_lease {
+  int n;
+  int *cpu;
+  int *fd;
+  int nmi_fd;            /* the watchdog lease, or -1 */
+  char nmi_path[1024];   /* sysroot's nmi_watchdog, for the signal path */
+  char nmi_old[16];      /* "1\n": what to write back */
+};
+
+static int read_record(int fd, pmux_lease_holder_t *h)
+{
+  char buf[512];
+  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+  memset(h, 0, sizeof(*h));
+  h->nmi_old = -1;
+  if (n <= 0)
+    return -ENOENT;
+  buf[n] = 0;
+  int pid = 0;
+  unsigned uid = 0;
+  unsigned long long start = 0;
+  int nmi = -1;
+  if (sscanf(buf, "pid=%d uid=%u start=%llu nmi_old=%d cmd=%159[^\n]", &pid,
+             &uid, &start, &nmi, h->cmd) < 4 || pid <= 0)
+    return -EINVAL;
+  h->pid = pid;
+  h->uid = uid;
+  h->start = start;
+  h->nmi_old = nmi;
+  return 0;
+}
+
+static int write_record(int fd, int nmi_old, const char *cmd)
+{
+  char buf[512];
+  int n = snprintf(buf, sizeof(buf),
+                   "pid=%d uid=%u start=%llu nmi_old=%d cmd=%.300s\n",
+                   (int)getpid(), (unsigned)geteuid(),
+                   (unsigned long long)time(NULL), nmi_old, cmd ? cmd : "");
+  /* overwrite, then cut: the file is never empty while it changes hands */
+  if (pwrite(fd, buf, (size_t)n, 0) != n || ftruncate(fd, n))
+    return -errno;
+  return 0;
+}
+
+static const char *since(uint64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC",
+                                             &tm))
+    snprintf(buf, len, "unknown time");
+  return buf;
+}
+
+static int lock_path(const char *dir, const char *name, char *buf, size_t len)
+{
+  return snprintf(buf, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG
+                                                             : 0;
+}
+
+/* The record of a lock someone else holds: it may still be being written
+ * (or be the previous holder's stale one), so wait a little for a live
+ * pid.  0 with *h, or -ENOENT. */
+static int live_record(int fd, pmux_lease_holder_t *h)
+{
+  for (int i = 0; i < 100; i++) {
+    if (!read_record(fd, h) && (kill(h->pid, 0) == 0 || errno == EPERM))
+      return 0;
+    usleep(2000);
+  }
+  return -ENOENT;
+}
+
+static int busy(int cpu, int fd)
+{
+  pmux_lease_holder_t h;
+  char t[64];
+  const char *what = cpu >= 0 ? "CPU" : "the NMI watchdog";
+  char num[16] = "";
+  if (cpu >= 0)
+    snprintf(num, sizeof(num), " %d", cpu);
+  if (live_record(fd, &h))
+    return pmux__fail(-EBUSY, "%s%s is held by another system-wide pmux "
+                      "session (its record is not readable)", what, num);
+  return pmux__fail(-EBUSY, "%s%s is held by pmux pid %d (uid %u, '%s', "
+                    "since %s)", what, num, (int)h.pid, (unsigned)h.uid,
+                    h.cmd, since(h.start, t, sizeof(t)));
+}
+
+void pmux_lease_release_signal(pmux_lease_t *l)
+{
+  if (!l)
+    return;
+  if (l->nmi_fd >= 0) {
+    int fd = open(l->nmi_path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t w = write(fd, l->nmi_old, strlen(l->nmi_old));
+      (void)w;
+      close(fd);
+    }
+    if (ftruncate(l->nmi_fd, 0)) {
+      /* the record stays; the next run finds it stale and restores the
+       * same value again: harmless */
+    }
+    close(l->nmi_fd);
+    l->nmi_fd = -1;
+  }
+  for (int i = 0; i < l->n; i++)
+    if (l->fd[i] >= 0) {
+      if (ftruncate(l->fd[i], 0)) {
+        /* a stale record is recognised as stale: harmless */
+      }
+      close(l->fd[i]);
+      l->fd[i] = -1;
+    }
+}
+
+void pmux_lease_release(pmux_lease_t *l)
+{
+  if (!l)
+    return;
+  pmux_lease_release_signal(l);
+  free(l->cpu);
+  free(l->fd);
+  free(l);
+}
+
+/* Restore the watchdog from the stale record of a lease we now hold. */
+static int restore_stale(int fd, char *msg, size_t len)
+{
+  pmux_lease_holder_t h;
+  if (read_record(fd, &h) || h.nmi_old < 0)
+    return 0;
+  int err = pmux__sys_write_int(NMI_PATH, h.nmi_old);
+  if (err)
+    return pmux__fail(err, "cannot restore kernel.nmi_watchdog to %d: %s",
+                      h.nmi_old, strerror(-err));
+  if (ftruncate(fd, 0))
+    return -errno;
+  if (msg)
+    snprintf(msg, len, "restored kernel.nmi_watchdog to %d (pmux pid %d, "
+             "which had disabled it, ended without restoring it)",
+             h.nmi_old, (int)h.pid);
+  return 1;
+}
+
+int pmux_lease_recover(char *msg, size_t len)
+{
+  char dir[512], path[1024];
+  if (msg && len)
+    msg[0] = 0;
+  int err = pmux__rundir(dir, sizeof(dir), 0);
+  if (err)
+    return err == -ENOENT ? 0 : err;
+  if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
+    return -ENAMETOOLONG;
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : -errno;
+  int r = 0;
+  if (!flock(fd, LOCK_EX | LOCK_NB)) /* else: a live holder; its business */
+    r = restore_stale(fd, msg, len);
+  close(fd);
+  return r;
+}
+
+static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
+{
+  char path[1024];
+  if (geteuid() != 0 && !pmux__sysroot_fake())
+    return pmux__fail(PMUX_ERIGHTS, "--disable-nmi-watchdog: only root may "
+                      "change kernel.nmi_watchdog");
+  if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
+    return -ENAMETOOLONG;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return pmux__fail(-errno, "cannot open %s: %s", path, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB)) {
+    int err = errno == EWOULDBLOCK ? busy(-1, fd)
+                                   : pmux__fail(-errno, "flock %s: %s", path,
+                                                strerror(errno));
+    close(fd);
+    return err;
+  }
+  int err = restore_stale(fd, NULL, 0), old;
+  if (err >= 0)
+    err = pmux__sys_read_int(NMI_PATH, &old);
+  if (err < 0) {
+    if (err == -ENOENT)
+      pmux__fail(err, "--disable-nmi-watchdog: %s%s does not exist (no "
+                 "hard-lockup detector)", pmux__sysroot(), NMI_PATH);
+    close(fd);
+    return err;
+  }
+  /* the old value is on disk before the watchdog changes: a kill -9 at
+   * any point leaves enough for the next run to restore it */
+  err = write_record(fd, old, cmd);
+  if (!err)
+    err = pmux__sys_write_int(NMI_PATH, 0);
+  if (err) {
+    err = pmux__fail(err, "cannot disable the NMI watchdog (%s%s): %s",
+                     pmux__sysroot(), NMI_PATH, strerror(-err));
+    if (ftruncate(fd, 0)) {
+    }
+    close(fd);
+    return err;
+  }
+  l->nmi_fd = fd;
+  pmux__sys_path(l->nmi_path, sizeof(l->nmi_path), NMI_PATH);
+  snprintf(l->nmi_old, sizeof(l->nmi_old), "%d\n", old);
+  return 0;
+}
+
+/* Not root, default folder: a root session's lease in /run/pmux counts
+ * too (read-only: a shared lock test).  -EBUSY naming it, or 0. */
+static int held_by_root(int cpu)
+{
+  char path[64];
+  if (geteuid() == 0 || getenv("PMUX_RUNDIR"))
+    return 0;
+  snprintf(path, sizeof(path), "/run/pmux/cpu%d.lock", cpu);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  int err = 0;
+  if (flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK)
+    err = busy(cpu, fd);
+  close(fd);
+  return err;
+}
+
+int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
+                    const char *cmd, pmux_lease_t **out)
+{
+  if (!out || ncpus < 0 || (ncpus > 0 && !cpus))
+    return pmux__fail(-EINVAL, "pmux_lease_take: bad arguments");
+  *out = NULL;
+  char dir[512];
+  int err = pmux__rundir(dir, sizeof(dir), 1);
+  if (err)
+    return err;
+  int n = ncpus;
+  if (!n) {
+    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    n = conf > 0 ? (int)conf : 1;
+  }
+  pmux_lease_t *l = calloc(1, sizeof(*l));
+  if (l) {
+    l->cpu = calloc((size_t)n, sizeof(int));
+    l->fd = calloc((size_t)n, sizeof(int));
+  }
+  if (!l || !l->cpu || !l->fd) {
+    pmux_lease_release(l);
+    return -ENOMEM;
+  }
+  l->nmi_fd = -1;
+  for (int i = 0; i < n; i++)
+    l->fd[i] = -1;
+  for (int i = 0; i < n; i++) {
+    int cpu = ncpus ? cpus[i] : i;
+    char name[32], path[1024];
+    snprintf(name, sizeof(name), "cpu%d.lock", cpu);
+    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    if (cpu < 0 || (conf > 0 && cpu >= conf) ||
+        lock_path(dir, name, path, sizeof(path))) {
+      err = pmux__fail(PMUX_ECONFIG, "CPU %d does not exist (this host has "
+                       "%ld)", cpu, conf);
+      goto fail;
+    }
+    int dup = 0;
+    for (int j = 0; j < l->n; j++)
+      dup |= l->cpu[j] == cpu;
+    if (dup)
+      continue;
+    if ((err = held_by_root(cpu)))
+      goto fail;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      err = pmux__fail(-errno, "cannot open the lease %s: %s", path,
+                       strerror(errno));
+      goto fail;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+      err = errno == EWOULDBLOCK ? busy(cpu, fd)
+                                 : pmux__fail(-errno, "flock %s: %s", path,
+                                              strerror(errno));
+      close(fd);
+      goto fail;
+    }
+    l->cpu[l->n] = cpu;
+    l->fd[l->n++] = fd;
+    /* a record left here is stale: its holder died without releasing */
+    err = write_record(fd, -1, cmd);
+    if (err) {
+      err = pmux__fail(err, "cannot write the lease %s: %s", path,
+                       strerror(-err));
+      goto fail;
+    }
+  }
+  if (flags & PMUX_LEASE_NMI_OFF) {
+    err = take_nmi(l, dir, cmd);
+    if (err)
+      goto fail;
+  }
+  *out = l;
+  return 0;
+fail:
+  pmux_lease_release(l);
+  return err;
+}
+
+int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
+                       int max)
+{
+  char dir[512];
+  int err = pmux__rundir(dir, sizeof(dir), 0);
+  if (err)
+    return err == -ENOENT ? 0 : err;
+  int n = ncpus;
+  if (!n) {
+    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    n = conf > 0 ? (int)conf : 1;
+  }
+  int found = 0;
+  for (int i = 0; i < n && found < max; i++) {
+    int cpu = ncpus ? cpus[i] : i;
+    char name[32], path[1024];
+    snprintf(name, sizeof(name), "cpu%d.lock", cpu);
+    if (lock_path(dir, name, path, sizeof(path)))
+      continue;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
+        !live_record(fd, &out[found])) {
+      out[found++].cpu = cpu;
+    }
+    close(fd);
+  }
+  return found;
+}
+
+int pmux_cpulist_parse(const char *list, int *cpus, int max)
+{
+  int n = 0;
+  const char *p = list;
+  if (!p || !*p)
+    return pmux__fail(PMUX_ESYNTAX, "empty CPU list");
+  while (*p) {
+    char *end;
+    errno = 0;
+    long a = strtol(p, &end, 10), b;
+    if (end == p || a < 0 || a > 1 << 20 || errno)
+      return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': bad number at '%s'",
+                        list, p);
+    b = a;
+    p = end;
+    if (*p == '-') {
+      b = strtol(++p, &end, 10);
+      if (end == p || b < a || b > 1 << 20)
+        return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': bad range", list);
+      p = end;
+    }
+    for (long c = a; c <= b; c++) {
+      if (n >= max)
+        return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': more than %d CPUs",
+                          list, max);
+      cpus[n++] = (int)c;
+    }
+    if (*p == ',')
+      p++;
+    else if (*p)
+      return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': unexpected '%c'", list,
+                        *p);
+  }
+  return n;
+}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# reserve_watchdog.sh - --disable-nmi-watchdog through a fake, writable
+# PMUX_SYSROOT: 0 while the session runs, restored at exit, after SIGTERM
+# (with a command and without), and after kill -9 by the next pmux run.
+source "$PMUX_SRC/tests/e2e/lib.sh"
+export PMUX_RUNDIR="$TMP/run"
+export PMUX_SYSROOT="$TMP/root"
+mkdir -p "$PMUX_SYSROOT/proc/sys/kernel"
+: >"$PMUX_SYSROOT/proc/mounts"
+NMI="$PMUX_SYSROOT/proc/sys/kernel/nmi_watchdog"
+echo 1 >"$NMI"
+[ "$(id -u)" = 0 ] || skip "--disable-nmi-watchdog is root only"
+"$PMUX" stat -C 0 -e task-clock -- true >"$TMP/probe" 2>&1 ||
+  skip "system-wide counting not allowed here: $(tail -2 "$TMP/probe")"
+
+wait_nmi() { # VALUE: wait up to 5 s for the fake watchdog to read VALUE
+  local i
+  for i in $(seq 100); do
+    [ "$(cat "$NMI")" = "$1" ] && return 0
+    sleep 0.05
+  done
+  fail "nmi_watchdog is $(cat "$NMI"), want $1"
+}
+
+# normal exit
+"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- sh -c "cat $NMI >$TMP/during" \
+  >/dev/null 2>"$TMP/e" || fail "run: $(cat "$TMP/e")"
+[ "$(cat "$TMP/during")" = 0 ] || fail "not 0 during the session"
+[ "$(cat "$NMI")" = 1 ] || fail "not restored at exit"
+pass "0 during the session, restored at exit"
+
+# SIGTERM with a command: forwarded to it, then restored
+"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- sleep 30 >/dev/null 2>&1 & P=$!
+wait_nmi 0
+wait_child $P
+kill -TERM $P
+wait $P || true
+[ "$(cat "$NMI")" = 1 ] || fail "not restored after SIGTERM (command)"
+pass "restored after SIGTERM (with a command)"
+
+# SIGTERM without a command
+"$PMUX" stat -a --disable-nmi-watchdog -e task-clock >/dev/null 2>&1 & P=$!
+wait_nmi 0
+sleep 0.2
+kill -TERM $P
+rc=0; wait $P || rc=$?
+[ "$(cat "$NMI")" = 1 ] || fail "not restored after SIGTERM (-a, exit $rc)"
+pass "restored after SIGTERM (-a, no command)"
+
+# kill -9: the watchdog stays 0 until the next pmux run restores it
+"$PMUX" stat -C 1 --disable-nmi-watchdog -e task-clock -- sleep 30 >/dev/null 2>&1 & P=$!
+wait_nmi 0
+wait_child $P
+child=$(pgrep -P $P || true)
+kill -9 $P
+wait $P 2>/dev/null || true
+[ -n "$child" ] && kill $child 2>/dev/null || true
+[ "$(cat "$NMI")" = 0 ] || fail "test premise: kill -9 cannot restore"
+"$PMUX" stat -e task-clock -- true >/dev/null 2>"$TMP/next" || fail "next run"
+[ "$(cat "$NMI")" = 1 ] || fail "next run did not restore: $(cat "$TMP/next")"
+grep -q "restored kernel.nmi_watchdog to 1 (pmux pid $P," "$TMP/next" ||
+  fail "next run did not say so: $(cat "$TMP/next")"
+pass "kill -9, then the next pmux run restores it (and says so)"
+
+# watchdog 0 already: left 0; a session beside another's watchdog lease fails
+echo 0 >"$NMI"
+"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- true >/dev/null 2>&1 ||
+  fail "with the watchdog already off"
+[ "$(cat "$NMI")" = 0 ] || fail "changed a watchdog that was off"
+echo 1 >"$NMI"
+"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- sleep 30 >/dev/null 2>&1 & P=$!
+wait_nmi 0
+rc=0
+"$PMUX" stat -C 1 --disable-nmi-watchdog -e task-clock -- true >/dev/null 2>"$TMP/two" || rc=$?
+[ $rc = 1 ] && grep -q "the NMI watchdog is held by pmux pid $P" "$TMP/two" ||
+  fail "second watchdog lease: exit $rc: $(cat "$TMP/two")"
+wait_child $P
+kill -TERM $P
+wait $P || true
+[ "$(cat "$NMI")" = 1 ] || fail "not restored"
+pass "one watchdog lease at a time; a watchdog already off stays off"
