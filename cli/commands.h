@@ -11,7 +11,10 @@
   X(list, "List the events usable on this host")                       \
   X(caps, "Say what you may measure here, what blocks the rest, the fix") \
   X(check, "Check whether event sets fit a PMU's counters, and how")  \
-  X(info, "Show this host's PMU (or a described one) and its counters")
+  X(info, "Show this host's PMU (or a described one) and its counters") \
+  X(record, "Sample a command into a file, in a chosen sampling format") \
+  X(report, "Top functions of a sample file (pmux record's output)")  \
+  X(formats, "List the sampling formats and their arguments")
 
 #define PMUX_X_(name, help) int cmd_##name(int argc, char **argv);
 PMUX_CLI_COMMANDS(PMUX_X_)

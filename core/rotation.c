@@ -367,22 +367,24 @@ static void arm_timer(struct engine *en)
   (void)s;
 }
 
+void pmux__enable_counting(pmux_session_t *s)
+{
+  s->start_ns = pmux__now_ns();
+  for (int inst = 0; inst < s->ninst; inst++) {
+    pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_ENABLE);
+    if (s->pinned_leader[inst] >= 0)
+      pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_ENABLE);
+  }
+  for (int k = 0; k < s->nsets; k++)
+    if (all_sets_together(s) || k == 0)
+      group_ioctl_all(s, k, PERF_EVENT_IOC_ENABLE);
+}
+
 static void start_counting(pmux_session_t *s, struct engine *en)
 {
   uint64_t now = pmux__now_ns();
   if (!s->start_ns)
     s->start_ns = now;
-  if (s->target.kind != PMUX_TARGET_COMMAND) {
-    /* No exec to enable on: enable explicitly, reference first. */
-    for (int inst = 0; inst < s->ninst; inst++) {
-      pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_ENABLE);
-      if (s->pinned_leader[inst] >= 0)
-        pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_ENABLE);
-    }
-    for (int k = 0; k < s->nsets; k++)
-      if (all_sets_together(s) || k == 0)
-        group_ioctl_all(s, k, PERF_EVENT_IOC_ENABLE);
-  }
   if (s->nsets == 0)
     return;
   if (all_sets_together(s)) {

@@ -414,6 +414,8 @@ int pmux_session_start(pmux_session_t *s)
     return pmux__session_fail(s, err);
   }
   s->state = STATE_STARTED;
+  if (s->target.kind != PMUX_TARGET_COMMAND)
+    pmux__enable_counting(s); /* before a CPUS target's command is released */
   if (s->argv) {
     /* Release the child and learn whether exec worked. */
     char go = 1;

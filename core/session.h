@@ -130,6 +130,11 @@ void pmux__session_close(pmux_session_t *s);
 int pmux__block_signals(pmux_session_t *s);
 void pmux__restore_signals(pmux_session_t *s);
 
+/* Enable what counts from the start (the reference, the pinned group and
+ * the first set, or every set outside user mux) on a target that has no
+ * exec to enable it (rotation.c). */
+void pmux__enable_counting(pmux_session_t *s);
+
 /* The rotation engine: runs until the target ends or stop is requested. */
 int pmux__rotation_run(pmux_session_t *s, int *status);
 

@@ -403,6 +403,97 @@ PMUX_EXTERN const char *pmux_right_name(int right);
 /* What a right means, in words ("count own threads"). */
 PMUX_EXTERN const char *pmux_right_desc(int right);
 
+/* ---------------------------------------------------------------- sampling */
+/* (issue 7: sampling formats, `pmux record`, `pmux report`; implemented in
+ * core/sample.c, core/sample_file.c, core/format.c and formats/) */
+
+/* The sampling formats, in registration order; stop on non-0. */
+typedef int (*pmux_format_list_cb)(const char *name, const char *desc,
+                                   const char *args_help, void *arg);
+PMUX_EXTERN int pmux_format_list(pmux_format_list_cb cb, void *arg);
+
+typedef struct pmux_record_opts {
+  char *const *argv;       /* the command, NULL-terminated */
+  const char *event;       /* sampling event (NULL: cpu-clock) */
+  uint64_t period;         /* sample every N events, or 0 */
+  uint64_t freq;           /* or N samples per second (period 0) */
+  const char *format;      /* "NAME[:ARGS]" (NULL: "default") */
+  unsigned mmap_pages;     /* ring data pages per CPU, power of 2 (0: 128) */
+  const char *output;      /* the sample file (NULL: "pmux.data") */
+  char *const *sets;       /* or sets, as stat's -S: "EVENTS[;switch=DUR]";
+                              every event samples while its set is active */
+  int nsets;
+  uint64_t switch_ns;      /* default time slice of the sets (0: 2 ms) */
+} pmux_record_opts_t;
+
+typedef struct pmux_record_stats {
+  uint64_t samples;        /* samples handed to the format */
+  uint64_t lost;           /* samples the kernel dropped (PERF_RECORD_LOST
+                              and PERF_RECORD_LOST_SAMPLES) */
+  uint64_t throttled;      /* PERF_RECORD_THROTTLE seen */
+  uint64_t maps;           /* executable mappings recorded */
+  uint64_t data_bytes;     /* bytes the format wrote */
+  uint64_t elapsed_ns;
+  int ncpus;               /* CPUs sampled (a ring per event per CPU) */
+  int status;              /* the command's wait status */
+} pmux_record_stats_t;
+
+/*
+ * Run argv, sampling it (and its children) into opts->output with the
+ * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command.
+ * PMUX_EFORMAT, PMUX_EEVENT, PMUX_ECHILD (command not started; *stats
+ * status 127<<8), -EPERM with the mlock limit explained (pmux_errmsg()).
+ */
+PMUX_EXTERN int pmux_record(const pmux_record_opts_t *opts,
+                            pmux_record_stats_t *stats);
+
+/* A sample file opened for reading (docs/file-format.md). */
+typedef struct pmux_sample_file pmux_sample_file_t;
+
+typedef struct pmux_sample {
+  uint32_t pid, tid;
+  uint64_t ip;
+  uint64_t time;
+  uint32_t cpu;
+  int32_t set;
+  uint64_t weight;         /* samples this entry stands for */
+} pmux_sample_t;
+
+/*
+ * Open and check a sample file.  0; or PMUX_EFILE when it stops making
+ * sense somewhere: *out is still set (unless the very header is bad) and
+ * holds what was valid before; pmux_errmsg() says where.
+ */
+PMUX_EXTERN int pmux_sample_file_open(const char *path,
+                                      pmux_sample_file_t **out);
+/* The same from memory (the buffer is copied). */
+PMUX_EXTERN int pmux_sample_file_open_mem(const void *buf, size_t len,
+                                          pmux_sample_file_t **out);
+PMUX_EXTERN void pmux_sample_file_close(pmux_sample_file_t *f);
+PMUX_EXTERN const char *pmux_sample_file_format(const pmux_sample_file_t *f);
+PMUX_EXTERN const char *pmux_sample_file_event(const pmux_sample_file_t *f);
+PMUX_EXTERN const char *pmux_sample_file_command(const pmux_sample_file_t *f);
+PMUX_EXTERN uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f);
+/* Samples `record` handed to the format (from the file's stats). */
+PMUX_EXTERN uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f);
+/*
+ * Decode the samples with the file's format, one callback each (non-0
+ * stops).  0; PMUX_EFILE after the valid samples when the data stops
+ * making sense (message says at which file offset).
+ */
+PMUX_EXTERN int pmux_sample_file_foreach(pmux_sample_file_t *f,
+                                         int (*cb)(const pmux_sample_t *s,
+                                                   void *arg),
+                                         void *arg);
+/*
+ * Name the function holding ip in process pid at time t (0: any time):
+ * "func" with its object in dso (buffers of len bytes).  1 resolved,
+ * 0 not (sym gets "[unknown]" or "[kernel]", dso the mapping or "").
+ */
+PMUX_EXTERN int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
+                                        uint64_t ip, uint64_t t, char *sym,
+                                        size_t len, char *dso, size_t dlen);
+
 /* ------------------------------------------------------------- reservation */
 /* (issue 6: counter reservation, other PMU users, per-CPU leases; in
  * core/reserve.c, core/lease.c, core/sysroot.c; docs/reservation.md).

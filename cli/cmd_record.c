@@ -1,0 +1,161 @@
+/*
+ * cmd_record.c - `pmux record`: sample a command (and its children) into
+ * a sample file, through a sampling format.  Exits with the command's
+ * status, like `pmux stat`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "pmux/pmux.h"
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+"usage: pmux record [OPTIONS] -- COMMAND [ARGS...]\n"
+"\n"
+"Sample COMMAND (and its children) and write the samples to a file that\n"
+"'pmux report' reads.  Exits with COMMAND's exit status.\n"
+"\n"
+"  -e, --event EVENTS     the sampling event(s) (default cpu-clock)\n"
+"  -S, --set SPEC         or a set 'EVENTS[;switch=DURATION]'; repeat for\n"
+"                         more: they rotate, only the active set samples,\n"
+"                         and each sample is tagged with its set\n"
+"      --switch DURATION  default time slice of the sets (default 2ms)\n"
+"  -c, --count N          sample every N events\n"
+"  -F, --freq HZ          or HZ samples per second (default 1000)\n"
+"      --format NAME[:ARGS]  sampling format (default 'default'); see\n"
+"                         'pmux formats'\n"
+"  -m, --mmap-pages N     ring buffer data pages per CPU, a power of two\n"
+"                         (default 128)\n"
+"  -o, --output FILE      the sample file (default pmux.data)\n"
+"  -q, --quiet            no summary on stderr\n"
+"  -h, --help             this help\n");
+}
+
+int cmd_record(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+      {"event", required_argument, NULL, 'e'},
+      {"set", required_argument, NULL, 'S'},
+      {"switch", required_argument, NULL, 'w'},
+      {"count", required_argument, NULL, 'c'},
+      {"freq", required_argument, NULL, 'F'},
+      {"format", required_argument, NULL, 'f'},
+      {"mmap-pages", required_argument, NULL, 'm'},
+      {"output", required_argument, NULL, 'o'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  pmux_record_opts_t o;
+  memset(&o, 0, sizeof(o));
+  int quiet = 0, c;
+  uint64_t v;
+  char *sets[argc > 0 ? argc : 1]; /* -S specs: at most one per argument */
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qh", longopts, NULL)) !=
+         -1) {
+    switch (c) {
+    case 'e':
+      o.event = optarg;
+      break;
+    case 'S':
+      sets[o.nsets++] = optarg;
+      break;
+    case 'w':
+      if (cli_parse_duration(optarg, &o.switch_ns) < 0 || !o.switch_ns) {
+        cli_error("record", "--switch %s: want a duration (2ms, 500us)",
+                  optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      break;
+    case 'c':
+    case 'F':
+      if (cli_parse_u64(optarg, &v) < 0 || v == 0) {
+        cli_error("record", "-%c %s: want a positive number", c, optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      if (c == 'c')
+        o.period = v;
+      else
+        o.freq = v;
+      break;
+    case 'f':
+      o.format = optarg;
+      break;
+    case 'm':
+      if (cli_parse_u64(optarg, &v) < 0 || v == 0 || v > (1u << 20) ||
+          (v & (v - 1))) {
+        cli_error("record", "-m %s: want a power of two number of pages",
+                  optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      o.mmap_pages = (unsigned)v;
+      break;
+    case 'o':
+      o.output = optarg;
+      break;
+    case 'q':
+      quiet = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return PMUX_EXIT_OK;
+    default:
+      usage(stderr);
+      return PMUX_EXIT_USAGE;
+    }
+  }
+  if (o.period && o.freq) {
+    cli_error("record", "-c and -F exclude each other");
+    return PMUX_EXIT_USAGE;
+  }
+  if (optind >= argc) {
+    cli_error("record", "no command given (pmux record [OPTIONS] -- "
+                        "COMMAND)");
+    return PMUX_EXIT_USAGE;
+  }
+  o.argv = argv + optind;
+  o.sets = sets;
+
+  pmux_record_stats_t st;
+  int rc = pmux_record(&o, &st);
+  if (rc == PMUX_ECHILD) {
+    cli_report("record", rc, pmux_errmsg());
+    return 127;
+  }
+  if (rc < 0) {
+    cli_report("record", rc, pmux_errmsg());
+    if (!st.elapsed_ns)
+      return PMUX_EXIT_FAIL;
+  }
+  if (!quiet) {
+    char b1[32], b2[32];
+    fprintf(stderr,
+            "pmux record: %s samples (%s bytes, %u CPUs) in %.3f s "
+            "written to %s\n",
+            cli_thousands(st.samples, b1, sizeof(b1)),
+            cli_thousands(st.data_bytes, b2, sizeof(b2)), (unsigned)st.ncpus,
+            st.elapsed_ns / 1e9, o.output ? o.output : "pmux.data");
+    if (st.lost)
+      fprintf(stderr,
+              "pmux record: WARNING: %s samples lost (ring buffer full; "
+              "raise -m or lower -F); the count is stored in the file\n",
+              cli_thousands(st.lost, b1, sizeof(b1)));
+    if (st.throttled)
+      fprintf(stderr, "pmux record: the kernel throttled sampling %llu "
+                      "times (kernel.perf_event_max_sample_rate)\n",
+              (unsigned long long)st.throttled);
+  }
+  if (rc < 0)
+    return PMUX_EXIT_FAIL;
+  if (WIFEXITED(st.status))
+    return WEXITSTATUS(st.status);
+  if (WIFSIGNALED(st.status))
+    return 128 + WTERMSIG(st.status);
+  return PMUX_EXIT_OK;
+}

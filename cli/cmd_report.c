@@ -1,0 +1,296 @@
+/*
+ * cmd_report.c - `pmux report`: read a sample file written by `pmux
+ * record`, decode it with its format and print the top functions (or IPs,
+ * or sets) with their share of the samples.  A truncated or corrupt file
+ * is reported up to where it stopped making sense, then the error.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "pmux/pmux.h"
+#include "stat_output.h"
+
+enum sort_key { SORT_SYMBOL, SORT_IP, SORT_SET };
+
+/* Samples aggregated per (pid, ip, set): few distinct entries. */
+struct agg {
+  uint32_t pid;
+  int32_t set;
+  uint64_t ip, time, weight;
+  int used;
+};
+
+struct ctx {
+  struct agg *tab;
+  size_t mask, used;
+  uint64_t total;
+  int oom;
+};
+
+struct row {
+  char key[320];
+  char dso[256];
+  uint64_t samples;
+};
+
+static uint64_t mix(uint64_t h)
+{
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+static int grow(struct ctx *c)
+{
+  size_t n = c->tab ? 2 * (c->mask + 1) : 1024;
+  struct agg *t = calloc(n, sizeof(*t));
+  if (!t)
+    return -1;
+  for (size_t i = 0; c->tab && i <= c->mask; i++) {
+    if (!c->tab[i].used)
+      continue;
+    struct agg *a = &c->tab[i];
+    size_t j = mix(a->ip ^ ((uint64_t)a->pid << 32) ^ (uint32_t)a->set);
+    while (t[j & (n - 1)].used)
+      j++;
+    t[j & (n - 1)] = *a;
+  }
+  free(c->tab);
+  c->tab = t;
+  c->mask = n - 1;
+  return 0;
+}
+
+static int add(const pmux_sample_t *s, void *arg)
+{
+  struct ctx *c = arg;
+  if ((c->used + 1) * 4 > (c->mask + 1) * 3 || !c->tab) {
+    if (grow(c) < 0) {
+      c->oom = 1;
+      return 1;
+    }
+  }
+  size_t j = mix(s->ip ^ ((uint64_t)s->pid << 32) ^ (uint32_t)s->set);
+  for (;; j++) {
+    struct agg *a = &c->tab[j & c->mask];
+    if (!a->used) {
+      *a = (struct agg){s->pid, s->set, s->ip, s->time, s->weight, 1};
+      c->used++;
+      break;
+    }
+    if (a->ip == s->ip && a->pid == s->pid && a->set == s->set) {
+      a->weight += s->weight;
+      break;
+    }
+  }
+  c->total += s->weight;
+  return 0;
+}
+
+static int row_by_key(const void *a, const void *b)
+{
+  const struct row *x = a, *y = b;
+  return strcmp(x->key, y->key);
+}
+
+static int row_by_samples(const void *a, const void *b)
+{
+  const struct row *x = a, *y = b;
+  if (x->samples != y->samples)
+    return x->samples < y->samples ? 1 : -1;
+  return strcmp(x->key, y->key);
+}
+
+static void usage(FILE *out)
+{
+  fprintf(out,
+"usage: pmux report [-i FILE] [--sort symbol|ip|set] [--json] [-n N]\n"
+"\n"
+"Print the functions (or IPs, or sets) where the samples of FILE (default\n"
+"pmux.data, written by 'pmux record') fell, with their share.\n"
+"\n"
+"  -i, --input FILE       the sample file\n"
+"  -s, --sort KEY         symbol (default), ip or set\n"
+"  -n, --limit N          print the first N rows (default 20; 0: all)\n"
+"      --json             one JSON object: format, samples, lost, top\n"
+"  -h, --help             this help\n");
+}
+
+int cmd_report(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+      {"input", required_argument, NULL, 'i'},
+      {"sort", required_argument, NULL, 's'},
+      {"limit", required_argument, NULL, 'n'},
+      {"json", no_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *input = "pmux.data";
+  enum sort_key sort = SORT_SYMBOL;
+  int json = 0, c;
+  uint64_t limit = 20;
+  int limit_set = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "i:s:n:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'i':
+      input = optarg;
+      break;
+    case 's':
+      if (!strcmp(optarg, "symbol"))
+        sort = SORT_SYMBOL;
+      else if (!strcmp(optarg, "ip"))
+        sort = SORT_IP;
+      else if (!strcmp(optarg, "set"))
+        sort = SORT_SET;
+      else {
+        cli_error("report", "--sort %s: want symbol, ip or set", optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      break;
+    case 'n':
+      if (cli_parse_u64(optarg, &limit) < 0) {
+        cli_error("report", "-n %s: want a number", optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      limit_set = 1;
+      break;
+    case 'j':
+      json = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return PMUX_EXIT_OK;
+    default:
+      usage(stderr);
+      return PMUX_EXIT_USAGE;
+    }
+  }
+  if (optind < argc) {
+    cli_error("report", "unexpected argument '%s'", argv[optind]);
+    return PMUX_EXIT_USAGE;
+  }
+  if (json && !limit_set)
+    limit = 0;
+
+  pmux_sample_file_t *f;
+  char err[1024] = "";
+  int rc = pmux_sample_file_open(input, &f);
+  if (rc < 0) {
+    snprintf(err, sizeof(err), "%s", pmux_errmsg());
+    if (!f) {
+      cli_report("report", rc, err);
+      return PMUX_EXIT_FAIL;
+    }
+  }
+  struct ctx cx = {NULL, 0, 0, 0, 0};
+  int rc2 = pmux_sample_file_foreach(f, add, &cx);
+  if (rc2 < 0 && !err[0]) {
+    snprintf(err, sizeof(err), "%s: %s", input, pmux_errmsg());
+    rc = rc2;
+  }
+  if (cx.oom && !err[0]) {
+    snprintf(err, sizeof(err), "out of memory");
+    rc = -1;
+  }
+
+  /* Name every distinct (pid, ip, set), then merge by the sort key. */
+  struct row *rows = calloc(cx.used ? cx.used : 1, sizeof(*rows));
+  size_t nrows = 0;
+  for (size_t i = 0; rows && cx.tab && i <= cx.mask; i++) {
+    struct agg *a = &cx.tab[i];
+    if (!a->used)
+      continue;
+    struct row *r = &rows[nrows++];
+    char sym[256];
+    pmux_sample_file_symbol(f, a->pid, a->ip, a->time, sym, sizeof(sym),
+                            r->dso, sizeof(r->dso));
+    if (sort == SORT_SYMBOL)
+      snprintf(r->key, sizeof(r->key), "%s", sym);
+    else if (sort == SORT_IP)
+      snprintf(r->key, sizeof(r->key), "0x%016" PRIx64 " %s", a->ip, sym);
+    else
+      snprintf(r->key, sizeof(r->key), "%d", a->set);
+    r->samples = a->weight;
+  }
+  if (nrows) {
+    qsort(rows, nrows, sizeof(*rows), row_by_key);
+    size_t w = 0;
+    for (size_t i = 0; i < nrows; i++) {
+      if (w && !strcmp(rows[w - 1].key, rows[i].key)) {
+        rows[w - 1].samples += rows[i].samples;
+        if (strcmp(rows[w - 1].dso, rows[i].dso))
+          snprintf(rows[w - 1].dso, sizeof(rows[w - 1].dso), "[several]");
+      } else {
+        rows[w++] = rows[i];
+      }
+    }
+    nrows = w;
+    qsort(rows, nrows, sizeof(*rows), row_by_samples);
+  }
+  size_t show = limit && limit < nrows ? (size_t)limit : nrows;
+
+  if (json) {
+    printf("{\"file\":");
+    json_string(stdout, input);
+    printf(",\"format\":");
+    json_string(stdout, pmux_sample_file_format(f));
+    printf(",\"event\":");
+    json_string(stdout, pmux_sample_file_event(f));
+    printf(",\"command\":");
+    json_string(stdout, pmux_sample_file_command(f));
+    printf(",\"samples\":%" PRIu64 ",\"recorded\":%" PRIu64
+           ",\"lost\":%" PRIu64 ",\"sort\":\"%s\",\"top\":[",
+           cx.total, pmux_sample_file_recorded(f), pmux_sample_file_lost(f),
+           sort == SORT_SYMBOL ? "symbol" : sort == SORT_IP ? "ip" : "set");
+    for (size_t i = 0; i < show; i++) {
+      printf("%s{\"%s\":", i ? "," : "",
+             sort == SORT_SET ? "set" : "symbol");
+      if (sort == SORT_SET)
+        printf("%s", rows[i].key);
+      else
+        json_string(stdout, rows[i].key);
+      printf(",\"dso\":");
+      json_string(stdout, rows[i].dso);
+      printf(",\"samples\":%" PRIu64 ",\"percent\":%.2f}", rows[i].samples,
+             cx.total ? 100.0 * rows[i].samples / cx.total : 0.0);
+    }
+    printf("]");
+    if (err[0]) {
+      printf(",\"error\":");
+      json_string(stdout, err);
+    }
+    printf("}\n");
+  } else {
+    char b1[32], b2[32];
+    printf("# file: %s  format: %s  event: %s\n", input,
+           pmux_sample_file_format(f), pmux_sample_file_event(f));
+    if (pmux_sample_file_command(f)[0])
+      printf("# command: %s\n", pmux_sample_file_command(f));
+    printf("# samples: %s  lost: %s\n",
+           cli_thousands(cx.total, b1, sizeof(b1)),
+           cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2)));
+    printf("#\n# %8s %10s  %-32s %s\n", "percent", "samples",
+           sort == SORT_SET ? "set" : sort == SORT_IP ? "ip  symbol"
+                                                      : "symbol",
+           "object");
+    for (size_t i = 0; i < show; i++) {
+      const char *base = strrchr(rows[i].dso, '/');
+      printf("  %8.2f%% %10" PRIu64 "  %-32s %s\n",
+             cx.total ? 100.0 * rows[i].samples / cx.total : 0.0,
+             rows[i].samples, rows[i].key, base ? base + 1 : rows[i].dso);
+    }
+  }
+  if (err[0])
+    cli_error("report", "%s", err);
+  free(rows);
+  free(cx.tab);
+  pmux_sample_file_close(f);
+  return rc < 0 ? PMUX_EXIT_FAIL : PMUX_EXIT_OK;
+}

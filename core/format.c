@@ -1,0 +1,210 @@
+/*
+ * format.c - the registry of sampling formats (interface in format.h).
+ *
+ * The built-ins are one explicit array, registered on first use; the checks
+ * are perfmon2's (pfm_fmt_register): a format without a name or handler is
+ * refused, a duplicate name or UUID too.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "internal.h"
+
+#define FORMAT_MAX 16
+
+static const pmux_format_t *const builtin[] = {
+    &pmux_fmt_default,
+    &pmux_fmt_compact,
+    &pmux_fmt_hist,
+#ifdef PMUX_HAVE_BPF
+    &pmux_fmt_kernel_hist,
+#endif
+};
+
+static const pmux_format_t *registry[FORMAT_MAX];
+static int nregistry;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int do_register(const pmux_format_t *f)
+{
+  if (!f || !f->name || !*f->name)
+    return pmux__fail(PMUX_EFORMAT, "format without a name");
+  for (const char *p = f->name; *p; p++)
+    if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+        *p != '-')
+      return pmux__fail(PMUX_EFORMAT, "format '%s': name must be [a-z0-9-]",
+                        f->name);
+  if (!f->handler || !f->init || !f->exit || !f->decode)
+    return pmux__fail(PMUX_EFORMAT,
+                      "format '%s': init, handler, exit and decode are "
+                      "required",
+                      f->name);
+  static const uint8_t zero[16];
+  if (!memcmp(f->uuid, zero, 16))
+    return pmux__fail(PMUX_EFORMAT, "format '%s': no UUID", f->name);
+  for (int i = 0; i < nregistry; i++) {
+    if (!strcmp(registry[i]->name, f->name))
+      return pmux__fail(-EBUSY, "format '%s' is already registered",
+                        f->name);
+    if (!memcmp(registry[i]->uuid, f->uuid, 16))
+      return pmux__fail(-EBUSY, "format '%s' has the UUID of '%s'", f->name,
+                        registry[i]->name);
+  }
+  if (nregistry == FORMAT_MAX)
+    return pmux__fail(-ENOSPC, "format '%s': registry full (%d formats)",
+                      f->name, FORMAT_MAX);
+  registry[nregistry++] = f;
+  return 0;
+}
+
+static void register_builtins(void)
+{
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(builtin); i++)
+    if (do_register(builtin[i]) < 0)
+      abort(); /* a broken built-in is a build bug; tests catch it */
+}
+
+int pmux__format_register(const pmux_format_t *f)
+{
+  pthread_once(&once, register_builtins);
+  pthread_mutex_lock(&lock);
+  int rc = do_register(f);
+  pthread_mutex_unlock(&lock);
+  return rc;
+}
+
+int pmux__format_count(void)
+{
+  pthread_once(&once, register_builtins);
+  return nregistry;
+}
+
+const pmux_format_t *pmux__format_get(int i)
+{
+  pthread_once(&once, register_builtins);
+  return i >= 0 && i < nregistry ? registry[i] : NULL;
+}
+
+const pmux_format_t *pmux__format_find(const char *name)
+{
+  pthread_once(&once, register_builtins);
+  for (int i = 0; i < nregistry; i++)
+    if (!strcmp(registry[i]->name, name))
+      return registry[i];
+  return NULL;
+}
+
+const pmux_format_t *pmux__format_by_uuid(const uint8_t uuid[16])
+{
+  pthread_once(&once, register_builtins);
+  for (int i = 0; i < nregistry; i++)
+    if (!memcmp(registry[i]->uuid, uuid, 16))
+      return registry[i];
+  return NULL;
+}
+
+int pmux__format_parse(const char *spec, const pmux_format_t **f,
+                       const char **args)
+{
+  char name[64];
+  const char *colon = strchr(spec, ':');
+  size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+  if (n == 0 || n >= sizeof(name))
+    return pmux__fail(PMUX_EFORMAT, "format '%s': bad name", spec);
+  memcpy(name, spec, n);
+  name[n] = 0;
+  const pmux_format_t *fmt = pmux__format_find(name);
+  if (!fmt) {
+    char known[256] = "";
+    for (int i = 0; i < nregistry; i++) {
+      if (i)
+        strncat(known, ", ", sizeof(known) - strlen(known) - 1);
+      strncat(known, registry[i]->name, sizeof(known) - strlen(known) - 1);
+    }
+    return pmux__fail(PMUX_EFORMAT, "unknown format '%s' (known: %s)", name,
+                      known);
+  }
+  const char *a = colon ? colon + 1 : "";
+  if (fmt->validate) {
+    int rc = fmt->validate(a);
+    if (rc < 0)
+      return rc;
+  }
+  *f = fmt;
+  *args = a;
+  return 0;
+}
+
+int pmux__fmt_arg(const char *args, const char *key, char *val, size_t len)
+{
+  size_t kl = strlen(key);
+  const char *p = args;
+  while (p && *p) {
+    const char *end = strchr(p, ',');
+    size_t il = end ? (size_t)(end - p) : strlen(p);
+    if (il > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+      size_t vl = il - kl - 1;
+      if (vl >= len)
+        vl = len - 1;
+      memcpy(val, p + kl + 1, vl);
+      val[vl] = 0;
+      return 1;
+    }
+    p = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+int pmux__fmt_args_check(const char *fmt, const char *args,
+                         const char *const *keys)
+{
+  const char *p = args;
+  while (p && *p) {
+    const char *end = strchr(p, ',');
+    size_t il = end ? (size_t)(end - p) : strlen(p);
+    const char *eq = memchr(p, '=', il);
+    size_t kl = eq ? (size_t)(eq - p) : il;
+    int ok = 0;
+    for (int i = 0; eq && keys[i]; i++)
+      if (strlen(keys[i]) == kl && !strncmp(keys[i], p, kl))
+        ok = 1;
+    if (!ok) {
+      char allowed[160] = "";
+      for (int i = 0; keys[i]; i++) {
+        if (i)
+          strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
+        strncat(allowed, keys[i], sizeof(allowed) - strlen(allowed) - 1);
+      }
+      return pmux__fail(PMUX_ECONFIG,
+                        "format '%s': bad argument '%.*s' (want KEY=VALUE "
+                        "with KEY one of: %s)",
+                        fmt, (int)il, p, allowed[0] ? allowed : "none");
+    }
+    p = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+int pmux__fmt_arg_u64(const char *fmt, const char *args, const char *key,
+                      uint64_t min, uint64_t max, uint64_t *out)
+{
+  char v[32];
+  if (!pmux__fmt_arg(args, key, v, sizeof(v)))
+    return 0;
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(v, &end, 0);
+  if (errno || end == v || *end || v[0] == '-' || x < min || x > max)
+    return pmux__fail(PMUX_ECONFIG,
+                      "format '%s': %s=%s is not a number in %llu..%llu",
+                      fmt, key, v, (unsigned long long)min,
+                      (unsigned long long)max);
+  *out = x;
+  return 0;
+}

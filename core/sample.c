@@ -1,0 +1,911 @@
+/*
+ * sample.c - `pmux record`'s engine: sample a command and its children
+ * through the perf ring buffer, hand each sample to a format, and write
+ * the sample file (core/sample.h, docs/file-format.md).
+ *
+ * An inherited per-task event cannot be mmapped, so, as perf record does,
+ * one event per CPU follows the command (pid = child, cpu = N, inherit)
+ * and each has its own ring buffer.  Ring ABI: perf_event_open(2),
+ * "MMAP layout": data_head read with acquire, data_tail written with
+ * release; records may wrap around the end of the data area.
+ *
+ * In-kernel formats (kernel-hist) attach a program to each event instead
+ * and never see a sample here.
+ *
+ * Sets (-S): every event of every set is opened on every CPU; only the
+ * active set's events are enabled, so a sample's set is the set of the
+ * ring it came from.  Sets switch on a time slice (a timerfd in the same
+ * poll loop); this is kept apart from the counting engine
+ * (core/rotation.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "internal.h"
+#include "perf.h"
+#include "sample.h"
+#include "session.h"
+
+#define DEFAULT_PAGES 128
+#define DEFAULT_FREQ 1000
+
+/* One sampling event (of one set), opened on every CPU. */
+struct sev {
+  char *name;
+  int set;
+  int idx;                 /* index within its set: the "overflowed event" */
+  pmux_event_info_t info;
+};
+
+struct ring {
+  int fd;
+  int cpu;
+  int set;
+  int ev;                  /* index within its set */
+  int has_read;            /* samples carry the group's values */
+  void *base;
+  size_t map_len;
+  char *data;
+  uint64_t size;           /* data area bytes (a power of two) */
+};
+
+struct map_rec {
+  struct pmux_sf_map m;
+  char *name;
+};
+
+struct rec {
+  FILE *out;
+  const char *path;
+  const pmux_format_t *fmt;
+  void *fst;
+  int werr;                /* first write error (-errno) */
+  uint64_t data_bytes;
+  pmux_record_stats_t *st;
+  struct map_rec *maps;
+  size_t nmaps, capmaps;
+  struct sev *sevs;
+  int nsev, nsets;
+  char **set_text;         /* [nsets] events of each set */
+  uint64_t *slice_ns;      /* [nsets] time slice of each set */
+  int *set_size;           /* [nsets] events in each set */
+  int nvalues;             /* sampled values per sample (largest group) */
+  int *mfd;                /* group members' fds (no ring) */
+  int nmfd;
+  char tmp[65536 + 8];     /* a record that wraps around the ring end */
+};
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig)
+{
+  if (child_pid > 0)
+    kill(child_pid, sig);
+}
+
+static int out_write(void *ctx, const void *buf, size_t len)
+{
+  struct rec *r = ctx;
+  if (!r->out)
+    return -EBADF; /* the format wrote before the file was open */
+  if (r->werr)
+    return r->werr;
+  if (len && fwrite(buf, 1, len, r->out) != len)
+    return r->werr = -(errno ? errno : EIO);
+  r->data_bytes += len;
+  return 0;
+}
+
+static int put(struct rec *r, const void *buf, size_t len)
+{
+  if (r->werr)
+    return r->werr;
+  if (len && fwrite(buf, 1, len, r->out) != len)
+    return r->werr = -(errno ? errno : EIO);
+  return 0;
+}
+
+static int put_section(struct rec *r, uint32_t type, const void *buf,
+                       uint64_t len)
+{
+  struct pmux_sf_section s = {type, 0, len};
+  put(r, &s, sizeof(s));
+  return put(r, buf, len);
+}
+
+static int put_str(struct rec *r, const char *s)
+{
+  uint32_t n = (uint32_t)strlen(s);
+  put(r, &n, 4);
+  return put(r, s, n);
+}
+
+static void add_map(struct rec *r, uint32_t pid, uint64_t start,
+                    uint64_t len, uint64_t pgoff, uint64_t time,
+                    const char *name, size_t nlen)
+{
+  if (r->nmaps == r->capmaps) {
+    size_t cap = r->capmaps ? 2 * r->capmaps : 64;
+    struct map_rec *m = realloc(r->maps, cap * sizeof(*m));
+    if (!m)
+      return;
+    r->maps = m;
+    r->capmaps = cap;
+  }
+  char *n = strndup(name, nlen);
+  if (!n)
+    return;
+  struct map_rec *m = &r->maps[r->nmaps++];
+  m->m = (struct pmux_sf_map){pid, (uint32_t)strlen(n), start, len, pgoff,
+                              time};
+  m->name = n;
+}
+
+static int handle_sample(struct rec *r, const struct ring *rg, const char *p,
+                         size_t sz)
+{
+  /* PERF_SAMPLE_IP|TID|TIME|CPU|PERIOD[|READ], in the ABI's order; READ
+   * with PERF_FORMAT_GROUP: nr, then nr values (leader first). */
+  if (sz < 48)
+    return 0;
+  pmux_fmt_sample_t s;
+  uint32_t u[2];
+  s.nvalues = 0;
+  memcpy(&s.ip, p + 8, 8);
+  memcpy(u, p + 16, 8);
+  s.pid = u[0];
+  s.tid = u[1];
+  memcpy(&s.time, p + 24, 8);
+  memcpy(u, p + 32, 8);
+  s.cpu = u[0];
+  memcpy(&s.last_reset, p + 40, 8);
+  if (rg->has_read && sz >= 56) {
+    uint64_t nr;
+    memcpy(&nr, p + 48, 8);
+    if (nr > PMUX_FMT_MAX_VALUES || 56 + 8 * nr > sz)
+      nr = 0;
+    memcpy(s.values, p + 56, 8 * nr);
+    s.nvalues = (uint32_t)nr;
+  }
+  s.set = rg->set; /* only the active set's events are enabled */
+  s.ovfl_event = (uint32_t)rg->ev;
+  s.weight = 1;
+  r->st->samples++;
+  int rc = r->fmt->handler(r->fst, &s);
+  if (rc == PMUX_FMT_FULL && r->fmt->restart)
+    rc = r->fmt->restart(r->fst);
+  return rc < 0 ? rc : 0;
+}
+
+static int handle(struct rec *r, const struct ring *rg, const char *p,
+                  size_t sz)
+{
+  const struct perf_event_header *h = (const void *)p;
+  uint64_t v;
+  switch (h->type) {
+  case PERF_RECORD_SAMPLE:
+    return handle_sample(r, rg, p, sz);
+  case PERF_RECORD_LOST: /* id, lost */
+    if (sz >= 24) {
+      memcpy(&v, p + 16, 8);
+      r->st->lost += v;
+    }
+    break;
+  case PERF_RECORD_LOST_SAMPLES: /* lost */
+    if (sz >= 16) {
+      memcpy(&v, p + 8, 8);
+      r->st->lost += v;
+    }
+    break;
+  case PERF_RECORD_THROTTLE:
+    r->st->throttled++;
+    break;
+  case PERF_RECORD_MMAP2: {
+    /* pid tid addr len pgoff {maj min ino ino_gen | build id} prot flags
+     * filename; then the sample_id trailer (tid, time, cpu: 24 bytes). */
+    if (sz < 72 + 24)
+      break;
+    uint32_t pid;
+    uint64_t a[3], t;
+    memcpy(&pid, p + 8, 4);
+    memcpy(a, p + 16, 24);
+    memcpy(&t, p + sz - 16, 8);
+    const char *name = p + 72;
+    size_t nlen = strnlen(name, sz - 24 - 72);
+    if (nlen)
+      add_map(r, pid, a[0], a[1], a[2], t, name, nlen);
+    break;
+  }
+  default:
+    break;
+  }
+  return 0;
+}
+
+static int drain(struct rec *r, struct ring *rg)
+{
+  struct perf_event_mmap_page *pg = rg->base;
+  uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+  uint64_t tail = pg->data_tail;
+  int rc = 0;
+  while (tail < head) {
+    uint64_t off = tail & (rg->size - 1);
+    struct perf_event_header h;
+    if (rg->size - off >= sizeof(h)) {
+      memcpy(&h, rg->data + off, sizeof(h));
+    } else {
+      size_t a = rg->size - off;
+      memcpy(&h, rg->data + off, a);
+      memcpy((char *)&h + a, rg->data, sizeof(h) - a);
+    }
+    if (h.size < sizeof(h) || h.size > head - tail)
+      break; /* never happens with a sane kernel; do not spin */
+    const char *p = rg->data + off;
+    if (off + h.size > rg->size) {
+      size_t a = rg->size - off;
+      memcpy(r->tmp, rg->data + off, a);
+      memcpy(r->tmp + a, rg->data, h.size - a);
+      p = r->tmp;
+    }
+    if (!rc)
+      rc = handle(r, rg, p, h.size);
+    tail += h.size;
+  }
+  __atomic_store_n(&pg->data_tail, tail, __ATOMIC_RELEASE);
+  return rc;
+}
+
+static int online_cpus(int *cpus, int max)
+{
+  int n = 0;
+  FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+  if (f) {
+    int a, b;
+    char c;
+    while (n < max && fscanf(f, "%d", &a) == 1) {
+      b = a;
+      if (fscanf(f, "%c", &c) == 1 && c == '-') {
+        if (fscanf(f, "%d", &b) != 1)
+          break;
+        if (fscanf(f, "%c", &c) != 1)
+          c = 0;
+      }
+      for (int i = a; i <= b && n < max; i++)
+        cpus[n++] = i;
+      if (c != ',')
+        break;
+    }
+    fclose(f);
+  }
+  if (n == 0) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    for (int i = 0; i < c && n < max; i++)
+      cpus[n++] = i;
+  }
+  return n;
+}
+
+static void write_head(struct rec *r, const pmux_record_opts_t *o,
+                       const char *fargs)
+{
+  struct pmux_sf_header h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.magic, PMUX_SF_MAGIC, 8);
+  h.version = PMUX_SF_VERSION;
+  h.header_size = sizeof(h);
+  h.endian = PMUX_SF_ENDIAN;
+  put(r, &h, sizeof(h));
+
+  /* META: text, for people and for report's header lines. */
+  char meta[4096];
+  size_t n = 0;
+  struct utsname u;
+  uname(&u);
+  n += (size_t)snprintf(meta + n, sizeof(meta) - n, "command=");
+  for (int i = 0; o->argv[i] && n < sizeof(meta) - 64; i++)
+    n += (size_t)snprintf(meta + n, sizeof(meta) - n, "%s%s", i ? " " : "",
+                          o->argv[i]);
+  n += (size_t)snprintf(meta + n, sizeof(meta) - n,
+                        "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\n"
+                        "sets=%d\n",
+                        u.nodename, u.release, u.machine,
+                        (long long)time(NULL), r->nsets);
+  if (n >= sizeof(meta))
+    n = sizeof(meta) - 1;
+  put_section(r, PMUX_SF_META, meta, n);
+
+  /* EVENTS: every sampling event, with its set. */
+  uint64_t len = 4;
+  for (int i = 0; i < r->nsev; i++)
+    len += sizeof(struct pmux_sf_event) + strlen(r->sevs[i].name);
+  struct pmux_sf_section s = {PMUX_SF_EVENTS, 0, len};
+  uint32_t cnt = (uint32_t)r->nsev;
+  put(r, &s, sizeof(s));
+  put(r, &cnt, 4);
+  for (int i = 0; i < r->nsev; i++) {
+    const struct sev *v = &r->sevs[i];
+    struct pmux_sf_event e = {v->info.type, o->period ? 0u : 1u,
+                              v->info.config,
+                              o->period ? o->period
+                                        : (o->freq ? o->freq : DEFAULT_FREQ),
+                              (uint32_t)v->set, (uint32_t)strlen(v->name)};
+    put(r, &e, sizeof(e));
+    put(r, v->name, e.name_len);
+  }
+
+  /* SETS: id and events of each. */
+  len = 4;
+  for (int i = 0; i < r->nsets; i++)
+    len += 8 + strlen(r->set_text[i]);
+  s = (struct pmux_sf_section){PMUX_SF_SETS, 0, len};
+  cnt = (uint32_t)r->nsets;
+  put(r, &s, sizeof(s));
+  put(r, &cnt, 4);
+  for (uint32_t i = 0; i < cnt; i++) {
+    put(r, &i, 4);
+    put_str(r, r->set_text[i]);
+  }
+
+  /* FORMAT: UUID, name, args. */
+  s = (struct pmux_sf_section){PMUX_SF_FORMAT, 0,
+                               16 + 4 + strlen(r->fmt->name) + 4 +
+                                   strlen(fargs)};
+  put(r, &s, sizeof(s));
+  put(r, r->fmt->uuid, 16);
+  put_str(r, r->fmt->name);
+  put_str(r, fargs);
+}
+
+static void write_tail(struct rec *r, long data_at)
+{
+  /* Patch the DATA length, then MAPS, STATS and END. */
+  fflush(r->out);
+  long end = ftell(r->out);
+  if (data_at >= 0 && end >= 0) {
+    uint64_t len = r->data_bytes;
+    if (fseek(r->out, data_at + 8, SEEK_SET) == 0) {
+      put(r, &len, 8);
+      fseek(r->out, end, SEEK_SET);
+    }
+  }
+  uint64_t mlen = 0;
+  for (size_t i = 0; i < r->nmaps; i++)
+    mlen += sizeof(struct pmux_sf_map) + r->maps[i].m.name_len;
+  struct pmux_sf_section s = {PMUX_SF_MAPS, 0, mlen};
+  put(r, &s, sizeof(s));
+  for (size_t i = 0; i < r->nmaps; i++) {
+    put(r, &r->maps[i].m, sizeof(r->maps[i].m));
+    put(r, r->maps[i].name, r->maps[i].m.name_len);
+  }
+  struct pmux_sf_stats st;
+  memset(&st, 0, sizeof(st));
+  st.samples = r->st->samples;
+  st.lost = r->st->lost;
+  st.throttled = r->st->throttled;
+  st.data_bytes = r->data_bytes;
+  st.elapsed_ns = r->st->elapsed_ns;
+  st.status = r->st->status;
+  st.ncpus = (uint32_t)r->st->ncpus;
+  put_section(r, PMUX_SF_STATS, &st, sizeof(st));
+  put_section(r, PMUX_SF_END, NULL, 0);
+}
+
+static int mmap_fail(int err, unsigned pages)
+{
+  long ps = sysconf(_SC_PAGESIZE);
+  int kb = -1;
+  FILE *f = fopen("/proc/sys/kernel/perf_event_mlock_kb", "r");
+  if (f) {
+    if (fscanf(f, "%d", &kb) != 1)
+      kb = -1;
+    fclose(f);
+  }
+  if (err == -EPERM || err == -ENOMEM)
+    return pmux__fail(err,
+                      "cannot map a ring of %u pages (%ld KiB) per CPU: over "
+                      "the locked-memory allowance (kernel.perf_event_mlock_kb"
+                      "=%d per user, plus RLIMIT_MEMLOCK); use a smaller -m, "
+                      "raise `ulimit -l`, or get CAP_IPC_LOCK (pmux caps)",
+                      pages, (long)(pages + 1) * ps / 1024, kb);
+  return pmux__fail(err, "cannot map the ring buffer: %s", strerror(-err));
+}
+
+/* Sets from opts: -S specs, or one set of the -e events. */
+static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
+{
+  int nsets = o->nsets > 0 ? o->nsets : 1;
+  r->set_text = calloc((size_t)nsets, sizeof(char *));
+  r->slice_ns = calloc((size_t)nsets, sizeof(uint64_t));
+  r->set_size = calloc((size_t)nsets, sizeof(int));
+  if (!r->set_text || !r->slice_ns || !r->set_size)
+    return -ENOMEM;
+  for (int i = 0; i < nsets; i++) {
+    char *events = NULL, *trigger = NULL;
+    pmux_set_opts_t so;
+    memset(&so, 0, sizeof(so));
+    if (o->nsets > 0) {
+      int rc = pmux__parse_set_spec(o->sets[i], &events, &so, &trigger);
+      if (rc < 0)
+        return rc;
+      if (trigger) {
+        free(events);
+        free(trigger);
+        return pmux__fail(PMUX_ENOTSUP,
+                          "set '%s': record switches sets on time only "
+                          "(switch=DURATION); overflow switching is not "
+                          "supported yet",
+                          o->sets[i]);
+      }
+    } else {
+      events = strdup(o->event ? o->event : "cpu-clock");
+      if (!events)
+        return -ENOMEM;
+    }
+    r->set_text[r->nsets++] = events;
+    r->slice_ns[i] = so.switch_ns ? so.switch_ns
+                     : o->switch_ns ? o->switch_ns
+                                    : PMUX_DEFAULT_SWITCH_NS;
+    char **names;
+    int n;
+    int rc = pmux__split_events(events, &names, &n);
+    if (rc < 0)
+      return rc;
+    if (n > PMUX_FMT_MAX_VALUES) {
+      pmux__free_names(names, n);
+      return pmux__fail(PMUX_ECONFIG, "set '%s': %d events, at most %d",
+                        events, n, PMUX_FMT_MAX_VALUES);
+    }
+    r->set_size[i] = n;
+    if (n > 1 && n > r->nvalues)
+      r->nvalues = n;
+    struct sev *v = realloc(r->sevs, (size_t)(r->nsev + n) * sizeof(*v));
+    if (!v) {
+      pmux__free_names(names, n);
+      return -ENOMEM;
+    }
+    r->sevs = v;
+    for (int k = 0; k < n; k++) {
+      struct sev *e = &r->sevs[r->nsev];
+      memset(e, 0, sizeof(*e));
+      e->set = i;
+      e->idx = k;
+      rc = pmux_event_resolve(names[k], &e->info);
+      if (rc < 0) {
+        pmux__free_names(names, n);
+        return rc;
+      }
+      e->name = strdup(names[k]);
+      r->nsev++;
+      if (!e->name) {
+        pmux__free_names(names, n);
+        return -ENOMEM;
+      }
+    }
+    pmux__free_names(names, n);
+  }
+  return 0;
+}
+
+/*
+ * The first event of a set samples; the others are its group, counted
+ * with it and read at each sample (perfmon2's sampled PMDs, through
+ * PERF_SAMPLE_READ on the group).
+ */
+static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
+                     int set_size, const pmux_record_opts_t *o,
+                     uint32_t watermark)
+{
+  memset(attr, 0, sizeof(*attr));
+  attr->size = sizeof(*attr);
+  attr->type = e->info.type;
+  attr->config = e->info.config;
+  attr->config1 = e->info.config1;
+  attr->config2 = e->info.config2;
+  attr->exclude_user = e->info.exclude_user;
+  attr->exclude_kernel = e->info.exclude_kernel;
+  attr->exclude_hv = e->info.exclude_hv;
+  attr->inherit = 1;
+  if (e->idx > 0) {
+    attr->read_format = PERF_FORMAT_GROUP; /* a member: counts only */
+    return;
+  }
+  if (o->period) {
+    attr->sample_period = o->period;
+  } else {
+    attr->freq = 1;
+    attr->sample_freq = o->freq ? o->freq : DEFAULT_FREQ;
+  }
+  attr->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                      PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
+  if (set_size > 1) {
+    attr->sample_type |= PERF_SAMPLE_READ;
+    attr->read_format = PERF_FORMAT_GROUP;
+  }
+  attr->disabled = 1;
+  attr->enable_on_exec = e->set == 0; /* the first set starts at exec */
+  /* Mappings and comm once, from the first set's rings. */
+  attr->mmap = attr->mmap2 = attr->comm = attr->task = e->set == 0;
+  attr->sample_id_all = 1;
+  attr->watermark = 1;
+  attr->wakeup_watermark = watermark;
+}
+
+static int open_fail(const struct sev *e, int cpu, int err,
+                     const struct perf_event_attr *attr)
+{
+  if ((err == -EACCES || err == -EPERM) && !attr->exclude_kernel) {
+    int par = 2;
+    FILE *pf = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    if (pf) {
+      if (fscanf(pf, "%d", &par) != 1)
+        par = 2;
+      fclose(pf);
+    }
+    return pmux__fail(PMUX_ERIGHTS,
+                      "event '%s' on CPU %d: %s: sampling kernel code needs "
+                      "CAP_PERFMON or kernel.perf_event_paranoid <= 1 (it is "
+                      "%d); '%s:u' samples user code only",
+                      e->name, cpu, strerror(-err), par, e->name);
+  }
+  return pmux__fail(err, "event '%s' on CPU %d: %s", e->name, cpu,
+                    strerror(-err));
+}
+
+/* Enable or disable every ring of one set (and the inherited copies). */
+static void set_enable(struct ring *rings, int nr, int set, int on)
+{
+  for (int i = 0; i < nr; i++)
+    if (rings[i].set == set)
+      pmux__perf_group_ioctl(rings[i].fd, on ? PERF_EVENT_IOC_ENABLE
+                                             : PERF_EVENT_IOC_DISABLE);
+}
+
+static void arm(int tfd, uint64_t ns)
+{
+  struct itimerspec it;
+  memset(&it, 0, sizeof(it));
+  it.it_value.tv_sec = (time_t)(ns / 1000000000u);
+  it.it_value.tv_nsec = (long)(ns % 1000000000u);
+  timerfd_settime(tfd, 0, &it, NULL);
+}
+
+int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
+{
+  pmux_record_stats_t dummy;
+  pmux_record_stats_t *st = stats ? stats : &dummy;
+  memset(st, 0, sizeof(*st));
+  pmux__clear_error();
+  if (!o || !o->argv || !o->argv[0])
+    return pmux__fail(PMUX_ECONFIG, "no command to record");
+  if (o->period && o->freq)
+    return pmux__fail(PMUX_ECONFIG, "give a period or a frequency, not both");
+  if (o->nsets > 0 && o->event)
+    return pmux__fail(PMUX_ECONFIG, "give the events with -e or as sets "
+                      "(-S), not both");
+
+  const pmux_format_t *fmt;
+  const char *fargs;
+  int rc = pmux__format_parse(o->format ? o->format : "default", &fmt, &fargs);
+  if (rc < 0)
+    return rc;
+
+  unsigned pages = o->mmap_pages ? o->mmap_pages : DEFAULT_PAGES;
+  if (pages & (pages - 1))
+    return pmux__fail(PMUX_ECONFIG, "-m %u: the ring size must be a power of "
+                      "two pages", pages);
+
+  int cpus[1024];
+  int ncpus = online_cpus(cpus, 1024);
+  long ps = sysconf(_SC_PAGESIZE);
+  uint32_t watermark = (uint32_t)((uint64_t)pages * (uint64_t)ps / 4);
+
+  struct rec *r = calloc(1, sizeof(*r));
+  if (!r)
+    return -ENOMEM;
+  r->st = st;
+  r->fmt = fmt;
+  r->path = o->output ? o->output : "pmux.data";
+  struct ring *rings = NULL;
+  struct pollfd *pfd = NULL;
+  int go[2] = {-1, -1}, ex[2] = {-1, -1};
+  pid_t pid = -1;
+  int pidfd = -1, tfd = -1, nr = 0;
+  long data_at = -1;
+  struct sigaction sa, old[5];
+  static const int fwd[5] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
+  int sig_set = 0;
+
+  rc = parse_sets(r, o);
+  if (rc < 0)
+    goto out;
+  size_t maxr = (size_t)ncpus * (size_t)r->nsev;
+  rings = calloc(maxr, sizeof(*rings));
+  pfd = calloc(maxr + 2, sizeof(*pfd));
+  if (!rings || !pfd) {
+    rc = -ENOMEM;
+    goto out;
+  }
+
+  /* The format first: a refusal (rights...) starts nothing, leaves no
+   * file. */
+  pmux_fmt_params_t fp = {(uint32_t)r->nvalues, (uint32_t)ncpus};
+  pmux_fmt_out_t fo = {out_write, r, &st->samples};
+  rc = fmt->init(&r->fst, fargs, &fp, &fo);
+  if (rc < 0) {
+    r->fst = NULL;
+    goto out;
+  }
+
+  /* The command, held before exec until the events exist. */
+  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
+    rc = pmux__fail(-errno, "pipe: %s", strerror(errno));
+    goto out;
+  }
+  pid = fork();
+  if (pid < 0) {
+    rc = pmux__fail(-errno, "fork: %s", strerror(errno));
+    goto out;
+  }
+  if (pid == 0) {
+    char c;
+    close(go[1]);
+    close(ex[0]);
+    if (read(go[0], &c, 1) != 1)
+      _exit(127);
+    execvp(o->argv[0], o->argv);
+    int e = errno;
+    if (write(ex[1], &e, sizeof(e)) < 0)
+      _exit(127);
+    _exit(127);
+  }
+  close(go[0]);
+  close(ex[1]);
+  go[0] = ex[1] = -1;
+
+  r->mfd = calloc(maxr, sizeof(int));
+  if (!r->mfd) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  for (int i = 0; i < ncpus; i++) {
+    int leader = -1;
+    for (int k = 0; k < r->nsev; k++) {
+      const struct sev *ev = &r->sevs[k];
+      struct perf_event_attr attr;
+      sev_attr(&attr, ev, r->set_size[ev->set], o, watermark);
+      if (ev->idx > 0) {
+        if (leader < 0)
+          continue; /* the leader's CPU is offline */
+        int fd = pmux__perf_open(&attr, pid, cpus[i], leader, 0);
+        if (fd < 0) {
+          rc = open_fail(ev, cpus[i], fd, &attr);
+          goto out;
+        }
+        r->mfd[r->nmfd++] = fd;
+        continue;
+      }
+      struct ring *rg = &rings[nr];
+      rg->fd = pmux__perf_open(&attr, pid, cpus[i], -1, 0);
+      if (rg->fd < 0) {
+        leader = -1;
+        if (rg->fd == -ENODEV || rg->fd == -ENOENT) {
+          rg->fd = -1;
+          continue; /* CPU went offline */
+        }
+        rc = open_fail(ev, cpus[i], rg->fd, &attr);
+        if (rg->fd == -EINVAL && (attr.sample_type & PERF_SAMPLE_READ))
+          rc = pmux__fail(PMUX_ENOTSUP,
+                          "set '%s': reading the set's events at each "
+                          "sample (PERF_SAMPLE_READ with inherit) needs "
+                          "Linux 6.12 or later; give one event per set",
+                          r->set_text[ev->set]);
+        rg->fd = -1;
+        goto out;
+      }
+      leader = rg->fd;
+      rg->cpu = cpus[i];
+      rg->set = ev->set;
+      rg->ev = ev->idx;
+      rg->has_read = r->set_size[ev->set] > 1;
+      rg->map_len = (size_t)(pages + 1) * (size_t)ps;
+      rg->base = mmap(NULL, rg->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                      rg->fd, 0);
+      if (rg->base == MAP_FAILED) {
+        rg->base = NULL;
+        rc = mmap_fail(-errno, pages);
+        close(rg->fd);
+        rg->fd = -1;
+        goto out;
+      }
+      struct perf_event_mmap_page *pg = rg->base;
+      rg->data = (char *)rg->base + (pg->data_offset ? pg->data_offset
+                                                     : (uint64_t)ps);
+      rg->size = pg->data_size ? pg->data_size : (uint64_t)pages * ps;
+      pfd[nr].fd = rg->fd;
+      pfd[nr].events = POLLIN;
+      nr++;
+    }
+  }
+  st->ncpus = r->nsets ? nr / r->nsets : 0;
+  for (int i = 0; fmt->attach && i < nr; i++) {
+    rc = fmt->attach(r->fst, rings[i].fd, rings[i].set);
+    if (rc < 0)
+      goto out;
+  }
+
+  r->out = fopen(r->path, "wb");
+  if (!r->out) {
+    rc = pmux__fail(-errno, "%s: %s", r->path, strerror(errno));
+    goto out;
+  }
+  write_head(r, o, fargs);
+  fflush(r->out);
+  data_at = ftell(r->out);
+  struct pmux_sf_section ds = {PMUX_SF_DATA, 0, PMUX_SF_UNTERMINATED};
+  put(r, &ds, sizeof(ds));
+
+  int npfd = nr;
+  pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0) {
+    pfd[npfd].fd = pidfd;
+    pfd[npfd++].events = POLLIN;
+  }
+  if (r->nsets > 1) {
+    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (tfd < 0) {
+      rc = pmux__fail(-errno, "timerfd_create: %s", strerror(errno));
+      goto out;
+    }
+    pfd[npfd].fd = tfd;
+    pfd[npfd++].events = POLLIN;
+  }
+
+  child_pid = pid;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = forward;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 5; i++)
+    sigaction(fwd[i], &sa, &old[i]);
+  sig_set = 1;
+
+  uint64_t t0 = pmux__now_ns();
+  char c = 1;
+  if (write(go[1], &c, 1) != 1) {
+    rc = pmux__fail(PMUX_ECHILD, "cannot release the command");
+    goto out;
+  }
+  close(go[1]);
+  go[1] = -1;
+  int e;
+  ssize_t got;
+  while ((got = read(ex[0], &e, sizeof(e))) < 0 && errno == EINTR)
+    ;
+  if (got == (ssize_t)sizeof(e)) {
+    rc = pmux__fail(PMUX_ECHILD, "%s: %s", o->argv[0], strerror(e));
+    waitpid(pid, &st->status, 0);
+    pid = -1;
+    goto out;
+  }
+  /* Exec done: set 0 is counting (enable_on_exec); rotate from now. */
+  int active = 0;
+  if (tfd >= 0)
+    arm(tfd, r->slice_ns[0]);
+
+  int done = 0, status = 0, herr = 0;
+  while (!done) {
+    int n = poll(pfd, (nfds_t)npfd, pidfd >= 0 ? 1000 : 100);
+    if (n < 0 && errno != EINTR) {
+      rc = pmux__fail(-errno, "poll: %s", strerror(errno));
+      break;
+    }
+    uint64_t ticks;
+    if (tfd >= 0 && read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+      set_enable(rings, nr, active, 0);
+      active = (active + 1) % r->nsets;
+      set_enable(rings, nr, active, 1);
+      arm(tfd, r->slice_ns[active]);
+    }
+    for (int i = 0; i < nr && !herr; i++)
+      herr = drain(r, &rings[i]);
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      done = 1;
+      pid = -1;
+    }
+  }
+  st->elapsed_ns = pmux__now_ns() - t0;
+  st->status = status;
+  for (int i = 0; i < nr; i++) {
+    pmux__perf_group_ioctl(rings[i].fd, PERF_EVENT_IOC_DISABLE);
+    if (!herr)
+      herr = drain(r, &rings[i]);
+  }
+  if (herr < 0 && rc == 0)
+    rc = pmux__fail(herr, "format '%s' failed: %s", fmt->name,
+                    pmux_strerror(herr));
+
+out:
+  if (sig_set)
+    for (int i = 0; i < 5; i++)
+      sigaction(fwd[i], &old[i], NULL);
+  child_pid = 0;
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st->status, 0);
+    if (rc == PMUX_ECHILD)
+      st->status = 127 << 8;
+  }
+  if (r->fst) {
+    int xr = fmt->exit(r->fst);
+    if (xr < 0 && rc == 0)
+      rc = pmux__fail(xr, "format '%s': %s", fmt->name, pmux_strerror(xr));
+  }
+  if (r->out) {
+    st->data_bytes = r->data_bytes;
+    st->maps = r->nmaps;
+    write_tail(r, data_at);
+    if (fclose(r->out) != 0 && !r->werr)
+      r->werr = -errno;
+    if (r->werr && rc == 0)
+      rc = pmux__fail(r->werr, "%s: %s", r->path, strerror(-r->werr));
+  }
+  for (int i = 0; i < nr; i++) {
+    if (rings[i].base)
+      munmap(rings[i].base, rings[i].map_len);
+    if (rings[i].fd >= 0)
+      close(rings[i].fd);
+  }
+  for (int i = 0; i < 2; i++) {
+    if (go[i] >= 0)
+      close(go[i]);
+    if (ex[i] >= 0)
+      close(ex[i]);
+  }
+  if (pidfd >= 0)
+    close(pidfd);
+  if (tfd >= 0)
+    close(tfd);
+  for (int i = 0; i < r->nmfd; i++)
+    close(r->mfd[i]);
+  free(r->mfd);
+  free(r->set_size);
+  for (size_t i = 0; i < r->nmaps; i++)
+    free(r->maps[i].name);
+  free(r->maps);
+  for (int i = 0; i < r->nsev; i++)
+    free(r->sevs[i].name);
+  free(r->sevs);
+  for (int i = 0; i < r->nsets; i++)
+    free(r->set_text[i]);
+  free(r->set_text);
+  free(r->slice_ns);
+  free(r);
+  free(rings);
+  free(pfd);
+  return rc;
+}
+
+int pmux_format_list(pmux_format_list_cb cb, void *arg)
+{
+  int n = pmux__format_count();
+  for (int i = 0; i < n; i++) {
+    const pmux_format_t *f = pmux__format_get(i);
+    int rc = cb(f->name, f->desc, f->args_help ? f->args_help : "", arg);
+    if (rc)
+      return rc;
+  }
+  return n;
+}

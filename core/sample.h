@@ -1,0 +1,66 @@
+/*
+ * sample.h - the sample file (docs/file-format.md), shared by the writer
+ * (core/sample.c, used by `pmux record`) and the reader
+ * (core/sample_file.c, used by `pmux report`).
+ */
+#ifndef PMUX_CORE_SAMPLE_H
+#define PMUX_CORE_SAMPLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define PMUX_SF_MAGIC "PMUXSMP" /* 8 bytes with the NUL */
+#define PMUX_SF_VERSION ((1u << 16) | 0)
+#define PMUX_SF_ENDIAN 0x01020304u
+#define PMUX_SF_UNTERMINATED UINT64_MAX /* section length never patched */
+
+struct pmux_sf_header {
+  char magic[8];           /* "PMUXSMP\0" */
+  uint32_t version;        /* major << 16 | minor */
+  uint32_t header_size;    /* sizeof(struct pmux_sf_header) */
+  uint32_t endian;         /* PMUX_SF_ENDIAN as written by the host */
+  uint32_t flags;          /* 0 */
+  uint64_t reserved[5];
+};
+
+struct pmux_sf_section {
+  uint32_t type;           /* PMUX_SF_* */
+  uint32_t flags;          /* 0 */
+  uint64_t length;         /* payload bytes; PMUX_SF_UNTERMINATED */
+};
+
+enum pmux_sf_type {
+  PMUX_SF_META = 1,    /* "key=value\n" text: command, host, ... */
+  PMUX_SF_EVENTS = 2,  /* u32 count; per event struct pmux_sf_event + name */
+  PMUX_SF_SETS = 3,    /* u32 count; per set u32 id, u32 len, events text */
+  PMUX_SF_FORMAT = 4,  /* uuid[16], u32 len, name, u32 len, args */
+  PMUX_SF_DATA = 5,    /* the format's output */
+  PMUX_SF_MAPS = 6,    /* struct pmux_sf_map + filename, repeated */
+  PMUX_SF_STATS = 7,   /* struct pmux_sf_stats */
+  PMUX_SF_END = 0xffff,
+};
+
+struct pmux_sf_event {
+  uint32_t type;           /* perf_event_attr.type */
+  uint32_t flags;          /* bit 0: freq (sample is a frequency) */
+  uint64_t config;
+  uint64_t sample;         /* period or frequency */
+  uint32_t set;            /* set id */
+  uint32_t name_len;       /* then name_len bytes, no NUL */
+};
+
+struct pmux_sf_map {
+  uint32_t pid;
+  uint32_t name_len;       /* then name_len bytes, no NUL */
+  uint64_t start, len, pgoff;
+  uint64_t time;           /* when it was mapped (perf clock) */
+};
+
+struct pmux_sf_stats {
+  uint64_t samples, lost, throttled, data_bytes, elapsed_ns;
+  int32_t status;          /* the command's wait status */
+  uint32_t ncpus;
+  uint64_t reserved[4];
+};
+
+#endif

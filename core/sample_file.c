@@ -1,0 +1,545 @@
+/*
+ * sample_file.c - reading a sample file (docs/file-format.md) for
+ * `pmux report`: check the header, walk the sections, decode the DATA
+ * section with the format named by its UUID, and name the functions that
+ * sampled IPs fall in (the mappings recorded from PERF_RECORD_MMAP2, the
+ * ELF symbol tables read with libelf).
+ *
+ * Every length is checked against what is left of the file before use; a
+ * file that stops making sense yields PMUX_EFILE with the offset, and
+ * whatever came before stays usable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "internal.h"
+#include "sample.h"
+
+struct fsym {
+  uint64_t addr, size;
+  char *name;
+};
+
+struct phdr_load {
+  uint64_t offset, filesz, vaddr;
+};
+
+struct dso {
+  char *path;
+  int loaded, ok;
+  struct fsym *syms;
+  size_t nsyms;
+  struct phdr_load *loads;
+  size_t nloads;
+};
+
+struct fmap {
+  struct pmux_sf_map m;
+  const char *name;        /* owned */
+};
+
+struct pmux_sample_file {
+  uint8_t *buf;
+  size_t len;
+  const pmux_format_t *fmt;
+  char format_name[64];
+  char event[256];
+  char command[1024];
+  const uint8_t *data;
+  size_t data_len, data_off;
+  int have_data;
+  struct fmap *maps;
+  size_t nmaps;
+  struct pmux_sf_stats stats;
+  int have_stats;
+  struct dso *dsos;
+  size_t ndsos;
+};
+
+static int bad(size_t off, const char *what, const char *detail)
+{
+  return pmux__fail(PMUX_EFILE, "file offset %zu: %s%s%s", off, what,
+                    detail ? ": " : "", detail ? detail : "");
+}
+
+static int get_str(const uint8_t *p, size_t len, size_t *o, char *out,
+                   size_t outlen)
+{
+  uint32_t n;
+  if (len - *o < 4)
+    return -1;
+  memcpy(&n, p + *o, 4);
+  *o += 4;
+  if (n > len - *o)
+    return -1;
+  size_t c = n < outlen - 1 ? n : outlen - 1;
+  memcpy(out, p + *o, c);
+  out[c] = 0;
+  *o += n;
+  return 0;
+}
+
+static int parse_section(pmux_sample_file_t *f, uint32_t type,
+                         const uint8_t *p, size_t len, size_t at)
+{
+  size_t o = 0;
+  switch (type) {
+  case PMUX_SF_META: {
+    const char *key = "command=";
+    for (size_t i = 0; i + 8 <= len; i++) {
+      if ((i == 0 || p[i - 1] == '\n') && !memcmp(p + i, key, 8)) {
+        size_t j = i + 8, k = 0;
+        while (j < len && p[j] != '\n' && k < sizeof(f->command) - 1)
+          f->command[k++] = (char)p[j++];
+        f->command[k] = 0;
+        break;
+      }
+    }
+    return 0;
+  }
+  case PMUX_SF_EVENTS: {
+    uint32_t n;
+    struct pmux_sf_event e;
+    if (len < 4)
+      return bad(at, "EVENTS section", "shorter than its count");
+    memcpy(&n, p, 4);
+    o = 4;
+    for (uint32_t i = 0; i < n; i++) {
+      if (len - o < sizeof(e))
+        return bad(at + o, "EVENTS section", "event entry truncated");
+      memcpy(&e, p + o, sizeof(e));
+      o += sizeof(e);
+      if (e.name_len > len - o)
+        return bad(at + o, "EVENTS section", "event name runs past section");
+      if (i == 0) {
+        size_t c = e.name_len < sizeof(f->event) - 1 ? e.name_len
+                                                     : sizeof(f->event) - 1;
+        memcpy(f->event, p + o, c);
+        f->event[c] = 0;
+      }
+      o += e.name_len;
+    }
+    return 0;
+  }
+  case PMUX_SF_SETS:
+    return 0; /* informative; report --sort set reads sets from samples */
+  case PMUX_SF_FORMAT: {
+    if (len < 16)
+      return bad(at, "FORMAT section", "no UUID");
+    char args[256];
+    o = 16;
+    if (get_str(p, len, &o, f->format_name, sizeof(f->format_name)) < 0 ||
+        get_str(p, len, &o, args, sizeof(args)) < 0)
+      return bad(at + o, "FORMAT section", "name or arguments truncated");
+    f->fmt = pmux__format_by_uuid(p);
+    if (!f->fmt)
+      return pmux__fail(PMUX_EFORMAT,
+                        "file offset %zu: format '%s' (its UUID) is not "
+                        "known to this pmux",
+                        at, f->format_name);
+    return 0;
+  }
+  case PMUX_SF_MAPS: {
+    while (o < len) {
+      struct pmux_sf_map m;
+      if (len - o < sizeof(m))
+        return bad(at + o, "MAPS section", "mapping truncated");
+      memcpy(&m, p + o, sizeof(m));
+      o += sizeof(m);
+      if (m.name_len > len - o || m.name_len == 0 || m.name_len > 4096)
+        return bad(at + o, "MAPS section", "bad file name length");
+      struct fmap *nm = realloc(f->maps, (f->nmaps + 1) * sizeof(*nm));
+      if (!nm)
+        return -ENOMEM;
+      f->maps = nm;
+      char *name = strndup((const char *)p + o, m.name_len);
+      if (!name)
+        return -ENOMEM;
+      f->maps[f->nmaps++] = (struct fmap){m, name};
+      o += m.name_len;
+    }
+    return 0;
+  }
+  case PMUX_SF_STATS:
+    if (len < sizeof(f->stats))
+      return bad(at, "STATS section", "truncated");
+    memcpy(&f->stats, p, sizeof(f->stats));
+    f->have_stats = 1;
+    return 0;
+  default:
+    return 0; /* unknown sections are skipped: newer minor versions */
+  }
+}
+
+static int parse(pmux_sample_file_t *f)
+{
+  struct pmux_sf_header h;
+  if (f->len < sizeof(h))
+    return bad(0, "file header truncated", NULL);
+  memcpy(&h, f->buf, sizeof(h));
+  if (memcmp(h.magic, PMUX_SF_MAGIC, 8))
+    return bad(0, "not a pmux sample file", "bad magic");
+  if (h.version >> 16 != PMUX_SF_VERSION >> 16)
+    return pmux__fail(PMUX_EFILE, "file offset 8: version %u.%u, this pmux "
+                      "reads %u.x", h.version >> 16, h.version & 0xffff,
+                      PMUX_SF_VERSION >> 16);
+  if (h.endian != PMUX_SF_ENDIAN)
+    return bad(16, "file written with the other byte order", NULL);
+  if (h.header_size < sizeof(h) || h.header_size > f->len)
+    return bad(12, "bad header size", NULL);
+  size_t off = h.header_size;
+  for (;;) {
+    struct pmux_sf_section s;
+    if (off == f->len)
+      return bad(off, "file ends without an END section", "truncated");
+    if (f->len - off < sizeof(s))
+      return bad(off, "section header truncated", NULL);
+    memcpy(&s, f->buf + off, sizeof(s));
+    off += sizeof(s);
+    if (s.type == PMUX_SF_END)
+      return 0;
+    if (s.type == PMUX_SF_DATA) {
+      f->have_data = 1;
+      f->data = f->buf + off;
+      f->data_off = off;
+      if (s.length == PMUX_SF_UNTERMINATED || s.length > f->len - off) {
+        /* Truncated or never finished: decode what is there. */
+        f->data_len = f->len - off;
+        if (s.length == PMUX_SF_UNTERMINATED)
+          return bad(off - sizeof(s), "DATA section never finished",
+                     "the recording was interrupted");
+        return pmux__fail(PMUX_EFILE, "file offset %zu: DATA section of "
+                          "%llu bytes runs past the end of the file (%zu "
+                          "bytes left): truncated", off - sizeof(s),
+                          (unsigned long long)s.length, f->len - off);
+      }
+      f->data_len = (size_t)s.length;
+      off += f->data_len;
+      continue;
+    }
+    if (s.length > f->len - off)
+      return pmux__fail(PMUX_EFILE, "file offset %zu: section type %u of "
+                        "%llu bytes runs past the end of the file (%zu bytes "
+                        "left): truncated", off - sizeof(s), s.type,
+                        (unsigned long long)s.length, f->len - off);
+    int rc = parse_section(f, s.type, f->buf + off, (size_t)s.length, off);
+    if (rc < 0)
+      return rc;
+    off += (size_t)s.length;
+  }
+}
+
+int pmux_sample_file_open_mem(const void *buf, size_t len,
+                              pmux_sample_file_t **out)
+{
+  *out = NULL;
+  pmux__clear_error();
+  pmux_sample_file_t *f = calloc(1, sizeof(*f));
+  if (!f)
+    return -ENOMEM;
+  f->buf = malloc(len ? len : 1);
+  if (!f->buf) {
+    free(f);
+    return -ENOMEM;
+  }
+  memcpy(f->buf, buf, len);
+  f->len = len;
+  int rc = parse(f);
+  if (rc < 0 && !f->fmt && !f->have_data && !f->nmaps) {
+    pmux_sample_file_close(f);
+    return rc;
+  }
+  *out = f;
+  return rc;
+}
+
+int pmux_sample_file_open(const char *path, pmux_sample_file_t **out)
+{
+  *out = NULL;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return pmux__fail(-errno, "%s: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) < 0) {
+    int e = errno;
+    close(fd);
+    return pmux__fail(-e, "%s: %s", path, strerror(e));
+  }
+  size_t len = (size_t)sb.st_size;
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) {
+    close(fd);
+    return -ENOMEM;
+  }
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = read(fd, buf + got, len - got);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR)
+        continue;
+      break;
+    }
+    got += (size_t)n;
+  }
+  close(fd);
+  int rc = pmux_sample_file_open_mem(buf, got, out);
+  free(buf);
+  if (rc < 0) {
+    char msg[PMUX_ERRMSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", pmux_errmsg());
+    pmux__fail(rc, "%s: %s", path, msg);
+  }
+  return rc;
+}
+
+void pmux_sample_file_close(pmux_sample_file_t *f)
+{
+  if (!f)
+    return;
+  for (size_t i = 0; i < f->nmaps; i++)
+    free((char *)f->maps[i].name);
+  free(f->maps);
+  for (size_t i = 0; i < f->ndsos; i++) {
+    for (size_t j = 0; j < f->dsos[i].nsyms; j++)
+      free(f->dsos[i].syms[j].name);
+    free(f->dsos[i].syms);
+    free(f->dsos[i].loads);
+    free(f->dsos[i].path);
+  }
+  free(f->dsos);
+  free(f->buf);
+  free(f);
+}
+
+const char *pmux_sample_file_format(const pmux_sample_file_t *f)
+{
+  return f->format_name[0] ? f->format_name : "?";
+}
+const char *pmux_sample_file_event(const pmux_sample_file_t *f)
+{
+  return f->event;
+}
+const char *pmux_sample_file_command(const pmux_sample_file_t *f)
+{
+  return f->command;
+}
+uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f)
+{
+  return f->have_stats ? f->stats.lost : 0;
+}
+uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f)
+{
+  return f->have_stats ? f->stats.samples : 0;
+}
+
+struct foreach_ctx {
+  int (*cb)(const pmux_sample_t *s, void *arg);
+  void *arg;
+};
+
+static int foreach_one(const pmux_fmt_sample_t *fs, void *arg)
+{
+  struct foreach_ctx *c = arg;
+  pmux_sample_t s = {fs->pid, fs->tid, fs->ip, fs->time, fs->cpu, fs->set,
+                     fs->weight};
+  return c->cb(&s, c->arg);
+}
+
+int pmux_sample_file_foreach(pmux_sample_file_t *f,
+                             int (*cb)(const pmux_sample_t *s, void *arg),
+                             void *arg)
+{
+  if (!f->fmt)
+    return pmux__fail(PMUX_EFORMAT, "the file names no known format");
+  if (!f->have_data)
+    return pmux__fail(PMUX_EFILE, "the file has no DATA section");
+  struct foreach_ctx c = {cb, arg};
+  size_t stop = 0;
+  int rc = f->fmt->decode(f->data, f->data_len, foreach_one, &c, &stop);
+  if (rc < 0) {
+    char msg[PMUX_ERRMSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", pmux_errmsg());
+    return pmux__fail(rc, "file offset %zu: %s", f->data_off + stop, msg);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ symbols */
+
+static int sym_cmp(const void *a, const void *b)
+{
+  const struct fsym *x = a, *y = b;
+  return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void dso_load(struct dso *d)
+{
+  d->loaded = 1;
+  static int init;
+  if (!init) {
+    if (elf_version(EV_CURRENT) == EV_NONE)
+      return;
+    init = 1;
+  }
+  /* The path comes from the file: only a regular file is read (a FIFO or
+   * a device named by a crafted file must not block or mislead report). */
+  int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return;
+  struct stat sb;
+  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return;
+  }
+  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  if (!e || elf_kind(e) != ELF_K_ELF)
+    goto done;
+  size_t nph;
+  if (elf_getphdrnum(e, &nph) == 0) {
+    d->loads = calloc(nph ? nph : 1, sizeof(*d->loads));
+    for (size_t i = 0; d->loads && i < nph; i++) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD)
+        d->loads[d->nloads++] =
+            (struct phdr_load){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+    }
+  }
+  /* .symtab when present (not stripped), else .dynsym. */
+  Elf_Scn *scn = NULL, *pick = NULL;
+  GElf_Shdr sh, picksh;
+  memset(&picksh, 0, sizeof(picksh));
+  while ((scn = elf_nextscn(e, scn))) {
+    if (!gelf_getshdr(scn, &sh))
+      continue;
+    if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !pick)) {
+      pick = scn;
+      picksh = sh;
+    }
+  }
+  if (!pick || !picksh.sh_entsize)
+    goto done;
+  Elf_Data *data = elf_getdata(pick, NULL);
+  size_t n = picksh.sh_size / picksh.sh_entsize;
+  d->syms = calloc(n ? n : 1, sizeof(*d->syms));
+  for (size_t i = 0; data && d->syms && i < n; i++) {
+    GElf_Sym s;
+    if (!gelf_getsym(data, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+        s.st_shndx == SHN_UNDEF || !s.st_value)
+      continue;
+    const char *name = elf_strptr(e, picksh.sh_link, s.st_name);
+    if (!name || !*name)
+      continue;
+    d->syms[d->nsyms++] = (struct fsym){s.st_value, s.st_size, strdup(name)};
+  }
+  qsort(d->syms, d->nsyms, sizeof(*d->syms), sym_cmp);
+  d->ok = 1;
+done:
+  if (e)
+    elf_end(e);
+  close(fd);
+}
+
+static struct dso *dso_get(pmux_sample_file_t *f, const char *path)
+{
+  for (size_t i = 0; i < f->ndsos; i++)
+    if (!strcmp(f->dsos[i].path, path))
+      return &f->dsos[i];
+  struct dso *n = realloc(f->dsos, (f->ndsos + 1) * sizeof(*n));
+  if (!n)
+    return NULL;
+  f->dsos = n;
+  struct dso *d = &f->dsos[f->ndsos];
+  memset(d, 0, sizeof(*d));
+  d->path = strdup(path);
+  if (!d->path)
+    return NULL;
+  f->ndsos++;
+  dso_load(d);
+  return d;
+}
+
+static const struct fmap *find_map(const pmux_sample_file_t *f, uint32_t pid,
+                                   uint64_t ip, uint64_t t)
+{
+  const struct fmap *best = NULL;
+  int best_pid = 0;
+  for (size_t i = 0; i < f->nmaps; i++) {
+    const struct fmap *m = &f->maps[i];
+    if (ip < m->m.start || ip - m->m.start >= m->m.len)
+      continue;
+    int same = m->m.pid == pid;
+    if (t && m->m.time > t && same)
+      continue; /* mapped after the sample */
+    if (!best || same > best_pid ||
+        (same == best_pid && m->m.time >= best->m.time)) {
+      best = m;
+      best_pid = same;
+    }
+  }
+  return best;
+}
+
+int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
+                            uint64_t ip, uint64_t t, char *sym, size_t len,
+                            char *dso, size_t dlen)
+{
+  if (dlen)
+    dso[0] = 0;
+  if (ip >= 0x8000000000000000ull) {
+    snprintf(sym, len, "[kernel]");
+    snprintf(dso, dlen, "[kernel.kallsyms]");
+    return 0;
+  }
+  const struct fmap *m = find_map(f, pid, ip, t);
+  if (!m) {
+    snprintf(sym, len, "[unknown]");
+    return 0;
+  }
+  snprintf(dso, dlen, "%s", m->name);
+  if (m->name[0] == '[') {
+    snprintf(sym, len, "%s", m->name);
+    return 0;
+  }
+  struct dso *d = dso_get(f, m->name);
+  const char *base = strrchr(m->name, '/');
+  base = base ? base + 1 : m->name;
+  if (!d || !d->ok) {
+    snprintf(sym, len, "[%s]", base);
+    return 0;
+  }
+  uint64_t foff = ip - m->m.start + m->m.pgoff, va = foff;
+  for (size_t i = 0; i < d->nloads; i++)
+    if (foff >= d->loads[i].offset &&
+        foff - d->loads[i].offset < d->loads[i].filesz) {
+      va = foff - d->loads[i].offset + d->loads[i].vaddr;
+      break;
+    }
+  /* Last symbol at or below va. */
+  size_t lo = 0, hi = d->nsyms;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (d->syms[mid].addr <= va)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == 0) {
+    snprintf(sym, len, "[%s]", base);
+    return 0;
+  }
+  const struct fsym *s = &d->syms[lo - 1];
+  if (s->size && va - s->addr >= s->size) {
+    snprintf(sym, len, "[%s]", base);
+    return 0;
+  }
+  snprintf(sym, len, "%s", s->name ? s->name : "?");
+  return 1;
+}

@@ -1,0 +1,65 @@
+/*
+ * kernel_hist.bpf.c - the eBPF half of the `kernel-hist` format: attached
+ * to the sampling event, it counts samples per (tgid, ip, set) in a hash
+ * map (the set is the link's attach cookie) and returns 0, so that the
+ * kernel copies no sample to the ring buffer.
+ * Compiled at build time with clang -target bpf (bpf-notes.md has why each
+ * flag is needed); loaded by formats/kernel_hist.c.
+ */
+#include <linux/bpf.h>
+#include <linux/bpf_perf_event.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+struct key {
+  __u32 pid;
+  __s32 set;
+  __u64 ip;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384); /* resized by the loader (slots=N) */
+  __type(key, struct key);
+  __type(value, __u64);
+} counts SEC(".maps");
+
+/* [0]: samples seen, [1]: samples that found the map full. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 2);
+  __type(key, __u32);
+  __type(value, __u64);
+} totals SEC(".maps");
+
+SEC("perf_event")
+int kernel_hist_sample(struct bpf_perf_event_data *ctx)
+{
+  struct key k = {};
+  __u32 i = 0;
+  __u64 one = 1, *v;
+  k.pid = bpf_get_current_pid_tgid() >> 32;
+  k.set = (__s32)bpf_get_attach_cookie(ctx); /* the set (loader's cookie) */
+  k.ip = PT_REGS_IP(&ctx->regs);
+  v = bpf_map_lookup_elem(&totals, &i);
+  if (v)
+    *v += 1;
+  v = bpf_map_lookup_elem(&counts, &k);
+  if (v) {
+    __sync_fetch_and_add(v, 1);
+  } else if (bpf_map_update_elem(&counts, &k, &one, BPF_NOEXIST)) {
+    v = bpf_map_lookup_elem(&counts, &k);
+    if (v) {
+      __sync_fetch_and_add(v, 1); /* another CPU inserted it first */
+    } else {
+      i = 1;
+      v = bpf_map_lookup_elem(&totals, &i);
+      if (v)
+        *v += 1;
+    }
+  }
+  return 0; /* 0: no sample goes to the ring buffer */
+}
+
+char LICENSE[] SEC("license") = "GPL";

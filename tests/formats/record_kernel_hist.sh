@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# kernel-hist end to end (the histogram kept in the kernel by eBPF): the
+# round trip as root, and the refusal naming the missing capability when
+# run without rights.
+. "$PMUX_SRC/tests/e2e/lib.sh"
+SPIN="$PMUX_BUILD/pmux-spin"
+"$PMUX" formats | grep -q "^kernel-hist " || skip "built without libbpf/clang"
+
+if [ "$(id -u)" -eq 0 ]; then
+  "$PMUX" record -q --format kernel-hist -F 1000 -o "$TMP/k.data" -- "$SPIN" 400 1 \
+    || fail "record --format kernel-hist failed"
+  "$PMUX" report -i "$TMP/k.data" --json > "$TMP/k.json"
+  [ "$(json_get "$TMP/k.json" 'd["format"]')" = kernel-hist ] || fail "format"
+  n=$(json_get "$TMP/k.json" 'd["samples"]')
+  rec=$(json_get "$TMP/k.json" 'd["recorded"]')
+  top=$(json_get "$TMP/k.json" 'd["top"][0]["symbol"]')
+  [ "$n" -eq "$rec" ] && [ "$n" -ge 100 ] || fail "$n samples decoded, $rec recorded"
+  [ "$top" = spin_hot ] || fail "top symbol $top"
+  # Memory flat: the data does not grow with the number of samples.
+  "$PMUX" record -q --format kernel-hist -F 10000 -o "$TMP/k2.data" -- "$SPIN" 400 1
+  a=$(stat -c %s "$TMP/k.data"); b=$(stat -c %s "$TMP/k2.data")
+  [ "$b" -lt $((a * 3)) ] || fail "10x the samples gave $b bytes vs $a"
+  pass "kernel-hist: $n samples, top $top"
+  # Sets: the set reaches the program as its link's cookie.
+  "$PMUX" record -q --format kernel-hist -S 'cpu-clock;switch=20ms' \
+    -S 'task-clock;switch=5ms' -o "$TMP/ks.data" -- "$SPIN" 500
+  "$PMUX" report -i "$TMP/ks.data" --sort set --json > "$TMP/ks.json"
+  p0=$(json_get "$TMP/ks.json" 'int(sum(t["percent"] for t in d["top"] if t["set"] == 0))')
+  [ "$p0" -ge 65 ] && [ "$p0" -le 92 ] || fail "kernel-hist set 0 has $p0%, want about 80"
+  pass "kernel-hist sets: set 0 $p0%"
+else
+  echo "not root: round trip skipped"
+fi
+
+command -v setpriv >/dev/null || skip "setpriv missing: refusal not tested"
+[ "$(id -u)" -eq 0 ] || skip "refusal test needs root to drop to nobody"
+chmod 755 "$TMP"
+set +e
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+  "$PMUX" record --format kernel-hist -e cpu-clock:u -o "$TMP/n.data" -- "$SPIN" 50 \
+  2> "$TMP/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "kernel-hist without rights: exit $rc"
+grep -q "CAP_BPF" "$TMP/err" || fail "refusal does not name CAP_BPF: $(cat "$TMP/err")"
+[ ! -e "$TMP/n.data" ] || fail "a refused record left a file"
+pass "refusal: $(head -1 "$TMP/err" | cut -c1-100)..."

@@ -1,0 +1,433 @@
+/*
+ * test_formats.c - the format registry (perfmon2's registration checks),
+ * each built-in format round-tripped through its decoder, the restart
+ * policies of `default`, decoders fed every truncation of their output,
+ * the sample-file reader on truncated files, and the per-sample cost of
+ * `default`'s handler.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "format.h"
+#include "internal.h"
+#include "sample.h"
+
+/* ---------------------------------------------------------- helpers */
+
+struct mem {
+  uint8_t *buf;
+  size_t len, cap;
+  int writes;
+};
+
+static int mem_write(void *ctx, const void *buf, size_t len)
+{
+  struct mem *m = ctx;
+  if (!len)
+    return 0;
+  if (m->len + len > m->cap) {
+    size_t cap = (m->cap + len) * 2;
+    uint8_t *b = realloc(m->buf, cap);
+    if (!b)
+      return -ENOMEM;
+    m->buf = b;
+    m->cap = cap;
+  }
+  memcpy(m->buf + m->len, buf, len);
+  m->len += len;
+  m->writes++;
+  return 0;
+}
+
+static pmux_fmt_sample_t make_sample(unsigned i)
+{
+  pmux_fmt_sample_t s;
+  memset(&s, 0, sizeof(s));
+  s.pid = 1000 + i % 3;
+  s.tid = s.pid + i % 2;
+  s.ip = 0x400000 + 16 * (i % 7) + (i % 2 ? 0x7f0000000000ull : 0);
+  s.time = 1000000000ull + 1000ull * i;
+  s.cpu = i % 2;
+  s.set = (int32_t)(i % 3);
+  s.ovfl_event = 0;
+  s.last_reset = 1000000 + i % 5;
+  s.weight = 1;
+  return s;
+}
+
+/* Record n samples through fmt with args, as the engine does. */
+static void run_format(const pmux_format_t *f, const char *args, unsigned n,
+                       struct mem *m)
+{
+  void *st = NULL;
+  pmux_fmt_params_t p = {0, 2};
+  pmux_fmt_out_t out = {mem_write, m};
+  assert_int_equal(f->validate(args), 0);
+  assert_true(f->getsize(args, &p) > 0);
+  assert_int_equal(f->init(&st, args, &p, &out), 0);
+  for (unsigned i = 0; i < n; i++) {
+    pmux_fmt_sample_t s = make_sample(i);
+    int rc = f->handler(st, &s);
+    assert_true(rc >= 0);
+    if (rc == PMUX_FMT_FULL)
+      assert_int_equal(f->restart(st), 0);
+  }
+  assert_int_equal(f->exit(st), 0);
+}
+
+struct got {
+  pmux_fmt_sample_t s[4096];
+  unsigned n;
+  uint64_t weight;
+};
+
+static int collect(const pmux_fmt_sample_t *s, void *arg)
+{
+  struct got *g = arg;
+  if (g->n < 4096)
+    g->s[g->n] = *s;
+  g->n++;
+  g->weight += s->weight;
+  return 0;
+}
+
+static void same_sample(const pmux_fmt_sample_t *a, const pmux_fmt_sample_t *b)
+{
+  assert_int_equal(a->pid, b->pid);
+  assert_int_equal(a->tid, b->tid);
+  assert_int_equal(a->ip, b->ip);
+  assert_int_equal(a->time, b->time);
+  assert_int_equal(a->cpu, b->cpu);
+  assert_int_equal(a->set, b->set);
+  assert_int_equal(a->last_reset, b->last_reset);
+}
+
+/* ----------------------------------------------------------- registry */
+
+static int nop_handler(void *st, const pmux_fmt_sample_t *s)
+{
+  (void)st;
+  (void)s;
+  return 0;
+}
+
+static void test_registry(void **state)
+{
+  (void)state;
+  assert_true(pmux__format_count() >= 3);
+  assert_ptr_equal(pmux__format_find("default"), &pmux_fmt_default);
+  assert_ptr_equal(pmux__format_find("compact"), &pmux_fmt_compact);
+  assert_ptr_equal(pmux__format_find("hist"), &pmux_fmt_hist);
+  assert_null(pmux__format_find("nope"));
+  assert_ptr_equal(pmux__format_by_uuid(pmux_fmt_hist.uuid), &pmux_fmt_hist);
+  /* Registration refuses a duplicate, a nameless one, one without handler. */
+  assert_int_equal(pmux__format_register(&pmux_fmt_default), -EBUSY);
+  pmux_format_t f = pmux_fmt_default;
+  f.name = NULL;
+  assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
+  f.name = "Bad Name";
+  assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
+  f.name = "test-fmt";
+  f.handler = NULL;
+  assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
+  f.handler = nop_handler;
+  assert_int_equal(pmux__format_register(&f), -EBUSY); /* same UUID */
+  assert_non_null(strstr(pmux_errmsg(), "UUID"));
+  f.uuid[15] = 0x99;
+  int n = pmux__format_count();
+  assert_int_equal(pmux__format_register(&f), 0);
+  assert_int_equal(pmux__format_count(), n + 1);
+  assert_int_equal(pmux__format_register(&f), -EBUSY);
+  /* Parsing "NAME[:ARGS]". */
+  const pmux_format_t *p;
+  const char *args;
+  assert_int_equal(pmux__format_parse("default:entries=8,full=wrap", &p,
+                                      &args), 0);
+  assert_ptr_equal(p, &pmux_fmt_default);
+  assert_string_equal(args, "entries=8,full=wrap");
+  assert_int_equal(pmux__format_parse("bogus", &p, &args), PMUX_EFORMAT);
+  assert_non_null(strstr(pmux_errmsg(), "known: default"));
+  assert_int_equal(pmux__format_parse("default:full=maybe", &p, &args),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__format_parse("default:entries=0", &p, &args),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__format_parse("hist:slots=1000", &p, &args),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__format_parse("compact:x", &p, &args), PMUX_ECONFIG);
+}
+
+/* --------------------------------------------------------- round trips */
+
+static void round_trip(const pmux_format_t *f, const char *args, unsigned n)
+{
+  struct mem m = {0};
+  run_format(f, args, n, &m);
+  struct got *g = calloc(1, sizeof(*g));
+  size_t stop = 0;
+  assert_int_equal(f->decode(m.buf, m.len, collect, g, &stop), 0);
+  assert_int_equal(g->n, n);
+  for (unsigned i = 0; i < n && i < 4096; i++) {
+    pmux_fmt_sample_t want = make_sample(i);
+    same_sample(&g->s[i], &want);
+  }
+  free(g);
+  free(m.buf);
+}
+
+static void test_default_round_trip(void **state)
+{
+  (void)state;
+  round_trip(&pmux_fmt_default, "", 1000);
+  /* full=stop: a small buffer is handed out many times, nothing lost. */
+  round_trip(&pmux_fmt_default, "entries=7,full=stop", 1000);
+}
+
+static void test_default_wrap(void **state)
+{
+  (void)state;
+  struct mem m = {0};
+  run_format(&pmux_fmt_default, "entries=8,full=wrap", 21, &m);
+  struct got *g = calloc(1, sizeof(*g));
+  size_t stop;
+  assert_int_equal(pmux_fmt_default.decode(m.buf, m.len, collect, g, &stop),
+                   0);
+  assert_int_equal(g->n, 8); /* the last 8, oldest first */
+  for (unsigned i = 0; i < 8; i++) {
+    pmux_fmt_sample_t want = make_sample(13 + i);
+    same_sample(&g->s[i], &want);
+  }
+  /* The header counts the wrap-arounds (offset 16: overflows). */
+  uint64_t ovf;
+  uint32_t version;
+  memcpy(&ovf, m.buf + 16, 8);
+  memcpy(&version, m.buf + 24, 4);
+  assert_int_equal(ovf, 2);
+  assert_int_equal(version, (1u << 16) | 0);
+  free(g);
+  free(m.buf);
+}
+
+static void test_compact_round_trip(void **state)
+{
+  (void)state;
+  round_trip(&pmux_fmt_compact, "", 3000);
+  round_trip(&pmux_fmt_compact, "buffer=1024", 3000);
+  /* Smaller than default's 40 bytes per sample. */
+  struct mem m = {0};
+  run_format(&pmux_fmt_compact, "", 3000, &m);
+  assert_true(m.len < 3000 * 20);
+  free(m.buf);
+}
+
+static void test_hist_round_trip(void **state)
+{
+  (void)state;
+  struct mem m = {0};
+  run_format(&pmux_fmt_hist, "", 5000, &m);
+  struct got *g = calloc(1, sizeof(*g));
+  size_t stop;
+  assert_int_equal(pmux_fmt_hist.decode(m.buf, m.len, collect, g, &stop), 0);
+  assert_int_equal(g->weight, 5000);
+  assert_true(g->n <= 42); /* distinct (pid, ip, set) of make_sample */
+  free(g);
+  /* Output size and memory do not grow with the number of samples. */
+  struct mem m2 = {0};
+  run_format(&pmux_fmt_hist, "", 200000, &m2);
+  assert_int_equal(m2.len, m.len);
+  free(m.buf);
+  free(m2.buf);
+  /* A full table counts the rest in `other`, nothing is dropped. */
+  struct mem m3 = {0};
+  void *st;
+  pmux_fmt_params_t p = {0, 1};
+  pmux_fmt_out_t out = {mem_write, &m3};
+  assert_int_equal(pmux_fmt_hist.init(&st, "slots=16", &p, &out), 0);
+  for (unsigned i = 0; i < 100; i++) {
+    pmux_fmt_sample_t s = make_sample(0);
+    s.ip = 0x1000 + i;
+    assert_int_equal(pmux_fmt_hist.handler(st, &s), 0);
+  }
+  assert_int_equal(pmux_fmt_hist.exit(st), 0);
+  g = calloc(1, sizeof(*g));
+  assert_int_equal(pmux_fmt_hist.decode(m3.buf, m3.len, collect, g, &stop),
+                   0);
+  assert_int_equal(g->weight, 100);
+  free(g);
+  free(m3.buf);
+}
+
+/* Every truncation and a flipped byte: never a crash; an error that says
+ * where; what came before is reported. */
+static void decoders_survive(const pmux_format_t *f, const char *args)
+{
+  struct mem m = {0};
+  run_format(f, args, 300, &m);
+  struct got *g = calloc(1, sizeof(*g));
+  for (size_t len = 0; len < m.len; len++) {
+    g->n = 0;
+    g->weight = 0;
+    size_t stop = (size_t)-1;
+    int rc = f->decode(m.buf, len, collect, g, &stop);
+    if (rc < 0) {
+      assert_int_equal(rc, PMUX_EFILE);
+      assert_true(stop <= len);
+      assert_non_null(strstr(pmux_errmsg(), "offset"));
+    }
+  }
+  for (size_t i = 0; i < m.len; i += 3) {
+    m.buf[i] ^= 0x5a;
+    size_t stop;
+    (void)f->decode(m.buf, m.len, collect, g, &stop);
+    m.buf[i] ^= 0x5a;
+  }
+  free(g);
+  free(m.buf);
+}
+
+static void test_decoders_truncated(void **state)
+{
+  (void)state;
+  decoders_survive(&pmux_fmt_default, "entries=50");
+  decoders_survive(&pmux_fmt_compact, "");
+  decoders_survive(&pmux_fmt_hist, "");
+  /* default: a buffer cut in the middle still gives its whole entries. */
+  struct mem m = {0};
+  run_format(&pmux_fmt_default, "", 100, &m);
+  struct got *g = calloc(1, sizeof(*g));
+  size_t stop;
+  assert_int_equal(pmux_fmt_default.decode(m.buf, m.len - 50, collect, g,
+                                           &stop), PMUX_EFILE);
+  assert_int_equal(g->n, 98);
+  free(g);
+  free(m.buf);
+}
+
+/* --------------------------------------------------------- sample file */
+
+static void put(struct mem *m, const void *p, size_t n)
+{
+  assert_int_equal(mem_write(m, p, n), 0);
+}
+
+static void put_section(struct mem *m, uint32_t type, const void *p,
+                        uint64_t n)
+{
+  struct pmux_sf_section s = {type, 0, n};
+  put(m, &s, sizeof(s));
+  put(m, p, n);
+}
+
+static int count_cb(const pmux_sample_t *s, void *arg)
+{
+  *(uint64_t *)arg += s->weight;
+  return 0;
+}
+
+static void test_sample_file(void **state)
+{
+  (void)state;
+  struct mem data = {0};
+  run_format(&pmux_fmt_compact, "", 500, &data);
+  struct mem m = {0};
+  struct pmux_sf_header h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.magic, PMUX_SF_MAGIC, 8);
+  h.version = PMUX_SF_VERSION;
+  h.header_size = sizeof(h);
+  h.endian = PMUX_SF_ENDIAN;
+  put(&m, &h, sizeof(h));
+  put_section(&m, PMUX_SF_META, "command=x y\n", 12);
+  uint8_t fmt[16 + 4 + 7 + 4];
+  memcpy(fmt, pmux_fmt_compact.uuid, 16);
+  uint32_t n = 7, z = 0;
+  memcpy(fmt + 16, &n, 4);
+  memcpy(fmt + 20, "compact", 7);
+  memcpy(fmt + 27, &z, 4);
+  put_section(&m, PMUX_SF_FORMAT, fmt, sizeof(fmt));
+  put_section(&m, PMUX_SF_DATA, data.buf, data.len);
+  struct pmux_sf_stats st;
+  memset(&st, 0, sizeof(st));
+  st.samples = 500;
+  st.lost = 7;
+  put_section(&m, PMUX_SF_STATS, &st, sizeof(st));
+  put_section(&m, PMUX_SF_END, NULL, 0);
+
+  pmux_sample_file_t *f;
+  assert_int_equal(pmux_sample_file_open_mem(m.buf, m.len, &f), 0);
+  assert_string_equal(pmux_sample_file_format(f), "compact");
+  assert_string_equal(pmux_sample_file_command(f), "x y");
+  assert_int_equal(pmux_sample_file_lost(f), 7);
+  uint64_t total = 0;
+  assert_int_equal(pmux_sample_file_foreach(f, count_cb, &total), 0);
+  assert_int_equal(total, 500);
+  pmux_sample_file_close(f);
+
+  /* Every truncation: an error naming the offset, and the samples of the
+   * data that is there. */
+  uint64_t last = 0;
+  for (size_t len = 0; len < m.len; len++) {
+    int rc = pmux_sample_file_open_mem(m.buf, len, &f);
+    assert_true(rc < 0);
+    assert_non_null(strstr(pmux_errmsg(), "offset"));
+    if (!f)
+      continue;
+    total = 0;
+    (void)pmux_sample_file_foreach(f, count_cb, &total);
+    assert_true(total <= 500);
+    assert_true(total + 1 >= last || len < 100); /* grows with the file */
+    last = total;
+    pmux_sample_file_close(f);
+  }
+  assert_int_equal(last, 500);
+  free(m.buf);
+  free(data.buf);
+}
+
+/* ------------------------------------------------------------- cost */
+
+static void test_default_handler_cost(void **state)
+{
+  (void)state;
+  void *st;
+  struct mem m = {0};
+  pmux_fmt_params_t p = {0, 2};
+  pmux_fmt_out_t out = {mem_write, &m};
+  assert_int_equal(pmux_fmt_default.init(&st, "", &p, &out), 0);
+  pmux_fmt_sample_t s = make_sample(1);
+  enum { N = 2000000 };
+  uint64_t t0 = pmux__now_ns();
+  for (unsigned i = 0; i < N; i++) {
+    s.ip += 4;
+    if (pmux_fmt_default.handler(st, &s) == PMUX_FMT_FULL) {
+      pmux_fmt_default.restart(st);
+      m.len = 0; /* the cost of the format, not of a growing test buffer */
+    }
+  }
+  double ns = (double)(pmux__now_ns() - t0) / N;
+  pmux_fmt_default.exit(st);
+  free(m.buf);
+  printf("default handler: %.1f ns per sample (restart included)\n", ns);
+  assert_true(ns < 1000.0); /* issue 7's target: at most 1 us */
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_registry),
+      cmocka_unit_test(test_default_round_trip),
+      cmocka_unit_test(test_default_wrap),
+      cmocka_unit_test(test_compact_round_trip),
+      cmocka_unit_test(test_hist_round_trip),
+      cmocka_unit_test(test_decoders_truncated),
+      cmocka_unit_test(test_sample_file),
+      cmocka_unit_test(test_default_handler_cost),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
