@@ -77,6 +77,182 @@ int pmux__assign_match(const struct pmux_pmu *pmu, const uint64_t *allowed,
   return placed;
 }
 
+/* ------------------------------------------ rules beyond the matching */
+
+/*
+ * POWER (docs/pmu-description.md, <share> and <alternative>): each event may
+ * be counted through its own code or an alternative one (another PMC), and
+ * events whose codes match a <share> row must agree on its key bits.  A set
+ * fits when some choice of codes agrees on every share and its counters
+ * match.  The search is exhaustive (the kernel's own is too), bounded by a
+ * budget; running out of budget is a "does not fit", so that a "fits" stays
+ * a proof.
+ */
+#define OPT_MAX (2 * PMUX__ALT_MAX + 2)
+
+struct search {
+  const struct pmux_pmu *pmu;
+  const pmux_pmu_event_t *const *ev;
+  int n;
+  uint64_t free_mask;
+  uint64_t opt_code[PMUX__PMU_MAX_COUNTERS][OPT_MAX];
+  uint64_t opt_cnt[PMUX__PMU_MAX_COUNTERS][OPT_MAX];
+  int nopt[PMUX__PMU_MAX_COUNTERS];
+  uint64_t masks[PMUX__PMU_MAX_COUNTERS];
+  uint64_t share_val[64];
+  int share_users[64];
+  int *counter;
+  long budget;
+};
+
+static int has_rules(const struct pmux_pmu *pmu)
+{
+  return pmu->nshares || pmu->nalts;
+}
+
+static uint64_t event_code(const struct pmux_pmu *pmu,
+                           const pmux_pmu_event_t *e)
+{
+  return pmu->perf_code ? e->perf_config : e->code;
+}
+
+static void options(struct search *s, int i)
+{
+  const pmux_pmu_event_t *e = s->ev[i];
+  uint64_t alt[OPT_MAX];
+  int na = pmux__pmu_alternatives(s->pmu, event_code(s->pmu, e), 1, alt,
+                                  OPT_MAX);
+  s->nopt[i] = 0;
+  for (int k = 0; k < na; k++) {
+    uint64_t m = na == 1 ? e->counters
+                         : pmux__pmu_code_counters(s->pmu, alt[k]) &
+                               e->counters;
+    if (!m)
+      continue;
+    s->opt_code[i][s->nopt[i]] = alt[k];
+    s->opt_cnt[i][s->nopt[i]++] = m;
+  }
+}
+
+/* 1: a choice for events i.. fits; 0: none; -1: out of budget. */
+static int search(struct search *s, int i)
+{
+  if (i == s->n) {
+    if (--s->budget < 0)
+      return -1;
+    int placed = pmux__assign_match(s->pmu, s->masks, s->n, s->free_mask,
+                                    s->counter);
+    return placed < 0 ? placed : placed == s->n;
+  }
+  int nsh = s->pmu->nshares < 64 ? s->pmu->nshares : 64;
+  for (int k = 0; k < s->nopt[i]; k++) {
+    uint64_t code = s->opt_code[i][k];
+    int ok = 1, took[64];
+    for (int h = 0; h < nsh; h++) {
+      const struct pmux__share *sh = &s->pmu->shares[h];
+      took[h] = 0;
+      if (!ok || !pmux__cond_match(&sh->when, code))
+        continue;
+      uint64_t v = code & sh->key;
+      if (s->share_users[h] && s->share_val[h] != v) {
+        ok = 0;
+        continue;
+      }
+      s->share_val[h] = v;
+      s->share_users[h]++;
+      took[h] = 1;
+    }
+    int r = 0;
+    if (ok) {
+      s->masks[i] = s->opt_cnt[i][k];
+      r = search(s, i + 1);
+    }
+    for (int h = 0; h < nsh; h++)
+      s->share_users[h] -= took[h];
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+/* Whether the events fit, counters filled when they do (1), 0 when not. */
+static int fit_rules(const struct pmux_pmu *pmu,
+                     const pmux_pmu_event_t *const *ev, int n,
+                     uint64_t free_mask, int *counter)
+{
+  for (int i = 0; i < n; i++)
+    counter[i] = -1;
+  if (n > pmu->ncounters)
+    return 0;
+  struct search *s = calloc(1, sizeof(*s));
+  if (!s)
+    return -ENOMEM;
+  s->pmu = pmu;
+  s->ev = ev;
+  s->n = n;
+  s->free_mask = free_mask;
+  s->counter = counter;
+  s->budget = 200000;
+  for (int i = 0; i < n; i++)
+    options(s, i);
+  int r = search(s, 0);
+  free(s);
+  if (r <= 0)
+    for (int i = 0; i < n; i++)
+      counter[i] = -1;
+  return r < 0 ? (r == -ENOMEM ? r : 0) : r;
+}
+
+/* Any set: plain matching, or the search where the PMU has rules. */
+static int set_fits(const struct pmux_pmu *pmu,
+                    const pmux_pmu_event_t *const *ev, int n,
+                    uint64_t free_mask, int *counter)
+{
+  if (has_rules(pmu))
+    return fit_rules(pmu, ev, n, free_mask, counter);
+  uint64_t allowed[PMUX__PMU_MAX_COUNTERS + 1];
+  if (n > PMUX__PMU_MAX_COUNTERS)
+    return 0;
+  for (int i = 0; i < n; i++)
+    allowed[i] = ev[i]->counters;
+  int r = pmux__assign_match(pmu, allowed, n, free_mask, counter);
+  return r < 0 ? r : r == n;
+}
+
+/* Why a set that matches on counters still does not fit: a pair that
+ * cannot share the PMU, and the setting they disagree on. */
+static int explain_rules(const struct pmux_pmu *pmu,
+                         const pmux_pmu_event_t *ev, int n,
+                         uint64_t free_mask)
+{
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++) {
+      const pmux_pmu_event_t *pair[2] = {&ev[i], &ev[j]};
+      int cnt[2];
+      int r = fit_rules(pmu, pair, 2, free_mask, cnt);
+      if (r < 0)
+        return r;
+      if (r)
+        continue;
+      uint64_t a = event_code(pmu, &ev[i]), b = event_code(pmu, &ev[j]);
+      for (int h = 0; h < pmu->nshares; h++) {
+        const struct pmux__share *sh = &pmu->shares[h];
+        if (pmux__cond_match(&sh->when, a) &&
+            pmux__cond_match(&sh->when, b) && (a & sh->key) != (b & sh->key))
+          return pmux__fail(PMUX_ECONSTRAINT, "'%s' and '%s' need different "
+                            "%s settings (code bits %#llx), which %s holds "
+                            "once for all its counters", ev[i].name,
+                            ev[j].name, sh->name,
+                            (unsigned long long)sh->key, pmu->name);
+      }
+      return pmux__fail(PMUX_ECONSTRAINT, "'%s' and '%s' cannot count "
+                        "together on %s", ev[i].name, ev[j].name, pmu->name);
+    }
+  return pmux__fail(PMUX_ECONSTRAINT, "no choice of the events' codes and "
+                    "their alternatives fits the free counters of %s",
+                    pmu->name);
+}
+
 static void names_of(const struct pmux_pmu *pmu, uint64_t mask, char *buf,
                      size_t len)
 {
@@ -173,7 +349,7 @@ int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
 {
   if (!pmu || n < 0 || (n && (!ev || !counter)))
     return pmux__fail(-EINVAL, "pmux_pmu_assign: bad argument");
-  uint64_t *allowed = malloc((size_t)(n ? n : 1) * sizeof(*allowed));
+  uint64_t *allowed = calloc((size_t)(n ? n : 1), sizeof(*allowed));
   if (!allowed)
     return -ENOMEM;
   for (int i = 0; i < n; i++)
@@ -182,9 +358,20 @@ int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
   free(allowed);
   if (placed < 0)
     return placed;
-  if (placed == n)
+  if (placed < n)
+    return explain(pmu, ev, n, free_mask, counter);
+  if (!has_rules(pmu))
     return 0;
-  return explain(pmu, ev, n, free_mask, counter);
+  const pmux_pmu_event_t **evp = malloc((size_t)n * sizeof(*evp));
+  if (!evp)
+    return -ENOMEM;
+  for (int i = 0; i < n; i++)
+    evp[i] = &ev[i];
+  int r = fit_rules(pmu, evp, n, free_mask, counter);
+  free(evp);
+  if (r < 0)
+    return r;
+  return r ? 0 : explain_rules(pmu, ev, n, free_mask);
 }
 
 int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
@@ -193,11 +380,11 @@ int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
   if (!pmu || n < 0 || (n && (!ev || !set_of)))
     return pmux__fail(-EINVAL, "pmux_pmu_split: bad argument");
   int *idx = malloc((size_t)(n ? n : 1) * sizeof(int));
-  uint64_t *allowed = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+  const pmux_pmu_event_t **evp = malloc((size_t)(n ? n : 1) * sizeof(*evp));
   int *cnt = malloc((size_t)(n ? n : 1) * sizeof(int));
-  if (!idx || !allowed || !cnt) {
+  if (!idx || !evp || !cnt) {
     free(idx);
-    free(allowed);
+    free(evp);
     free(cnt);
     return -ENOMEM;
   }
@@ -234,14 +421,14 @@ int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
       int m = 0;
       for (int j = 0; j < n; j++)
         if (set_of[j] == s)
-          allowed[m++] = ev[j].counters;
-      allowed[m++] = ev[e].counters;
-      int r = pmux__assign_match(pmu, allowed, m, free_mask, cnt);
+          evp[m++] = &ev[j];
+      evp[m++] = &ev[e];
+      int r = set_fits(pmu, evp, m, free_mask, cnt);
       if (r < 0) {
         err = r;
         break;
       }
-      if (r == m)
+      if (r)
         placed_in = s;
     }
     if (placed_in < 0)
@@ -249,7 +436,7 @@ int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
     set_of[e] = placed_in;
   }
   free(idx);
-  free(allowed);
+  free(evp);
   free(cnt);
   return err ? err : nsets;
 }

@@ -63,6 +63,52 @@ struct pmux__constraint {
   int line;
 };
 
+/*
+ * A condition on an event code (POWER's per-event and group rules): every
+ * term must hold.  A term takes a value from the code ((code >> lsb) & mask:
+ * a field, "field&MASK" or "code&MASK") and tests whether it is (or, negated,
+ * is not) one of a few values or ranges.
+ */
+#define PMUX__TERMS_MAX 8
+#define PMUX__RANGES_MAX 24
+struct pmux__term {
+  unsigned lsb;
+  uint64_t mask;
+  int negate;        /* "!=": none of the ranges */
+  int nranges;
+  uint64_t lo[PMUX__RANGES_MAX], hi[PMUX__RANGES_MAX];
+};
+struct pmux__cond {
+  int nterms;
+  struct pmux__term t[PMUX__TERMS_MAX];
+};
+
+/* <refuse when why>: the kernel refuses an event whose code matches. */
+struct pmux__refuse {
+  struct pmux__cond when;
+  char *why;
+  int line;
+};
+
+/* <share name when key>: events whose code matches `when` share one setting
+ * of the PMU: their key bits (a mask over the code) must be equal. */
+struct pmux__share {
+  char *name;
+  struct pmux__cond when;
+  uint64_t key;
+  int line;
+};
+
+/* <alternative codes scope>: codes that count the same thing (on other
+ * counters); scope task: only for a per-task event. */
+#define PMUX__ALT_MAX 4
+struct pmux__alt {
+  uint64_t codes[PMUX__ALT_MAX];
+  int ncodes;
+  int task;
+  int line;
+};
+
 struct pmux__umask {
   char *name;
   char *desc;
@@ -105,6 +151,12 @@ struct pmux_pmu {
   int ncons;
   struct pmux__event *events;
   int nevents;
+  struct pmux__refuse *refuses;
+  int nrefuses;
+  struct pmux__share *shares;
+  int nshares;
+  struct pmux__alt *alts;
+  int nalts;
   uint64_t reserved;   /* control-register bits that must stay 0 */
   char *watchdog_spec; /* counter the NMI watchdog takes, or NULL */
   int watchdog;        /* its index, -1 when none */
@@ -164,6 +216,19 @@ uint64_t pmux__pmu_mask(const struct pmux_pmu *pmu, int kind);
 int pmux__pmu_counter_index(const struct pmux_pmu *pmu, const char *name);
 const struct pmux__event *pmux__pmu_event_find(const struct pmux_pmu *pmu,
                                                const char *name);
+
+/* 1 when the event code satisfies every term of the condition. */
+int pmux__cond_match(const struct pmux__cond *c, uint64_t code);
+/* The refuse row an event code matches, or NULL. */
+const struct pmux__refuse *pmux__pmu_refused(const struct pmux_pmu *pmu,
+                                             uint64_t code);
+/* Codes the kernel may use instead of code, code itself first (at most max);
+ * task: also the rows with scope="task".  Returns how many. */
+int pmux__pmu_alternatives(const struct pmux_pmu *pmu, uint64_t code,
+                           int task, uint64_t *out, int max);
+/* Counters a code may use from the code alone (PMC field, constraint rows,
+ * else the generic counters); 0 when its PMC does not exist. */
+uint64_t pmux__pmu_code_counters(const struct pmux_pmu *pmu, uint64_t code);
 
 /* Matching: counter[i] for each event given its allowed masks; returns the
  * number of events placed (n when all fit).  Fixed counters are preferred. */

@@ -186,6 +186,84 @@ static uint64_t counters_for(const struct pmux_pmu *pmu,
   return pmux__pmu_mask(pmu, PMUX__CNT_GENERIC);
 }
 
+uint64_t pmux__pmu_code_counters(const struct pmux_pmu *pmu, uint64_t code)
+{
+  int bad;
+  uint64_t m = counters_for(pmu, NULL, code, &bad);
+  return bad ? 0 : m;
+}
+
+int pmux__cond_match(const struct pmux__cond *c, uint64_t code)
+{
+  for (int i = 0; i < c->nterms; i++) {
+    const struct pmux__term *t = &c->t[i];
+    uint64_t v = (code >> t->lsb) & t->mask;
+    int in = 0;
+    for (int r = 0; r < t->nranges && !in; r++)
+      in = v >= t->lo[r] && v <= t->hi[r];
+    if (in == t->negate)
+      return 0;
+  }
+  return 1;
+}
+
+const struct pmux__refuse *pmux__pmu_refused(const struct pmux_pmu *pmu,
+                                             uint64_t code)
+{
+  for (int i = 0; i < pmu->nrefuses; i++)
+    if (pmux__cond_match(&pmu->refuses[i].when, code))
+      return &pmu->refuses[i];
+  return NULL;
+}
+
+static int add_code(uint64_t *out, int n, int max, uint64_t code)
+{
+  for (int i = 0; i < n; i++)
+    if (out[i] == code)
+      return n;
+  if (n < max)
+    out[n++] = code;
+  return n;
+}
+
+/* As the kernel's get_alternatives: the first row of the PMU's table that
+ * holds the code gives the others; then, for a per-task event, each code so
+ * far brings the other codes of the task rows that hold it. */
+int pmux__pmu_alternatives(const struct pmux_pmu *pmu, uint64_t code,
+                           int task, uint64_t *out, int max)
+{
+  if (max < 1)
+    return 0;
+  int n = 0;
+  out[n++] = code;
+  for (int i = 0; i < pmu->nalts; i++) {
+    const struct pmux__alt *a = &pmu->alts[i];
+    int has = 0;
+    for (int k = 0; k < a->ncodes; k++)
+      has |= a->codes[k] == code;
+    if (a->task || !has)
+      continue;
+    for (int k = 0; k < a->ncodes; k++)
+      n = add_code(out, n, max, a->codes[k]);
+    break;
+  }
+  if (!task)
+    return n;
+  int base = n;
+  for (int j = 0; j < base; j++)
+    for (int i = 0; i < pmu->nalts; i++) {
+      const struct pmux__alt *a = &pmu->alts[i];
+      int has = 0;
+      for (int k = 0; k < a->ncodes; k++)
+        has |= a->codes[k] == out[j];
+      if (!a->task || !has)
+        continue;
+      for (int k = 0; k < a->ncodes; k++)
+        n = add_code(out, n, max, a->codes[k]);
+    }
+  return n;
+}
+
 static int parse_raw(const char *s, uint64_t *v)
 {
   const char *h = NULL;
@@ -284,6 +362,19 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
     code = code_of_image(pmu, raw);
   } else if (is_raw) {
     code = raw;
+    /* a raw code that is the image (POWER): bits no codemap carries are
+     * an error, not dropped (MIPS codes carry bits the image does not) */
+    int identity = 1;
+    for (int i = 0; i < pmu->ncodemaps; i++)
+      identity &= pmu->codemaps[i].code_lsb == pmu->codemaps[i].image_lsb;
+    if (identity && (code_of_image(pmu, place_code(pmu, code)) != code ||
+                     (code & pmu->reserved)))
+      return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are not "
+                        "part of a %s event code", name,
+                        (unsigned long long)((code & pmu->reserved) |
+                                             (code & ~code_of_image(
+                                                 pmu, place_code(pmu, code)))),
+                        pmu->name);
     uint64_t placed = place_code(pmu, code);
     st.img |= placed;
   } else {
@@ -368,11 +459,22 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
     return pmux__fail(PMUX_ECONFIG, "event '%s': reserved bits %#llx set",
                       name, (unsigned long long)(st.img & pmu->reserved));
   int bad_pmc;
-  out->counters = counters_for(pmu, ev, code | code_of_image(pmu, st.img),
-                               &bad_pmc);
+  uint64_t key = code | code_of_image(pmu, st.img);
+  out->counters = counters_for(pmu, ev, key, &bad_pmc);
   if (bad_pmc)
     return pmux__fail(PMUX_EEVENT, "event '%s': the code selects a PMC %s "
                       "does not have", name, pmu->name);
+  const struct pmux__refuse *rf = pmux__pmu_refused(pmu, key);
+  if (rf)
+    return pmux__fail(PMUX_ECONSTRAINT, "event '%s': the kernel refuses "
+                      "code %#llx on %s: %s", name, (unsigned long long)key,
+                      pmu->name, rf->why);
+  /* an alternative code the kernel may switch to (per-task planning) */
+  uint64_t alt[2 * PMUX__ALT_MAX + 2];
+  int nalt = pmux__pmu_alternatives(pmu, key, 1, alt,
+                                    (int)PMUX_ARRAY_SIZE(alt));
+  for (int k = 1; k < nalt; k++)
+    out->counters |= pmux__pmu_code_counters(pmu, alt[k]);
   if (st.not_fixed)
     out->counters &= ~pmux__pmu_mask(pmu, PMUX__CNT_FIXED);
   if (!out->counters)

@@ -434,6 +434,238 @@ static void start_umask(struct loader *ld, const char **atts)
   u->code = c;
 }
 
+/* ------------------------------------------------ POWER rules (conditions) */
+
+static int find_field_n(const struct pmux_pmu *pmu, const char *name, size_t n)
+{
+  for (int i = 0; i < pmu->nfields; i++)
+    if (strlen(pmu->fields[i].name) == n &&
+        !strncmp(pmu->fields[i].name, name, n))
+      return i;
+  return -1;
+}
+
+/* "NAME" or "NAME&MASK" (NAME a declared field or "code") -> lsb and mask. */
+static int parse_lhs(struct loader *ld, const char *el, const char *s,
+                     size_t n, unsigned *lsb, uint64_t *mask)
+{
+  const char *amp = memchr(s, '&', n);
+  size_t nl = amp ? (size_t)(amp - s) : n;
+  if (nl == 4 && !strncmp(s, "code", 4)) {
+    *lsb = 0;
+    *mask = ~0ull;
+  } else {
+    int f = find_field_n(ld->pmu, s, nl);
+    if (f < 0)
+      return lfail(ld, "unknown-field", "<%s>: '%.*s' is no field declared "
+                   "before it (nor 'code')", el, (int)nl, s);
+    const struct pmux__field *fd = &ld->pmu->fields[f];
+    *lsb = fd->lsb;
+    *mask = fd->width >= 64 ? ~0ull : ((1ull << fd->width) - 1);
+  }
+  if (amp) {
+    char buf[32];
+    size_t ml = n - nl - 1;
+    uint64_t m;
+    if (!ml || ml >= sizeof(buf))
+      return lfail(ld, "condition", "<%s>: bad mask in '%.*s'", el, (int)n, s);
+    memcpy(buf, amp + 1, ml);
+    buf[ml] = 0;
+    if (parse_u64(buf, &m))
+      return lfail(ld, "condition", "<%s>: bad mask in '%.*s'", el, (int)n, s);
+    *mask &= m;
+  }
+  return 0;
+}
+
+/* "TERM, TERM, ...", TERM = LHS (= or !=) V[..V][|V[..V]]... */
+static int parse_cond(struct loader *ld, const char *el, const char *text,
+                      struct pmux__cond *c)
+{
+  memset(c, 0, sizeof(*c));
+  const char *s = text;
+  while (*s) {
+    while (*s == ' ')
+      s++;
+    size_t n = strcspn(s, ",");
+    const char *end = s + n;
+    while (end > s && end[-1] == ' ')
+      end--;
+    if (end == s)
+      return lfail(ld, "condition", "<%s>: empty term in \"%s\"", el, text);
+    if (c->nterms >= PMUX__TERMS_MAX)
+      return lfail(ld, "condition", "<%s>: more than %d terms", el,
+                   PMUX__TERMS_MAX);
+    struct pmux__term *t = &c->t[c->nterms++];
+    const char *eq = memchr(s, '=', (size_t)(end - s));
+    if (!eq || eq == s)
+      return lfail(ld, "condition", "<%s>: term '%.*s' has no '=' or '!='",
+                   el, (int)(end - s), s);
+    const char *lend = eq;
+    if (eq[-1] == '!') {
+      t->negate = 1;
+      lend--;
+    }
+    if (parse_lhs(ld, el, s, (size_t)(lend - s), &t->lsb, &t->mask))
+      return ld->err;
+    const char *v = eq + 1;
+    while (v < end) {
+      size_t vn = strcspn(v, "|");
+      if (v + vn > end)
+        vn = (size_t)(end - v);
+      char buf[64];
+      if (!vn || vn >= sizeof(buf))
+        return lfail(ld, "condition", "<%s>: bad value list in '%.*s'", el,
+                     (int)(end - s), s);
+      memcpy(buf, v, vn);
+      buf[vn] = 0;
+      char *dots = strstr(buf, "..");
+      uint64_t lo, hi;
+      if (dots)
+        *dots = 0;
+      if (parse_u64(buf, &lo) || (dots && parse_u64(dots + 2, &hi)))
+        return lfail(ld, "condition", "<%s>: bad value '%.*s'", el, (int)vn, v);
+      if (!dots)
+        hi = lo;
+      if (hi < lo || (dots ? lo > t->mask : (lo & ~t->mask) != 0))
+        return lfail(ld, "condition", "<%s>: value '%.*s' is empty or wider "
+                     "than its field", el, (int)vn, v);
+      if (t->nranges >= PMUX__RANGES_MAX)
+        return lfail(ld, "condition", "<%s>: more than %d values in a term",
+                     el, PMUX__RANGES_MAX);
+      t->lo[t->nranges] = lo;
+      t->hi[t->nranges] = hi;
+      t->nranges++;
+      v += vn;
+      if (v < end && *v == '|')
+        v++;
+    }
+    if (!t->nranges)
+      return lfail(ld, "condition", "<%s>: term '%.*s' has no value", el,
+                   (int)(end - s), s);
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  if (!c->nterms)
+    return lfail(ld, "condition", "<%s>: empty condition", el);
+  return 0;
+}
+
+static void start_refuse(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"when", "why", NULL};
+  if (check_attrs(ld, "refuse", atts, known))
+    return;
+  const char *when = need(ld, "refuse", atts, "when");
+  const char *why = need(ld, "refuse", atts, "why");
+  if (!when || !why)
+    return;
+  struct pmux__cond c;
+  if (parse_cond(ld, "refuse", when, &c))
+    return;
+  struct pmux__refuse *r =
+      grow(ld, (void **)&ld->pmu->refuses, &ld->pmu->nrefuses, sizeof(*r));
+  if (!r)
+    return;
+  r->when = c;
+  r->why = xstrdup(ld, why);
+  r->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+static void start_share(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "when", "key", NULL};
+  if (check_attrs(ld, "share", atts, known))
+    return;
+  const char *name = need(ld, "share", atts, "name");
+  const char *when = need(ld, "share", atts, "when");
+  const char *key = need(ld, "share", atts, "key");
+  if (!name || !when || !key)
+    return;
+  struct pmux__cond c;
+  if (parse_cond(ld, "share", when, &c))
+    return;
+  uint64_t k = 0;
+  for (const char *s = key; *s;) {
+    while (*s == ' ')
+      s++;
+    size_t n = strcspn(s, ",");
+    size_t m = n;
+    while (m && s[m - 1] == ' ')
+      m--;
+    unsigned lsb;
+    uint64_t mask;
+    if (!m) {
+      lfail(ld, "condition", "<share name=\"%s\">: empty key term", name);
+      return;
+    }
+    if (parse_lhs(ld, "share", s, m, &lsb, &mask))
+      return;
+    k |= mask << lsb;
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  struct pmux__share *sh =
+      grow(ld, (void **)&ld->pmu->shares, &ld->pmu->nshares, sizeof(*sh));
+  if (!sh)
+    return;
+  sh->name = xstrdup(ld, name);
+  sh->when = c;
+  sh->key = k;
+  sh->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+static void start_alternative(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"codes", "scope", NULL};
+  if (check_attrs(ld, "alternative", atts, known))
+    return;
+  const char *codes = need(ld, "alternative", atts, "codes");
+  if (!codes)
+    return;
+  const char *scope = attr(atts, "scope");
+  if (scope && strcmp(scope, "task") && strcmp(scope, "any")) {
+    lfail(ld, "bad-value", "<alternative scope=\"%s\">: want task or any",
+          scope);
+    return;
+  }
+  struct pmux__alt a = {.task = scope && !strcmp(scope, "task")};
+  for (const char *s = codes; *s;) {
+    size_t n = strcspn(s, ",");
+    char buf[32];
+    uint64_t v;
+    if (!n || n >= sizeof(buf)) {
+      lfail(ld, "bad-number", "<alternative codes=\"%s\">: bad code list",
+            codes);
+      return;
+    }
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (parse_u64(buf, &v)) {
+      lfail(ld, "bad-number", "<alternative codes=\"%s\">: '%s' is not a "
+            "number", codes, buf);
+      return;
+    }
+    if (a.ncodes >= PMUX__ALT_MAX) {
+      lfail(ld, "alternative", "<alternative codes=\"%s\">: more than %d "
+            "codes", codes, PMUX__ALT_MAX);
+      return;
+    }
+    a.codes[a.ncodes++] = v;
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  struct pmux__alt *p =
+      grow(ld, (void **)&ld->pmu->alts, &ld->pmu->nalts, sizeof(*p));
+  if (!p)
+    return;
+  *p = a;
+  p->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
 static void XMLCALL on_start(void *data, const char *el, const char **atts)
 {
   struct loader *ld = data;
@@ -499,6 +731,12 @@ static void XMLCALL on_start(void *data, const char *el, const char **atts)
     start_constraint(ld, atts);
   } else if (!strcmp(el, "event")) {
     start_event(ld, atts);
+  } else if (!strcmp(el, "refuse")) {
+    start_refuse(ld, atts);
+  } else if (!strcmp(el, "share")) {
+    start_share(ld, atts);
+  } else if (!strcmp(el, "alternative")) {
+    start_alternative(ld, atts);
   } else {
     lfail(ld, "unknown-element", "<%s> is not part of the format", el);
   }
@@ -912,6 +1150,39 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
                        "event %s is alias-of '%s', which is not an earlier "
                        "event", e->name, e->alias_of);
   }
+  for (int i = 0; i < pmu->nshares; i++) {
+    const struct pmux__share *sh = &pmu->shares[i];
+    for (int j = 0; j < i; j++)
+      if (!strcmp(pmu->shares[j].name, sh->name))
+        return desc_fail(file, sh->line, "duplicate-share",
+                         "share '%s' already declared on line %d", sh->name,
+                         pmu->shares[j].line);
+    if (!sh->key)
+      return desc_fail(file, sh->line, "condition",
+                       "share '%s' has an empty key", sh->name);
+  }
+  for (int i = 0; i < pmu->nalts; i++) {
+    const struct pmux__alt *a = &pmu->alts[i];
+    if (a->ncodes < 2)
+      return desc_fail(file, a->line, "alternative",
+                       "an alternative needs at least two codes");
+    for (int k = 0; k < a->ncodes; k++) {
+      if (a->codes[k] & pmu->reserved)
+        return desc_fail(file, a->line, "alternative",
+                         "alternative code %#llx sets reserved bits %#llx",
+                         (unsigned long long)a->codes[k],
+                         (unsigned long long)(a->codes[k] & pmu->reserved));
+      if (!pmux__pmu_code_counters(pmu, a->codes[k]))
+        return desc_fail(file, a->line, "unknown-counter",
+                         "alternative code %#llx selects a PMC that does "
+                         "not exist", (unsigned long long)a->codes[k]);
+      for (int j = 0; j < k; j++)
+        if (a->codes[j] == a->codes[k])
+          return desc_fail(file, a->line, "alternative",
+                           "code %#llx appears twice",
+                           (unsigned long long)a->codes[k]);
+    }
+  }
   return 0;
 }
 
@@ -963,6 +1234,13 @@ void pmux__pmu_free(struct pmux_pmu *pmu)
   for (int i = 0; i < pmu->nevents; i++)
     free_event(&pmu->events[i]);
   free(pmu->events);
+  for (int i = 0; i < pmu->nrefuses; i++)
+    free(pmu->refuses[i].why);
+  free(pmu->refuses);
+  for (int i = 0; i < pmu->nshares; i++)
+    free(pmu->shares[i].name);
+  free(pmu->shares);
+  free(pmu->alts);
   free(pmu);
 }
 
@@ -1001,6 +1279,14 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
   p->mods = NULL;
   p->cons = NULL;
   p->events = NULL;
+  p->refuses = NULL;
+  p->shares = NULL;
+  p->alts = NULL;
+  int nr = p->nrefuses, nsh = p->nshares;
+  p->nrefuses = p->nshares = 0;
+  if (p->nalts && !(p->alts = dup_mem(src->alts, (size_t)p->nalts,
+                                      sizeof(*p->alts))))
+    p->nalts = 0, nr = -1;
   int na = p->naliases, nf = p->nfields, nm = p->nmods, nc = p->ncons,
       ne = p->nevents;
   p->naliases = p->nfields = p->nmods = p->ncons = p->nevents = 0;
@@ -1078,6 +1364,26 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
       }
     }
   } else if (ne)
+    bad = 1;
+  if (nr < 0)
+    bad = 1, nr = 0;
+  if (nr && (p->refuses = dup_mem(src->refuses, (size_t)nr,
+                                  sizeof(*p->refuses)))) {
+    for (int i = 0; i < nr; i++)
+      p->refuses[i].why = NULL;
+    p->nrefuses = nr;
+    for (int i = 0; i < nr; i++)
+      bad |= dup_str(&p->refuses[i].why, src->refuses[i].why);
+  } else if (nr)
+    bad = 1;
+  if (nsh && (p->shares = dup_mem(src->shares, (size_t)nsh,
+                                  sizeof(*p->shares)))) {
+    for (int i = 0; i < nsh; i++)
+      p->shares[i].name = NULL;
+    p->nshares = nsh;
+    for (int i = 0; i < nsh; i++)
+      bad |= dup_str(&p->shares[i].name, src->shares[i].name);
+  } else if (nsh)
     bad = 1;
   if (bad) {
     pmux__pmu_free(p);

@@ -1,7 +1,11 @@
 /*
  * powerpc.c - IBM POWER: the probe reads "cpu" in /proc/cpuinfo ("POWER8E
- * (raw), altivec supported") and matches the description's name (power8 ->
- * "POWER8").  No quirk is applied.
+ * (raw), altivec supported", "POWER9 (architected), altivec supported" in a
+ * QEMU pseries guest, "POWER10 (architected)") and matches the description's
+ * name (power9 -> "POWER9", not "POWER90"); the kernel's sysfs
+ * caps/pmu_name says the same ("POWER9").  No quirk is applied: the
+ * kernel's scheduling rules are data in the descriptions (<refuse>, <share>,
+ * <alternative>; docs/pmu-description.md).
  */
 #include <string.h>
 #include <strings.h>

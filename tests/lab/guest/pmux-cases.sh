@@ -196,7 +196,7 @@ check_sets() {
     while read -r line; do set -- "$@" -S "$line"; done < chunk.$i
     { $PMUX check --pmu "$CPU" --json "$@" 2> check.err; echo; } | tr -d '\n' | sed 's/{"fits": /\n&/g; s/$/\n/' | sed 1d |
       awk '{ out = index($0, "{\"fits\": true") == 1 ? "yes" : "no"; rest = $0
-             while (match(rest, /"config": "0x[0-9a-f]*"/)) {
+             while (match(rest, /"config": "[0-9a-fx]*"/)) {
                out = out " " substr(rest, RSTART + 11, RLENGTH - 12); rest = substr(rest, RSTART + RLENGTH) }
              print out }'
     i=$((i + 1))
