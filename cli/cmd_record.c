@@ -12,11 +12,12 @@
 #include "cli.h"
 #include "commands.h"
 #include "pmux/pmux.h"
+#include "stat_system.h"
 
 static void usage(FILE *out)
 {
   fprintf(out,
-"usage: pmux record [OPTIONS] -- COMMAND [ARGS...]\n"
+"usage: pmux record [OPTIONS] [-a | -C LIST] -- COMMAND [ARGS...]\n"
 "\n"
 "Sample COMMAND (and its children) and write the samples to a file that\n"
 "'pmux report' reads.  Exits with COMMAND's exit status.\n"
@@ -26,6 +27,12 @@ static void usage(FILE *out)
 "                         more: they rotate, only the active set samples,\n"
 "                         and each sample is tagged with its set\n"
 "      --switch DURATION  default time slice of the sets (default 2ms)\n"
+"  -a, --all-cpus         system-wide: sample every process on every CPU\n"
+"                         while COMMAND runs (root or CAP_PERFMON; the\n"
+"                         CPUs are leased as for 'pmux stat -a')\n"
+"  -C, --cpu LIST         system-wide on these CPUs only (e.g. 0-3,8)\n"
+"      --exclusive        system-wide: refuse to start beside other\n"
+"                         processes holding perf events (default: warn)\n"
 "  -c, --count N          sample every N events\n"
 "  -F, --freq HZ          or HZ samples per second (default 1000)\n"
 "      --format NAME[:ARGS]  sampling format (default 'default'); see\n"
@@ -50,16 +57,30 @@ int cmd_record(int argc, char **argv)
       {"output", required_argument, NULL, 'o'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
+      {"all-cpus", no_argument, NULL, 'a'},
+      {"cpu", required_argument, NULL, 'C'},
+      {"exclusive", no_argument, NULL, STAT_OPT_EXCLUSIVE},
       {NULL, 0, NULL, 0}};
+  static struct stat_system ss; /* large (CPU list): not on the stack */
+  memset(&ss, 0, sizeof(ss));
+  stat_system_set_command("record");
   pmux_record_opts_t o;
   memset(&o, 0, sizeof(o));
   int quiet = 0, c;
   uint64_t v;
   char *sets[argc > 0 ? argc : 1]; /* -S specs: at most one per argument */
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qh", longopts, NULL)) !=
-         -1) {
+  while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qhaC:", longopts,
+                          NULL)) != -1) {
     switch (c) {
+    case 'a':
+    case 'C':
+    case STAT_OPT_EXCLUSIVE:
+      if (stat_system_option(&ss, c, optarg) < 0) {
+        usage(stderr);
+        return PMUX_EXIT_USAGE;
+      }
+      break;
     case 'e':
       o.event = optarg;
       break;
@@ -121,9 +142,27 @@ int cmd_record(int argc, char **argv)
   }
   o.argv = argv + optind;
   o.sets = sets;
+  if (ss.exclusive && !ss.wanted) {
+    cli_error("record", "--exclusive applies to system-wide sampling "
+                        "(-a or -C)");
+    return PMUX_EXIT_USAGE;
+  }
+  if (ss.wanted) {
+    /* Rights, other PMU users and the per-CPU leases, as pmux stat -a. */
+    pmux_target_t t = {.kind = PMUX_TARGET_CPUS};
+    char cmdline[256];
+    stat_system_recover();
+    stat_system_cmdline(argc, argv, cmdline, sizeof(cmdline));
+    if (stat_system_begin(&ss, &t, cmdline))
+      return PMUX_EXIT_FAIL;
+    o.system_wide = 1;
+    o.cpus = t.cpus;
+    o.ncpus = t.ncpus;
+  }
 
   pmux_record_stats_t st;
   int rc = pmux_record(&o, &st);
+  stat_system_end(&ss);
   if (rc == PMUX_ECHILD) {
     cli_report("record", rc, pmux_errmsg());
     return 127;

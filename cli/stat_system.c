@@ -53,11 +53,19 @@ int stat_system_option(struct stat_system *ss, int opt, const char *arg)
   return -1;
 }
 
+/* The subcommand the messages are from: stat, or record. */
+static const char *cmd_name = "stat";
+
+void stat_system_set_command(const char *name)
+{
+  cmd_name = name;
+}
+
 void stat_system_recover(void)
 {
   char msg[256];
   if (pmux_lease_recover(msg, sizeof(msg)) > 0)
-    cli_warn("stat", "%s", msg);
+    cli_warn(cmd_name, "%s", msg);
 }
 
 void stat_system_cmdline(int argc, char **argv, char *buf, size_t len)
@@ -78,7 +86,7 @@ static int check_rights(void)
   char msg[1200];
   snprintf(msg, sizeof(msg), "system-wide counting is refused (%s): %s%s%s",
            strerror(EACCES), v->reason, *v->fix ? "; fix: " : "", v->fix);
-  cli_report("stat", -EACCES, msg);
+  cli_report(cmd_name, -EACCES, msg);
   return -1;
 }
 
@@ -86,7 +94,7 @@ static int check_users(const struct stat_system *ss)
 {
   pmux_pmu_users_t u;
   if (pmux_pmu_users_scan(&u)) {
-    cli_warn("stat", "cannot look for other PMU users: %s", pmux_errmsg());
+    cli_warn(cmd_name, "cannot look for other PMU users: %s", pmux_errmsg());
     return 0;
   }
   int refuse = 0;
@@ -98,20 +106,20 @@ static int check_users(const struct stat_system *ss)
     else
       snprintf(who, sizeof(who), "%s", e->comm);
     if (e->kind == PMUX_USER_OPROFILE) {
-      cli_error("stat", "%s: the PMU is held by oprofile: %s: %s; stop "
+      cli_error(cmd_name, "%s: the PMU is held by oprofile: %s: %s; stop "
                 "oprofile first", pmux_strerror(PMUX_EHELD), who, e->what);
       refuse = 1;
     } else if (ss->exclusive) {
-      cli_error("stat", "%s: --exclusive: %s holds %s",
+      cli_error(cmd_name, "%s: --exclusive: %s holds %s",
                 pmux_strerror(PMUX_EHELD), who, e->what);
       refuse = 1;
     } else {
-      cli_warn("stat", "%s holds %s: the kernel will multiplex the counters "
+      cli_warn(cmd_name, "%s holds %s: the kernel will multiplex the counters "
                "(--exclusive refuses instead)", who, e->what);
     }
   }
   if (u.unreadable && ss->exclusive)
-    cli_warn("stat", "--exclusive: %d processes could not be examined "
+    cli_warn(cmd_name, "--exclusive: %d processes could not be examined "
              "(needs root or CAP_SYS_PTRACE)", u.unreadable);
   return refuse ? -1 : 0;
 }
@@ -123,7 +131,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
   if (ss->cpulist) {
     int n = pmux_cpulist_parse(ss->cpulist, ss->cpus, STAT_SYSTEM_MAX_CPUS);
     if (n < 0) {
-      cli_report("stat", n, pmux_errmsg());
+      cli_report(cmd_name, n, pmux_errmsg());
       return -1;
     }
     ss->ncpus = n;
@@ -137,7 +145,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
                             ss->nmi_off ? PMUX_LEASE_NMI_OFF : 0, cmdline,
                             &ss->lease);
   if (err) {
-    cli_report("stat", err, pmux_errmsg());
+    cli_report(cmd_name, err, pmux_errmsg());
     return -1;
   }
   active_lease = ss->lease;
@@ -178,7 +186,7 @@ void stat_system_warn_thread(pid_t pid)
   pmux_lease_holder_t h[16];
   int k = pmux_lease_holders(cpus, n, h, 16);
   for (int i = 0; i < k; i++)
-    cli_warn("stat", "CPU %d is held by a system-wide pmux session (pid %d, "
+    cli_warn(cmd_name, "CPU %d is held by a system-wide pmux session (pid %d, "
              "'%s'): the kernel will multiplex the counters with it",
              h[i].cpu, (int)h[i].pid, h[i].cmd);
 }

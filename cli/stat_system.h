@@ -29,6 +29,8 @@ struct stat_system {
 
 /* One of -a, -C, STAT_OPT_*: record it; -1 after a message on bad use. */
 int stat_system_option(struct stat_system *ss, int opt, const char *arg);
+/* The subcommand that uses this (messages name it; default "stat"). */
+void stat_system_set_command(const char *name);
 /* Restore a watchdog a killed pmux left disabled (every run does this). */
 void stat_system_recover(void);
 /*

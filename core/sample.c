@@ -517,7 +517,7 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
   attr->exclude_user = e->info.exclude_user;
   attr->exclude_kernel = e->info.exclude_kernel;
   attr->exclude_hv = e->info.exclude_hv;
-  attr->inherit = 1;
+  attr->inherit = !o->system_wide; /* per CPU, every task: nothing to follow */
   if (e->idx > 0) {
     attr->read_format = PERF_FORMAT_GROUP; /* a member: counts only */
     return;
@@ -535,7 +535,9 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
     attr->read_format = PERF_FORMAT_GROUP;
   }
   attr->disabled = 1;
-  attr->enable_on_exec = e->set == 0; /* the first set starts at exec */
+  /* The first set starts at exec; a CPU event has no exec to wait for and
+   * is enabled just before the command is released. */
+  attr->enable_on_exec = e->set == 0 && !o->system_wide;
   /* Mappings and comm once, from the first set's rings. */
   attr->mmap = attr->mmap2 = attr->comm = attr->task = e->set == 0;
   attr->sample_id_all = 1;
@@ -609,6 +611,12 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
 
   int cpus[1024];
   int ncpus = online_cpus(cpus, 1024);
+  if (o->system_wide && o->ncpus > 0) {
+    if (o->ncpus > 1024 || !o->cpus)
+      return pmux__fail(PMUX_ECONFIG, "too many CPUs (%d)", o->ncpus);
+    ncpus = o->ncpus;
+    memcpy(cpus, o->cpus, sizeof(int) * (size_t)ncpus);
+  }
   long ps = sysconf(_SC_PAGESIZE);
   uint32_t watermark = (uint32_t)((uint64_t)pages * (uint64_t)ps / 4);
 
@@ -675,6 +683,9 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   close(ex[1]);
   go[0] = ex[1] = -1;
 
+  /* Per task: the command and its children (inherit); system-wide: every
+   * task on each CPU. */
+  pid_t events_pid = o->system_wide ? -1 : pid;
   r->mfd = calloc(maxr, sizeof(int));
   if (!r->mfd) {
     rc = -ENOMEM;
@@ -689,7 +700,7 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
       if (ev->idx > 0) {
         if (leader < 0)
           continue; /* the leader's CPU is offline */
-        int fd = pmux__perf_open(&attr, pid, cpus[i], leader, 0);
+        int fd = pmux__perf_open(&attr, events_pid, cpus[i], leader, 0);
         if (fd < 0) {
           rc = open_fail(ev, cpus[i], fd, &attr);
           goto out;
@@ -698,7 +709,7 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
         continue;
       }
       struct ring *rg = &rings[nr];
-      rg->fd = pmux__perf_open(&attr, pid, cpus[i], -1, 0);
+      rg->fd = pmux__perf_open(&attr, events_pid, cpus[i], -1, 0);
       if (rg->fd < 0) {
         leader = -1;
         if (rg->fd == -ENODEV || rg->fd == -ENOENT) {
@@ -782,6 +793,8 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   sig_set = 1;
 
   uint64_t t0 = pmux__now_ns();
+  if (o->system_wide)
+    set_enable(rings, nr, 0, 1);
   char c = 1;
   if (write(go[1], &c, 1) != 1) {
     rc = pmux__fail(PMUX_ECHILD, "cannot release the command");

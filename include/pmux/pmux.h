@@ -424,6 +424,10 @@ typedef struct pmux_record_opts {
                               every event samples while its set is active */
   int nsets;
   uint64_t switch_ns;      /* default time slice of the sets (0: 2 ms) */
+  int system_wide;         /* sample every process on the CPUs while the
+                              command runs (root or CAP_PERFMON) */
+  const int *cpus;         /* system-wide: these CPUs (NULL: all online) */
+  int ncpus;
 } pmux_record_opts_t;
 
 typedef struct pmux_record_stats {

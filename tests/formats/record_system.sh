@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# pmux record -a / -C: system-wide sampling while a command runs, with the
+# same per-CPU leases as pmux stat -a (a second session names the holder).
+. "$(dirname "$0")/../e2e/lib.sh"
+[ "$(id -u)" = 0 ] || skip "system-wide sampling needs root or CAP_PERFMON"
+SPIN="$PMUX_BUILD/pmux-spin"
+export PMUX_RUNDIR="$TMP/run"
+
+"$PMUX" record -q -C 0 -F 1000 -o "$TMP/sw.data" -- taskset -c 0 "$SPIN" ||
+  fail "pmux record -C 0 failed"
+"$PMUX" report -i "$TMP/sw.data" --json > "$TMP/sw.json"
+python3 - "$TMP/sw.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["samples"] > 50, d["samples"]
+top = {t["symbol"]: t["percent"] for t in d["top"]}
+assert top.get("spin_hot", 0) > 30, top  # the CPU's busiest function
+PY
+pass "record -C 0: the CPU's samples, the command's function on top"
+
+# A system-wide stat holds CPU 0: record -C 0 is refused, naming it.
+"$PMUX" stat -C 0 -o /dev/null -- sleep 5 &
+holder=$!
+for i in $(seq 50); do
+  grep -q "pid=$holder " "$PMUX_RUNDIR/cpu0.lock" 2>/dev/null && break
+  sleep 0.1
+done
+set +e
+"$PMUX" record -q -C 0 -o "$TMP/no.data" -- true 2>"$TMP/err"
+rc=$?
+set -e
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
+[ $rc -ne 0 ] || fail "record took CPU 0 beside a system-wide stat"
+grep -q "pid $holder" "$TMP/err" || fail "the holder is not named: $(cat "$TMP/err")"
+grep -q "^pmux record" "$TMP/err" || fail "message not from record: $(cat "$TMP/err")"
+pass "record -C 0 refused beside a holder, naming its pid"
