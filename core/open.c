@@ -104,14 +104,7 @@ static int *fd_array(int n)
 static void fill_attr(const pmux_session_t *s, const struct pmux_event *e,
                       struct perf_event_attr *attr)
 {
-  memset(attr, 0, sizeof(*attr));
-  attr->type = e->info.type;
-  attr->config = e->info.config;
-  attr->config1 = e->info.config1;
-  attr->config2 = e->info.config2;
-  attr->exclude_user = e->info.exclude_user;
-  attr->exclude_kernel = e->info.exclude_kernel;
-  attr->exclude_hv = e->info.exclude_hv;
+  pmux__perf_attr_init(attr, &e->info);
   attr->read_format = PMUX_READ_FORMAT;
   attr->inherit = s->inherit;
 }

@@ -12,6 +12,20 @@
 #include "internal.h"
 #include "perf.h"
 
+void pmux__perf_attr_init(struct perf_event_attr *attr,
+                          const pmux_event_info_t *info)
+{
+  memset(attr, 0, sizeof(*attr));
+  attr->size = sizeof(*attr);
+  attr->type = info->type;
+  attr->config = info->config;
+  attr->config1 = info->config1;
+  attr->config2 = info->config2;
+  attr->exclude_user = info->exclude_user;
+  attr->exclude_kernel = info->exclude_kernel;
+  attr->exclude_hv = info->exclude_hv;
+}
+
 int pmux__perf_open(struct perf_event_attr *attr, pid_t pid, int cpu,
                     int group_fd, unsigned long flags)
 {

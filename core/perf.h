@@ -27,6 +27,13 @@ struct pmux__group_read {
   } values[PMUX_GROUP_MAX];
 };
 
+#include "pmux/pmux.h"
+
+/* A zeroed attr with what a resolved event says: type, config words and
+ * the privilege-level excludes (the caller adds read format, sampling...). */
+void pmux__perf_attr_init(struct perf_event_attr *attr,
+                          const pmux_event_info_t *info);
+
 /* perf_event_open(2); returns the fd or -errno. */
 int pmux__perf_open(struct perf_event_attr *attr, pid_t pid, int cpu,
                     int group_fd, unsigned long flags);

@@ -508,15 +508,7 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
                      int set_size, const pmux_record_opts_t *o,
                      uint32_t watermark)
 {
-  memset(attr, 0, sizeof(*attr));
-  attr->size = sizeof(*attr);
-  attr->type = e->info.type;
-  attr->config = e->info.config;
-  attr->config1 = e->info.config1;
-  attr->config2 = e->info.config2;
-  attr->exclude_user = e->info.exclude_user;
-  attr->exclude_kernel = e->info.exclude_kernel;
-  attr->exclude_hv = e->info.exclude_hv;
+  pmux__perf_attr_init(attr, &e->info);
   attr->inherit = !o->system_wide; /* per CPU, every task: nothing to follow */
   if (e->idx > 0) {
     attr->read_format = PERF_FORMAT_GROUP; /* a member: counts only */
