@@ -4,10 +4,10 @@
  * overflows of the set's trigger, the outgoing group is disabled and the
  * next one enabled back to back, and only then is the outgoing group read,
  * so that the gap in which no set counts stays a few microseconds.  Every
- * slice is recorded (reference time, the set's time running, its counts):
- * the estimates are computed from that history, never from nominal slice
- * lengths.  In kernel mux every set is enabled and the history is gathered
- * by reading all groups at each checkpoint.
+ * slice's counts and measured running time go to the estimator's sums: the
+ * estimates come from what the kernel measured, never from nominal slice
+ * lengths.  In kernel mux every set is enabled and all groups are read at
+ * each checkpoint.
  */
 #include <errno.h>
 #include <poll.h>
@@ -78,12 +78,12 @@ struct engine {
   int trigger_fired;
   uint64_t next_switch;  /* absolute deadline, 0 = none */
   uint64_t next_interval;
-  uint64_t next_checkpoint; /* kernel mux: history sampling */
+  uint64_t next_checkpoint; /* kernel mux: read every group */
   uint64_t trigger_base;    /* overflow index of the trigger at activation */
   int first_interval;
 };
 
-/* -------------------------------------------------------------- history */
+/* ---------------------------------------------------------------- slices */
 
 /* Sum of the reference clock over instances. */
 static uint64_t read_reference(pmux_session_t *s)
@@ -98,8 +98,9 @@ static uint64_t read_reference(pmux_session_t *s)
 }
 
 /*
- * Read set k on every instance and append its deltas since the last read
- * (running, enabled, one value per event) at slice_data[off...].
+ * Read set k on every instance and put its deltas since the last read in
+ * out: running, enabled (cumulative: the caller forms the delta), then one
+ * value per event.
  */
 static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
 {

@@ -1,14 +1,13 @@
 /*
  * session.h - the session's private state: requested events, sets, the
- * counters opened per instance (a thread or a CPU), and the slice history
- * that estimates are computed from.
+ * counters opened per instance (a thread or a CPU), and the sums of the
+ * observations that estimates are computed from.
  */
 #ifndef PMUX_CORE_SESSION_H
 #define PMUX_CORE_SESSION_H
 
 #include <signal.h>
 #include <stdint.h>
-
 #include <stdio.h>
 
 #include "estimate.h"
