@@ -115,10 +115,8 @@ int pmux__format_parse(const char *spec, const pmux_format_t **f,
   char name[64];
   const char *colon = strchr(spec, ':');
   size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-  if (n == 0 || n >= sizeof(name))
+  if (n == 0 || !pmux__copy_prefix(name, sizeof(name), spec, n))
     return pmux__fail(PMUX_EFORMAT, "format '%s': bad name", spec);
-  memcpy(name, spec, n);
-  name[n] = 0;
   const pmux_format_t *fmt = pmux__format_find(name);
   if (!fmt) {
     char known[256] = "";
@@ -149,11 +147,7 @@ int pmux__fmt_arg(const char *args, const char *key, char *val, size_t len)
     const char *end = strchr(p, ',');
     size_t il = end ? (size_t)(end - p) : strlen(p);
     if (il > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-      size_t vl = il - kl - 1;
-      if (vl >= len)
-        vl = len - 1;
-      memcpy(val, p + kl + 1, vl);
-      val[vl] = 0;
+      pmux__copy_prefix(val, len, p + kl + 1, il - kl - 1);
       return 1;
     }
     p = end ? end + 1 : NULL;

@@ -6,7 +6,9 @@
 #define PMUX_CORE_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pmux/pmux.h"
 
@@ -26,6 +28,22 @@ void pmux__clear_error(void);
 
 /* Initialise libpfm4 once per process (thread-safe). */
 int pmux__pfm_init(void);
+
+/*
+ * Copy the first n bytes of src into dst (cap bytes), NUL-terminated and
+ * truncated to fit.  Returns 1 when all n fitted: callers that must refuse
+ * an over-long token check it, those that may truncate ignore it.
+ */
+static inline int pmux__copy_prefix(char *dst, size_t cap, const char *src,
+                                    size_t n)
+{
+  int fits = n < cap;
+  if (!fits)
+    n = cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+  return fits;
+}
 
 /* Monotonic clock in nanoseconds. */
 uint64_t pmux__now_ns(void);

@@ -86,11 +86,8 @@ static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
 {
   char name[32];
   const char *eq = strchr(tok, '=');
-  size_t nl = eq ? (size_t)(eq - tok) : strlen(tok);
-  if (nl >= sizeof(name))
-    nl = sizeof(name) - 1;
-  memcpy(name, tok, nl);
-  name[nl] = 0;
+  pmux__copy_prefix(name, sizeof(name), tok,
+                    eq ? (size_t)(eq - tok) : strlen(tok));
   const struct pmux__modifier *m = find_mod(pmu, name);
   if (!m) {
     char list[256];

@@ -172,11 +172,8 @@ int pmux_pmu_find(const char *name, const pmux_pmu_t **out)
     return err;
   char base[128];
   const char *colon = strchr(name, ':');
-  size_t bl = colon ? (size_t)(colon - name) : strlen(name);
-  if (bl >= sizeof(base))
-    bl = sizeof(base) - 1;
-  memcpy(base, name, bl);
-  base[bl] = 0;
+  pmux__copy_prefix(base, sizeof(base), name,
+                    colon ? (size_t)(colon - name) : strlen(name));
   const struct pmux_pmu *p = lookup(base);
   if (!p) {
     char known[512];
