@@ -24,9 +24,11 @@ ev = {e["name"]: e for e in d["events"]}
 for name in ("page-faults", "minor-faults"):
     p, m = perf[name], ev[name]["raw"]
     assert m >= 12000 and abs(m - p) <= 0.01 * p, (name, m, p)
-# Context switches: 4 x 200 sleeps, plus preemptions that vary run to run.
+# Context switches: about 4 x 200 sleeps, plus preemptions that vary run to run.
 p, m = perf["context-switches"], ev["context-switches"]["raw"]
-assert m >= 800 and abs(m - p) <= 0.3 * p + 50, ("context-switches", m, p)
+# (a 50 us sleep can expire before the task is switched out: not every
+# one of the 800 sleeps switches)
+assert m >= 700 and abs(m - p) <= 0.3 * p + 50, ("context-switches", m, p)
 cyc = ev["cycles"]
 if not cyc["supported"]:
     assert cyc["reason"], cyc
