@@ -6,6 +6,7 @@
 # so "truth" below is the count of the same run measured alone, in one set.
 #
 # Cases: info, exact, multiplexing (pmux at 1 ms and the kernel at 4 and 1 ms),
+# --mux=none refusal, automatic split,
 # overflow switching, sampling in every format, assignment against the kernel.
 # Usage: sh pmux-cases.sh CPU      (power8, power9, power10)
 # Prints "case NAME: ok|FAIL|info ..." lines; exit 1 when a case fails.
@@ -133,6 +134,29 @@ if [ -n "$m_user" ] && [ -n "$m_k4" ] && [ -n "$m_k1" ]; then
   else
     info mux-target "NOT MET: $msg; target: pmux <= 1% and below the kernel at 1 ms"
   fi
+fi
+
+# --- --mux=none: refuse, before the command runs, sets that the PMU cannot
+# count at once; one set that fills PMC1-4 runs unscaled.  And -e with more
+# events than PMC1-4 hold: split by counter assignment into sets that fit.
+ONE="r10002,r2001e,r3001e,r4001e"
+$PMUX stat -x , --mux none -S $ONE -- $WORK spin 1000 > none1.csv 2> none1.err; rc1=$?
+$PMUX stat -x , --mux none -S $ONE -S r1001e,r20002,r3001e,r4001e -- $WORK spin 1000 > none2.csv 2> none2.err; rc2=$?
+f1=$(csv_col none1.csv r10002 0 fraction)
+if [ $rc1 -eq 0 ] && [ "$f1" = "1.000000" ] && [ $rc2 -ne 0 ] && grep -q -- '--mux=none: set 1 cannot be counted' none2.err; then
+  ok mux-none "one set: exit 0, fraction $f1; two sets on PMC1-4: exit $rc2, '$(head -n 1 none2.err)'"
+else
+  cat none1.err none2.err
+  fail mux-none "one set: exit $rc1 fraction ${f1:-none}; two sets on PMC1-4: exit $rc2 (want 0, 1.000000, non-zero with the set named)"
+fi
+$PMUX stat --json --switch 1ms -e r10002,r2001e,r3001e,r4001e,r20002,r1001e -- $WORK spin $N > split.json 2> split.err
+rc=$?
+nsets=$(tr '{' '\n' < split.json | sed -n 's/.*"set":\([0-9]*\).*/\1/p' | sort -u | wc -l)
+if [ $rc -eq 0 ] && grep -q '"auto_split":true' split.json && [ "$nsets" -ge 2 ] && grep -q 'split into' split.err; then
+  ok auto-split "6 events on PMC1/PMC2 twice: $nsets sets; '$(grep 'split into' split.err | head -n 1)'"
+else
+  cat split.err; head -c 600 split.json; echo
+  fail auto-split "exit $rc, sets ${nsets:-none} (want >= 2, auto_split true and the warning)"
 fi
 
 # --- overflow switching on a hardware trigger: each set switches after 2
