@@ -12,17 +12,24 @@
 #include <stdint.h>
 
 /* The ratio estimator's sufficient statistics for one event: its count y
- * and its set's running time x in each observed slice, in time order. */
+ * and its set's running time x in each observed slice, in time order; and,
+ * apart, the run's first slice when this event's set had it (the
+ * command's start: exec, the loader, initialisation), a stratum that set
+ * saw in full and no other set saw at all. */
 struct pmux__ratio_acc {
-  uint64_t n;                   /* observations */
+  uint64_t n;                   /* observations, the first slice apart */
   long double sy, sx;           /* sums of y and x */
   long double dyy, dxy, dxx;    /* sums of products of successive differences */
   long double ly, lx;           /* the last observation */
+  long double fy, fx;           /* the run's first slice (fx 0: not this set's) */
 };
 
 /* Add one observation (x > 0; a slice where the set did not count adds
  * nothing). */
 void pmux__ratio_add(struct pmux__ratio_acc *a, double y, double x);
+
+/* Add the run's first slice, counted by this event's set alone. */
+void pmux__ratio_add_first(struct pmux__ratio_acc *a, double y, double x);
 
 struct pmux__estimate_out {
   double estimate;   /* raw * total / sum(x) */
@@ -42,6 +49,7 @@ struct pmux__estimate_in {
   double total;      /* D: the target's time over the whole run */
   const double *run; /* [n] */
   const double *cnt; /* [n] */
+  int first_apart;   /* slice 0 is the run's first, held apart */
 };
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out);

@@ -164,8 +164,14 @@ static int close_slice(pmux_session_t *s, int which)
       struct pmux_event *e = &s->events[set->events[i]];
       e->raw += d[2 + i];
       e->running_ns += d[0];
-      pmux__ratio_add(&s->events[e->pool].acc, (double)d[2 + i],
-                      (double)d[0]);
+      /* The run's first slice, in user mux, is a stratum of its own
+       * (estimate.c): the command's start, seen by this set alone. */
+      if (which >= 0 && s->nslices == 0)
+        pmux__ratio_add_first(&s->events[e->pool].acc, (double)d[2 + i],
+                              (double)d[0]);
+      else
+        pmux__ratio_add(&s->events[e->pool].acc, (double)d[2 + i],
+                        (double)d[0]);
     }
     if (s->dump)
       pmux__dump_slice(s, which < 0 ? -1 : k, wall, d,

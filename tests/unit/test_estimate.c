@@ -147,6 +147,35 @@ static void test_single_observation_bound_is_everything_unseen(void **state)
   assert_true(fabs(o.bound - 200) < 1e-9);
 }
 
+/* A start at a rate of its own, in the first slice, seen by set 0 alone:
+ * held apart it is counted as it is, and a steady rest is exact; scaled
+ * with the rest it drags the whole estimate. */
+static void test_first_slice_is_a_stratum_of_its_own(void **state)
+{
+  (void)state;
+  double d[N], run[N], cnt[N];
+  history(d, run, cnt, 4, 0, constant, 0);
+  cnt[0] = 0.0005 * run[0]; /* the start: a sixth of the steady rate */
+  double want = truth(d, constant) - (0.003 - 0.0005) * d[0];
+  struct pmux__estimate_in in = {N, total(d), run, cnt, 1};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(fabs(o.estimate - want) < 1e-9 * want);
+  assert_true(o.bound < 1e-6 * want);
+  assert_true(fabs(o.raw - (cnt[0] + (N / 4 - 1) * 0.003 * 1e6)) < 1e-6);
+  in.first_apart = 0;
+  pmux__estimate(&in, &o);
+  assert_true(fabs(o.estimate - want) > 0.005 * want);
+
+  /* Seen in the first slice only: scaled, and all the rest in doubt. */
+  double run1[3] = {1e6, 0, 0}, cnt1[3] = {100, 0, 0};
+  struct pmux__estimate_in one = {3, 3e6, run1, cnt1, 1};
+  pmux__estimate(&one, &o);
+  assert_true(o.measured);
+  assert_true(fabs(o.estimate - 300) < 1e-9);
+  assert_true(fabs(o.bound - 200) < 1e-9);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -156,6 +185,7 @@ int main(void)
       cmocka_unit_test(test_fully_counted_is_exact),
       cmocka_unit_test(test_never_ran_is_not_measured),
       cmocka_unit_test(test_single_observation_bound_is_everything_unseen),
+      cmocka_unit_test(test_first_slice_is_a_stratum_of_its_own),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,6 +116,7 @@ mux_case() {
   info "$name" "median |error| $MEDIAN% (max $MAX%) over $R runs x 4 sets; truth of each run = the sum of its 4 raw counts"
 }
 mux_case mux-user-1ms --switch 1ms; m_user=$MEDIAN
+mux_case mux-user-4ms --switch 4ms; m_user4=$MEDIAN
 echo 4 > $D/perf_event_mux_interval_ms
 mux_case mux-kernel-4ms --mux kernel; m_k4=$MEDIAN
 echo 1 > $D/perf_event_mux_interval_ms
@@ -123,10 +124,10 @@ mux_case mux-kernel-1ms --mux kernel; m_k1=$MEDIAN
 echo 4 > $D/perf_event_mux_interval_ms
 # The target: pmux at 1 ms has a median error of at most 1% and below
 # the kernel's own multiplexing at the same 1 ms; beside the kernel's default
-# 4 ms it is only printed.
+# 4 ms it is only printed, with pmux at the same 4 ms.
 if [ -n "$m_user" ] && [ -n "$m_k4" ] && [ -n "$m_k1" ]; then
   vs4=$(awk -v u="$m_user" -v a="$m_k4" 'BEGIN { print (u < a) ? "below" : "not below" }')
-  msg="pmux 1 ms median error $m_user%, kernel 1 ms $m_k1%, kernel 4 ms $m_k4% (pmux $vs4 the kernel's 4 ms)"
+  msg="pmux 1 ms median error $m_user%, kernel 1 ms $m_k1%, kernel 4 ms $m_k4% (pmux at 1 ms $vs4 the kernel's 4 ms; pmux at 4 ms ${m_user4:-?}%)"
   if awk -v u="$m_user" -v b="$m_k1" 'BEGIN { exit !(u <= 1 && u < b) }'; then
     ok mux-target "$msg"
   elif [ "${PMUX_LAB_STRICT:-0}" = 1 ]; then
