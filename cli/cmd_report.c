@@ -3,6 +3,8 @@
  * record`, decode it with its format and print the top functions (or IPs,
  * or sets) with their share of the samples.  A truncated or corrupt file
  * is reported up to where it stopped making sense, then the error.
+ * Kernel functions are named only for a file recorded on this boot; the
+ * header says why when they are not.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -118,7 +120,8 @@ static void usage(FILE *out)
 "  -i, --input FILE       the sample file\n"
 "  -s, --sort KEY         symbol (default), ip or set\n"
 "  -n, --limit N          print the first N rows (default 20; 0: all)\n"
-"      --json             one JSON object: format, samples, lost, top\n"
+"      --json             one JSON object: format, samples, lost,\n"
+"                         kernel_symbols, top\n"
 "  -h, --help             this help\n");
 }
 
@@ -235,6 +238,10 @@ int cmd_report(int argc, char **argv)
     qsort(rows, nrows, sizeof(*rows), row_by_samples);
   }
   size_t show = limit && limit < nrows ? (size_t)limit : nrows;
+  /* Kernel IPs stay "[kernel]" unless the file is from this boot and
+   * /proc/kallsyms may be read: say so once, in the header. */
+  const char *kwhy;
+  int ksyms = pmux_sample_file_kernel_symbols(f, &kwhy);
 
   if (json) {
     printf("{\"file\":");
@@ -246,9 +253,18 @@ int cmd_report(int argc, char **argv)
     printf(",\"command\":");
     json_string(stdout, pmux_sample_file_command(f));
     printf(",\"samples\":%" PRIu64 ",\"recorded\":%" PRIu64
-           ",\"lost\":%" PRIu64 ",\"sort\":\"%s\",\"top\":[",
+           ",\"lost\":%" PRIu64 ",\"sort\":\"%s\",",
            cx.total, pmux_sample_file_recorded(f), pmux_sample_file_lost(f),
            sort == SORT_SYMBOL ? "symbol" : sort == SORT_IP ? "ip" : "set");
+    if (ksyms >= 0) {
+      printf("\"kernel_symbols\":{\"resolved\":%s", ksyms ? "true" : "false");
+      if (!ksyms) {
+        printf(",\"reason\":");
+        json_string(stdout, kwhy);
+      }
+      printf("},");
+    }
+    printf("\"top\":[");
     for (size_t i = 0; i < show; i++) {
       printf("%s{\"%s\":", i ? "," : "",
              sort == SORT_SET ? "set" : "symbol");
@@ -276,6 +292,8 @@ int cmd_report(int argc, char **argv)
     printf("# samples: %s  lost: %s\n",
            cli_thousands(cx.total, b1, sizeof(b1)),
            cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2)));
+    if (ksyms == 0)
+      printf("# kernel symbols: not resolved (%s)\n", kwhy);
     printf("#\n# %8s %10s  %-32s %s\n", "percent", "samples",
            sort == SORT_SET ? "set" : sort == SORT_IP ? "ip  symbol"
                                                       : "symbol",

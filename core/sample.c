@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 
 #include "format.h"
 #include "internal.h"
+#include "kallsyms.h"
 #include "perf.h"
 #include "sample.h"
 #include "session.h"
@@ -298,6 +300,26 @@ static int online_cpus(int *cpus, int max)
   return n;
 }
 
+/* Room META keeps after the command: uname's fields are 65 bytes at
+ * most, the keys and numbers under 100. */
+#define META_TAIL 512
+
+/* Append to buf (cap bytes) at n, cut to fit; the new length. */
+static size_t meta_add(char *buf, size_t cap, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t meta_add(char *buf, size_t cap, size_t n, const char *fmt, ...)
+{
+  if (n + 1 >= cap)
+    return n;
+  va_list ap;
+  va_start(ap, fmt);
+  int w = vsnprintf(buf + n, cap - n, fmt, ap);
+  va_end(ap);
+  if (w < 0)
+    return n;
+  return (size_t)w < cap - n ? n + (size_t)w : cap - 1;
+}
+
 static void write_head(struct rec *r, const pmux_record_opts_t *o,
                        const char *fargs)
 {
@@ -309,22 +331,22 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   h.endian = PMUX_SF_ENDIAN;
   put(r, &h, sizeof(h));
 
-  /* META: text, for people and for report's header lines. */
-  char meta[4096];
-  size_t n = 0;
+  /* META: text, for people and for report's header lines.  boot_id comes
+   * first, before a command that could hold a line of its own, and the
+   * command is cut to leave room for the keys after it. */
+  char meta[4096], boot[PMUX__BOOT_ID_MAX];
+  size_t n = 0, cmd_cap = sizeof(meta) - META_TAIL;
   struct utsname u;
   uname(&u);
-  n += (size_t)snprintf(meta + n, sizeof(meta) - n, "command=");
-  for (int i = 0; o->argv[i] && n < sizeof(meta) - 64; i++)
-    n += (size_t)snprintf(meta + n, sizeof(meta) - n, "%s%s", i ? " " : "",
-                          o->argv[i]);
-  n += (size_t)snprintf(meta + n, sizeof(meta) - n,
-                        "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\n"
-                        "sets=%d\n",
-                        u.nodename, u.release, u.machine,
-                        (long long)time(NULL), r->nsets);
-  if (n >= sizeof(meta))
-    n = sizeof(meta) - 1;
+  if (pmux__boot_id(boot, sizeof(boot)) == 0)
+    n = meta_add(meta, sizeof(meta), n, "boot_id=%s\n", boot);
+  n = meta_add(meta, cmd_cap, n, "command=");
+  for (int i = 0; o->argv[i]; i++)
+    n = meta_add(meta, cmd_cap, n, "%s%s", i ? " " : "", o->argv[i]);
+  n = meta_add(meta, sizeof(meta), n,
+               "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\nsets=%d\n",
+               u.nodename, u.release, u.machine, (long long)time(NULL),
+               r->nsets);
   put_section(r, PMUX_SF_META, meta, n);
 
   /* EVENTS: every sampling event, with its set. */

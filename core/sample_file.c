@@ -3,7 +3,8 @@
  * `pmux report`: check the header, walk the sections, decode the DATA
  * section with the format named by its UUID, and name the functions that
  * sampled IPs fall in (the mappings recorded from PERF_RECORD_MMAP2, the
- * ELF symbol tables read with libelf).
+ * ELF symbol tables read with libelf; kernel IPs from /proc/kallsyms when
+ * the file was recorded on this boot, kallsyms.c).
  *
  * Every length is checked against what is left of the file before use; a
  * file that stops making sense yields PMUX_EFILE with the offset, and
@@ -21,6 +22,7 @@
 
 #include "format.h"
 #include "internal.h"
+#include "kallsyms.h"
 #include "sample.h"
 
 struct fsym {
@@ -62,6 +64,11 @@ struct pmux_sample_file {
   int have_stats;
   struct dso *dsos;
   size_t ndsos;
+  char boot_id[PMUX__BOOT_ID_MAX]; /* META's boot_id: "" when absent */
+  int boot_id_bad;         /* present but cut: too long, or with a NUL */
+  int ksyms_tried;         /* kallsyms is loaded on the first kernel IP */
+  pmux__kallsyms_t *ksyms; /* NULL: kernel IPs stay "[kernel]", for: */
+  char ksyms_why[128];
 };
 
 static int bad(size_t off, const char *what, const char *detail)
@@ -87,22 +94,36 @@ static int get_str(const uint8_t *p, size_t len, size_t *o, char *out,
   return 0;
 }
 
+/* The value of the first META line "KEY=value" into out (cap bytes, cut
+ * to fit): -1 no such line, 0 cut (too long, or a NUL in it), 1 whole. */
+static int meta_value(const uint8_t *p, size_t len, const char *key,
+                      char *out, size_t cap)
+{
+  size_t klen = strlen(key);
+  for (size_t i = 0; i + klen < len; i++) {
+    if ((i == 0 || p[i - 1] == '\n') && !memcmp(p + i, key, klen) &&
+        p[i + klen] == '=') {
+      const uint8_t *v = p + i + klen + 1;
+      size_t left = len - i - klen - 1;
+      const uint8_t *nl = memchr(v, '\n', left);
+      size_t vlen = nl ? (size_t)(nl - v) : left;
+      int whole = pmux__copy_prefix(out, cap, (const char *)v, vlen);
+      return whole && !memchr(v, 0, vlen); /* a NUL cuts it short too */
+    }
+  }
+  return -1;
+}
+
 static int parse_section(pmux_sample_file_t *f, uint32_t type,
                          const uint8_t *p, size_t len, size_t at)
 {
   size_t o = 0;
   switch (type) {
   case PMUX_SF_META: {
-    const char *key = "command=";
-    for (size_t i = 0; i + 8 <= len; i++) {
-      if ((i == 0 || p[i - 1] == '\n') && !memcmp(p + i, key, 8)) {
-        size_t j = i + 8, k = 0;
-        while (j < len && p[j] != '\n' && k < sizeof(f->command) - 1)
-          f->command[k++] = (char)p[j++];
-        f->command[k] = 0;
-        break;
-      }
-    }
+    meta_value(p, len, "command", f->command, sizeof(f->command));
+    int whole = meta_value(p, len, "boot_id", f->boot_id, sizeof(f->boot_id));
+    if (whole >= 0)
+      f->boot_id_bad = !whole;
     return 0;
   }
   case PMUX_SF_EVENTS: {
@@ -315,6 +336,7 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
     free(f->dsos[i].path);
   }
   free(f->dsos);
+  pmux__kallsyms_free(f->ksyms);
   free(f->buf);
   free(f);
 }
@@ -487,17 +509,56 @@ static const struct fmap *find_map(const pmux_sample_file_t *f, uint32_t pid,
   return best;
 }
 
+/* A kernel IP: named from this boot's kallsyms, loaded on the first one
+ * (most reports have none, or no right to the addresses). */
+static int kernel_symbol(pmux_sample_file_t *f, uint64_t ip, char *sym,
+                         size_t len, char *dso, size_t dlen)
+{
+  if (!f->ksyms_tried) {
+    f->ksyms_tried = 1;
+    if (f->boot_id_bad)
+      snprintf(f->ksyms_why, sizeof(f->ksyms_why),
+               "bad boot id in the file");
+    else
+      pmux__kallsyms_for_boot(f->boot_id, &f->ksyms, f->ksyms_why,
+                              sizeof(f->ksyms_why));
+  }
+  const char *module = NULL;
+  const char *name = f->ksyms ? pmux__kallsyms_find(f->ksyms, ip, &module)
+                              : NULL;
+  if (!name) {
+    snprintf(sym, len, "[kernel]");
+    snprintf(dso, dlen, "[kernel.kallsyms]");
+    return 0;
+  }
+  snprintf(sym, len, "%s", name);
+  if (module)
+    snprintf(dso, dlen, "[%s]", module);
+  else
+    snprintf(dso, dlen, "[kernel.kallsyms]");
+  return 1;
+}
+
+int pmux_sample_file_kernel_symbols(const pmux_sample_file_t *f,
+                                    const char **why)
+{
+  *why = NULL;
+  if (!f->ksyms_tried)
+    return -1;
+  if (f->ksyms)
+    return 1;
+  *why = f->ksyms_why;
+  return 0;
+}
+
 int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
                             uint64_t ip, uint64_t t, char *sym, size_t len,
                             char *dso, size_t dlen)
 {
   if (dlen)
     dso[0] = 0;
-  if (ip >= 0x8000000000000000ull) {
-    snprintf(sym, len, "[kernel]");
-    snprintf(dso, dlen, "[kernel.kallsyms]");
-    return 0;
-  }
+  if (ip >= 0x8000000000000000ull)
+    return kernel_symbol(f, ip, sym, len, dso, dlen);
   const struct fmap *m = find_map(f, pid, ip, t);
   if (!m) {
     snprintf(sym, len, "[unknown]");

@@ -1,9 +1,11 @@
 /*
  * sysroot.h - every read of /proc, /sys and /dev that reservation does
- * goes through one injectable root (PMUX_SYSROOT, default "/"), and the
- * lease folder is PMUX_RUNDIR (default /run/pmux for root, a per-user
- * runtime folder otherwise), so that tests can present a watchdog that is
- * on, an oprofile that is mounted, or another session's lease.
+ * (and report's boot id and kallsyms, kallsyms.c) goes through one
+ * injectable root (PMUX_SYSROOT, default "/"), and the lease folder is
+ * PMUX_RUNDIR (default /run/pmux for root, a per-user runtime folder
+ * otherwise), so that tests can present a watchdog that is on, an
+ * oprofile that is mounted, another session's lease, or a kallsyms that
+ * hides its addresses.
  */
 #ifndef PMUX_CORE_SYSROOT_H
 #define PMUX_CORE_SYSROOT_H

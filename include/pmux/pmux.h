@@ -491,12 +491,22 @@ PMUX_EXTERN int pmux_sample_file_foreach(pmux_sample_file_t *f,
                                          void *arg);
 /*
  * Name the function holding ip in process pid at time t (0: any time):
- * "func" with its object in dso (buffers of len bytes).  1 resolved,
- * 0 not (sym gets "[unknown]" or "[kernel]", dso the mapping or "").
+ * "func" with its object in dso (buffers of len bytes): a kernel
+ * function's dso is "[kernel.kallsyms]" or its module, "[MODULE]".
+ * 1 resolved, 0 not (sym gets "[unknown]" or "[kernel]", dso the mapping,
+ * "[kernel.kallsyms]" or "").
  */
 PMUX_EXTERN int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
                                         uint64_t ip, uint64_t t, char *sym,
                                         size_t len, char *dso, size_t dlen);
+/*
+ * Whether kernel IPs got their functions' names (from /proc/kallsyms, only
+ * for a file recorded on this boot, as META's boot_id tells): 1 yes; 0 no,
+ * with *why saying why ("recorded on another boot", "no boot id in the
+ * file", "/proc/kallsyms hides addresses"...); -1 no kernel IP was named.
+ */
+PMUX_EXTERN int pmux_sample_file_kernel_symbols(const pmux_sample_file_t *f,
+                                                const char **why);
 
 /* ------------------------------------------------------------- reservation */
 /* (issue 6: counter reservation, other PMU users, per-CPU leases; in

@@ -2,7 +2,8 @@
  * fuzz_sample_file.c - libFuzzer target for the sample-file reader
  * (core/sample_file.c) and the decoders of every built-in format: any
  * input must give 0 or an error, never a crash, a leak or a hang.
- * Symbols are not resolved here (that opens the files the input names).
+ * Symbols are not resolved here (that opens the files the input names, or
+ * /proc/kallsyms); META's keys, boot_id included, are parsed by open.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t n = 0;
     (void)pmux_sample_file_foreach(f, count, &n);
     (void)pmux_sample_file_format(f);
+    (void)pmux_sample_file_command(f);
     (void)pmux_sample_file_lost(f);
     pmux_sample_file_close(f);
   }
