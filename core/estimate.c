@@ -2,67 +2,110 @@
  * estimate.c - from the observed slices to estimates and error bounds.
  *
  * The run lasted D of target time (the reference clock: the target's CPU
- * time for a task, wall time for a CPU).  A set observed some slices: its
- * count y_i in slice i while it counted x_i.  The estimate is the ratio
- * estimator
- *     Y = D * (sum y_i / sum x_i),
- * that is, scaling by the time the set actually counted (never by its
- * number of runs), and filling the switch gaps at the same rate.
+ * time for a task, wall time for a CPU).  A set observed some slices: in
+ * slice i the event counted y_i while its set counted x_i, in a slice
+ * whose wall time held z_i more (for a task: time off the CPU, or on it
+ * while no set counted).  Over all slices, whichever set had them, the
+ * sets counted X in all and the rest of the wall time was Z.
  *
- * The bound is that estimator's 95% interval for a systematic sample (one
- * slice in K, in rotation order): residuals e_i = y_i - r x_i, their
- * variance taken from successive differences (which, unlike the plain
- * variance, is not inflated by slow trends, the usual choice for
- * systematic samples), and
- *     Var(Y) = (D/X)^2 n (1 - f) S_d^2,  f = X/D,
- * with n observed slices, X = sum x_i (f is the measured share of the run:
- * n/N for slices of equal length, and right for the kernel's partial
- * slices too).  Since r is known only at the end, the sum of squared
- * successive residual differences is kept expanded:
- *     sum (dy - r dx)^2 = sum dy^2 - 2 r sum dy dx + r^2 sum dx^2.
+ * The plain estimate is the ratio estimator
+ *     R = D * (sum y_i / sum x_i),
+ * which scales by the time the set actually counted (never by its number
+ * of runs) and fills the switch gaps (D - X) at the same rate.  Where the
+ * event also follows the time off the CPU (context switches follow sleeps,
+ * which take wall time and little CPU), the least-squares fit
+ * y ~ a x + b z over the set's slices calibrates the estimate to both
+ * totals, and fills the gaps, which are CPU time, at a:
+ *     Y = g sum y_i + b (Z - g sum z_i) + a (D - X),   g = X / sum x_i
+ * (the regression estimator; for an event that does not follow z, b is 0
+ * and Y is R but for the gaps).  Without a wall total (kernel mux), with
+ * too few slices, or when z and x are one clock (a CPU target), R stays;
+ * R stays too when Y would be below the count seen.
+ *
  * The run's first slice is a stratum of its own when a set had it: a
  * command's start (exec, the loader, initialisation) runs at rates of its
  * own, that set saw all of it and no other set saw any.  Its count enters
- * that set's estimate as it is, and the ratio covers the rest of the run:
- *     Y = y_0 + (D - x_0) (sum_{i>0} y_i / sum_{i>0} x_i).
- * Without this the first set scales its start over the whole run: -0.4%
- * to -1.3% on instructions in the POWER lab, where the other sets erred by
- * at most 0.3%.
- * docs/estimates.md has the measurements that chose this over
- * interpolating the unobserved slices.
+ * that set's estimate as it is, and the above covers the rest of the run
+ * (D, X and Z less the first slice's).  Without this the first set
+ * scaled its start over the whole run: -0.4% to -1.3% on instructions in
+ * the POWER lab, where the other sets erred by at most 0.3%.
+ *
+ * The bound is the estimator's 95% interval for a systematic sample (one
+ * slice in K, in rotation order): residuals e_i (y_i - a x_i - b z_i, or
+ * y_i - r x_i for the ratio), their variance taken from successive
+ * differences (which, unlike the plain variance, is not inflated by slow
+ * trends, the usual choice for systematic samples), and
+ *     Var(Y) = g^2 n (1 - 1/g) S_d^2
+ * with n observed slices (1/g is the measured share of the run: n/N for
+ * slices of equal length, and right for the kernel's partial slices too).
+ * Since a, b and r are known only at the end, the sums of products of
+ * successive differences are kept expanded.
+ * docs/estimates.md has the measurements that chose all this.
  */
 #include <math.h>
 
 #include "estimate.h"
 
-void pmux__ratio_add(struct pmux__ratio_acc *a, double y, double x)
+/* Fewer observations than this: no regression (two coefficients and a
+ * spread to learn from them). */
+#define REGRESSION_MIN_N 4
+
+void pmux__est_add(struct pmux__est_acc *a, double y, double x, double w)
 {
   if (!(x > 0))
     return;
+  long double z = (long double)w - x;
   if (a->n) {
-    long double dy = (long double)y - a->ly, dx = (long double)x - a->lx;
+    long double dy = (long double)y - a->ly, dx = (long double)x - a->lx,
+                dz = z - a->lz;
     a->dyy += dy * dy;
-    a->dxy += dy * dx;
     a->dxx += dx * dx;
+    a->dzz += dz * dz;
+    a->dxy += dx * dy;
+    a->dzy += dz * dy;
+    a->dxz += dx * dz;
   }
   a->sy += y;
   a->sx += x;
+  a->sz += z;
+  a->sxx += (long double)x * x;
+  a->szz += z * z;
+  a->sxz += x * z;
+  a->sxy += (long double)x * y;
+  a->szy += z * y;
   a->ly = y;
   a->lx = x;
+  a->lz = z;
   a->n++;
 }
 
-void pmux__ratio_add_first(struct pmux__ratio_acc *a, double y, double x)
+void pmux__est_add_first(struct pmux__est_acc *a, double y, double x,
+                         double w)
 {
   if (!(x > 0))
     return;
   a->fy = y;
   a->fx = x;
+  a->fz = (long double)w - x;
 }
 
-void pmux__ratio_result(const struct pmux__ratio_acc *a, double total,
-                        struct pmux__estimate_out *out)
+/* The fit y ~ ca x + cb z; 0 when it is degenerate (z and x one clock). */
+static int regression(const struct pmux__est_acc *a, long double *ca,
+                      long double *cb)
 {
+  long double det = a->sxx * a->szz - a->sxz * a->sxz;
+  if (a->n < REGRESSION_MIN_N || !(det > 1e-9L * a->sxx * a->szz))
+    return 0;
+  *ca = (a->szz * a->sxy - a->sxz * a->szy) / det;
+  *cb = (a->sxx * a->szy - a->sxz * a->sxy) / det;
+  return 1;
+}
+
+void pmux__est_result(const struct pmux__est_acc *a,
+                      const struct pmux__est_totals *t,
+                      struct pmux__estimate_out *out)
+{
+  double total = t->time;
   out->raw = (double)(a->sy + a->fy);
   out->measured = a->n > 0 || a->fx > 0;
   out->estimate = out->bound = 0;
@@ -79,31 +122,58 @@ void pmux__ratio_result(const struct pmux__ratio_acc *a, double total,
     out->bound = out->estimate - out->raw;
     return;
   }
-  long double rest = total - a->fx; /* the run after the first slice */
+  /* The run after the first slice (all of it for the other sets). */
+  long double rest = total - a->fx;
+  long double g = rest / a->sx; /* the set saw 1/g of it */
   long double r = a->sy / a->sx;
-  out->estimate = (double)(a->fy + r * rest);
+  long double est = r * rest;
+  /* Successive-difference sum of squared residuals: of the ratio... */
+  long double ss = a->dyy - 2 * r * a->dxy + r * r * a->dxx;
+  long double ca, cb;
+  long double counted = t->counted - a->fx;
+  if (t->wall > 0 && counted > a->sx * (1 - 1e-12L) && regression(a, &ca, &cb)) {
+    long double others = t->wall - t->counted - a->fz; /* Z, the rest */
+    long double gx = counted / a->sx;
+    long double y = gx * a->sy + cb * (others - gx * a->sz) +
+                    ca * (rest - counted);
+    /* ... or of the regression, unless it predicts fewer events in the
+     * rest of the run than the set saw there. */
+    if (y >= a->sy) {
+      est = y;
+      g = gx;
+      ss = a->dyy + ca * ca * a->dxx + cb * cb * a->dzz -
+           2 * ca * a->dxy - 2 * cb * a->dzy + 2 * ca * cb * a->dxz;
+    }
+  }
+  out->estimate = (double)(a->fy + est);
   if (a->n < 2) {
     /* One observation: no spread to learn from, so everything unseen is
      * in doubt. */
     out->bound = out->estimate - out->raw;
     return;
   }
-  long double ss = a->dyy - 2 * r * a->dxy + r * r * a->dxx;
   long double s2 = ss > 0 ? ss / (2.0L * (long double)(a->n - 1)) : 0;
-  long double f = a->sx / rest, g = rest / a->sx;
-  long double var = g * g * (long double)a->n * (1 - f) * s2;
+  long double var = g * g * (long double)a->n * (1 - 1 / g) * s2;
   out->bound = 1.96 * sqrt((double)(var > 0 ? var : 0));
 }
 
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out)
 {
-  struct pmux__ratio_acc a = {0};
+  struct pmux__est_acc a = {0};
+  struct pmux__est_totals t = {in->total, 0, 0};
   for (size_t j = 0; j < in->n; j++) {
+    double w = in->wall ? in->wall[j] : 0;
+    if (in->wall && in->counted) {
+      t.wall += w;
+      t.counted += in->counted[j];
+    }
     if (j == 0 && in->first_apart)
-      pmux__ratio_add_first(&a, in->cnt[j], in->run[j]);
+      pmux__est_add_first(&a, in->cnt[j], in->run[j], w);
     else
-      pmux__ratio_add(&a, in->cnt[j], in->run[j]);
+      pmux__est_add(&a, in->cnt[j], in->run[j], w);
   }
-  pmux__ratio_result(&a, in->total, out);
+  if (!in->counted)
+    t.wall = 0;
+  pmux__est_result(&a, &t, out);
 }

@@ -11,45 +11,67 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The ratio estimator's sufficient statistics for one event: its count y
- * and its set's running time x in each observed slice, in time order; and,
- * apart, the run's first slice when this event's set had it (the
- * command's start: exec, the loader, initialisation), a stratum that set
- * saw in full and no other set saw at all. */
-struct pmux__ratio_acc {
-  uint64_t n;                   /* observations, the first slice apart */
-  long double sy, sx;           /* sums of y and x */
-  long double dyy, dxy, dxx;    /* sums of products of successive differences */
-  long double ly, lx;           /* the last observation */
-  long double fy, fx;           /* the run's first slice (fx 0: not this set's) */
+/*
+ * The sufficient statistics of one event's observations: in each observed
+ * slice, in time order, its count y, its set's running time x (the
+ * target's time while the set counted) and the rest of the slice's wall
+ * time, z = w - x (for a task: the time it was off the CPU, or on it
+ * while no set counted); and, apart, the run's first slice when this
+ * event's set had it (the command's start: exec, the loader,
+ * initialisation), a stratum that set saw in full and no other set saw at
+ * all.
+ */
+struct pmux__est_acc {
+  uint64_t n;                       /* observations, the first slice apart */
+  long double sy, sx, sz;           /* sums */
+  long double sxx, szz, sxz;        /* sums of products, for the regression */
+  long double sxy, szy;
+  long double dyy, dxx, dzz;        /* sums of products of successive */
+  long double dxy, dzy, dxz;        /*   differences, for the bound */
+  long double ly, lx, lz;           /* the last observation */
+  long double fy, fx, fz;           /* the first slice (fx 0: not this set's) */
+};
+
+/* The run's totals the observations are scaled to. */
+struct pmux__est_totals {
+  double time;    /* D: the reference clock (the target's CPU time, or wall
+                     time for CPUs) over the whole run */
+  double counted; /* X: every slice's x, whichever set it was */
+  double wall;    /* W: every slice's wall time; with X, the total of z.
+                     0: not known (kernel mux): the plain ratio is used */
 };
 
 /* Add one observation (x > 0; a slice where the set did not count adds
  * nothing). */
-void pmux__ratio_add(struct pmux__ratio_acc *a, double y, double x);
+void pmux__est_add(struct pmux__est_acc *a, double y, double x, double w);
 
 /* Add the run's first slice, counted by this event's set alone. */
-void pmux__ratio_add_first(struct pmux__ratio_acc *a, double y, double x);
+void pmux__est_add_first(struct pmux__est_acc *a, double y, double x,
+                         double w);
 
 struct pmux__estimate_out {
-  double estimate;   /* raw * total / sum(x) */
+  double estimate;   /* the whole-run estimate */
   double bound;      /* 95% half-width */
   double raw;        /* sum of counts */
   int measured;      /* at least one observation */
 };
 
-/* The estimate for a run whose target time was `total` (reference clock). */
-void pmux__ratio_result(const struct pmux__ratio_acc *a, double total,
-                        struct pmux__estimate_out *out);
+void pmux__est_result(const struct pmux__est_acc *a,
+                      const struct pmux__est_totals *t,
+                      struct pmux__estimate_out *out);
 
-/* The same over a whole history at once (tests, studies): slice j counted
- * run[j] (0: not observed) and saw cnt[j]. */
+/* The same over a whole history at once (tests, studies): in slice j the
+ * event's set counted run[j] (0: not observed) and the event cnt[j]; the
+ * slice lasted wall[j], in which its set, whichever it was, counted
+ * counted[j]. */
 struct pmux__estimate_in {
-  size_t n;          /* slices */
-  double total;      /* D: the target's time over the whole run */
-  const double *run; /* [n] */
-  const double *cnt; /* [n] */
-  int first_apart;   /* slice 0 is the run's first, held apart */
+  size_t n;              /* slices */
+  double total;          /* D */
+  const double *run;     /* [n] */
+  const double *cnt;     /* [n] */
+  int first_apart;       /* slice 0 is the run's first, held apart */
+  const double *wall;    /* [n], or NULL: the ratio alone */
+  const double *counted; /* [n], with wall */
 };
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out);

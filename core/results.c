@@ -12,7 +12,10 @@
 
 void pmux__session_estimate(pmux_session_t *s)
 {
-  double total = (double)s->ref_last_ns;
+  /* In kernel mux the sets count at overlapping times: no wall total. */
+  struct pmux__est_totals totals = {(double)s->ref_last_ns,
+                                    (double)s->counted_sum_ns,
+                                    (double)s->wall_sum_ns};
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0) {
@@ -26,7 +29,7 @@ void pmux__session_estimate(pmux_session_t *s)
       continue;
     }
     struct pmux__estimate_out o;
-    pmux__ratio_result(&s->events[e->pool].acc, total, &o);
+    pmux__est_result(&s->events[e->pool].acc, &totals, &o);
     e->estimate = o.estimate;
     e->error_bound = o.bound;
   }

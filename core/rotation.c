@@ -149,6 +149,8 @@ static int close_slice(pmux_session_t *s, int which)
   uint64_t now = pmux__now_ns();
   uint64_t wall = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
   s->wall_last_ns = now;
+  if (which >= 0)
+    s->wall_sum_ns += wall; /* user mux: the slices tile the run */
   for (int k = first; k <= last; k++) {
     struct pmux_set *set = &s->sets[k];
     uint64_t d[2 + PMUX_GROUP_MAX];
@@ -160,6 +162,8 @@ static int close_slice(pmux_session_t *s, int which)
     d[1] = cum_enabled - set->last_enabled;
     set->last_enabled = cum_enabled;
     set->time_ns += d[0];
+    if (which >= 0)
+      s->counted_sum_ns += d[0];
     for (int i = 0; i < set->nevents; i++) {
       struct pmux_event *e = &s->events[set->events[i]];
       e->raw += d[2 + i];
@@ -167,11 +171,11 @@ static int close_slice(pmux_session_t *s, int which)
       /* The run's first slice, in user mux, is a stratum of its own
        * (estimate.c): the command's start, seen by this set alone. */
       if (which >= 0 && s->nslices == 0)
-        pmux__ratio_add_first(&s->events[e->pool].acc, (double)d[2 + i],
-                              (double)d[0]);
+        pmux__est_add_first(&s->events[e->pool].acc, (double)d[2 + i],
+                            (double)d[0], (double)wall);
       else
-        pmux__ratio_add(&s->events[e->pool].acc, (double)d[2 + i],
-                        (double)d[0]);
+        pmux__est_add(&s->events[e->pool].acc, (double)d[2 + i],
+                      (double)d[0], (double)wall);
     }
     if (s->dump)
       pmux__dump_slice(s, which < 0 ? -1 : k, wall, d,

@@ -36,7 +36,7 @@ struct pmux_event {
   /* Observations, slice by slice, reduced to sums as they come.  An event
    * listed in several sets (user mux) pools them in one accumulator: that
    * of the first such event, `pool`. */
-  struct pmux__ratio_acc acc;
+  struct pmux__est_acc acc;
   int pool;
   /* Results, filled by pmux__session_estimate(). */
   double estimate;
@@ -89,6 +89,8 @@ struct pmux_session {
   int *pinned_leader;       /* [ninst] leader of the pinned group, -1 none */
   uint64_t ref_last_ns;     /* reference clock at the last full read */
   uint64_t wall_last_ns;    /* monotonic time of the last slice boundary */
+  uint64_t wall_sum_ns;     /* user mux: the wall time of all slices, */
+  uint64_t counted_sum_ns;  /*   and the time their sets counted */
 
   pid_t child;
   int go_pipe;              /* write end: releases the child to exec */

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""The estimator study behind docs/estimates.md, reproducible: record slice
+histories (PMUX_DUMP_SLICES) of pmux-demo with the 4 sets of the other
+benchmarks rotated at 1 ms, and replay every history through each
+candidate estimator against the truth of the same workload counted
+unrotated by `perf stat` (median of 3 runs).
+
+  python3 bench/estimators.py [RUNS]      (default 8 runs per workload)
+
+Candidates, all fed the same histories (slice j: wall time w_j, the set's
+CPU time x_j, the rest z_j = w_j - x_j, its counts y_j; D the reference's
+total, X and Z the sums of x and z over all slices):
+  shipped    the regression estimator on x and z, calibrated to X and Z,
+             the switch gaps (D - X) filled at the CPU-time coefficient,
+             the run's first slice held apart (core/estimate.c)
+  ratio      D * sum y / sum x, the first slice held apart
+  ratio-all  the same with the first slice pooled with the others
+  poststrat  post-stratified by CPU utilisation x/w (< 0.5: off-CPU phases)
+  idle       ratio on z alone
+  interp     each unobserved slice's count per wall time, linear between
+             the neighbouring observations
+and, beside them, what pmux itself printed for the same runs (its C
+implementation of "shipped": the largest difference is printed).
+Prints, per workload and estimator, the median and max |error| of the
+deterministic events (page-faults, minor-faults, context-switches), and
+of each of them.
+"""
+import os
+import sys
+import tempfile
+from common import *
+
+DET = ["page-faults", "minor-faults", "context-switches"]
+
+
+def load(path):
+    """-> (names "EVENT@SET" per set, [(set, w, x, {event: y})], D)"""
+    names, slices, total = [], [], None
+    for line in open(path):
+        if line.startswith("# sets"):
+            names = line.split()[4:]
+        elif line.startswith("# reference_ns"):
+            total = float(line.split()[2])
+        else:
+            head, vals = line.split("|")
+            k, w = head.split()
+            v = [float(t) for t in vals.split()]
+            k = int(k)
+            evs = [n.split("@")[0] for n in names if int(n.split("@")[1]) == k]
+            slices.append((k, float(w), v[0], dict(zip(evs, v[2:]))))
+    return slices, total
+
+
+def observations(slices, event):
+    """Slices where the event counted (any set listing it: pooled)."""
+    return [(j, s) for j, s in enumerate(slices) if event in s[3] and s[2] > 0]
+
+
+def ratio(slices, total, event, first_apart=True):
+    obs = observations(slices, event)
+    head = [s for j, s in obs if j == 0 and first_apart]
+    rest = [s for j, s in obs if not (j == 0 and first_apart)]
+    if not rest:
+        return sum(s[3][event] for s in head) / sum(s[2] for s in head) * total
+    fy = sum(s[3][event] for s in head)
+    fx = sum(s[2] for s in head)
+    return fy + sum(s[3][event] for s in rest) / sum(s[2] for s in rest) * (total - fx)
+
+
+def poststrat(slices, total, event, cut=0.5):
+    obs = [s for _, s in observations(slices, event)]
+    strata = lambda s: s[2] / s[1] >= cut if s[1] > 0 else True
+    X = sum(s[2] for s in slices)
+    est = 0.0
+    for h in (False, True):
+        xh = sum(s[2] for s in slices if strata(s) == h)
+        seen = [s for s in obs if strata(s) == h]
+        if xh and not seen:
+            return ratio(slices, total, event)
+        if seen:
+            est += sum(s[3][event] for s in seen) / sum(s[2] for s in seen) * xh
+    return est * total / X
+
+
+def idle(slices, total, event):
+    obs = [s for _, s in observations(slices, event)]
+    Z = sum(s[1] - s[2] for s in slices)
+    return sum(s[3][event] for s in obs) / sum(s[1] - s[2] for s in obs) * Z
+
+
+def shipped(slices, total, event):
+    obs = observations(slices, event)
+    head = [s for j, s in obs if j == 0]
+    rest = [s for j, s in obs if j != 0]
+    if not rest:
+        return ratio(slices, total, event)
+    fy = sum(s[3][event] for s in head)
+    fx = sum(s[2] for s in head)
+    fz = sum(s[1] - s[2] for s in head)
+    xs = [s[2] for s in rest]
+    zs = [s[1] - s[2] for s in rest]
+    ys = [s[3][event] for s in rest]
+    sxx = sum(x * x for x in xs)
+    szz = sum(z * z for z in zs)
+    sxz = sum(x * z for x, z in zip(xs, zs))
+    sxy = sum(x * y for x, y in zip(xs, ys))
+    szy = sum(z * y for z, y in zip(zs, ys))
+    det = sxx * szz - sxz * sxz
+    if len(rest) < 4 or det <= 1e-9 * sxx * szz:
+        return ratio(slices, total, event)
+    a = (szz * sxy - sxz * szy) / det
+    b = (sxx * szy - sxz * sxy) / det
+    X = sum(s[2] for s in slices) - fx
+    Z = sum(s[1] - s[2] for s in slices) - fz
+    g = X / sum(xs)
+    y = g * sum(ys) + b * (Z - g * sum(zs)) + a * (total - fx - X)
+    return fy + y if y >= sum(ys) else ratio(slices, total, event)
+
+
+def interp(slices, total, event):
+    seen = {j: s[3][event] / s[1] for j, s in observations(slices, event) if s[1] > 0}
+    keys = sorted(seen)
+    est, k = 0.0, 0
+    for j, s in enumerate(slices):
+        if j in seen:
+            est += s[3][event]
+            continue
+        while k < len(keys) and keys[k] < j:
+            k += 1
+        lo = keys[k - 1] if k else None
+        hi = keys[k] if k < len(keys) else None
+        if lo is None or hi is None:
+            rate = seen[hi if lo is None else lo]
+        else:
+            rate = seen[lo] + (seen[hi] - seen[lo]) * (j - lo) / (hi - lo)
+        est += rate * s[1]
+    return est * total / sum(s[2] for s in slices)
+
+
+ESTIMATORS = {
+    "shipped": shipped,
+    "ratio": ratio,
+    "ratio-all": lambda sl, t, e: ratio(sl, t, e, first_apart=False),
+    "poststrat": poststrat,
+    "idle": idle,
+    "interp": interp,
+}
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    for p in (PMUX, DEMO):
+        need(p)
+    workloads = {
+        "short bursts (default demo)": [DEMO],
+        "long phases": [DEMO, "-r", "8", "-f", "20000", "-s", "300", "-c", "20"],
+    }
+    sets = sum((["-S", s] for s in SETS), [])
+    for label, W in workloads.items():
+        truths = [perf_counts(DET, W) for _ in range(3)]
+        truth = {e: median([t[e] for t in truths]) for e in DET}
+        errs = {name: {e: [] for e in DET} for name in ESTIMATORS}
+        agree = 0.0
+        with tempfile.TemporaryDirectory() as tmp:
+            for r in range(runs):
+                path = os.path.join(tmp, f"slices.{r}")
+                out = os.path.join(tmp, f"stat.{r}.json")
+                run([PMUX, "stat", "--json", "-o", out, "--switch", "1ms"] + sets + ["--"] + W,
+                    env=dict(os.environ, PMUX_DUMP_SLICES=path))
+                slices, total = load(path)
+                for e in json.load(open(out))["events"]:
+                    if e["name"] in DET:
+                        mine = shipped(slices, total, e["name"])
+                        agree = max(agree, abs(e["estimate"] - mine) / mine)
+                for name, fn in ESTIMATORS.items():
+                    for e in DET:
+                        errs[name][e].append(abs(fn(slices, total, e) - truth[e]) / truth[e])
+        print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs; truth {truth}")
+        for name, per in errs.items():
+            v = sum(per.values(), [])
+            each = "  ".join(f"{e} {100 * median(per[e]):.2f}/{100 * max(per[e]):.2f}" for e in DET)
+            print(f"   {name:>10}: median |error| {100 * median(v):5.2f}%  max {100 * max(v):6.2f}%"
+                  f"   (median/max: {each})")
+        print(f"   pmux's own estimates against 'shipped' replayed here: largest difference {100 * agree:.4f}%")
+
+
+main()
