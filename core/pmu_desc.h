@@ -109,18 +109,32 @@ struct pmux__alt {
   int line;
 };
 
+/*
+ * A unit mask.  An event's unit masks fall into groups (libpfm4's grpid):
+ * the unit masks given replace the default of their own groups only; every
+ * other group adds its default (docs/pmu-description.md, "Encoding").
+ */
+#define PMUX__UMASK_GROUPS 16
 struct pmux__umask {
   char *name;
   char *desc;
   uint64_t code;
+  int group;         /* 0..PMUX__UMASK_GROUPS-1; 0 when not given */
+  int dflt;          /* the group's default (at most one per group) */
+  int exclusive;     /* combines with no other unit mask of its group */
+  int optional;      /* its group, having no default, may be left out */
+  int line;
 };
 
 struct pmux__event {
   char *name;
   char *desc;
   uint64_t code;
-  int has_umask;       /* umask attribute given: the default unit mask */
-  uint64_t umask;
+  int has_umask;       /* the event counts without a unit mask given */
+  uint64_t umask;      /* then this one: the OR of its groups' defaults */
+  int ngroups;         /* unit-mask groups: highest group + 1 */
+  int grouped;         /* defaults marked per unit mask (else the umask
+                          attribute is the default of the one group) */
   char *preset;        /* modifiers always applied ("i,c=1"), or NULL */
   char *alias_of;      /* same register image as that earlier event */
   char *counters_spec; /* NULL: from the constraints */

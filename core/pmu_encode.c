@@ -4,11 +4,11 @@
  *
  * "EVENT[:UMASK...][:MOD[=VAL]...]", optionally "PMU::" in front, or a raw
  * "rHEX" / "0xHEX".  The image is: the field defaults (x86: INT and EN), the
- * event code placed by the codemaps, the unit masks (given, else the event's
- * default; an event with unit masks and no default needs one), the event's
- * preset modifiers, then the user's modifiers.  Privilege modifiers (u, k, h)
- * pick levels; with none given, user and kernel are counted (libpfm4's
- * default).  A modifier the PMU lacks is an error, never ignored.
+ * event code placed by the codemaps, the unit masks (given, each replacing
+ * its own group's default only, else the event's default: umask_image), the
+ * event's preset modifiers, then the user's modifiers.  Privilege modifiers
+ * (u, k, h) pick levels; with none given, user and kernel are counted
+ * (libpfm4's default).  A modifier the PMU lacks is an error, never ignored.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -261,6 +261,84 @@ int pmux__pmu_alternatives(const struct pmux_pmu *pmu, uint64_t code,
   return n;
 }
 
+/* "A, B, C": the names of the event's unit masks in group g. */
+static void group_names(const struct pmux__event *ev, int g, char *buf,
+                        size_t len)
+{
+  buf[0] = 0;
+  size_t off = 0;
+  for (int u = 0; u < ev->numasks && off < len; u++)
+    if (ev->umasks[u].group == g)
+      off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+                              ev->umasks[u].name);
+}
+
+/*
+ * The unit-mask field of an event given the unit masks named (as libpfm4
+ * encodes it): those given, ORed, each replacing the default of its own
+ * group only; every other group adds its default, or nothing when its unit
+ * masks are optional; a group with neither needs one of its unit masks.
+ * Two unit masks of one group combine unless one of them is exclusive.
+ */
+static int umask_image(const struct pmux__event *ev, const char *name,
+                       const int *given, int ngiven, uint64_t *out)
+{
+  char list[200];
+  *out = 0;
+  if (!ngiven && ev->has_umask) {
+    *out = ev->umask;
+    return 0;
+  }
+  unsigned used = 0; /* groups given a unit mask */
+  for (int k = 0; k < ngiven; k++) {
+    const struct pmux__umask *a = &ev->umasks[given[k]];
+    for (int j = 0; j < k; j++) {
+      const struct pmux__umask *b = &ev->umasks[given[j]];
+      if (a->group == b->group && (a->exclusive || b->exclusive))
+        return pmux__fail(PMUX_EMODIFIER, "event '%s': unit masks %s and %s "
+                          "cannot be combined (%s excludes the other unit "
+                          "masks of its group)", name, b->name, a->name,
+                          b->exclusive ? b->name : a->name);
+    }
+    *out |= a->code;
+    used |= 1u << a->group;
+  }
+  for (int g = 0; g < ev->ngroups; g++) {
+    if (used >> g & 1)
+      continue;
+    int found = 0, has_dflt = 0, optional = 0;
+    uint64_t dflt = 0;
+    for (int u = 0; u < ev->numasks; u++) {
+      const struct pmux__umask *um = &ev->umasks[u];
+      if (um->group != g)
+        continue;
+      found = 1;
+      optional |= um->optional;
+      if (um->dflt) {
+        has_dflt = 1;
+        dflt |= um->code;
+      }
+    }
+    if (!ev->grouped && ev->has_umask) { /* one group, default on the event */
+      has_dflt = 1;
+      dflt = ev->umask;
+    }
+    if (!found || optional)
+      continue;
+    if (!has_dflt) {
+      group_names(ev, g, list, sizeof(list));
+      if (ev->ngroups > 1)
+        return pmux__fail(PMUX_EMODIFIER, "event '%s': %s needs a unit mask "
+                          "of its group %d, one of %s", name, ev->name, g,
+                          list);
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, one "
+                        "of %s", name, list);
+    }
+    *out |= dflt;
+  }
+  return 0;
+}
+
 static int parse_raw(const char *s, uint64_t *v)
 {
   const char *h = NULL;
@@ -380,23 +458,25 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   }
 
   /* Unit masks first (tokens naming one of the event's), then modifiers. */
-  uint64_t umask = 0;
-  int umask_given = 0;
+  int given[128];    /* indexes of the unit masks given, each once */
+  int ngiven = 0;
   char mods[256] = "";
   size_t moff = 0;
   for (char *tok = colon; tok && *tok;) {
     char *next = strchr(tok, ':');
     if (next)
       *next++ = 0;
-    int is_umask = 0;
-    for (int u = 0; ev && u < ev->numasks; u++)
-      if (!strcasecmp(ev->umasks[u].name, tok)) {
-        umask |= ev->umasks[u].code;
-        umask_given = 1;
-        is_umask = 1;
-        break;
-      }
-    if (!is_umask) {
+    int um = -1;
+    for (int u = 0; ev && u < ev->numasks && um < 0; u++)
+      if (!strcasecmp(ev->umasks[u].name, tok))
+        um = u;
+    if (um >= 0) {
+      int dup = 0;
+      for (int k = 0; k < ngiven; k++)
+        dup |= given[k] == um;
+      if (!dup && ngiven < (int)PMUX_ARRAY_SIZE(given))
+        given[ngiven++] = um;
+    } else {
       if (!*tok)
         return pmux__fail(PMUX_ESYNTAX, "event '%s': empty modifier", name);
       if (moff + strlen(tok) + 2 >= sizeof(mods))
@@ -407,26 +487,16 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
     }
     tok = next;
   }
-  if (ev && ev->numasks && !umask_given) {
-    if (!ev->has_umask) {
-      char list[200] = "";
-      size_t off = 0;
-      for (int u = 0; u < ev->numasks && off < sizeof(list); u++)
-        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-                                u ? ", " : "", ev->umasks[u].name);
-      return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, one "
-                        "of %s", name, list);
-    }
-  }
-  if (ev && !umask_given && ev->has_umask)
-    umask = ev->umask;
-  if (pmu->umask_field >= 0 && (umask_given || (ev && ev->has_umask))) {
+  uint64_t umask = 0;
+  int err;
+  if (ev && (err = umask_image(ev, name, given, ngiven, &umask)))
+    return err;
+  if (pmu->umask_field >= 0 && (ngiven || (ev && ev->has_umask))) {
     const struct pmux__field *uf = &pmu->fields[pmu->umask_field];
     st.img |= (umask & fmask(uf)) << uf->lsb;
-    if (umask_given && umask != (ev->has_umask ? ev->umask : 0))
+    if (ngiven && umask != (ev->has_umask ? ev->umask : 0))
       st.not_fixed = 1; /* a fixed counter counts only the default */
   }
-  int err;
   if (ev && ev->preset && (err = apply_list(pmu, name, ev->preset, &st)))
     return err;
   if ((err = apply_list(pmu, name, mods, &st)))

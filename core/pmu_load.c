@@ -415,15 +415,23 @@ static void start_event(struct loader *ld, const char **atts)
 
 static void start_umask(struct loader *ld, const char **atts)
 {
-  static const char *const known[] = {"name", "code", "desc", NULL};
+  static const char *const known[] = {"name", "code", "group", "default",
+                                      "exclusive", "optional", "desc", NULL};
   if (check_attrs(ld, "umask", atts, known))
     return;
   const char *name = need(ld, "umask", atts, "name");
   const char *code = need(ld, "umask", atts, "code");
   if (!name || !code)
     return;
-  uint64_t c;
-  if (num(ld, "umask", "code", code, UINT64_MAX, &c))
+  uint64_t c, g = 0;
+  int dflt, exclusive, optional;
+  if (num(ld, "umask", "code", code, UINT64_MAX, &c) ||
+      (attr(atts, "group") && num(ld, "umask", "group", attr(atts, "group"),
+                                  PMUX__UMASK_GROUPS - 1, &g)) ||
+      yesno(ld, "umask", "default", attr(atts, "default"), 0, &dflt) ||
+      yesno(ld, "umask", "exclusive", attr(atts, "exclusive"), 0,
+            &exclusive) ||
+      yesno(ld, "umask", "optional", attr(atts, "optional"), 0, &optional))
     return;
   struct pmux__event *e = ld->cur_event;
   struct pmux__umask *u = grow(ld, (void **)&e->umasks, &e->numasks, sizeof(*u));
@@ -432,6 +440,11 @@ static void start_umask(struct loader *ld, const char **atts)
   u->name = xstrdup(ld, name);
   u->desc = xstrdup(ld, attr(atts, "desc"));
   u->code = c;
+  u->group = (int)g;
+  u->dflt = dflt;
+  u->exclusive = exclusive;
+  u->optional = optional;
+  u->line = (int)XML_GetCurrentLineNumber(ld->xp);
 }
 
 /* ------------------------------------------------ POWER rules (conditions) */
@@ -955,6 +968,84 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
   return 0;
 }
 
+/*
+ * Unit-mask groups (libpfm4's grpid, DFL, NCOMBO and OMIT flags): at most
+ * one default per group; a group without a default is left out only when
+ * every unit mask of it says optional.  An event whose unit masks mark
+ * defaults or use two groups is "grouped": its default unit mask (the image
+ * with none given) is the OR of its groups' defaults, derived when the
+ * umask attribute is absent, and there only when every group can be left
+ * to itself.  A single group with no default marked is the older form: the
+ * event's umask attribute is that group's default.
+ */
+static int check_umask_groups(const char *file, struct pmux__event *e)
+{
+  uint64_t dflt = 0;
+  int ngroups = 0, grouped = 0;
+  for (int u = 0; u < e->numasks; u++) {
+    const struct pmux__umask *um = &e->umasks[u];
+    if (um->group + 1 > ngroups)
+      ngroups = um->group + 1;
+    grouped |= um->dflt || um->optional || um->group;
+    if (!um->dflt)
+      continue;
+    dflt |= um->code;
+    for (int v = 0; v < u; v++)
+      if (e->umasks[v].dflt && e->umasks[v].group == um->group)
+        return desc_fail(file, um->line, "umask-default",
+                         "event %s: unit masks %s and %s are both the "
+                         "default of group %d", e->name, e->umasks[v].name,
+                         um->name, um->group);
+  }
+  e->ngroups = ngroups;
+  e->grouped = grouped;
+  if (!grouped)
+    return 0;
+  const char *missing = NULL; /* a unit mask of a group that must be given */
+  for (int g = 0; g < ngroups; g++) {
+    int has_dflt = 0, nopt = 0, n = 0;
+    const struct pmux__umask *first = NULL, *opt = NULL;
+    for (int u = 0; u < e->numasks; u++) {
+      const struct pmux__umask *um = &e->umasks[u];
+      if (um->group != g)
+        continue;
+      if (!first)
+        first = um;
+      n++;
+      has_dflt |= um->dflt;
+      if (um->optional) {
+        nopt++;
+        opt = um;
+      }
+    }
+    if (opt && has_dflt)
+      return desc_fail(file, opt->line, "umask-group",
+                       "event %s: unit mask %s is optional, but its group %d "
+                       "has a default", e->name, opt->name, g);
+    if (nopt && nopt != n)
+      return desc_fail(file, opt->line, "umask-group",
+                       "event %s: group %d mixes optional and required unit "
+                       "masks", e->name, g);
+    if (first && !has_dflt && !nopt && !missing)
+      missing = first->name;
+  }
+  if (e->has_umask && missing)
+    return desc_fail(file, e->line, "umask-default",
+                     "event %s: default unit mask %#llx, but the group of "
+                     "%s has no default", e->name,
+                     (unsigned long long)e->umask, missing);
+  if (e->has_umask && e->umask != dflt)
+    return desc_fail(file, e->line, "umask-default",
+                     "event %s: default unit mask %#llx is not the OR of its "
+                     "groups' defaults (%#llx)", e->name,
+                     (unsigned long long)e->umask, (unsigned long long)dflt);
+  if (!missing) {
+    e->has_umask = 1;
+    e->umask = dflt;
+  }
+  return 0;
+}
+
 int pmux__pmu_finalize(struct pmux_pmu *pmu)
 {
   const char *file = pmu->file;
@@ -1117,6 +1208,9 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
                              "event %s: unit mask %s appears twice", e->name,
                              e->umasks[u].name);
       }
+      int err = check_umask_groups(file, e);
+      if (err)
+        return err;
     }
     if (pmu->pmc_field >= 0) {
       const struct pmux__field *pf = &pmu->fields[pmu->pmc_field];
@@ -1343,6 +1437,8 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
       d->code = s->code;
       d->has_umask = s->has_umask;
       d->umask = s->umask;
+      d->ngroups = s->ngroups;
+      d->grouped = s->grouped;
       d->counters = s->counters;
       d->line = s->line;
       bad |= dup_str(&d->name, s->name) | dup_str(&d->desc, s->desc) |
@@ -1358,6 +1454,11 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
         d->numasks = s->numasks;
         for (int u = 0; u < s->numasks; u++) {
           d->umasks[u].code = s->umasks[u].code;
+          d->umasks[u].group = s->umasks[u].group;
+          d->umasks[u].dflt = s->umasks[u].dflt;
+          d->umasks[u].exclusive = s->umasks[u].exclusive;
+          d->umasks[u].optional = s->umasks[u].optional;
+          d->umasks[u].line = s->umasks[u].line;
           bad |= dup_str(&d->umasks[u].name, s->umasks[u].name) |
                  dup_str(&d->umasks[u].desc, s->umasks[u].desc);
         }

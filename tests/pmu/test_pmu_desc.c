@@ -2,9 +2,9 @@
  * test_pmu_desc.c - PMU descriptions: every built-in loads and passes the
  * consistency check; every event of every table round-trips through the
  * encoder; encoding vectors (name -> register image, and expected errors);
- * intel_arch variants; the deliberately broken descriptions of
- * tests/data/pmu/bad are each rejected with the file, line and rule their
- * first line announces ("<!-- expect: RULE LINE -->").
+ * unit-mask groups; intel_arch variants; the deliberately broken
+ * descriptions of tests/data/pmu/bad are each rejected with the file, line
+ * and rule their first line announces ("<!-- expect: RULE LINE -->").
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -133,7 +133,17 @@ static const struct vector vectors[] = {
     {"core2", "UNHALTED_REFERENCE_CYCLES", 0, 0x530300, 0x300, 0x10},
     {"core2", "RS_UOPS_DISPATCHED_NONE", 0, 0x1d300a0, 0x18000a0, 0x3},
     {"core2", "L2_LINES_IN", 0, 0x537024, 0x7024, 0x3},
-    {"core2", "L2_LINES_IN:SELF", 0, 0x534024, 0x4024, 0x3},
+    /* unit-mask groups: a unit mask replaces its own group's default
+     * (SELF/BOTH_CORES: 0x40; ANY/PREFETCH: 0x30), the other group's stays */
+    {"core2", "L2_LINES_IN:SELF", 0, 0x537024, 0x7024, 0x3},
+    {"core2", "L2_LINES_IN:BOTH_CORES", 0, 0x53f024, 0xf024, 0x3},
+    {"core2", "L2_LINES_IN:PREFETCH", 0, 0x535024, 0x5024, 0x3},
+    {"core2", "L2_LINES_IN:BOTH_CORES:PREFETCH", 0, 0x53d024, 0xd024, 0x3},
+    {"core2", "L2_LINES_IN:SELF:BOTH_CORES", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "L2_IFETCH:I_STATE:S_STATE", 0, 0x534328, 0x4328, 0x3},
+    {"core2", "L2_IFETCH:S_STATE:S_STATE", 0, 0x534228, 0x4228, 0x3},
+    /* MESI names M_STATE:E_STATE:S_STATE:I_STATE, which combine */
+    {"core2", "L2_IFETCH:MESI:I_STATE", 0, 0x534f28, 0x4f28, 0x3},
     {"core2", "FP_COMP_OPS_EXE:e:i:c=3", 0, 0x3d70010, 0x3840010, 0x1},
     {"core2", "LOAD_BLOCK", PMUX_EMODIFIER, 0, 0, 0}, /* needs a unit mask */
     {"core2", "INST_RETIRED:t", PMUX_EMODIFIER, 0, 0, 0}, /* no AnyThread */
@@ -162,6 +172,12 @@ static const struct vector vectors[] = {
     {"amd64_fam17h", "RETIRED_FUSED_BRANCH_INSTRUCTIONS", 0, 0x1005300d0ull,
      0x1000000d0ull, 0x3f},
     {"amd64_fam17h", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
+    /* SUBLINK_MASK's group has no default and may be left out */
+    {"amd64_fam10h", "HYPERTRANSPORT_LINK0", 0, 0x533ff6, 0x3ff6, 0xf},
+    {"amd64_fam10h", "HYPERTRANSPORT_LINK0:DATA_DWORD_SENT", 0, 0x5302f6,
+     0x2f6, 0xf},
+    {"amd64_fam10h", "HYPERTRANSPORT_LINK0:SUBLINK_MASK", 0, 0x53bff6,
+     0xbff6, 0xf},
     /* MIPS 74K: image = (code & 0x7f) << 5 | IE | U | K; perf = code */
     {"mips74k", "CYCLES", 0, 0x1a, 0x0, 0xf},
     {"mips74k", "JR_31_MISPREDICTIONS", 0, 0x5a, 0x82, 0xa},
@@ -209,6 +225,78 @@ static void encoding_vectors(void **state)
                (unsigned long long)v->perf_config,
                (unsigned long long)v->counters);
   }
+}
+
+/* A description with unit-mask groups: defaults per group, the derived
+ * event default, exclusive and optional unit masks, a group that needs a
+ * unit mask (named with its choices in the error). */
+static const char groups_xml[] =
+    "<pmu name=\"g\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <field name=\"umask\" lsb=\"8\" width=\"8\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <event name=\"A\" code=\"0x10\">\n"
+    "    <umask name=\"ALL\" code=\"0x3\" default=\"yes\" exclusive=\"yes\"/>\n"
+    "    <umask name=\"ONE\" code=\"0x1\"/>\n"
+    "    <umask name=\"TWO\" code=\"0x2\"/>\n"
+    "    <umask name=\"SELF\" code=\"0x40\" group=\"1\" default=\"yes\"/>\n"
+    "    <umask name=\"BOTH\" code=\"0xc0\" group=\"1\"/>\n"
+    "    <umask name=\"MARK\" code=\"0x20\" group=\"2\" optional=\"yes\"/>\n"
+    "  </event>\n"
+    "  <event name=\"B\" code=\"0x11\">\n"
+    "    <umask name=\"X\" code=\"0x1\" default=\"yes\"/>\n"
+    "    <umask name=\"P\" code=\"0x10\" group=\"1\"/>\n"
+    "    <umask name=\"Q\" code=\"0x20\" group=\"1\"/>\n"
+    "  </event>\n"
+    "</pmu>\n";
+
+static void umask_groups(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  if (pmux__pmu_load_buffer(groups_xml, strlen(groups_xml), "groups.xml", &p))
+    fail_msg("%s", pmux_errmsg());
+  const struct pmux__event *a = pmux__pmu_event_find(p, "A");
+  assert_int_equal(a->ngroups, 3);
+  assert_true(a->has_umask);
+  assert_int_equal(a->umask, 0x43); /* derived: ALL | SELF, MARK left out */
+  static const struct {
+    const char *name;
+    int err;
+    uint64_t umask;
+  } cases[] = {
+      {"A", 0, 0x43},
+      {"A:ONE", 0, 0x41},
+      {"A:ONE:TWO", 0, 0x43},
+      {"A:BOTH", 0, 0xc3},
+      {"A:TWO:BOTH:MARK", 0, 0xe2},
+      {"A:ALL:ONE", PMUX_EMODIFIER, 0},
+      {"A:ALL:ALL", 0, 0x43},
+      {"B", PMUX_EMODIFIER, 0},   /* group 1 has no default */
+      {"B:X", PMUX_EMODIFIER, 0},
+      {"B:P", 0, 0x11},
+      {"B:P:Q:X", 0, 0x31},
+  };
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(cases); i++) {
+    pmux_pmu_event_t out;
+    int err = pmux_pmu_encode(p, cases[i].name, &out);
+    if (err != cases[i].err)
+      fail_msg("%s: got %d (%s), want %d", cases[i].name, err, pmux_errmsg(),
+               cases[i].err);
+    if (!err && (out.config >> 8 & 0xff) != cases[i].umask)
+      fail_msg("%s: unit mask %#llx, want %#llx", cases[i].name,
+               (unsigned long long)(out.config >> 8 & 0xff),
+               (unsigned long long)cases[i].umask);
+  }
+  /* the errors say what is missing or clashes */
+  pmux_pmu_event_t out;
+  pmux_pmu_encode(p, "B:X", &out);
+  assert_non_null(strstr(pmux_errmsg(), "group 1"));
+  assert_non_null(strstr(pmux_errmsg(), "P, Q"));
+  pmux_pmu_encode(p, "A:ONE:ALL", &out);
+  assert_non_null(strstr(pmux_errmsg(), "ONE and ALL cannot be combined"));
+  pmux__pmu_free(p);
 }
 
 static void plm_and_excludes(void **state)
@@ -307,6 +395,7 @@ int main(void)
       cmocka_unit_test(registry_names_and_aliases),
       cmocka_unit_test(every_event_round_trips),
       cmocka_unit_test(encoding_vectors),
+      cmocka_unit_test(umask_groups),
       cmocka_unit_test(plm_and_excludes),
       cmocka_unit_test(intel_arch_variants),
       cmocka_unit_test(broken_descriptions_rejected),
