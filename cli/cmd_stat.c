@@ -2,10 +2,12 @@
  * cmd_stat.c - `pmux stat`: count events of a command (and its children)
  * or of a running process, in sets that pmux rotates, and print raw counts,
  * estimates and error bounds.  Exits with the command's status.  System-wide
- * mode (-a, -C LIST, --exclusive, --disable-nmi-watchdog) is stat_system.c.
+ * mode (-a, -C LIST, --exclusive, --disable-nmi-watchdog) is stat_system.c;
+ * the means and spreads of -r N (a fresh session per run) stat_repeat.c.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "stat_output.h"
+#include "stat_repeat.h"
 #include "stat_system.h"
 
 /* perf stat's default events: software ones count everywhere, the
@@ -65,6 +68,13 @@ static void usage(FILE *out)
 "      --json             one JSON object (with -I: one per line)\n"
 "  -o, --output FILE      write the results to FILE\n"
 "  -I, --interval MS      print counts every MS milliseconds\n"
+"  -r, --repeat N         run COMMAND N times (1-100), each in a fresh\n"
+"                         session, and print per event the mean estimate\n"
+"                         and the spread between runs, '( +- 1.23%% )' (the\n"
+"                         standard deviation of the mean, as perf's); the\n"
+"                         95%% bound stays one run's.  Stops after a run\n"
+"                         whose COMMAND fails or is killed (as by SIGINT,\n"
+"                         forwarded); COMMAND only, not with -p, -a, -C, -I\n"
 "  -h, --help             this help\n"
 "\n"
 "Events are libpfm4 names with modifiers (INST_RETIRED:ANY_P:u), perf\n"
@@ -86,6 +96,7 @@ struct stat_opts {
   int json;
   const char *output;
   uint64_t interval_ns;
+  int repeat;             /* -r N; 0 when not given */
   struct stat_system sys; /* -a, -C, --exclusive, --disable-nmi-watchdog */
 };
 
@@ -116,6 +127,7 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
       {"json", no_argument, NULL, OPT_JSON},
       {"output", required_argument, NULL, 'o'},
       {"interval", required_argument, NULL, 'I'},
+      {"repeat", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {"all-cpus", no_argument, NULL, 'a'},
       {"cpu", required_argument, NULL, 'C'},
@@ -125,8 +137,8 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
   int c;
   uint64_t v;
   o->mux_name = "user";
-  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:haC:", longopts, NULL)) !=
-         -1) {
+  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:r:haC:", longopts,
+                          NULL)) != -1) {
     switch (c) {
     case 'e':
       if (append_list(&o->events, optarg))
@@ -192,6 +204,14 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
         return -1;
       }
       break;
+    case 'r':
+      if (cli_parse_u64(optarg, &v) || v < 1 || v > STAT_REPEAT_MAX) {
+        cli_error("stat", "-r/--repeat '%s': want a number of runs from 1 "
+                  "to %d", optarg, STAT_REPEAT_MAX);
+        return -1;
+      }
+      o->repeat = (int)v;
+      break;
     case 'h':
       usage(stdout);
       exit(PMUX_EXIT_OK);
@@ -216,6 +236,14 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
   }
   if (o->sys.wanted && o->pid) {
     cli_error("stat", "give either -p PID or -a/-C, not both");
+    return -1;
+  }
+  /* Each run of -r is a new command; a process or CPUs already running
+   * cannot be run again, and a timeline is one run's. */
+  if (o->repeat && (o->pid || o->sys.wanted || o->interval_ns)) {
+    cli_error("stat", "-r/--repeat runs a COMMAND N times: not with %s",
+              o->pid ? "-p PID" : o->sys.wanted ? "-a/-C (system-wide)"
+                                                : "-I (interval output)");
     return -1;
   }
   if ((o->sys.exclusive || o->sys.nmi_off) && !o->sys.wanted) {
@@ -254,6 +282,116 @@ static int build_session(pmux_session_t *s, const struct stat_opts *o)
   if (err >= 0)
     err = pmux_session_set_mux(s, o->mux);
   return err < 0 ? err : 0;
+}
+
+/*
+ * The report's output and the parts of it that need a session: opened once,
+ * on the first run, after its events were accepted (a bad name creates no
+ * file).  The session's warnings are printed here, once.
+ */
+static int open_report(struct stat_report *rep, const struct stat_opts *o,
+                       pmux_session_t *s)
+{
+  if (o->output && !(rep->out = fopen(o->output, "we"))) {
+    cli_error("stat", "cannot write '%s': %s", o->output, strerror(errno));
+    rep->out = stdout;
+    return -1;
+  }
+  rep->auto_split = pmux_session_auto_split(s);
+  if (o->interval_ns) {
+    rep->last_raw = calloc((size_t)pmux_session_nevents(s) + 1,
+                           sizeof(uint64_t));
+    if (!rep->last_raw)
+      return -1;
+    pmux_session_set_interval(s, o->interval_ns, on_interval, rep);
+  }
+  const char *warn = pmux_session_warnings(s);
+  for (const char *line = warn; *line;) {
+    const char *nl = strchr(line, '\n');
+    int len = nl ? (int)(nl - line) : (int)strlen(line);
+    cli_warn("stat", "%.*s", len, line);
+    line += len + (nl != NULL);
+  }
+  return 0;
+}
+
+/* What one run left: its session (the caller destroys it), the command's
+ * wait status and the engine's error, if any. */
+struct stat_run {
+  pmux_session_t *s;
+  int status;
+  int err;
+};
+
+/*
+ * One run: a fresh session built from the options, started, and run until
+ * the target ends.  Returns 0 when it ran (run says how it ended), else
+ * the exit code to give up with, nothing measured.
+ */
+static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
+                    struct stat_report *rep, int first, struct stat_run *run)
+{
+  int err = pmux_session_create(&run->s, target);
+  if (err) {
+    cli_report("stat", err, pmux_errmsg());
+    return PMUX_EXIT_FAIL;
+  }
+  err = build_session(run->s, o);
+  if (err) {
+    cli_report("stat", err, pmux_session_errmsg(run->s));
+    return PMUX_EXIT_FAIL;
+  }
+  if (first && open_report(rep, o, run->s))
+    return PMUX_EXIT_FAIL;
+  err = pmux_session_start(run->s);
+  if (err) {
+    cli_report("stat", err, pmux_session_errmsg(run->s));
+    return err == PMUX_ECHILD ? 127 : PMUX_EXIT_FAIL;
+  }
+  run->err = pmux_session_run(run->s, &run->status);
+  if (run->err)
+    cli_report("stat", run->err, pmux_session_errmsg(run->s));
+  return 0;
+}
+
+/*
+ * -r: a signal that stops the repetition.  While a run goes, the engine
+ * takes these signals and forwards them to the command (a command killed
+ * by one ends the repetition by its status); between runs this handler
+ * notes them, so that no new run starts.  Installed only over a signal
+ * that is not ignored, so that the command inherits what pmux did.
+ */
+static const int repeat_stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static volatile sig_atomic_t repeat_stop_signal;
+
+static void on_repeat_stop(int sig)
+{
+  repeat_stop_signal = sig;
+}
+
+static void repeat_signals(int install, struct sigaction *old)
+{
+  size_t n = sizeof(repeat_stop_signals) / sizeof(repeat_stop_signals[0]);
+  for (size_t i = 0; i < n; i++) {
+    int sig = repeat_stop_signals[i];
+    if (!install) {
+      sigaction(sig, &old[i], NULL);
+      continue;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_repeat_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, NULL, &old[i]);
+    if (old[i].sa_handler != SIG_IGN)
+      sigaction(sig, &sa, NULL);
+  }
+}
+
+/* A run after which -r goes on: the command exited 0, nothing failed. */
+static int run_succeeded(const struct stat_run *run)
+{
+  return !run->err && WIFEXITED(run->status) && !WEXITSTATUS(run->status);
 }
 
 int cmd_stat(int argc, char **argv)
@@ -297,25 +435,12 @@ int cmd_stat(int argc, char **argv)
   int no_command = o.pid || !target.argv;
 
   int rc = PMUX_EXIT_FAIL;
-  FILE *out = stdout;
-  pmux_session_t *s = NULL;
   struct stat_report rep = {0};
-  int err = pmux_session_create(&s, &target);
-  if (err) {
-    cli_report("stat", err, pmux_errmsg());
-    goto done;
-  }
-  err = build_session(s, &o);
-  if (err) {
-    cli_report("stat", err, pmux_session_errmsg(s));
-    goto done;
-  }
-  if (o.output && !(out = fopen(o.output, "we"))) {
-    cli_error("stat", "cannot write '%s': %s", o.output, strerror(errno));
-    out = stdout;
-    goto done;
-  }
-  rep.out = out;
+  struct stat_repeat agg = {0};
+  struct sigaction old_actions[4];
+  pmux_session_t *last = NULL; /* the last run's, for the names and sets */
+  int status = 0, err = 0;
+  rep.out = stdout;
   rep.format = o.json ? STAT_JSON : o.sep ? STAT_CSV : STAT_HUMAN;
   rep.sep = o.sep;
   rep.argv = no_command ? NULL : argv + first_arg;
@@ -323,46 +448,67 @@ int cmd_stat(int argc, char **argv)
   rep.mux = o.mux_name;
   rep.switch_ns = o.switch_ns ? o.switch_ns : PMUX_DEFAULT_SWITCH_NS;
   rep.exit_status = -1;
-  rep.auto_split = pmux_session_auto_split(s);
-  if (o.interval_ns) {
-    rep.last_raw = calloc((size_t)pmux_session_nevents(s) + 1,
-                          sizeof(uint64_t));
-    if (!rep.last_raw)
+  if (o.repeat) {
+    if (stat_repeat_init(&agg, o.repeat))
       goto done;
-    pmux_session_set_interval(s, o.interval_ns, on_interval, &rep);
+    rep.repeat = &agg;
+    repeat_signals(1, old_actions);
   }
 
-  const char *warn = pmux_session_warnings(s);
-  for (const char *line = warn; *line;) {
-    const char *nl = strchr(line, '\n');
-    int len = nl ? (int)(nl - line) : (int)strlen(line);
-    cli_warn("stat", "%.*s", len, line);
-    line += len + (nl != NULL);
+  int runs = o.repeat ? o.repeat : 1, code = 0;
+  for (int k = 0; k < runs && !repeat_stop_signal; k++) {
+    struct stat_run run = {0};
+    code = stat_run(&o, &target, &rep, k == 0, &run);
+    if (code) {
+      pmux_session_destroy(run.s);
+      break;
+    }
+    pmux_session_destroy(last);
+    last = run.s;
+    status = run.status;
+    err = run.err;
+    if (o.repeat && stat_repeat_add(&agg, last,
+                                    pmux_session_elapsed_ns(last))) {
+      code = PMUX_EXIT_FAIL;
+      break;
+    }
+    if (!run_succeeded(&run))
+      break;
+    /* A command may survive the signal its user meant for the run. */
+    int fwd = pmux_session_forwarded_signal(last);
+    for (size_t i = 0; o.repeat && i < sizeof(repeat_stop_signals) /
+                                        sizeof(repeat_stop_signals[0]); i++)
+      if (fwd == repeat_stop_signals[i])
+        repeat_stop_signal = fwd;
   }
-  err = pmux_session_start(s);
-  if (err) {
-    cli_report("stat", err, pmux_session_errmsg(s));
-    if (err == PMUX_ECHILD)
-      rc = 127;
+  agg.stop_signal = repeat_stop_signal;
+  if (!last) { /* nothing ran: the failure was reported */
+    rc = code ? code : repeat_stop_signal ? 128 + repeat_stop_signal
+                                          : PMUX_EXIT_FAIL;
     goto done;
   }
-  int status = 0;
-  err = pmux_session_run(s, &status);
-  if (err)
-    cli_report("stat", err, pmux_session_errmsg(s));
   rep.exit_status = no_command ? -1 : status;
-  rep.elapsed_ns = pmux_session_elapsed_ns(s);
-  stat_print_summary(&rep, s);
-  if (no_command)
+  rep.elapsed_ns = pmux_session_elapsed_ns(last);
+  stat_print_summary(&rep, last);
+  if (code)
+    rc = code; /* a later run could not start */
+  else if (no_command)
     rc = err ? PMUX_EXIT_FAIL : PMUX_EXIT_OK;
-  else if (WIFEXITED(status))
+  else if (WIFEXITED(status) && WEXITSTATUS(status))
     rc = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))
     rc = 128 + WTERMSIG(status);
+  else if (repeat_stop_signal)
+    rc = 128 + repeat_stop_signal; /* stopped between runs */
+  else if (WIFEXITED(status))
+    rc = PMUX_EXIT_OK;
 done:
-  if (out != stdout)
-    fclose(out);
-  pmux_session_destroy(s);
+  if (o.repeat)
+    repeat_signals(0, old_actions);
+  if (rep.out != stdout)
+    fclose(rep.out);
+  pmux_session_destroy(last);
+  stat_repeat_free(&agg);
   stat_system_end(&o.sys);
   free(rep.last_raw);
   free(o.events);

@@ -65,6 +65,20 @@ static int exit_code(int status)
   return -1;
 }
 
+/* Event i as reported: the session's count, or with -r the means over the
+ * runs, with their spread in *sp (zeroed without -r). */
+static void count_of(const struct stat_report *r, const pmux_session_t *s,
+                     int i, pmux_count_t *c, struct stat_spread *sp)
+{
+  if (r->repeat) {
+    stat_repeat_count(r->repeat, s, i, c, sp);
+    return;
+  }
+  pmux_session_count(s, i, c);
+  if (sp)
+    memset(sp, 0, sizeof(*sp));
+}
+
 /* --------------------------------------------------------------- derived */
 
 /*
@@ -80,12 +94,13 @@ struct derived {
   int a, b;             /* input event indices */
 };
 
-static int find_event(const pmux_session_t *s, const char *name, int prefer_set)
+static int find_event(const struct stat_report *r, const pmux_session_t *s,
+                      const char *name, int prefer_set)
 {
   int found = -1;
   for (int i = 0; i < pmux_session_nevents(s); i++) {
     pmux_count_t c;
-    pmux_session_count(s, i, &c);
+    count_of(r, s, i, &c, NULL);
     if (strcmp(c.name, name) || !c.measured)
       continue;
     if (c.set == prefer_set)
@@ -96,24 +111,26 @@ static int find_event(const pmux_session_t *s, const char *name, int prefer_set)
   return found;
 }
 
-/* The derived value shown beside event i, if any. */
-static int derive(const pmux_session_t *s, int i, struct derived *d)
+/* The derived value shown beside event i, if any (with -r, from the
+ * means, as perf does). */
+static int derive(const struct stat_report *r, const pmux_session_t *s, int i,
+                  struct derived *d)
 {
   pmux_count_t c, o;
-  pmux_session_count(s, i, &c);
+  count_of(r, s, i, &c, NULL);
   if (!c.measured || *c.unit)
     return 0;
   int other;
   if (!strcmp(c.name, "instructions") &&
-      (other = find_event(s, "cycles", c.set)) >= 0) {
-    pmux_session_count(s, other, &o);
+      (other = find_event(r, s, "cycles", c.set)) >= 0) {
+    count_of(r, s, other, &o, NULL);
     if (o.estimate <= 0)
       return 0;
     d->value = c.estimate / o.estimate;
     d->unit = "insn per cycle";
     snprintf(d->name, sizeof(d->name), "instructions/cycles");
-  } else if ((other = find_event(s, "task-clock", c.set)) >= 0) {
-    pmux_session_count(s, other, &o);
+  } else if ((other = find_event(r, s, "task-clock", c.set)) >= 0) {
+    count_of(r, s, other, &o, NULL);
     if (o.estimate <= 0)
       return 0;
     d->value = c.estimate / (o.estimate / 1e9);
@@ -128,7 +145,7 @@ static int derive(const pmux_session_t *s, int i, struct derived *d)
   return 1;
 }
 
-static void human_derived(FILE *out, const struct derived *d)
+static void human_derived(char *buf, size_t len, const struct derived *d)
 {
   double v = d->value;
   const char *scale = "";
@@ -137,12 +154,12 @@ static void human_derived(FILE *out, const struct derived *d)
     else if (v >= 1e6) { v /= 1e6; scale = " M"; }
     else if (v >= 1e3) { v /= 1e3; scale = " K"; }
     else scale = " ";
-    fprintf(out, " # %8.3f%s%s", v, scale, d->unit);
+    snprintf(buf, len, " # %8.3f%s%s%s", v, scale, d->unit,
+             d->same_set ? "" : " (inputs in different sets)");
   } else {
-    fprintf(out, " # %8.2f %s", v, d->unit);
+    snprintf(buf, len, " # %8.2f %s%s", v, d->unit,
+             d->same_set ? "" : " (inputs in different sets)");
   }
-  if (!d->same_set)
-    fprintf(out, " (inputs in different sets)");
 }
 
 /* ----------------------------------------------------------------- human */
@@ -170,33 +187,90 @@ static void human_value(FILE *out, const pmux_count_t *c)
     fprintf(out, "%20s", cli_thousands((uint64_t)llround(v), buf, sizeof(buf)));
 }
 
+/* "(3 runs)" after the command in the header: perf's, or "(2 of 3
+ * runs)" when the repetition stopped early. */
+static void human_runs(FILE *out, const struct stat_repeat *rr)
+{
+  if (rr->runs < rr->repeat)
+    fprintf(out, " (%d of %d runs)", rr->runs, rr->repeat);
+  else
+    fprintf(out, " (%d run%s)", rr->runs, rr->runs == 1 ? "" : "s");
+}
+
+/* Why -r ran fewer than N runs, as the footer's line. */
+static void human_stopped(FILE *out, const struct stat_report *r)
+{
+  const struct stat_repeat *rr = r->repeat;
+  if (rr->runs >= rr->repeat)
+    return;
+  fprintf(out, "\n stopped after run %d of %d: ", rr->runs, rr->repeat);
+  if (rr->stop_signal)
+    fprintf(out, "pmux got signal %d (%s)\n", rr->stop_signal,
+            strsignal(rr->stop_signal));
+  else if (r->exit_status >= 0 && WIFSIGNALED(r->exit_status))
+    fprintf(out, "the command died of signal %d (%s)\n",
+            WTERMSIG(r->exit_status), strsignal(WTERMSIG(r->exit_status)));
+  else if (r->exit_status >= 0 && WIFEXITED(r->exit_status) &&
+           WEXITSTATUS(r->exit_status))
+    fprintf(out, "the command exited with status %d\n",
+            WEXITSTATUS(r->exit_status));
+  else
+    fprintf(out, "the next run failed\n");
+}
+
+static void human_elapsed(FILE *out, const struct stat_report *r)
+{
+  struct stat_spread sp;
+  if (!r->repeat || r->repeat->runs < 2) {
+    fprintf(out, "\n %14.9f seconds time elapsed\n\n",
+            (double)r->elapsed_ns / 1e9);
+    return;
+  }
+  stat_repeat_elapsed(r->repeat, &sp);
+  fprintf(out, "\n %14.9f +- %.9f seconds time elapsed  ( +-%6.2f%% )\n\n",
+          sp.mean / 1e9, sp.stddev / 1e9, sp.pct);
+}
+
 static void human_summary(struct stat_report *r, const pmux_session_t *s)
 {
   FILE *out = r->out;
+  const struct stat_repeat *rr = r->repeat;
   char cmd[512];
   command_line(cmd, sizeof(cmd), r->argv);
-  fprintf(out, "\n Performance counter stats for '%s':\n\n",
+  fprintf(out, "\n Performance counter stats for '%s'",
           r->argv ? cmd : r->target_desc);
+  if (rr)
+    human_runs(out, rr);
+  fprintf(out, ":\n\n");
   int nsets = pmux_session_nsets(s);
   int n = pmux_session_nevents(s);
   int unsupported = 0;
   for (int i = 0; i < n; i++) {
     pmux_count_t c;
-    pmux_session_count(s, i, &c);
+    struct stat_spread sp;
+    count_of(r, s, i, &c, &sp);
     human_value(out, &c);
     fprintf(out, " %-6s %-28s", c.unit, c.name);
     struct derived d;
-    if (derive(s, i, &d))
-      human_derived(out, &d);
+    char derived[96] = "";
+    if (derive(r, s, i, &d))
+      human_derived(derived, sizeof(derived), &d);
+    /* With -r: the spread between the runs in a column of its own, as
+     * perf's, then the bound within one run, said to be one run's. */
+    fprintf(out, rr ? "%-26s" : "%s", derived);
+    if (rr && sp.runs > 1) /* one run has no spread, not a zero one */
+      fprintf(out, "  ( +-%6.2f%% )", sp.pct);
     if (!c.supported) {
       unsupported++;
     } else if (c.measured && c.error_bound > 0) {
       double rel = c.estimate > 0 ? 100.0 * c.error_bound / c.estimate : 0;
-      fprintf(out, " (±%.1f%% at 95%%, measured %.1f%%)", rel,
-              100.0 * c.fraction);
+      fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)", rel,
+              rr ? " per run" : "", 100.0 * c.fraction);
     } else if (c.measured && c.fraction < 0.9999) {
       fprintf(out, " (measured %.1f%%)", 100.0 * c.fraction);
     }
+    if (rr && c.supported && sp.runs < rr->runs)
+      fprintf(out, " (measured in %d of %d runs)", sp.runs, rr->runs);
     if (nsets > 1 || c.set < 0) {
       if (c.set < 0)
         fprintf(out, " [pinned]");
@@ -206,7 +280,7 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
     fputc('\n', out);
   }
   if (nsets > 1) {
-    fprintf(out, "\n");
+    fprintf(out, rr ? "\n in the last run:\n" : "\n");
     for (int k = 0; k < nsets; k++) {
       pmux_set_info_t si;
       pmux_session_set_info(s, k, &si);
@@ -225,13 +299,14 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
     fprintf(out, "\n");
     for (int i = 0; i < n; i++) {
       pmux_count_t c;
-      pmux_session_count(s, i, &c);
+      count_of(r, s, i, &c, NULL);
       if (!c.supported)
         fprintf(out, " %s: not supported: %s\n", c.name, c.reason);
     }
   }
-  fprintf(out, "\n %14.9f seconds time elapsed\n\n",
-          (double)r->elapsed_ns / 1e9);
+  if (rr)
+    human_stopped(out, r);
+  human_elapsed(out, r);
 }
 
 /* ------------------------------------------------------------------- CSV */
@@ -257,11 +332,17 @@ static void csv_summary(struct stat_report *r, const pmux_session_t *s)
   const char *x = r->sep;
   fprintf(out, "event%sset%sraw%sestimate%serror_bound%sunit%s"
                "time_enabled_ns%stime_running_ns%sfraction%ssupported%s"
-               "reason\n", x, x, x, x, x, x, x, x, x, x);
+               "reason", x, x, x, x, x, x, x, x, x, x);
+  /* -r's columns go last, and only with -r: readers of the plain CSV by
+   * position see no change. */
+  if (r->repeat)
+    fprintf(out, "%sruns%sruns_done%sstddev%sstddev_pct", x, x, x, x);
+  fputc('\n', out);
   int n = pmux_session_nevents(s);
   for (int i = 0; i < n; i++) {
     pmux_count_t c;
-    pmux_session_count(s, i, &c);
+    struct stat_spread sp;
+    count_of(r, s, i, &c, &sp);
     csv_field(out, x, c.name);
     fprintf(out, "%s%d%s%llu%s%.3f%s%.3f%s", x, c.set, x,
             (unsigned long long)c.raw, x, c.estimate, x, c.error_bound, x);
@@ -271,12 +352,54 @@ static void csv_summary(struct stat_report *r, const pmux_session_t *s)
             (unsigned long long)c.time_running_ns, x, c.fraction, x,
             c.supported ? "yes" : "no", x);
     csv_field(out, x, c.reason);
+    if (r->repeat)
+      fprintf(out, "%s%d%s%d%s%.3f%s%.2f", x, sp.runs, x, r->repeat->runs, x,
+              sp.stddev, x, sp.pct);
     fputc('\n', out);
   }
 }
 
 /* ------------------------------------------------------------------ JSON */
 
+/* -r's keys of event i: the runs it was measured in, the spread, and each
+ * run's estimate (null where that run did not measure it). */
+static void json_event_runs(FILE *out, const struct stat_repeat *rr, int i,
+                            const struct stat_spread *sp)
+{
+  fprintf(out, ",\"runs\":%d,\"stddev\":", sp->runs);
+  json_number(out, sp->stddev);
+  fputs(",\"stddev_pct\":", out);
+  json_number(out, sp->pct);
+  fputs(",\"estimates\":[", out);
+  for (int k = 0; k < rr->runs; k++) {
+    double v;
+    if (k)
+      fputc(',', out);
+    if (stat_repeat_estimate(rr, k, i, &v))
+      json_number(out, v);
+    else
+      fputs("null", out);
+  }
+  fputc(']', out);
+}
+
+/* -r's elapsed-time keys: the spread and each run's time. */
+static void json_elapsed_runs(FILE *out, const struct stat_repeat *rr)
+{
+  struct stat_spread sp;
+  stat_repeat_elapsed(rr, &sp);
+  fputs("\"elapsed_stddev_ns\":", out);
+  json_number(out, round(sp.stddev));
+  fputs(",\"elapsed_stddev_pct\":", out);
+  json_number(out, sp.pct);
+  fputs(",\"elapsed_runs_ns\":[", out);
+  for (int k = 0; k < rr->runs; k++)
+    fprintf(out, "%s%llu", k ? "," : "",
+            (unsigned long long)rr->elapsed_ns[k]);
+  fputs("],", out);
+}
+
+/* The event's object, left open for -r's keys. */
 static void json_event(FILE *out, const pmux_count_t *c)
 {
   fputs("{\"name\":", out);
@@ -299,7 +422,6 @@ static void json_event(FILE *out, const pmux_count_t *c)
     fputs(",\"reason\":", out);
     json_string(out, c->reason);
   }
-  fputc('}', out);
 }
 
 static void json_sets(FILE *out, const pmux_session_t *s)
@@ -319,7 +441,14 @@ static void json_sets(FILE *out, const pmux_session_t *s)
 static void json_summary(struct stat_report *r, const pmux_session_t *s)
 {
   FILE *out = r->out;
-  fputs("{\"version\":1,\"command\":[", out);
+  const struct stat_repeat *rr = r->repeat;
+  fputs("{\"version\":1,", out);
+  if (rr) {
+    fprintf(out, "\"repeat\":%d,\"runs_done\":%d,", rr->repeat, rr->runs);
+    if (rr->stop_signal)
+      fprintf(out, "\"stop_signal\":%d,", rr->stop_signal);
+  }
+  fputs("\"command\":[", out);
   for (int i = 0; r->argv && r->argv[i]; i++) {
     if (i)
       fputc(',', out);
@@ -331,28 +460,41 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     json_string(out, r->target_desc);
     fputc(',', out);
   }
-  fprintf(out, "\"exit_status\":%d,\"elapsed_ns\":%llu,\"mux\":\"%s\","
-               "\"switch_ns\":%llu,\"auto_split\":%s,\"events\":[",
-          exit_code(r->exit_status), (unsigned long long)r->elapsed_ns,
+  uint64_t elapsed = r->elapsed_ns;
+  if (rr) {
+    struct stat_spread sp;
+    stat_repeat_elapsed(rr, &sp);
+    elapsed = (uint64_t)llround(sp.mean);
+  }
+  fprintf(out, "\"exit_status\":%d,\"elapsed_ns\":%llu,",
+          exit_code(r->exit_status), (unsigned long long)elapsed);
+  if (rr)
+    json_elapsed_runs(out, rr);
+  fprintf(out, "\"mux\":\"%s\",\"switch_ns\":%llu,\"auto_split\":%s,"
+               "\"events\":[",
           r->mux, (unsigned long long)r->switch_ns,
           r->auto_split ? "true" : "false");
   int n = pmux_session_nevents(s);
   for (int i = 0; i < n; i++) {
     pmux_count_t c;
-    pmux_session_count(s, i, &c);
+    struct stat_spread sp;
+    count_of(r, s, i, &c, &sp);
     if (i)
       fputc(',', out);
     json_event(out, &c);
+    if (rr)
+      json_event_runs(out, rr, i, &sp);
+    fputc('}', out);
   }
   fputs("],\"derived\":[", out);
   int shown = 0;
   for (int i = 0; i < n; i++) {
     struct derived d;
-    if (!derive(s, i, &d))
+    if (!derive(r, s, i, &d))
       continue;
     pmux_count_t a, b;
-    pmux_session_count(s, d.a, &a);
-    pmux_session_count(s, d.b, &b);
+    count_of(r, s, d.a, &a, NULL);
+    count_of(r, s, d.b, &b, NULL);
     fprintf(out, "%s{\"name\":", shown++ ? "," : "");
     json_string(out, d.name);
     fputs(",\"value\":", out);

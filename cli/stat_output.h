@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "pmux/pmux.h"
+#include "stat_repeat.h"
 
 enum stat_format { STAT_HUMAN, STAT_CSV, STAT_JSON };
 
@@ -23,11 +24,16 @@ struct stat_report {
   uint64_t elapsed_ns;
   int exit_status;           /* the command's wait status, -1 if none */
   int auto_split;            /* -e was split into sets automatically */
+  /* -r: the summary shows the means over these runs (the session passed
+   * is the last run's) and their spread; NULL without -r. */
+  const struct stat_repeat *repeat;
   /* Timeline state. */
   uint64_t *last_raw;        /* [nevents] raw at the previous interval */
   int interval_no;
 };
 
+/* With r->repeat, the columns and keys of -r are added (see
+ * docs/man/pmux-stat.1); without it the output is what it always was. */
 void stat_print_summary(struct stat_report *r, const pmux_session_t *s);
 void stat_print_interval(struct stat_report *r, const pmux_session_t *s,
                          uint64_t elapsed_ns, int first);

@@ -434,6 +434,7 @@ static int handle_signal(struct engine *en, int *done)
       en->trigger_fired = 1;
     } else if (s->child > 0) {
       kill(s->child, sig);
+      s->forwarded_signal = sig;
     } else if (sig != SIGWINCH) {
       *done = 1; /* attached or system-wide: a signal ends the session */
     }

@@ -461,6 +461,11 @@ void pmux_session_stop(pmux_session_t *s)
   (void)!write(s->stop_fd, &one, sizeof(one)); /* wakes the engine's poll */
 }
 
+int pmux_session_forwarded_signal(const pmux_session_t *s)
+{
+  return s->forwarded_signal;
+}
+
 pid_t pmux_session_pid(const pmux_session_t *s)
 {
   if (s->argv)

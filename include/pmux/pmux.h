@@ -193,6 +193,9 @@ PMUX_EXTERN void pmux_session_stop(pmux_session_t *s);
 PMUX_EXTERN uint64_t pmux_session_elapsed_ns(const pmux_session_t *s);
 /* The child's pid for COMMAND targets after start, else the target pid. */
 PMUX_EXTERN pid_t pmux_session_pid(const pmux_session_t *s);
+/* The last signal pmux_session_run forwarded to the COMMAND (0: none):
+ * a command may survive the SIGINT its user meant for the whole run. */
+PMUX_EXTERN int pmux_session_forwarded_signal(const pmux_session_t *s);
 
 /* ----------------------------------------------------------------- results */
 

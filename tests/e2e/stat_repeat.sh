@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# pmux stat -r N: N fresh runs, one report of the means and the spread
+# between runs; COMMAND only; stops at the first failing run; without -r
+# the CSV and JSON are what they always were.
+. "$(dirname "$0")/lib.sh"
+
+# CSV: one line per event with the -r columns; the page faults of
+# pmux-demo are deterministic, so their mean is a single run's count.
+"$PMUX" stat -r 3 -x, -e page-faults,task-clock -o "$TMP/rep.csv" -- "$DEMO" -r 2
+"$PMUX" stat -x, -e page-faults -o "$TMP/one.csv" -- "$DEMO" -r 2
+python3 - "$TMP/rep.csv" "$TMP/one.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+one = list(csv.DictReader(open(sys.argv[2])))[0]
+assert [r["event"] for r in rows] == ["page-faults", "task-clock"], rows
+for r in rows:
+    assert r["runs"] == "3" and r["runs_done"] == "3", r
+    assert float(r["stddev"]) >= 0 and float(r["stddev_pct"]) >= 0, r
+pf = float(rows[0]["estimate"])
+assert int(one["raw"]) >= 4000, one
+assert abs(pf - int(one["raw"])) <= 0.01 * int(one["raw"]), (pf, one)
+PY
+pass "csv: runs=3, mean page faults = one run's"
+
+# JSON: repeat, runs done, per-run estimates, and a spread that is the
+# standard deviation of the mean of those estimates.
+"$PMUX" stat -r 3 --json -e page-faults,task-clock -o "$TMP/rep.json" -- "$DEMO" -r 2
+python3 - "$TMP/rep.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["repeat"] == 3 and d["runs_done"] == 3 and d["exit_status"] == 0, d
+assert len(d["elapsed_runs_ns"]) == 3, d
+for e in d["events"]:
+    v = e["estimates"]
+    assert len(v) == 3 and e["runs"] == 3, e
+    m = sum(v) / 3
+    assert abs(e["estimate"] - m) <= 1e-6 * max(1, m), e
+    sd = math.sqrt(sum((x - m) ** 2 for x in v) / 2 / 3)
+    assert abs(e["stddev"] - sd) <= 1e-3 * max(1, sd), (e, sd)
+    assert abs(e["stddev_pct"] - 100 * sd / m) <= 1e-3, (e, sd)
+PY
+pass "json: repeat 3, 3 estimates, perf's spread"
+
+# Human: perf's "(N runs)" header and "( +- x% )" beside the estimates and
+# the elapsed time.
+"$PMUX" stat -r 3 -e page-faults,task-clock -o "$TMP/rep.txt" -- "$DEMO" -r 2
+grep -q "for '.*pmux-demo -r 2' (3 runs):" "$TMP/rep.txt" || fail "no (3 runs) header: $(cat "$TMP/rep.txt")"
+grep -Eq 'page-faults .*\( \+- +[0-9]+\.[0-9]{2}% \)' "$TMP/rep.txt" || fail "no spread on page-faults: $(cat "$TMP/rep.txt")"
+grep -Eq '[0-9.]+ \+- [0-9.]+ seconds time elapsed +\( \+- +[0-9.]+% \)' "$TMP/rep.txt" ||
+  fail "no spread of the elapsed time: $(cat "$TMP/rep.txt")"
+pass "human: (3 runs) and ( +- x% )"
+
+# Usage errors, exit 2, naming the option.
+expect_usage() { # WANT-SUBSTRING ARGS...
+  local want=$1; shift
+  set +e
+  "$PMUX" stat "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "'stat $*': exit $rc, want 2"
+  grep -qF -- "$want" "$TMP/err" || fail "'stat $*': error lacks '$want': $(cat "$TMP/err")"
+}
+expect_usage "-r/--repeat '0'" -r 0 -e task-clock -- true
+expect_usage "-r/--repeat '101'" -r 101 -e task-clock -- true
+expect_usage "-r/--repeat runs a COMMAND N times: not with -p PID" -r 3 -p 1
+expect_usage "not with -I" -r 3 -I 10 -e task-clock -- true
+expect_usage "not with -a/-C" --repeat 3 -a -e task-clock -- true
+pass "usage errors"
+
+# A failing run ends the repetition: the command runs once, pmux exits
+# with its status and reports the one run.
+set +e
+"$PMUX" stat -r 3 -x, -e task-clock -o "$TMP/fail.csv" -- \
+  sh -c 'echo run >> "$1"; exit 3' sh "$TMP/count"
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "failing run: exit $rc, want 3"
+[ "$(wc -l < "$TMP/count")" -eq 1 ] || fail "the command ran $(wc -l < "$TMP/count") times, want 1"
+python3 - "$TMP/fail.csv" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))[0]
+assert r["runs_done"] == "1" and r["runs"] == "1", r
+PY
+set +e
+"$PMUX" stat -r 3 -e task-clock -o "$TMP/fail.txt" -- sh -c 'exit 3'
+set -e
+grep -q "(1 of 3 runs)" "$TMP/fail.txt" || fail "no '1 of 3 runs': $(cat "$TMP/fail.txt")"
+grep -q "stopped after run 1 of 3: the command exited with status 3" "$TMP/fail.txt" ||
+  fail "no reason for stopping: $(cat "$TMP/fail.txt")"
+pass "a failing run stops the repetition"
+
+# SIGINT during run 1: forwarded, the command dies of it, no second run,
+# the output is complete and says 1 of 5.
+rm -f "$TMP/count"
+"$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/int.json" -- \
+  sh -c 'echo run >> "$1"; exec sleep 30' sh "$TMP/count" &
+pid=$!
+wait_child $pid
+kill -INT $pid
+set +e
+wait $pid
+rc=$?
+set -e
+[ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
+[ "$(wc -l < "$TMP/count")" -eq 1 ] || fail "ran $(wc -l < "$TMP/count") times after SIGINT"
+json_get "$TMP/int.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
+  grep -qx "(5, 1, 130)" || fail "after SIGINT: $(cat "$TMP/int.json")"
+pass "SIGINT stops the repetition"
+
+# A command that survives the SIGINT (traps it, exits 0): still no second
+# run, and pmux exits 130.
+rm -f "$TMP/count"
+"$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/trap.json" -- \
+  sh -c 'echo run >> "$1"; trap "exit 0" INT; while :; do sleep 0.1; done' sh "$TMP/count" &
+pid=$!
+wait_child $pid
+kill -INT $pid
+set +e
+wait $pid
+rc=$?
+set -e
+[ $rc -eq 130 ] || fail "SIGINT survived by the command: exit $rc, want 130"
+[ "$(wc -l < "$TMP/count")" -eq 1 ] ||
+  fail "ran $(wc -l < "$TMP/count") times after a survived SIGINT"
+json_get "$TMP/trap.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
+  grep -qx "(5, 1, 0)" || fail "after a survived SIGINT: $(cat "$TMP/trap.json")"
+pass "a SIGINT the command survives stops the repetition too"
+
+# Without -r: the CSV header and the JSON keys are unchanged.
+"$PMUX" stat -x, -e task-clock -o "$TMP/plain.csv" -- true
+[ "$(head -1 "$TMP/plain.csv")" = "event,set,raw,estimate,error_bound,unit,time_enabled_ns,time_running_ns,fraction,supported,reason" ] ||
+  fail "CSV header changed: $(head -1 "$TMP/plain.csv")"
+"$PMUX" stat --json -e task-clock -o "$TMP/plain.json" -- true
+json_get "$TMP/plain.json" 'list(d) == ["version","command","exit_status","elapsed_ns","mux","switch_ns","auto_split","events","derived","sets"] and list(d["events"][0]) == ["name","set","raw","time_enabled_ns","time_running_ns","fraction","estimate","error_bound","unit","measured","supported"]' |
+  grep -qx True || fail "JSON keys changed: $(cat "$TMP/plain.json")"
+pass "without -r, CSV and JSON as before"
