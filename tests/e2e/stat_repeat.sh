@@ -89,39 +89,36 @@ grep -q "stopped after run 1 of 3: the command exited with status 3" "$TMP/fail.
   fail "no reason for stopping: $(cat "$TMP/fail.txt")"
 pass "a failing run stops the repetition"
 
+# interrupt_run NAME SCRIPT: `pmux stat -r 5` of `sh -c SCRIPT`, which
+# appends a line to $TMP/count when it starts; SIGINT to pmux during the
+# first run.  Leaves pmux's exit status in RC and its JSON in $TMP/NAME.json.
+interrupt_run() {
+  rm -f "$TMP/count"
+  "$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/$1.json" -- \
+    sh -c "echo run >> \"\$1\"; $2" sh "$TMP/count" &
+  pid=$!
+  wait_child $pid
+  kill -INT $pid
+  set +e
+  wait $pid
+  RC=$?
+  set -e
+  [ "$(wc -l < "$TMP/count")" -eq 1 ] ||
+    fail "$1: ran $(wc -l < "$TMP/count") times after SIGINT"
+}
+
 # SIGINT during run 1: forwarded, the command dies of it, no second run,
 # the output is complete and says 1 of 5.
-rm -f "$TMP/count"
-"$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/int.json" -- \
-  sh -c 'echo run >> "$1"; exec sleep 30' sh "$TMP/count" &
-pid=$!
-wait_child $pid
-kill -INT $pid
-set +e
-wait $pid
-rc=$?
-set -e
-[ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
-[ "$(wc -l < "$TMP/count")" -eq 1 ] || fail "ran $(wc -l < "$TMP/count") times after SIGINT"
+interrupt_run int 'exec sleep 30'
+[ $RC -eq 130 ] || fail "SIGINT: exit $RC, want 130"
 json_get "$TMP/int.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
   grep -qx "(5, 1, 130)" || fail "after SIGINT: $(cat "$TMP/int.json")"
 pass "SIGINT stops the repetition"
 
 # A command that survives the SIGINT (traps it, exits 0): still no second
 # run, and pmux exits 130.
-rm -f "$TMP/count"
-"$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/trap.json" -- \
-  sh -c 'echo run >> "$1"; trap "exit 0" INT; while :; do sleep 0.1; done' sh "$TMP/count" &
-pid=$!
-wait_child $pid
-kill -INT $pid
-set +e
-wait $pid
-rc=$?
-set -e
-[ $rc -eq 130 ] || fail "SIGINT survived by the command: exit $rc, want 130"
-[ "$(wc -l < "$TMP/count")" -eq 1 ] ||
-  fail "ran $(wc -l < "$TMP/count") times after a survived SIGINT"
+interrupt_run trap 'trap "exit 0" INT; while :; do sleep 0.1; done'
+[ $RC -eq 130 ] || fail "SIGINT survived by the command: exit $RC, want 130"
 json_get "$TMP/trap.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
   grep -qx "(5, 1, 0)" || fail "after a survived SIGINT: $(cat "$TMP/trap.json")"
 pass "a SIGINT the command survives stops the repetition too"
