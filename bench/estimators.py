@@ -20,7 +20,10 @@ total, X and Z the sums of x and z over all slices):
   interp     each unobserved slice's count per wall time, linear between
              the neighbouring observations
 and, beside them, what pmux itself printed for the same runs (its C
-implementation of "shipped": the largest difference is printed).
+implementation of "shipped": the largest difference is printed).  Bounds:
+pmux's (successive differences of the residuals) against an edge-aware one
+(large differences taken as phase edges placed uniformly in the rotation):
+how many truths each covers, and its median half-width.
 Prints, per workload and estimator, the median and max |error| of the
 deterministic events (page-faults, minor-faults, context-switches), and
 of each of them.
@@ -88,12 +91,14 @@ def idle(slices, total, event):
     return sum(s[3][event] for s in obs) / sum(s[1] - s[2] for s in obs) * Z
 
 
-def shipped(slices, total, event):
+def shipped_fit(slices, total, event):
+    """-> (estimate, g, residuals of the slices after the first), or None
+    where pmux falls back to the ratio."""
     obs = observations(slices, event)
     head = [s for j, s in obs if j == 0]
     rest = [s for j, s in obs if j != 0]
     if not rest:
-        return ratio(slices, total, event)
+        return None
     fy = sum(s[3][event] for s in head)
     fx = sum(s[2] for s in head)
     fz = sum(s[1] - s[2] for s in head)
@@ -107,14 +112,35 @@ def shipped(slices, total, event):
     szy = sum(z * y for z, y in zip(zs, ys))
     det = sxx * szz - sxz * sxz
     if len(rest) < 4 or det <= 1e-9 * sxx * szz:
-        return ratio(slices, total, event)
+        return None
     a = (szz * sxy - sxz * szy) / det
     b = (sxx * szy - sxz * sxy) / det
     X = sum(s[2] for s in slices) - fx
     Z = sum(s[1] - s[2] for s in slices) - fz
     g = X / sum(xs)
     y = g * sum(ys) + b * (Z - g * sum(zs)) + a * (total - fx - X)
-    return fy + y if y >= sum(ys) else ratio(slices, total, event)
+    if y < sum(ys):
+        return None
+    return fy + y, g, [y - a * x - b * z for x, y, z in zip(xs, ys, zs)]
+
+
+def shipped(slices, total, event):
+    fit = shipped_fit(slices, total, event)
+    return fit[0] if fit else ratio(slices, total, event)
+
+
+def edge_bound(g, res, cut=4.0):
+    """A bound that counts the large successive differences (beyond `cut`
+    robust standard deviations) as phase edges, each at the variance of an
+    edge placed uniformly in the rotation, the rest as noise."""
+    d = [res[i] - res[i - 1] for i in range(1, len(res))]
+    n = len(res)
+    scale = median([abs(v) for v in d]) / 0.6745 or 1e-12
+    noise = sum(v * v for v in d if abs(v) <= cut * scale)
+    edges = sum(v * v for v in d if abs(v) > cut * scale)
+    var = g * g * n * (1 - 1 / g) * noise / (2 * (n - 1)) + \
+        g * g * (1 / (3 * g) - 1 / (4 * g * g)) * edges
+    return 1.96 * var ** 0.5
 
 
 def interp(slices, total, event):
@@ -161,6 +187,7 @@ def main():
         truth = {e: median([t[e] for t in truths]) for e in DET}
         errs = {name: {e: [] for e in DET} for name in ESTIMATORS}
         agree = 0.0
+        bounds = {"pmux's": [0, []], "edge-aware": [0, []]}
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(runs):
                 path = os.path.join(tmp, f"slices.{r}")
@@ -168,10 +195,18 @@ def main():
                 run([PMUX, "stat", "--json", "-o", out, "--switch", "1ms"] + sets + ["--"] + W,
                     env=dict(os.environ, PMUX_DUMP_SLICES=path))
                 slices, total = load(path)
+                seen = set()
                 for e in json.load(open(out))["events"]:
-                    if e["name"] in DET:
+                    if e["name"] in DET and e["name"] not in seen:
+                        seen.add(e["name"])
                         mine = shipped(slices, total, e["name"])
                         agree = max(agree, abs(e["estimate"] - mine) / mine)
+                        miss = abs(e["estimate"] - truth[e["name"]])
+                        fit = shipped_fit(slices, total, e["name"])
+                        edge = edge_bound(fit[1], fit[2]) if fit else e["error_bound"]
+                        for name, bnd in (("pmux's", e["error_bound"]), ("edge-aware", edge)):
+                            bounds[name][0] += miss <= bnd
+                            bounds[name][1].append(bnd / e["estimate"])
                 for name, fn in ESTIMATORS.items():
                     for e in DET:
                         errs[name][e].append(abs(fn(slices, total, e) - truth[e]) / truth[e])
@@ -182,6 +217,9 @@ def main():
             print(f"   {name:>10}: median |error| {100 * median(v):5.2f}%  max {100 * max(v):6.2f}%"
                   f"   (median/max: {each})")
         print(f"   pmux's own estimates against 'shipped' replayed here: largest difference {100 * agree:.4f}%")
+        for name, (inside, widths) in bounds.items():
+            print(f"   {name:>10} 95% bound: truths inside {inside}/{len(widths)}, "
+                  f"median half-width {100 * median(widths):.1f}%")
 
 
 main()
