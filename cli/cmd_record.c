@@ -13,6 +13,8 @@
 #include "commands.h"
 #include "pmux/pmux.h"
 #include "stat_system.h"
+/* The runs of each set: from the file's SWITCHES section, for the stats
+ * pmux_record() returns have no room for them. */
 
 static void usage(FILE *out)
 {
@@ -23,9 +25,12 @@ static void usage(FILE *out)
 "'pmux report' reads.  Exits with COMMAND's exit status.\n"
 "\n"
 "  -e, --event EVENTS     the sampling event(s) (default cpu-clock)\n"
-"  -S, --set SPEC         or a set 'EVENTS[;switch=DURATION]'; repeat for\n"
-"                         more: they rotate, only the active set samples,\n"
-"                         and each sample is tagged with its set\n"
+"  -S, --set SPEC         or a set 'EVENTS[;switch=DURATION]' or\n"
+"                         'EVENTS;switch=EVENT/PERIOD/N' (switch after N\n"
+"                         overflows of EVENT counted every PERIOD while\n"
+"                         the set is active); repeat for more: they\n"
+"                         rotate, only the active set samples, and each\n"
+"                         sample is tagged with its set\n"
 "      --switch DURATION  default time slice of the sets (default 2ms)\n"
 "  -a, --all-cpus         system-wide: sample every process on every CPU\n"
 "                         while COMMAND runs (root or CAP_PERFMON; the\n"
@@ -42,6 +47,18 @@ static void usage(FILE *out)
 "  -o, --output FILE      the sample file (default pmux.data)\n"
 "  -q, --quiet            no summary on stderr\n"
 "  -h, --help             this help\n");
+}
+
+/* "set 0 ran 21 times, set 1 ran 20 times": that the sets did switch. */
+static void print_runs(const pmux_record_stats_t *st)
+{
+  if (st->nsets < 2)
+    return;
+  fprintf(stderr, "pmux record: %d sets rotated:", st->nsets);
+  for (int k = 0; k < st->nsets && k < PMUX_RECORD_RUNS_MAX; k++)
+    fprintf(stderr, "%s set %d ran %llu time%s", k ? "," : "", k,
+            (unsigned long long)st->runs[k], st->runs[k] == 1 ? "" : "s");
+  fprintf(stderr, "%s\n", st->nsets > PMUX_RECORD_RUNS_MAX ? ", ..." : "");
 }
 
 int cmd_record(int argc, char **argv)
@@ -180,6 +197,7 @@ int cmd_record(int argc, char **argv)
             cli_thousands(st.samples, b1, sizeof(b1)),
             cli_thousands(st.data_bytes, b2, sizeof(b2)), (unsigned)st.ncpus,
             st.elapsed_ns / 1e9, o.output ? o.output : "pmux.data");
+    print_runs(&st);
     if (st.lost)
       fprintf(stderr,
               "pmux record: WARNING: %s samples lost (ring buffer full; "

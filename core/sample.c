@@ -15,8 +15,21 @@
  * Sets (-S): every event of every set is opened on every CPU; only the
  * active set's events are enabled, so a sample's set is the set of the
  * ring it came from.  Sets switch on a time slice (a timerfd in the same
- * poll loop); this is kept apart from the counting engine
- * (core/rotation.c).
+ * poll loop) or after N overflows of a trigger event (switch=EV/PERIOD/N);
+ * this is kept apart from the counting engine (core/rotation.c).
+ *
+ * An overflow trigger is a member of its set's group on every CPU
+ * (sample_period = PERIOD, so it runs exactly while the set is active, on
+ * a real PMU too), and its overflows are counted from its counter:
+ * floor(count / PERIOD) per CPU, as rotation.c does.  Counting the set's
+ * own samples instead would only cover a trigger that is the sampling
+ * event at the same period, and would miss samples the kernel lost or
+ * throttled, and a -F event's varying period.  The trigger gets a one-page
+ * ring with wakeup_events = 1 only so that each overflow wakes the poll
+ * loop; its records are dropped unread.  The switch thus follows the Nth
+ * overflow by the loop's wake-up and a read() per CPU (tens of
+ * microseconds), during which the set keeps sampling: a run may overshoot
+ * N a little, and the overshoot is not carried into its next run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +77,22 @@ struct ring {
   uint64_t size;           /* data area bytes (a power of two) */
 };
 
+/* An overflow trigger on one CPU: a group member with a ring to wake the
+ * loop. */
+struct trig_ring {
+  int fd;
+  int set;
+  void *base;
+  size_t map_len;
+};
+
+/* switch=EVENT/PERIOD/N of one set (name NULL: the set switches on time). */
+struct trigger {
+  char *name;
+  pmux_event_info_t info;
+  uint64_t period, count;
+};
+
 struct map_rec {
   struct pmux_sf_map m;
   char *name;
@@ -83,6 +112,11 @@ struct rec {
   int nsev, nsets;
   char **set_text;         /* [nsets] events of each set */
   uint64_t *slice_ns;      /* [nsets] time slice of each set */
+  struct trigger *trig;    /* [nsets] overflow trigger of each set */
+  uint64_t *runs;          /* [nsets] times each set was made active */
+  struct trig_ring *trings;
+  int ntr;
+  uint64_t trig_base;      /* active set's trigger overflows at activation */
   int *set_size;           /* [nsets] events in each set */
   int nvalues;             /* sampled values per sample (largest group) */
   int *mfd;                /* group members' fds (no ring) */
@@ -177,8 +211,10 @@ static int handle_sample(struct rec *r, const struct ring *rg, const char *p,
   if (rg->has_read && sz >= 56) {
     uint64_t nr;
     memcpy(&nr, p + 48, 8);
-    if (nr > PMUX_FMT_MAX_VALUES || 56 + 8 * nr > sz)
+    if (nr > PMUX_FMT_MAX_VALUES + 1 || 56 + 8 * nr > sz)
       nr = 0;
+    if (nr > (uint64_t)r->set_size[rg->set])
+      nr = (uint64_t)r->set_size[rg->set]; /* the trigger is not sampled */
     memcpy(s.values, p + 56, 8 * nr);
     s.nvalues = (uint32_t)nr;
   }
@@ -391,6 +427,8 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   put_str(r, fargs);
 }
 
+static void write_switches(struct rec *r);
+
 static void write_tail(struct rec *r, long data_at)
 {
   /* Patch the DATA length, then MAPS, STATS and END. */
@@ -422,7 +460,42 @@ static void write_tail(struct rec *r, long data_at)
   st.status = r->st->status;
   st.ncpus = (uint32_t)r->st->ncpus;
   put_section(r, PMUX_SF_STATS, &st, sizeof(st));
+  write_switches(r);
   put_section(r, PMUX_SF_END, NULL, 0);
+}
+
+/* A set's switch spec as the file keeps it: "EVENT/PERIOD/N" or the
+ * slice in nanoseconds, "2000000ns". */
+static void switch_spec(const struct rec *r, int k, char *buf, size_t len)
+{
+  const struct trigger *t = &r->trig[k];
+  if (t->name)
+    snprintf(buf, len, "%s/%llu/%llu", t->name,
+             (unsigned long long)t->period, (unsigned long long)t->count);
+  else
+    snprintf(buf, len, "%lluns", (unsigned long long)r->slice_ns[k]);
+}
+
+/* SWITCHES (1.1): each set's switch spec and runs, known only at the end. */
+static void write_switches(struct rec *r)
+{
+  char spec[256];
+  uint64_t len = 4;
+  for (int k = 0; k < r->nsets; k++) {
+    switch_spec(r, k, spec, sizeof(spec));
+    len += sizeof(struct pmux_sf_switch) + strlen(spec);
+  }
+  struct pmux_sf_section s = {PMUX_SF_SWITCHES, 0, len};
+  uint32_t cnt = (uint32_t)r->nsets;
+  put(r, &s, sizeof(s));
+  put(r, &cnt, 4);
+  for (int k = 0; k < r->nsets; k++) {
+    switch_spec(r, k, spec, sizeof(spec));
+    struct pmux_sf_switch w = {(uint32_t)k, (uint32_t)strlen(spec),
+                               r->runs[k]};
+    put(r, &w, sizeof(w));
+    put(r, spec, w.spec_len);
+  }
 }
 
 static int mmap_fail(int err, unsigned pages)
@@ -452,7 +525,9 @@ static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
   r->set_text = calloc((size_t)nsets, sizeof(char *));
   r->slice_ns = calloc((size_t)nsets, sizeof(uint64_t));
   r->set_size = calloc((size_t)nsets, sizeof(int));
-  if (!r->set_text || !r->slice_ns || !r->set_size)
+  r->trig = calloc((size_t)nsets, sizeof(*r->trig));
+  r->runs = calloc((size_t)nsets, sizeof(uint64_t));
+  if (!r->set_text || !r->slice_ns || !r->set_size || !r->trig || !r->runs)
     return -ENOMEM;
   for (int i = 0; i < nsets; i++) {
     char *events = NULL, *trigger = NULL;
@@ -463,13 +538,18 @@ static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
       if (rc < 0)
         return rc;
       if (trigger) {
-        free(events);
-        free(trigger);
-        return pmux__fail(PMUX_ENOTSUP,
-                          "set '%s': record switches sets on time only "
-                          "(switch=DURATION); overflow switching is not "
-                          "supported yet",
-                          o->sets[i]);
+        struct trigger *t = &r->trig[i];
+        t->name = trigger;
+        t->period = so.trigger_period;
+        t->count = so.trigger_count;
+        rc = pmux_event_resolve(trigger, &t->info);
+        if (rc < 0) {
+          char why[256];
+          snprintf(why, sizeof(why), "%s", pmux_errmsg());
+          free(events);
+          return pmux__fail(rc, "set '%s': switch trigger: %s", o->sets[i],
+                            why);
+        }
       }
     } else {
       events = strdup(o->event ? o->event : "cpu-clock");
@@ -598,6 +678,75 @@ static void arm(int tfd, uint64_t ns)
   timerfd_settime(tfd, 0, &it, NULL);
 }
 
+/* Set k's trigger on one CPU, in the group of leader (see the top). */
+static int open_trigger(struct rec *r, int k, int leader, pid_t pid, int cpu,
+                        const pmux_record_opts_t *o, long ps)
+{
+  const struct trigger *t = &r->trig[k];
+  struct perf_event_attr attr;
+  pmux__perf_attr_init(&attr, &t->info);
+  attr.inherit = !o->system_wide;
+  attr.sample_period = t->period;
+  attr.wakeup_events = 1;
+  int fd = pmux__perf_open(&attr, pid, cpu, leader, 0);
+  if (fd < 0)
+    return pmux__fail(fd, "set %d: switch trigger '%s' on CPU %d: %s", k,
+                      t->name, cpu, strerror(-fd));
+  struct trig_ring *tr = &r->trings[r->ntr++];
+  tr->fd = fd;
+  tr->set = k;
+  tr->map_len = 2 * (size_t)ps;
+  tr->base = mmap(NULL, tr->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                  0);
+  if (tr->base == MAP_FAILED) {
+    tr->base = NULL;
+    return mmap_fail(-errno, 1);
+  }
+  return 0;
+}
+
+/* Overflows of set k's trigger so far: floor(count / PERIOD) per CPU, the
+ * kernel's periods running on each event's cumulative count.  The trigger
+ * counts only while its set is active. */
+static uint64_t trigger_overflows(const struct rec *r, int k)
+{
+  uint64_t total = 0, v;
+  for (int i = 0; i < r->ntr; i++)
+    if (r->trings[i].set == k && read(r->trings[i].fd, &v, 8) == 8)
+      total += v / r->trig[k].period;
+  return total;
+}
+
+/* The trigger's records only woke the loop: drop them. */
+static void trigger_drop(struct trig_ring *tr)
+{
+  struct perf_event_mmap_page *pg = tr->base;
+  uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+  __atomic_store_n(&pg->data_tail, head, __ATOMIC_RELEASE);
+}
+
+/* Make set k the active one (its events already enabled): a new run. */
+static void activate(struct rec *r, int k, int tfd)
+{
+  r->runs[k]++;
+  if (r->trig[k].name) {
+    arm(tfd, 0); /* no slice: disarmed */
+    r->trig_base = trigger_overflows(r, k);
+  } else {
+    arm(tfd, r->slice_ns[k]);
+  }
+}
+
+/* Whether the active set k is due to give way: its slice expired (the
+ * timer fired) or its trigger overflowed N times in this run. */
+static int switch_due(struct rec *r, int k, int tfd)
+{
+  uint64_t ticks;
+  if (r->trig[k].name)
+    return trigger_overflows(r, k) - r->trig_base >= r->trig[k].count;
+  return read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks);
+}
+
 int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
 {
   pmux_record_stats_t dummy;
@@ -655,8 +804,9 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
     goto out;
   size_t maxr = (size_t)ncpus * (size_t)r->nsev;
   rings = calloc(maxr, sizeof(*rings));
-  pfd = calloc(maxr + 2, sizeof(*pfd));
-  if (!rings || !pfd) {
+  r->trings = calloc((size_t)ncpus * (size_t)r->nsets, sizeof(*r->trings));
+  pfd = calloc(maxr + (size_t)ncpus * (size_t)r->nsets + 2, sizeof(*pfd));
+  if (!rings || !r->trings || !pfd) {
     rc = -ENOMEM;
     goto out;
   }
@@ -765,6 +915,17 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
     }
   }
   st->ncpus = r->nsets ? nr / r->nsets : 0;
+  /* Triggers join their groups last, after every sampled member, so the
+   * samples' group values keep the set's order.  One set has nothing to
+   * switch to: no trigger. */
+  for (int i = 0; r->nsets > 1 && i < nr; i++) {
+    if (!r->trig[rings[i].set].name)
+      continue;
+    rc = open_trigger(r, rings[i].set, rings[i].fd, events_pid, rings[i].cpu,
+                      o, ps);
+    if (rc < 0)
+      goto out;
+  }
   for (int i = 0; fmt->attach && i < nr; i++) {
     rc = fmt->attach(r->fst, rings[i].fd, rings[i].set);
     if (rc < 0)
@@ -783,6 +944,10 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   put(r, &ds, sizeof(ds));
 
   int npfd = nr;
+  for (int i = 0; i < r->ntr; i++) {
+    pfd[npfd].fd = r->trings[i].fd;
+    pfd[npfd++].events = POLLIN;
+  }
   pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd >= 0) {
     pfd[npfd].fd = pidfd;
@@ -829,7 +994,9 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   /* Exec done: set 0 is counting (enable_on_exec); rotate from now. */
   int active = 0;
   if (tfd >= 0)
-    arm(tfd, r->slice_ns[0]);
+    activate(r, 0, tfd);
+  else
+    r->runs[0] = 1;
 
   int done = 0, status = 0, herr = 0;
   while (!done) {
@@ -838,13 +1005,15 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
       rc = pmux__fail(-errno, "poll: %s", strerror(errno));
       break;
     }
-    uint64_t ticks;
-    if (tfd >= 0 && read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+    /* The switch first, for its latency; then the rings. */
+    if (tfd >= 0 && switch_due(r, active, tfd)) {
       set_enable(rings, nr, active, 0);
       active = (active + 1) % r->nsets;
       set_enable(rings, nr, active, 1);
-      arm(tfd, r->slice_ns[active]);
+      activate(r, active, tfd);
     }
+    for (int i = 0; i < r->ntr; i++)
+      trigger_drop(&r->trings[i]);
     for (int i = 0; i < nr && !herr; i++)
       herr = drain(r, &rings[i]);
     pid_t w = waitpid(pid, &status, WNOHANG);
@@ -855,6 +1024,9 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   }
   st->elapsed_ns = pmux__now_ns() - t0;
   st->status = status;
+  st->nsets = r->nsets;
+  for (int k = 0; k < r->nsets && k < PMUX_RECORD_RUNS_MAX; k++)
+    st->runs[k] = r->runs[k];
   for (int i = 0; i < nr; i++) {
     pmux__perf_group_ioctl(rings[i].fd, PERF_EVENT_IOC_DISABLE);
     if (!herr)
@@ -907,6 +1079,16 @@ out:
     close(tfd);
   for (int i = 0; i < r->nmfd; i++)
     close(r->mfd[i]);
+  for (int i = 0; i < r->ntr; i++) {
+    if (r->trings[i].base)
+      munmap(r->trings[i].base, r->trings[i].map_len);
+    close(r->trings[i].fd);
+  }
+  free(r->trings);
+  for (int i = 0; r->trig && i < (o->nsets > 0 ? o->nsets : 1); i++)
+    free(r->trig[i].name); /* parse_sets may stop before counting a set */
+  free(r->trig);
+  free(r->runs);
   free(r->mfd);
   free(r->set_size);
   for (size_t i = 0; i < r->nmaps; i++)

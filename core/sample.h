@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #define PMUX_SF_MAGIC "PMUXSMP" /* 8 bytes with the NUL */
-#define PMUX_SF_VERSION ((1u << 16) | 0)
+#define PMUX_SF_VERSION ((1u << 16) | 1)
 #define PMUX_SF_ENDIAN 0x01020304u
 #define PMUX_SF_UNTERMINATED UINT64_MAX /* section length never patched */
 
@@ -37,6 +37,8 @@ enum pmux_sf_type {
   PMUX_SF_DATA = 5,    /* the format's output */
   PMUX_SF_MAPS = 6,    /* struct pmux_sf_map + filename, repeated */
   PMUX_SF_STATS = 7,   /* struct pmux_sf_stats */
+  PMUX_SF_SWITCHES = 8, /* u32 count; per set struct pmux_sf_switch + spec
+                           (1.1: how the sets switched, how often) */
   PMUX_SF_END = 0xffff,
 };
 
@@ -61,6 +63,14 @@ struct pmux_sf_stats {
   int32_t status;          /* the command's wait status */
   uint32_t ncpus;
   uint64_t reserved[4];
+};
+
+/* Per set: its switch spec ("2000000ns" or "EVENT/PERIOD/N") and how many
+ * times it was made active. */
+struct pmux_sf_switch {
+  uint32_t set;            /* set id */
+  uint32_t spec_len;       /* then spec_len bytes, no NUL */
+  uint64_t runs;
 };
 
 #endif

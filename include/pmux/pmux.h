@@ -433,6 +433,7 @@ typedef struct pmux_record_opts {
   int ncpus;
 } pmux_record_opts_t;
 
+#define PMUX_RECORD_RUNS_MAX 64
 typedef struct pmux_record_stats {
   uint64_t samples;        /* samples handed to the format */
   uint64_t lost;           /* samples the kernel dropped (PERF_RECORD_LOST
@@ -443,6 +444,9 @@ typedef struct pmux_record_stats {
   uint64_t elapsed_ns;
   int ncpus;               /* CPUs sampled (a ring per event per CPU) */
   int status;              /* the command's wait status */
+  int nsets;               /* sets rotated (1: no rotation) */
+  uint64_t runs[PMUX_RECORD_RUNS_MAX]; /* times each of the first sets was
+                              made active (also in the file's SWITCHES) */
 } pmux_record_stats_t;
 
 /*

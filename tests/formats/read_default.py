@@ -34,5 +34,13 @@ while True:
     if typ == 7:
         out["stats"] = dict(zip(("samples", "lost", "throttled", "data_bytes", "elapsed_ns"),
                                 struct.unpack_from("<5Q", body, 0)))
+    if typ == 8:  # SWITCHES (1.1): per set its switch spec and runs
+        count, = struct.unpack_from("<I", body, 0)
+        o, out["switches"] = 4, []
+        for _ in range(count):
+            st, slen, runs = struct.unpack_from("<IIQ", body, o)
+            spec = body[o + 16:o + 16 + slen].decode()
+            out["switches"].append({"set": st, "switch": spec, "runs": runs})
+            o += 16 + slen
     off += length
 print(json.dumps(out))
