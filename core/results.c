@@ -12,10 +12,12 @@
 
 void pmux__session_estimate(pmux_session_t *s)
 {
-  /* In kernel mux the sets count at overlapping times: no wall total. */
-  struct pmux__est_totals totals = {(double)s->ref_last_ns,
-                                    (double)s->counted_sum_ns,
+  /* In kernel mux the sets count at overlapping times: no wall total
+   * (and the sum of their times is not the slices' counted time). */
+  struct pmux__est_totals totals = {(double)s->ref_last_ns, 0,
                                     (double)s->wall_sum_ns};
+  for (int k = 0; k < s->nsets; k++)
+    totals.counted += (double)s->sets[k].time_ns;
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0) {

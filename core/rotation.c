@@ -162,8 +162,6 @@ static int close_slice(pmux_session_t *s, int which)
     d[1] = cum_enabled - set->last_enabled;
     set->last_enabled = cum_enabled;
     set->time_ns += d[0];
-    if (which >= 0)
-      s->counted_sum_ns += d[0];
     for (int i = 0; i < set->nevents; i++) {
       struct pmux_event *e = &s->events[set->events[i]];
       e->raw += d[2 + i];
