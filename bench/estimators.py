@@ -20,7 +20,8 @@ total, X and Z the sums of x and z over all slices):
   interp     each unobserved slice's count per wall time, linear between
              the neighbouring observations
 and, beside them, what pmux itself printed for the same runs (its C
-implementation of "shipped": the largest difference is printed).  Bounds:
+implementation of "shipped" and of its bound: the largest difference is
+printed).  Bounds:
 pmux's (successive differences of the residuals) against an edge-aware one
 (large differences taken as phase edges placed uniformly in the rotation):
 how many truths each covers, and its median half-width.
@@ -129,6 +130,25 @@ def shipped(slices, total, event):
     return fit[0] if fit else ratio(slices, total, event)
 
 
+def shipped_bound(slices, total, event):
+    """pmux's 95% bound replayed (core/estimate.c): successive differences
+    of the residuals of whichever of the two fits gave the estimate."""
+    fit = shipped_fit(slices, total, event)
+    rest = [s for j, s in observations(slices, event) if j != 0]
+    if fit:
+        g, res = fit[1], fit[2]
+    else:
+        r = sum(s[3][event] for s in rest) / sum(s[2] for s in rest)
+        head = slices[0][2] if event in slices[0][3] else 0
+        g = (total - head) / sum(s[2] for s in rest)
+        res = [s[3][event] - r * s[2] for s in rest]
+    n = len(res)
+    if n < 2:
+        return None
+    d2 = sum((res[i] - res[i - 1]) ** 2 for i in range(1, n))
+    return 1.96 * (g * g * n * (1 - 1 / g) * d2 / (2 * (n - 1))) ** 0.5
+
+
 def edge_bound(g, res, cut=4.0):
     """A bound that counts the large successive differences (beyond `cut`
     robust standard deviations) as phase edges, each at the variance of an
@@ -201,6 +221,9 @@ def main():
                         seen.add(e["name"])
                         mine = shipped(slices, total, e["name"])
                         agree = max(agree, abs(e["estimate"] - mine) / mine)
+                        mine_bound = shipped_bound(slices, total, e["name"])
+                        if mine_bound:
+                            agree = max(agree, abs(e["error_bound"] - mine_bound) / mine_bound)
                         miss = abs(e["estimate"] - truth[e["name"]])
                         fit = shipped_fit(slices, total, e["name"])
                         edge = edge_bound(fit[1], fit[2]) if fit else e["error_bound"]
@@ -216,10 +239,12 @@ def main():
             each = "  ".join(f"{e} {100 * median(per[e]):.2f}/{100 * max(per[e]):.2f}" for e in DET)
             print(f"   {name:>10}: median |error| {100 * median(v):5.2f}%  max {100 * max(v):6.2f}%"
                   f"   (median/max: {each})")
-        print(f"   pmux's own estimates against 'shipped' replayed here: largest difference {100 * agree:.4f}%")
+        print(f"   pmux's own estimates and bounds against 'shipped' replayed here: "
+              f"largest difference {100 * agree:.4f}%")
         for name, (inside, widths) in bounds.items():
             print(f"   {name:>10} 95% bound: truths inside {inside}/{len(widths)}, "
                   f"median half-width {100 * median(widths):.1f}%")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""How honest is the 95% bound?  Checked against exact truths, not perf's.
+
+Every one of 4 sets counts page-faults and context-switches (beside its
+task-clock), rotated at 1 ms over pmux-demo, and each run's slice history
+is recorded (PMUX_DUMP_SLICES).  So the run's own count of each event is
+known exactly: the sum over all its slices.  Each history is then replayed
+as if only some sets had counted the event, through pmux's estimator and
+bound (bench/estimators.py checks this replay against pmux's own output):
+
+  one    one set in four (sets 0..3 in turn), as bench/accuracy.py's
+         minor-faults and context-switches
+  pair   two adjacent sets (3 and 0, 0 and 1), pooled, as its page-faults
+
+The run's total is taken as the sets' counted time, so the switch gaps
+(where no set counted, and the sum of the slices misses what happened)
+are out of both sides.
+
+  python3 bench/bounds.py [RUNS]      (default 10 runs per workload)
+
+Prints, per workload, event and pattern: the standard deviation of the
+error, the share of truths inside the bound (about 95% if it is honest),
+the median half-width, and sd(z), the errors in units of the bound's
+standard deviation (1 when calibrated; below 1: too wide; above: too
+narrow); and, per set alone, the mean error over the runs (a set whose
+windows fall at the same place of a periodic workload round after round
+errs the same way every run: aliasing, which no bound drawn from one run
+can see).
+"""
+import os
+import statistics
+import sys
+import tempfile
+from common import *
+from estimators import load, shipped, shipped_bound
+
+EVENTS = ["page-faults", "context-switches"]
+WORKLOADS = {
+    "short bursts (default demo)": [DEMO],
+    "long phases": [DEMO, "-r", "8", "-f", "20000", "-s", "300", "-c", "20"],
+    "short rounds": [DEMO, "-r", "40", "-f", "1000", "-s", "50", "-c", "10"],
+}
+PATTERNS = {"one": [{0}, {1}, {2}, {3}], "pair": [{3, 0}, {0, 1}]}
+
+
+def only(slices, event, sets):
+    """The history as if only `sets` had counted `event`."""
+    return [(k, w, x, {event: v[event]} if k in sets else {}) for k, w, x, v in slices]
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    for p in (PMUX, DEMO):
+        need(p)
+    set_args = sum((["-S", ",".join(EVENTS + ["task-clock"])] for _ in range(4)), [])
+    for label, W in WORKLOADS.items():
+        histories = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for r in range(runs):
+                path = os.path.join(tmp, f"slices.{r}")
+                run([PMUX, "stat", "-o", os.devnull, "--switch", "1ms"] + set_args + ["--"] + W,
+                    env=dict(os.environ, PMUX_DUMP_SLICES=path))
+                slices, _ = load(path)
+                histories.append(slices)
+        print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs")
+        for event in EVENTS:
+            per_set = {k: [] for k in range(4)}
+            for name, patterns in PATTERNS.items():
+                errs, inside, widths, zs = [], 0, [], []
+                for slices in histories:
+                    truth = sum(s[3][event] for s in slices)
+                    counted = sum(s[2] for s in slices)
+                    for sets in patterns:
+                        h = only(slices, event, sets)
+                        est = shipped(h, counted, event)
+                        bound = shipped_bound(h, counted, event)
+                        if not bound:
+                            continue
+                        err = (est - truth) / truth
+                        errs.append(err)
+                        inside += abs(est - truth) <= bound
+                        widths.append(bound / est)
+                        zs.append((est - truth) / (bound / 1.96))
+                        if name == "one":
+                            per_set[min(sets)].append(err)
+                print(f"   {event:>16} {name:>4}: error sd {100 * statistics.pstdev(errs):5.2f}%  "
+                      f"inside the bound {100 * inside / len(errs):5.1f}%  "
+                      f"median half-width {100 * median(widths):5.1f}%  "
+                      f"sd(z) {statistics.pstdev(zs):.2f}")
+            print(f"   {event:>16} mean error of each set alone: " +
+                  "  ".join(f"{k}: {100 * statistics.mean(v):+.2f}%" for k, v in per_set.items()))
+
+
+main()
