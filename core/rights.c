@@ -33,6 +33,7 @@
 
 #include "internal.h"
 #include "rights.h"
+#include "sysroot.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -68,9 +69,12 @@ const char *pmux_right_desc(int r)
   return r >= 0 && r < PMUX_RIGHT_COUNT ? rights[r].desc : "unknown";
 }
 
+/* The sysctls the rules read come through PMUX_SYSROOT (sysroot.h), so
+ * that tests can present other paranoid levels; the probes, and the
+ * process they probe, are always the real kernel's. */
 static int read_int(const char *path, int fallback)
 {
-  FILE *f = fopen(path, "re");
+  FILE *f = pmux__sys_fopen(path, "re");
   int v;
   if (!f)
     return fallback;
@@ -286,10 +290,13 @@ static void confirm(pmux_right_verdict_t *v, int rc)
   v->probed = 1;
   v->rules_allowed = v->allowed;
   if (!rc && !v->allowed) {
+    /* Keep what the rules said: it tells which setting pmux misread. */
+    char rules[sizeof(v->reason)];
+    snprintf(rules, sizeof(rules), "%s", v->reason);
     v->allowed = 1;
     snprintf(v->reason, sizeof(v->reason),
-             "the kernel allowed it, although the rules say no (a kernel "
-             "policy pmux does not know)");
+             "the kernel allowed it, although the rules say no (%.300s): a "
+             "kernel policy pmux does not know", rules);
     v->fix[0] = '\0';
   } else if (rc && v->allowed) {
     v->allowed = 0;
@@ -339,9 +346,11 @@ static void judge_tracepoints(pmux_rights_t *r)
   const char *found = NULL, *readable = NULL;
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(dirs); i++) {
     struct stat st;
-    if (!stat(dirs[i], &st) && S_ISDIR(st.st_mode)) {
+    char path[1024];
+    pmux__sys_path(path, sizeof(path), dirs[i]);
+    if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
       found = found ? found : dirs[i];
-      if (!access(dirs[i], R_OK | X_OK))
+      if (!access(path, R_OK | X_OK))
         readable = readable ? readable : dirs[i];
     }
   }

@@ -1,6 +1,7 @@
 /*
  * sysroot.h - every read of /proc, /sys and /dev that reservation does
- * (and report's boot id and kallsyms, kallsyms.c) goes through one
+ * (and report's boot id and kallsyms, kallsyms.c, and the sysctls the
+ * rights rules read, rights.c) goes through one
  * injectable root (PMUX_SYSROOT, default "/"), and the lease folder is
  * PMUX_RUNDIR (default /run/pmux for root, a per-user runtime folder
  * otherwise), so that tests can present a watchdog that is on, an
