@@ -18,9 +18,11 @@
  * totals, and fills the gaps, which are CPU time, at a:
  *     Y = g sum y_i + b (Z - g sum z_i) + a (D - X),   g = X / sum x_i
  * (the regression estimator; for an event that does not follow z, b is 0
- * and Y is R but for the gaps).  Without a wall total (kernel mux), with
- * too few slices, or when z and x are one clock (a CPU target), R stays;
- * R stays too when Y would be below the count seen.
+ * and Y is R but for the gaps).  Without a wall total (kernel mux, CPU
+ * targets), with too few slices, when z and x are one clock, or when the
+ * sets counted more time than the slices lasted (threads running side by
+ * side: z = w - x is then no time off the CPU), R stays; R stays too when
+ * Y would be below the count seen.
  *
  * The run's first slice is a stratum of its own when a set had it: a
  * command's start (exec, the loader, initialisation) runs at rates of its
@@ -39,7 +41,10 @@
  * with n observed slices (1/g is the measured share of the run: n/N for
  * slices of equal length, and right for the kernel's partial slices too).
  * Since a, b and r are known only at the end, the sums of products of
- * successive differences are kept expanded.
+ * successive differences are kept expanded.  An event never seen to count
+ * has no spread to learn from either: its bound is what the rest of the run
+ * may hold while the seen part held none, 3 (g - 1) events (the 95% "rule
+ * of three" for rare, independent events), not 0.
  * docs/estimates.md has the measurements that chose all this.
  */
 #include <math.h>
@@ -49,6 +54,10 @@
 /* Fewer observations than this: no regression (two coefficients and a
  * spread to learn from them). */
 #define REGRESSION_MIN_N 4
+
+/* The sets' counted time may exceed the slices' wall time by timer and
+ * clock noise; beyond this share, several threads (or CPUs) ran at once. */
+#define ONE_CLOCK_SLACK 1.05
 
 void pmux__est_add(struct pmux__est_acc *a, double y, double x, double w)
 {
@@ -101,6 +110,19 @@ static int regression(const struct pmux__est_acc *a, long double *ca,
   return 1;
 }
 
+/* Nothing counted in the time seen (x = sx + fx of D): the unseen rest
+ * may still hold up to 3 (D - x) / x events at 95%. */
+static void none_seen(const struct pmux__est_acc *a, double total,
+                      struct pmux__estimate_out *out)
+{
+  long double seen = a->sx + a->fx;
+  if (out->raw == 0 && seen > 0 && seen < total) {
+    double bound = (double)(3 * (total - seen) / seen);
+    if (bound > out->bound)
+      out->bound = bound;
+  }
+}
+
 void pmux__est_result(const struct pmux__est_acc *a,
                       const struct pmux__est_totals *t,
                       struct pmux__estimate_out *out)
@@ -120,6 +142,7 @@ void pmux__est_result(const struct pmux__est_acc *a,
     /* Seen in the first slice only: scale it, and doubt all the rest. */
     out->estimate = (double)(a->fy / a->fx * total);
     out->bound = out->estimate - out->raw;
+    none_seen(a, total, out);
     return;
   }
   /* The run after the first slice (all of it for the other sets). */
@@ -131,7 +154,8 @@ void pmux__est_result(const struct pmux__est_acc *a,
   long double ss = a->dyy - 2 * r * a->dxy + r * r * a->dxx;
   long double ca, cb;
   long double counted = t->counted - a->fx;
-  if (t->wall > 0 && counted > a->sx * (1 - 1e-12L) && regression(a, &ca, &cb)) {
+  if (t->wall > 0 && t->counted <= ONE_CLOCK_SLACK * t->wall &&
+      counted > a->sx * (1 - 1e-12L) && regression(a, &ca, &cb)) {
     long double others = t->wall - t->counted - a->fz; /* Z, the rest */
     long double gx = counted / a->sx;
     long double y = gx * a->sy + cb * (others - gx * a->sz) +
@@ -150,11 +174,12 @@ void pmux__est_result(const struct pmux__est_acc *a,
     /* One observation: no spread to learn from, so everything unseen is
      * in doubt. */
     out->bound = out->estimate - out->raw;
-    return;
+  } else {
+    long double s2 = ss > 0 ? ss / (2.0L * (long double)(a->n - 1)) : 0;
+    long double var = g * g * (long double)a->n * (1 - 1 / g) * s2;
+    out->bound = 1.96 * sqrt((double)(var > 0 ? var : 0));
   }
-  long double s2 = ss > 0 ? ss / (2.0L * (long double)(a->n - 1)) : 0;
-  long double var = g * g * (long double)a->n * (1 - 1 / g) * s2;
-  out->bound = 1.96 * sqrt((double)(var > 0 ? var : 0));
+  none_seen(a, total, out);
 }
 
 void pmux__estimate(const struct pmux__estimate_in *in,

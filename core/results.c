@@ -13,9 +13,13 @@
 void pmux__session_estimate(pmux_session_t *s)
 {
   /* In kernel mux the sets count at overlapping times: no wall total
-   * (and the sum of their times is not the slices' counted time). */
+   * (and the sum of their times is not the slices' counted time).  On
+   * CPUs the reference is wall time itself, on each CPU: there is no time
+   * off the CPU to follow. */
   struct pmux__est_totals totals = {(double)s->ref_last_ns, 0,
                                     (double)s->wall_sum_ns};
+  if (s->target.kind == PMUX_TARGET_CPUS)
+    totals.wall = 0;
   for (int k = 0; k < s->nsets; k++)
     totals.counted += (double)s->sets[k].time_ns;
   for (int i = 0; i < s->nevents; i++) {

@@ -207,6 +207,49 @@ static void test_regression_follows_off_cpu_time(void **state)
   assert_true(fabs(o.estimate - want) > 0.05 * want);
 }
 
+/* Two threads side by side: the sets count twice the wall time, z = w - x
+ * is no time off the CPU, and the regression must not be trusted. */
+static void test_threads_side_by_side_keep_the_ratio(void **state)
+{
+  (void)state;
+  static double run[N], cnt[N], wall[N], counted[N];
+  double d = 0, sy = 0, sx = 0;
+  for (int j = 0; j < N; j++) {
+    wall[j] = 1e6;
+    counted[j] = j % 8 < 5 ? 2e6 : 1.2e6; /* 2 threads, one sometimes asleep */
+    double y = 3e-6 * counted[j] + (j % 8 < 5 ? 0 : 40);
+    d += counted[j];
+    int mine = j % 4 == 1;
+    run[j] = mine ? counted[j] : 0;
+    cnt[j] = mine ? y : 0;
+    sy += cnt[j];
+    sx += run[j];
+  }
+  struct pmux__estimate_in in = {N, d, run, cnt, 0, wall, counted};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(fabs(o.estimate - sy / sx * d) < 1e-9 * o.estimate);
+}
+
+/* Nothing counted in the quarter of the run seen: not "0 exactly", but up
+ * to 3 events per seen quarter's worth of the unseen rest. */
+static void test_nothing_seen_is_not_exact(void **state)
+{
+  (void)state;
+  static double d[N], run[N], cnt[N];
+  history(d, run, cnt, 4, 2, constant, 0);
+  for (int j = 0; j < N; j++)
+    cnt[j] = 0;
+  struct pmux__estimate_in in = {N, total(d), run, cnt, 0, NULL, NULL};
+  struct pmux__estimate_out o;
+  pmux__estimate(&in, &o);
+  assert_true(o.estimate == 0);
+  assert_true(fabs(o.bound - 9) < 1e-9); /* 3 (g - 1), g = 4 */
+  in.first_apart = 1; /* the same through the first-slice stratum */
+  pmux__estimate(&in, &o);
+  assert_true(fabs(o.bound - 9) < 1e-9);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -218,6 +261,8 @@ int main(void)
       cmocka_unit_test(test_single_observation_bound_is_everything_unseen),
       cmocka_unit_test(test_first_slice_is_a_stratum_of_its_own),
       cmocka_unit_test(test_regression_follows_off_cpu_time),
+      cmocka_unit_test(test_threads_side_by_side_keep_the_ratio),
+      cmocka_unit_test(test_nothing_seen_is_not_exact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
