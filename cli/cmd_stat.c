@@ -67,7 +67,7 @@ static void usage(FILE *out)
 "  -x, --field-separator SEP   CSV with a header line\n"
 "      --json             one JSON object (with -I: one per line)\n"
 "  -o, --output FILE      write the results to FILE\n"
-"  -I, --interval MS      print counts every MS milliseconds\n"
+"  -I, --interval TIME    print counts every TIME (ms, or 100ms, 1s...)\n"
 "  -r, --repeat N         run COMMAND N times (1-100), each in a fresh\n"
 "                         session, and print per event the mean estimate\n"
 "                         and the spread between runs, '( +- 1.23%% )' (the\n"

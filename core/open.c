@@ -320,6 +320,12 @@ int pmux__session_open(pmux_session_t *s)
     s->events[i].id = calloc((size_t)s->ninst, sizeof(uint64_t));
     if (!s->events[i].fd || !s->events[i].id)
       return -ENOMEM;
+    if (s->events[i].set < 0) {
+      s->events[i].pin_last = calloc((size_t)s->ninst,
+                                     sizeof(*s->events[i].pin_last));
+      if (!s->events[i].pin_last)
+        return -ENOMEM;
+    }
   }
   if (s->mux == PMUX_MUX_NONE) {
     err = preflight_all_fit(s);
@@ -382,8 +388,10 @@ void pmux__session_close(pmux_session_t *s)
           close(e->fd[inst]);
     free(e->fd);
     free(e->id);
+    free(e->pin_last);
     e->fd = NULL;
     e->id = NULL;
+    e->pin_last = NULL;
   }
   for (int k = 0; k < s->nsets; k++) {
     free(s->sets[k].leader);

@@ -35,6 +35,9 @@ static void engine_sigset(sigset_t *set)
 {
   sigemptyset(set);
   sigaddset(set, trigger_signal());
+  /* What the kernel sends instead when the real-time queue is full: its
+   * default action would kill pmux. */
+  sigaddset(set, SIGIO);
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(forwarded_signals); i++)
     sigaddset(set, forwarded_signals[i]);
 }
@@ -81,6 +84,7 @@ struct engine {
   uint64_t next_checkpoint; /* kernel mux: read every group */
   uint64_t trigger_base;    /* overflow index of the trigger at activation */
   int first_interval;
+  uint64_t last_interval;   /* when the last timeline line was printed */
 };
 
 /* ---------------------------------------------------------------- slices */
@@ -136,14 +140,52 @@ static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
 }
 
 /*
- * Close the current slice: the sets listed in `which` (one set in user mux,
- * or -1: all) are read, and each event's count and its set's running time
- * in the slice go to the totals and to the estimator's sums.  The reference
- * clock is not read here, on the switch path: the estimator needs only its
- * total.
+ * Read the sets listed in `which` (one set in user mux, or -1: all): each
+ * event's count and its set's running time since the last read go to the
+ * totals and to the open slice.  A timeline read stops here, so that an
+ * interval does not cut a slice in two (halves would inflate the bound's
+ * successive differences, and a cut first slice would shrink its stratum).
+ */
+static int read_sets(pmux_session_t *s, int which)
+{
+  int first = which < 0 ? 0 : which;
+  int last = which < 0 ? s->nsets - 1 : which;
+  for (int k = first; k <= last; k++) {
+    struct pmux_set *set = &s->sets[k];
+    uint64_t d[2 + PMUX_GROUP_MAX];
+    int err = read_set_deltas(s, k, d);
+    if (err)
+      return pmux__fail(err, "reading set %d: %s", k, strerror(-err));
+    /* read_set_deltas returns enabled cumulative over instances; lower
+     * than the last read when an instance now reads as EOF. */
+    uint64_t cum_enabled = d[1];
+    d[1] = cum_enabled > set->last_enabled ? cum_enabled - set->last_enabled
+                                           : 0;
+    if (cum_enabled > set->last_enabled)
+      set->last_enabled = cum_enabled;
+    set->time_ns += d[0];
+    for (int i = 0; i < 2 + set->nevents; i++)
+      set->slice[i] += d[i];
+    for (int i = 0; i < set->nevents; i++) {
+      struct pmux_event *e = &s->events[set->events[i]];
+      e->raw += d[2 + i];
+      e->running_ns += d[0];
+    }
+  }
+  return 0;
+}
+
+/*
+ * Close the current slice: read the sets in `which` as above, then each
+ * event's count and its set's running time over the whole slice go to the
+ * estimator's sums.  The reference clock is not read here, on the switch
+ * path: the estimator needs only its total.
  */
 static int close_slice(pmux_session_t *s, int which)
 {
+  int err = read_sets(s, which);
+  if (err)
+    return err;
   int first = which < 0 ? 0 : which;
   int last = which < 0 ? s->nsets - 1 : which;
   uint64_t now = pmux__now_ns();
@@ -153,19 +195,9 @@ static int close_slice(pmux_session_t *s, int which)
     s->wall_sum_ns += wall; /* user mux: the slices tile the run */
   for (int k = first; k <= last; k++) {
     struct pmux_set *set = &s->sets[k];
-    uint64_t d[2 + PMUX_GROUP_MAX];
-    int err = read_set_deltas(s, k, d);
-    if (err)
-      return pmux__fail(err, "reading set %d: %s", k, strerror(-err));
-    /* read_set_deltas returns enabled cumulative over instances. */
-    uint64_t cum_enabled = d[1];
-    d[1] = cum_enabled - set->last_enabled;
-    set->last_enabled = cum_enabled;
-    set->time_ns += d[0];
+    const uint64_t *d = set->slice;
     for (int i = 0; i < set->nevents; i++) {
       struct pmux_event *e = &s->events[set->events[i]];
-      e->raw += d[2 + i];
-      e->running_ns += d[0];
       /* The run's first slice, in user mux, is a stratum of its own
        * (estimate.c): the command's start, seen by this set alone. */
       if (which >= 0 && s->nslices == 0)
@@ -178,6 +210,7 @@ static int close_slice(pmux_session_t *s, int which)
     if (s->dump)
       pmux__dump_slice(s, which < 0 ? -1 : k, wall, d,
                        2 + (size_t)set->nevents);
+    memset(set->slice, 0, sizeof(set->slice));
   }
   s->nslices++;
   return 0;
@@ -304,14 +337,11 @@ static int arm_triggers(pmux_session_t *s)
 
 /* ------------------------------------------------------------ the loop */
 
-/* Pinned events count all the time: their totals are the group's. */
+/* Pinned events count all the time: their totals are the group's, summed
+ * over instances from each one's last good read (a read that fails, such
+ * as a group gone into error state, keeps what was counted before). */
 static void read_pinned(pmux_session_t *s)
 {
-  for (int i = 0; i < s->nevents; i++) {
-    struct pmux_event *e = &s->events[i];
-    if (e->set < 0)
-      e->raw = e->running_ns = e->enabled_ns = 0;
-  }
   for (int inst = 0; inst < s->ninst; inst++) {
     struct pmux__group_read r;
     if (s->pinned_leader[inst] < 0 ||
@@ -321,11 +351,22 @@ static void read_pinned(pmux_session_t *s)
       for (int i = 0; i < s->nevents; i++) {
         struct pmux_event *e = &s->events[i];
         if (e->set < 0 && e->fd[inst] >= 0 && e->id[inst] == r.values[v].id) {
-          e->raw += r.values[v].value;
-          e->running_ns += r.time_running;
-          e->enabled_ns += r.time_enabled;
+          e->pin_last[inst][0] = r.values[v].value;
+          e->pin_last[inst][1] = r.time_running;
+          e->pin_last[inst][2] = r.time_enabled;
         }
       }
+  }
+  for (int i = 0; i < s->nevents; i++) {
+    struct pmux_event *e = &s->events[i];
+    if (e->set >= 0 || !e->pin_last)
+      continue;
+    e->raw = e->running_ns = e->enabled_ns = 0;
+    for (int inst = 0; inst < s->ninst; inst++) {
+      e->raw += e->pin_last[inst][0];
+      e->running_ns += e->pin_last[inst][1];
+      e->enabled_ns += e->pin_last[inst][2];
+    }
   }
 }
 
@@ -356,6 +397,26 @@ static int checkpoint(struct engine *en)
   if (all_sets_together(s))
     return close_slice(s, -1);
   return s->active >= 0 ? close_slice(s, s->active) : 0;
+}
+
+/* A timeline line: the counting sets are read, not cut (read_sets), and
+ * the caller's callback prints the counts so far. */
+static int interval(struct engine *en, uint64_t now)
+{
+  pmux_session_t *s = en->s;
+  int err = 0;
+  if (all_sets_together(s))
+    err = read_sets(s, -1);
+  else if (s->active >= 0)
+    err = read_sets(s, s->active);
+  finish_totals(s);
+  s->estimates_valid = 0;
+  if (!err && s->interval_cb)
+    s->interval_cb(s, now - s->start_ns, en->first_interval,
+                   s->interval_arg);
+  en->first_interval = 0;
+  en->last_interval = now;
+  return err;
 }
 
 static void arm_timer(struct engine *en)
@@ -428,7 +489,7 @@ static int handle_signal(struct engine *en, int *done)
   struct signalfd_siginfo si;
   while (read(en->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
     int sig = (int)si.ssi_signo;
-    if (sig == trigger_signal()) {
+    if (sig == trigger_signal() || sig == SIGIO) {
       en->trigger_fired = 1;
     } else if (s->child > 0) {
       kill(s->child, sig);
@@ -482,7 +543,15 @@ static int on_timer(struct engine *en, uint64_t now)
   /* No read(timerfd): arm_timer's timerfd_settime resets the expiration
    * count, which saves a syscall on every switch. */
   int err = 0;
-  if (en->next_switch && now >= en->next_switch && s->active >= 0) {
+  /* An interval due with a switch comes first: its lines then name the
+   * set that was active up to its end. */
+  if (en->next_interval && now >= en->next_interval) {
+    err = interval(en, now);
+    en->next_interval += s->interval_ns;
+    if (en->next_interval <= now)
+      en->next_interval = now + s->interval_ns;
+  }
+  if (!err && en->next_switch && now >= en->next_switch && s->active >= 0) {
     int next = next_set(s, s->active);
     if (next >= 0 && next != s->active)
       err = switch_to(en, next, now);
@@ -495,18 +564,6 @@ static int on_timer(struct engine *en, uint64_t now)
     if (en->next_checkpoint <= now)
       en->next_checkpoint = now + s->default_switch_ns;
   }
-  if (!err && en->next_interval && now >= en->next_interval) {
-    err = checkpoint(en);
-    finish_totals(s);
-    s->estimates_valid = 0;
-    if (!err && s->interval_cb)
-      s->interval_cb(s, now - s->start_ns, en->first_interval,
-                     s->interval_arg);
-    en->first_interval = 0;
-    en->next_interval += s->interval_ns;
-    if (en->next_interval <= now)
-      en->next_interval = now + s->interval_ns;
-  }
   return err;
 }
 
@@ -516,7 +573,13 @@ static int on_trigger(struct engine *en, uint64_t now)
   int k = s->active;
   if (k < 0 || !s->sets[k].trigger)
     return 0;
-  uint64_t n = trigger_overflows(s, k) - en->trigger_base;
+  uint64_t now_overflows = trigger_overflows(s, k);
+  if (now_overflows < en->trigger_base) {
+    /* An instance that could be read before cannot now: count anew. */
+    en->trigger_base = now_overflows;
+    return 0;
+  }
+  uint64_t n = now_overflows - en->trigger_base;
   if (n < s->sets[k].trigger_count)
     return 0;
   int next = next_set(s, k);
@@ -574,6 +637,10 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
     err = checkpoint(&en);
   if (s->active >= 0)
     group_ioctl_all(s, s->active, PERF_EVENT_IOC_DISABLE);
+  /* The timeline's last, partial interval: its lines add up to the
+   * totals. */
+  if (!err && s->interval_ns && s->end_ns > en.last_interval)
+    err = interval(&en, s->end_ns);
   finish_totals(s);
   if (err && !done && s->child > 0)
     waitpid(s->child, &st, 0); /* the command goes on unmeasured: wait */

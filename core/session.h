@@ -28,6 +28,9 @@ struct pmux_event {
   char reason[200];       /* why not supported */
   int *fd;                /* [ninst] counter fds (-1: not open) */
   uint64_t *id;           /* [ninst] kernel ids, to find values in reads */
+  /* Pinned: the last good read per instance (raw, running, enabled), kept
+   * when a later read fails (a group in error state reads as EOF). */
+  uint64_t (*pin_last)[3]; /* [ninst] */
   int index_in_set;       /* position in the set's slice records */
   /* Totals over the run. */
   uint64_t raw;
@@ -59,6 +62,9 @@ struct pmux_set {
   /* Last cumulative read per instance and event, to form deltas. */
   uint64_t *last_value;     /* [ninst * nevents] */
   uint64_t *last_running;   /* [ninst] */
+  /* The open slice so far: running, enabled, then one count per event
+   * (a timeline read adds to it without closing it). */
+  uint64_t slice[2 + PMUX_GROUP_MAX];
 };
 
 struct pmux_session {

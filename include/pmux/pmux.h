@@ -166,7 +166,10 @@ PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);
  * the timer can honour...), one line each; "" when nothing. */
 PMUX_EXTERN const char *pmux_session_warnings(const pmux_session_t *s);
 
-/* Timeline: called every interval_ns while the session runs. */
+/* Timeline: called every interval_ns while the session runs, and once
+ * more when it ends for the last, partial interval (so that the counts
+ * seen by the callback add up to the totals).  Reading the counts for it
+ * does not cut the rotation's slices. */
 typedef void (*pmux_interval_cb)(pmux_session_t *s, uint64_t elapsed_ns,
                                  int first, void *arg);
 PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,

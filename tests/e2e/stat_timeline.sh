@@ -13,12 +13,27 @@ assert len(ticks) >= 3, len(ticks)
 assert ticks[0]["first"] is True and not any(t["first"] for t in ticks[1:])
 assert [t["interval"] for t in ticks] == list(range(len(ticks)))
 assert all(t["active_set"] in (0, 1) for t in ticks)
-# The deltas add up to the summary's raw counts.
-total = sum(e["delta"] for t in ticks for e in t["events"] if e["name"] == "page-faults")
-raw = summary["events"][0]["raw"]
-assert total <= raw and total >= 0.5 * raw, (total, raw)
+# The deltas, the last partial interval's included, add up to the
+# summary's raw counts exactly.
+for ev in summary["events"]:
+    total = sum(e["delta"] for t in ticks for e in t["events"]
+                if (e["name"], e["set"]) == (ev["name"], ev["set"]))
+    assert total == ev["raw"], (ev["name"], total, ev["raw"])
+assert ticks[-1]["time_ns"] <= summary["elapsed_ns"] + 1e6, (ticks[-1], summary["elapsed_ns"])
 PY
 pass "json timeline"
+
+# An interval does not cut a slice: the slice history has as many slices
+# with -I 1 (an interval due at every switch) as without.
+for i in 0 1; do
+  extra=(); [ "$i" = 1 ] && extra=(-I 1)
+  PMUX_DUMP_SLICES="$TMP/slices.$i" "$PMUX" stat "${extra[@]}" -S page-faults \
+    -S task-clock --switch 1ms -o /dev/null -- "$DEMO" -r 4 -c 10
+done
+n0=$(grep -vc '^#' "$TMP/slices.0"); n1=$(grep -vc '^#' "$TMP/slices.1")
+python3 -c "import sys; a, b = int(sys.argv[1]), int(sys.argv[2]); sys.exit(abs(a - b) > 0.1 * a)" "$n0" "$n1" ||
+  fail "an interval cut slices: $n0 slices without -I, $n1 with -I 1"
+pass "intervals do not cut slices ($n0 / $n1 slices)"
 
 # Interrupted: SIGINT mid-run; every line written is whole JSON.
 "$with_sigint" "$PMUX" stat --json -I 10 -e task-clock -o "$TMP/int.jsonl" -- sleep 5 &
