@@ -262,6 +262,9 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
       fprintf(out, "  ( +-%6.2f%% )", sp.pct);
     if (!c.supported) {
       unsupported++;
+    } else if (c.measured && isinf(c.error_bound)) {
+      fprintf(out, " (no bound: overflows chose the slices, measured %.1f%%)",
+              100.0 * c.fraction);
     } else if (c.measured && c.error_bound > 0) {
       double rel = c.estimate > 0 ? 100.0 * c.error_bound / c.estimate : 0;
       fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)", rel,
@@ -346,7 +349,7 @@ static void csv_summary(struct stat_report *r, const pmux_session_t *s)
     csv_field(out, x, c.name);
     fprintf(out, "%s%d%s%llu%s%.3f%s%.3f%s", x, c.set, x,
             (unsigned long long)c.raw, x, c.estimate, x, c.error_bound, x);
-    csv_field(out, x, c.unit);
+    csv_field(out, x, *c.unit ? "ns" : ""); /* clocks count ns */
     fprintf(out, "%s%llu%s%llu%s%.6f%s%s%s", x,
             (unsigned long long)c.time_enabled_ns, x,
             (unsigned long long)c.time_running_ns, x, c.fraction, x,
@@ -413,7 +416,10 @@ static void json_event(FILE *out, const pmux_count_t *c)
   fputs(",\"estimate\":", out);
   json_number(out, c->estimate);
   fputs(",\"error_bound\":", out);
-  json_number(out, c->error_bound);
+  if (isinf(c->error_bound))
+    fputs("null", out); /* no bound: overflows chose the slices */
+  else
+    json_number(out, c->error_bound);
   fprintf(out, ",\"unit\":");
   json_string(out, *c->unit ? "ns" : "");
   fprintf(out, ",\"measured\":%s,\"supported\":%s",

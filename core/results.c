@@ -3,6 +3,7 @@
  * engine summed up (estimate.c does the arithmetic), and the slice dump
  * for studying estimators.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,16 @@ void pmux__session_estimate(pmux_session_t *s)
                                     (double)s->wall_sum_ns};
   if (s->target.kind == PMUX_TARGET_CPUS)
     totals.wall = 0;
-  for (int k = 0; k < s->nsets; k++)
+  /* Sets that hand over after N overflows have slices chosen by a count,
+   * not by time: the slices are no sample of the run (a set switched on
+   * page faults sees the run's fault bursts and little else), and no bound
+   * drawn from them holds.  The estimates stay, with no bound. */
+  int chosen_by_count = 0;
+  for (int k = 0; k < s->nsets; k++) {
     totals.counted += (double)s->sets[k].time_ns;
+    chosen_by_count |= s->sets[k].trigger != NULL;
+  }
+  chosen_by_count &= s->nsets > 1;
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0) {
@@ -38,6 +47,10 @@ void pmux__session_estimate(pmux_session_t *s)
     pmux__est_result(&s->events[e->pool].acc, &totals, &o);
     e->estimate = o.estimate;
     e->error_bound = o.bound;
+    /* (A bound of 0 stays: an event that is the set's own time, such as
+     * task-clock, is exact however its slices were chosen.) */
+    if (chosen_by_count && o.estimate > o.raw && o.bound > 0)
+      e->error_bound = INFINITY;
   }
   s->estimates_valid = 1;
 }

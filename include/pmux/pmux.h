@@ -213,7 +213,10 @@ typedef struct pmux_count {
   uint64_t time_running_ns;  /* time it was really counting */
   double fraction;           /* time_running / time_enabled, 0..1 */
   double estimate;           /* scaled estimate of the whole-run count */
-  double error_bound;        /* 95% half-width, absolute; 0 when exact */
+  double error_bound;        /* 95% half-width, absolute; 0 when exact;
+                                INFINITY when the run gives no bound (sets
+                                switched on overflows: a count, not time,
+                                chose their slices) */
   int measured;              /* 0: its set never ran; estimate meaningless */
 } pmux_count_t;
 
