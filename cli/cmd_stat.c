@@ -188,6 +188,15 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
         cli_error("stat", "-x: the separator must not be empty");
         return -1;
       }
+      /* Numbers (digits . - inf) and column names (letters, _) must never
+       * hold it: only names are quoted. */
+      if (strpbrk(optarg, "0123456789.+-_\"abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+        cli_error("stat", "-x '%s': a separator cannot hold letters, digits "
+                  "or any of . + - _ \" (they appear in numbers and column "
+                  "names)", optarg);
+        return -1;
+      }
       o->sep = optarg;
       break;
     case OPT_JSON:
@@ -489,6 +498,7 @@ int cmd_stat(int argc, char **argv)
   }
   rep.exit_status = no_command ? -1 : status;
   rep.elapsed_ns = pmux_session_elapsed_ns(last);
+  rep.switch_ns = pmux_session_switch_ns(last); /* as honoured, not asked */
   stat_print_summary(&rep, last);
   if (code)
     rc = code; /* a later run could not start */
@@ -500,13 +510,19 @@ int cmd_stat(int argc, char **argv)
     rc = 128 + WTERMSIG(status);
   else if (repeat_stop_signal)
     rc = 128 + repeat_stop_signal; /* stopped between runs */
+  else if (err)
+    rc = PMUX_EXIT_FAIL; /* the command did well, the measuring did not */
   else if (WIFEXITED(status))
     rc = PMUX_EXIT_OK;
 done:
   if (o.repeat)
     repeat_signals(0, old_actions);
-  if (rep.out != stdout)
-    fclose(rep.out);
+  if (rep.out && rep.out != stdout && (ferror(rep.out) | fclose(rep.out))) {
+    cli_error("stat", "-o '%s': writing the results: %s", o.output,
+              strerror(errno));
+    if (!rc)
+      rc = PMUX_EXIT_FAIL;
+  }
   pmux_session_destroy(last);
   stat_repeat_free(&agg);
   stat_system_end(&o.sys);

@@ -50,8 +50,11 @@ int cli_parse_u64(const char *s, uint64_t *out)
   if (!s || !*s || *s == '-')
     return -1;
   errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (errno || *end)
+  /* Decimal, or hex with 0x; never octal: "010" runs 10 times, and
+   * "-p 0123" is pid 123, not 83. */
+  int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
+  if (errno || *end || end == s + (hex ? 2 : 0))
     return -1;
   *out = v;
   return 0;

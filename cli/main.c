@@ -2,6 +2,7 @@
  * main.c - the `pmux` command: dispatch to one subcommand, perf style
  * (`pmux stat -e ... -- cmd`).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,8 +46,22 @@ int main(int argc, char **argv)
     return PMUX_EXIT_OK;
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (!strcmp(argv[1], commands[i].name))
-      return commands[i].run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], commands[i].name)) {
+      /* getopt names the program by argv[0]: "pmux stat: ...". */
+      char name[64];
+      snprintf(name, sizeof(name), "pmux %s", commands[i].name);
+      argv[1] = name;
+      int rc = commands[i].run(argc - 1, argv + 1);
+      /* Output that could not be written (a full disk, a closed pipe) is
+       * a failure, not a silent success. */
+      if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "%s: writing the output: %s\n", name,
+                errno ? strerror(errno) : "error");
+        if (!rc)
+          rc = PMUX_EXIT_FAIL;
+      }
+      return rc;
+    }
   fprintf(stderr, "pmux: '%s' is not a pmux command\n\n", argv[1]);
   usage(stderr);
   return PMUX_EXIT_USAGE;

@@ -495,6 +495,11 @@ int pmux_session_active_set(const pmux_session_t *s)
   return s->active;
 }
 
+uint64_t pmux_session_switch_ns(const pmux_session_t *s)
+{
+  return s->default_switch_ns;
+}
+
 int pmux_session_count(const pmux_session_t *s, int i, pmux_count_t *out)
 {
   if (i < 0 || i >= s->nevents)

@@ -236,6 +236,9 @@ PMUX_EXTERN int pmux_session_set_info(const pmux_session_t *s, int id,
                                       pmux_set_info_t *out);
 /* Id of the set active now (-1 when none). */
 PMUX_EXTERN int pmux_session_active_set(const pmux_session_t *s);
+/* The default time slice in effect: what pmux_session_set_switch asked,
+ * rounded up to the shortest slice the timer can honour (with a warning). */
+PMUX_EXTERN uint64_t pmux_session_switch_ns(const pmux_session_t *s);
 
 /* ------------------------------------- PMU descriptions and counter assignment */
 

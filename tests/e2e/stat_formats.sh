@@ -65,3 +65,40 @@ PY
 grep "context-switches" "$TMP/derived.txt" | grep -q "inputs in different sets" ||
   fail "cross-set rate not flagged: $(cat "$TMP/derived.txt")"
 pass "derived values flag inputs from different sets"
+
+# CSV: clocks in ns, as JSON; a separator that numbers or column names
+# could hold is refused.
+"$PMUX" stat -x, -e task-clock -o "$TMP/unit.csv" -- true
+[ "$(sed -n 2p "$TMP/unit.csv" | cut -d, -f6)" = ns ] ||
+  fail "CSV unit of task-clock: $(sed -n 2p "$TMP/unit.csv")"
+rc=0; "$PMUX" stat -x _ -e task-clock -- true 2>"$TMP/sep.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "separator" "$TMP/sep.err" || fail "-x _: rc $rc: $(cat "$TMP/sep.err")"
+pass "CSV unit and separator"
+
+# JSON stays valid UTF-8 whatever bytes the command line holds.
+"$PMUX" stat --json -e task-clock -o "$TMP/bytes.json" -- true $'\xff' 'h\xc3\xa9' $'\xe2\x82'
+python3 -c "import json,sys; json.loads(open(sys.argv[1], 'rb').read().decode('utf-8'))" "$TMP/bytes.json" ||
+  fail "JSON with non-UTF-8 arguments is invalid"
+pass "JSON escapes bytes that are not UTF-8"
+
+# The slice reported is the one used, not the one asked.
+"$PMUX" stat --json --switch 10us -S page-faults -S task-clock -o "$TMP/slice.json" -- true 2>/dev/null
+[ "$(json_get "$TMP/slice.json" 'd["switch_ns"]')" = 100000 ] ||
+  fail "switch_ns: $(json_get "$TMP/slice.json" 'd["switch_ns"]'), the slice used was 100 us"
+pass "switch_ns as honoured"
+
+# Output that cannot be written is a failure, not a silent success.
+if [ -w /dev/full ]; then
+  for args in "-o /dev/full" "--json"; do
+    rc=0; "$PMUX" stat $args -e task-clock -- true >/dev/full 2>"$TMP/full.err" || rc=$?
+    [ "$rc" = 1 ] && grep -q "No space left" "$TMP/full.err" ||
+      fail "stat $args to /dev/full: rc $rc: $(cat "$TMP/full.err")"
+  done
+  pass "write errors fail the command"
+fi
+
+# Counts are decimal (or 0x hex), never octal.
+"$PMUX" stat -r 010 -e task-clock -o "$TMP/rep.csv" -x, -- true
+[ "$(sed -n 2p "$TMP/rep.csv" | cut -d, -f12)" = 10 ] ||
+  fail "-r 010 is 10 runs: $(sed -n 2p "$TMP/rep.csv")"
+pass "-r 010 is ten runs"
