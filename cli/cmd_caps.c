@@ -158,6 +158,7 @@ int cmd_caps(int argc, char **argv)
     return PMUX_EXIT_USAGE;
   }
   if (optind != argc) {
+    cli_error("caps", "'%s': caps takes no arguments", argv[optind]);
     usage(stderr);
     return PMUX_EXIT_USAGE;
   }

@@ -86,6 +86,7 @@ int cmd_list(int argc, char **argv)
     return PMUX_EXIT_USAGE;
   }
   if (argc - optind > 1) {
+    cli_error("list", "'%s': one PATTERN at most", argv[optind + 1]);
     usage(stderr);
     return PMUX_EXIT_USAGE;
   }

@@ -236,8 +236,16 @@ int pmux_event_resolve(const char *name, pmux_event_info_t *out)
     }
     const char *modifier = strlen(base) < strlen(name) ? name + strlen(base) + 1
                                                        : "";
+    const char *raw = strstr(name, "::0x");
     switch (ret) {
     case PFM_ERR_NOTFOUND:
+      if (raw && raw > name)
+        /* PMU::0xCODE whose PMU the kernel does not have (sysfs above). */
+        return pmux__fail(PMUX_EEVENT,
+                          "event '%s': this kernel has no PMU named '%.*s' "
+                          "(no /sys/bus/event_source/devices/%.*s; 'pmux "
+                          "list' shows those it has)", name,
+                          (int)(raw - name), name, (int)(raw - name), name);
       suggest(base, extra, sizeof(extra));
       return pmux__fail(PMUX_EEVENT, "event '%s': unknown%s", name, extra);
     case PFM_ERR_ATTR:

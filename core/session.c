@@ -519,8 +519,10 @@ int pmux_session_count(const pmux_session_t *s, int i, pmux_count_t *out)
                   : "";
   out->raw = e->raw;
   out->time_enabled_ns = e->enabled_ns;
-  out->time_running_ns = e->running_ns;
-  out->fraction = e->enabled_ns ? (double)e->running_ns / (double)e->enabled_ns
+  /* Its set's time is no time for an event the host cannot count. */
+  out->time_running_ns = e->supported ? e->running_ns : 0;
+  out->fraction = e->enabled_ns ? (double)out->time_running_ns /
+                                      (double)e->enabled_ns
                                 : 0.0;
   if (out->fraction > 1.0)
     out->fraction = 1.0;
