@@ -191,12 +191,13 @@ int cmd_record(int argc, char **argv)
   }
   if (!quiet) {
     char b1[32], b2[32];
+    /* After a failure (the error above), what was taken, not "written". */
     fprintf(stderr,
-            "pmux record: %s samples (%s bytes, %u CPUs) in %.3f s "
-            "written to %s\n",
+            "pmux record: %s samples (%s bytes, %u CPUs) in %.3f s %s %s\n",
             cli_thousands(st.samples, b1, sizeof(b1)),
             cli_thousands(st.data_bytes, b2, sizeof(b2)), (unsigned)st.ncpus,
-            st.elapsed_ns / 1e9, o.output ? o.output : "pmux.data");
+            st.elapsed_ns / 1e9, rc < 0 ? "taken, NOT all written to" :
+            "written to", o.output ? o.output : "pmux.data");
     print_runs(&st);
     if (st.lost)
       fprintf(stderr,

@@ -39,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -607,7 +609,7 @@ static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
  * PERF_SAMPLE_READ on the group).
  */
 static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
-                     int set_size, const pmux_record_opts_t *o,
+                     int set_size, int nsets, const pmux_record_opts_t *o,
                      uint32_t watermark)
 {
   pmux__perf_attr_init(attr, &e->info);
@@ -632,11 +634,65 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
   /* The first set starts at exec; a CPU event has no exec to wait for and
    * is enabled just before the command is released. */
   attr->enable_on_exec = e->set == 0 && !o->system_wide;
-  /* Mappings and comm once, from the first set's rings. */
-  attr->mmap = attr->mmap2 = attr->comm = attr->task = e->set == 0;
+  /* Mappings and comm: the kernel sends them to enabled events only, so
+   * with several sets a dummy event that is always on takes them
+   * (open_side_band); one set is always on itself. */
+  attr->mmap = attr->mmap2 = attr->comm = attr->task = e->set == 0 &&
+                                                       nsets == 1;
   attr->sample_id_all = 1;
   attr->watermark = 1;
   attr->wakeup_watermark = watermark;
+}
+
+/*
+ * With several sets, an mmap made while set 0 is off would reach no ring:
+ * the kernel sends mappings, comm and fork/exit records to enabled events
+ * only.  A dummy software event, always on, takes them into set 0's ring
+ * on the same CPU (PERF_EVENT_IOC_SET_OUTPUT), as perf record's does.  Its
+ * sample_type matches the sets' leaders, so its records end with the same
+ * sample_id trailer (tid, time, cpu).
+ */
+static int open_side_band(struct rec *r, const pmux_record_opts_t *o,
+                          pid_t pid, int cpu, int ring_fd)
+{
+  struct perf_event_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_DUMMY;
+  attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                     PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
+  attr.sample_id_all = 1;
+  attr.mmap = attr.mmap2 = attr.comm = attr.task = 1;
+  attr.exclude_kernel = attr.exclude_hv = 1;
+  attr.inherit = !o->system_wide;
+  /* A command's from its exec, as set 0; CPUs' from now. */
+  attr.disabled = attr.enable_on_exec = !o->system_wide;
+  int fd = pmux__perf_open(&attr, pid, cpu, -1, 0);
+  if (fd < 0)
+    return pmux__fail(fd, "CPU %d: the dummy event that takes mappings "
+                      "while other sets count: %s", cpu, strerror(-fd));
+  r->mfd[r->nmfd++] = fd;
+  if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, ring_fd) < 0)
+    return pmux__fail(-errno, "CPU %d: sending mappings to set 0's ring "
+                      "(PERF_EVENT_IOC_SET_OUTPUT): %s", cpu, strerror(errno));
+  return 0;
+}
+
+/* A regular file already there becomes FILE.old, as perf record's does:
+ * a run that fails (a command that cannot start) destroys no recording. */
+static int keep_old_output(const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size == 0)
+    return 0;
+  char old[4096];
+  if (snprintf(old, sizeof(old), "%s.old", path) >= (int)sizeof(old))
+    return pmux__fail(-ENAMETOOLONG, "%s: name too long", path);
+  if (rename(path, old) < 0)
+    return pmux__fail(-errno, "%s: cannot keep it as %s: %s", path, old,
+                      strerror(errno));
+  return 0;
 }
 
 static int open_fail(const struct sev *e, int cpu, int err,
@@ -860,7 +916,7 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
     for (int k = 0; k < r->nsev; k++) {
       const struct sev *ev = &r->sevs[k];
       struct perf_event_attr attr;
-      sev_attr(&attr, ev, r->set_size[ev->set], o, watermark);
+      sev_attr(&attr, ev, r->set_size[ev->set], r->nsets, o, watermark);
       if (ev->idx > 0) {
         if (leader < 0)
           continue; /* the leader's CPU is offline */
@@ -912,6 +968,11 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
       pfd[nr].fd = rg->fd;
       pfd[nr].events = POLLIN;
       nr++;
+      if (r->nsets > 1 && ev->set == 0) {
+        rc = open_side_band(r, o, events_pid, cpus[i], rg->fd);
+        if (rc < 0)
+          goto out;
+      }
     }
   }
   st->ncpus = r->nsets ? nr / r->nsets : 0;
@@ -932,9 +993,21 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
       goto out;
   }
 
+  rc = keep_old_output(r->path);
+  if (rc < 0)
+    goto out;
   r->out = fopen(r->path, "wb");
   if (!r->out) {
     rc = pmux__fail(-errno, "%s: %s", r->path, strerror(errno));
+    goto out;
+  }
+  /* The DATA section's length is written last, at its place: a pipe
+   * would leave the file unreadable (and the compact format would decode
+   * the sections after DATA as samples). */
+  if (lseek(fileno(r->out), 0, SEEK_CUR) < 0) {
+    rc = pmux__fail(-errno, "%s: record writes a file it can seek in (the "
+                    "data's length goes in its header at the end), not a "
+                    "pipe: %s", r->path, strerror(errno));
     goto out;
   }
   write_head(r, o, fargs);

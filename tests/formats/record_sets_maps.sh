@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# record with several sets: a program mapped while set 0 is off must still
+# be known (the kernel sends mappings to enabled events only; a dummy event
+# that is always on takes them).  The shell sleeps through set 0's first
+# slice and only then execs pmux-demo, so its mappings come while set 1
+# counts.
+. "$PMUX_SRC/tests/e2e/lib.sh"
+for run in 1 2; do
+  "$PMUX" record -q -S cpu-clock -S task-clock --switch 20ms -o "$TMP/m.data" \
+    -- sh -c "sleep 0.03; exec '$DEMO' -r 2" || fail "record failed"
+  "$PMUX" report --json -i "$TMP/m.data" > "$TMP/m.json" || fail "report failed"
+  python3 - "$TMP/m.json" <<'PY' || fail "run $run: pmux-demo's samples not resolved: $(head -c 600 "$TMP/m.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+total = d["samples"]
+demo = sum(r["samples"] for r in d["top"] if r["dso"].endswith("/pmux-demo"))
+assert total >= 20 and demo >= 0.5 * total, (demo, total)
+PY
+done
+pass "mappings made while another set counts are recorded"
+
+# The output: a recording already there is kept as FILE.old; a pipe is
+# refused (the data's length is written at the end, in place).
+cp "$TMP/m.data" "$TMP/keep.data"
+rc=0; "$PMUX" record -q -o "$TMP/keep.data" -- /nonexistent-command 2>/dev/null || rc=$?
+[ "$rc" = 127 ] || fail "a missing command: rc $rc"
+cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
+rc=0; "$PMUX" record -q -o /dev/stdout -- true 2>"$TMP/pipe.err" | cat >/dev/null || true
+grep -q "not a pipe" "$TMP/pipe.err" || fail "record to a pipe: $(cat "$TMP/pipe.err")"
+pass "an old recording is kept; a pipe is refused"
