@@ -13,8 +13,6 @@
 #include "commands.h"
 #include "pmux/pmux.h"
 #include "stat_system.h"
-/* The runs of each set: from the file's SWITCHES section, for the stats
- * pmux_record() returns have no room for them. */
 
 static void usage(FILE *out)
 {

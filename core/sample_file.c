@@ -289,25 +289,35 @@ int pmux_sample_file_open(const char *path, pmux_sample_file_t **out)
   if (fd < 0)
     return pmux__fail(-errno, "%s: %s", path, strerror(errno));
   struct stat sb;
-  if (fstat(fd, &sb) < 0) {
-    int e = errno;
+  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    int e = S_ISDIR(sb.st_mode) ? EISDIR : errno ? errno : EINVAL;
     close(fd);
-    return pmux__fail(-e, "%s: %s", path, strerror(e));
+    return pmux__fail(-e, "%s: %s", path,
+                      S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)
+                          ? strerror(e)
+                          : "not a regular file (a sample file is read "
+                            "whole, from a file of known size)");
   }
   size_t len = (size_t)sb.st_size;
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) {
     close(fd);
-    return -ENOMEM;
+    return pmux__fail(-ENOMEM, "%s: no memory for its %zu bytes", path, len);
   }
   size_t got = 0;
   while (got < len) {
     ssize_t n = read(fd, buf + got, len - got);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR)
-        continue;
-      break;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      free(buf);
+      return pmux__fail(-e, "%s: reading at offset %zu: %s", path, got,
+                        strerror(e));
     }
+    if (n == 0)
+      break; /* shorter than fstat said: the parser names what is missing */
     got += (size_t)n;
   }
   close(fd);
