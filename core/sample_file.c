@@ -200,6 +200,9 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
   }
 }
 
+static int sections(pmux_sample_file_t *f, size_t off, int *first_err,
+                    char *first_msg, size_t msg_len);
+
 static int parse(pmux_sample_file_t *f)
 {
   struct pmux_sf_header h;
@@ -217,6 +220,20 @@ static int parse(pmux_sample_file_t *f)
   if (h.header_size < sizeof(h) || h.header_size > f->len)
     return bad(12, "bad header size", NULL);
   size_t off = h.header_size;
+  /* A section whose contents are bad but whose length is sound is
+   * skipped: the sections after it (the stats after a bad MAPS) are still
+   * read, and its error is the one returned at the end. */
+  int first_err = 0;
+  char first_msg[PMUX_ERRMSG_MAX] = "";
+  int rc = sections(f, off, &first_err, first_msg, sizeof(first_msg));
+  if (first_err)
+    return pmux__fail(first_err, "%s", first_msg);
+  return rc;
+}
+
+static int sections(pmux_sample_file_t *f, size_t off, int *first_err,
+                    char *first_msg, size_t msg_len)
+{
   for (;;) {
     struct pmux_sf_section s;
     if (off == f->len)
@@ -252,8 +269,10 @@ static int parse(pmux_sample_file_t *f)
                         "left): truncated", off - sizeof(s), s.type,
                         (unsigned long long)s.length, f->len - off);
     int rc = parse_section(f, s.type, f->buf + off, (size_t)s.length, off);
-    if (rc < 0)
-      return rc;
+    if (rc < 0 && !*first_err) {
+      *first_err = rc;
+      snprintf(first_msg, msg_len, "%s", pmux_errmsg());
+    }
     off += (size_t)s.length;
   }
 }

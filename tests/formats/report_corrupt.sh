@@ -54,3 +54,26 @@ set +e
 set -e
 [ $rc -eq 1 ] && grep -q "offset 0" "$TMP/err" || fail "junk file"
 pass "junk file"
+
+# A bad MAPS section whose length is sound: it is reported, and the
+# sections after it (STATS: the recorded and lost counts) are still read.
+"$PMUX" record -q -o "$TMP/maps.data" -- "$SPIN" 200
+python3 - "$TMP/maps.data" "$TMP/badmaps.data" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+off = struct.unpack_from("<I", b, 12)[0]          # header_size
+while True:
+    typ, _, length = struct.unpack_from("<IIQ", b, off)
+    if typ == 6:                                     # MAPS: first name_len = 0
+        struct.pack_into("<I", b, off + 16 + 4, 0)
+        break
+    off += 16 + length
+open(sys.argv[2], 'wb').write(b)
+PY
+set +e
+"$PMUX" report -i "$TMP/badmaps.data" --json > "$TMP/badmaps.json" 2>"$TMP/err"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bad MAPS: exit $rc"
+[ "$(json_get "$TMP/badmaps.json" 'd["recorded"]')" -gt 0 ] ||
+  fail "bad MAPS hid the STATS section: $(head -c 300 "$TMP/badmaps.json")"
+pass "a bad section does not hide the ones after it"
