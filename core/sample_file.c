@@ -277,20 +277,17 @@ static int sections(pmux_sample_file_t *f, size_t off, int *first_err,
   }
 }
 
-int pmux_sample_file_open_mem(const void *buf, size_t len,
-                              pmux_sample_file_t **out)
+/* Parse buf (malloc'ed), which the file takes over, freed with it. */
+static int open_owned(uint8_t *buf, size_t len, pmux_sample_file_t **out)
 {
   *out = NULL;
   pmux__clear_error();
   pmux_sample_file_t *f = calloc(1, sizeof(*f));
-  if (!f)
-    return -ENOMEM;
-  f->buf = malloc(len ? len : 1);
-  if (!f->buf) {
-    free(f);
+  if (!f) {
+    free(buf);
     return -ENOMEM;
   }
-  memcpy(f->buf, buf, len);
+  f->buf = buf;
   f->len = len;
   int rc = parse(f);
   if (rc < 0 && !f->fmt && !f->have_data && !f->nmaps) {
@@ -299,6 +296,17 @@ int pmux_sample_file_open_mem(const void *buf, size_t len,
   }
   *out = f;
   return rc;
+}
+
+int pmux_sample_file_open_mem(const void *buf, size_t len,
+                              pmux_sample_file_t **out)
+{
+  *out = NULL;
+  uint8_t *copy = malloc(len ? len : 1);
+  if (!copy)
+    return -ENOMEM;
+  memcpy(copy, buf, len);
+  return open_owned(copy, len, out);
 }
 
 int pmux_sample_file_open(const char *path, pmux_sample_file_t **out)
@@ -340,8 +348,8 @@ int pmux_sample_file_open(const char *path, pmux_sample_file_t **out)
     got += (size_t)n;
   }
   close(fd);
-  int rc = pmux_sample_file_open_mem(buf, got, out);
-  free(buf);
+  /* The file keeps the buffer read: one copy of the file in memory. */
+  int rc = open_owned(buf, got, out);
   if (rc < 0) {
     char msg[PMUX_ERRMSG_MAX];
     snprintf(msg, sizeof(msg), "%s", pmux_errmsg());
