@@ -374,7 +374,10 @@ static void read_pinned(pmux_session_t *s)
  * mux (a set is enabled only while active), the group's own in kernel mux. */
 static void finish_totals(pmux_session_t *s)
 {
-  s->ref_last_ns = read_reference(s);
+  /* Never backwards: an instance whose read failed would lower the sum. */
+  uint64_t ref = read_reference(s);
+  if (ref > s->ref_last_ns)
+    s->ref_last_ns = ref;
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     if (e->set < 0)
