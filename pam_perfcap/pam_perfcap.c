@@ -241,6 +241,16 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
   char names[256];
   perfcap_grant_format(&g, names, sizeof(names));
   int ambient = !!(a.flags & ARG_AMBIENT);
+  /* sshd never runs the cleanup in the child that becomes the user, which
+   * would then keep the monitor's whole permitted set after setuid (see
+   * pam_perfcap(8)): no ambient grant there, the inheritable one only. */
+  const void *service = NULL;
+  if (ambient && pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS &&
+      service && !strcmp((const char *)service, "sshd")) {
+    pam_syslog(pamh, LOG_WARNING, "ambient ignored for sshd: it does not "
+               "call pam_end(PAM_DATA_SILENT) after setuid");
+    ambient = 0;
+  }
   /* The state to return to if the ambient grant cannot be registered. */
   cap_t saved = cap_get_proc();
   int saved_keepcaps = prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);

@@ -201,6 +201,27 @@ int perfcap_raise_ambient(const struct perfcap_grant *g, char *err,
 {
   int rc = 0;
   size_t i;
+  /* PR_SET_KEEPCAPS kept the login program's whole permitted set across
+   * its setuid: cut it to the grant first (permitted and inheritable the
+   * grant, effective empty), or the user's process could raise CAP_SETUID
+   * and be root again. */
+  cap_t only = cap_init();
+  if (!only || cap_set_flag(only, CAP_PERMITTED, (int)g->n, g->cap, CAP_SET) ||
+      cap_set_flag(only, CAP_INHERITABLE, (int)g->n, g->cap, CAP_SET) ||
+      cap_set_proc(only)) {
+    rc = errno ? -errno : -ENOMEM;
+    snprintf(err, errlen, "cannot cut the permitted set to the grant: %s",
+             strerror(-rc));
+    cap_free(only);
+    /* Drop everything rather than keep more than the grant. */
+    cap_t none = cap_init();
+    if (none)
+      cap_set_proc(none);
+    cap_free(none);
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    return rc;
+  }
+  cap_free(only);
   for (i = 0; i < g->n; i++) {
     if (cap_set_ambient(g->cap[i], CAP_SET)) {
       rc = cap_fail(-errno, g->cap[i], err, errlen,

@@ -37,7 +37,9 @@ int perfcap_resolve(unsigned caps, int cap_last_cap, int fallback_sys_admin,
 int perfcap_raise_inheritable(const struct perfcap_grant *g, int for_ambient,
                               char *err, size_t errlen);
 
-/* Raise g in the ambient set (all or nothing), then drop keepcaps. */
+/* After the setuid: cut the permitted set kept by PR_SET_KEEPCAPS to g
+ * (permitted and inheritable g, effective empty), raise g in the ambient
+ * set (all or nothing), then drop keepcaps. */
 int perfcap_raise_ambient(const struct perfcap_grant *g, char *err,
                           size_t errlen);
 

@@ -295,6 +295,13 @@ static int run_case(const struct pcase *c, int idx)
   if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
     return failf("dropping to %s: %s", c->user, strerror(errno));
   pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
+  /* Nothing of the login program's (root's) permitted set is left to the
+   * user: at most the grant (ambient mode keeps it across the setuid). */
+  uint64_t prm = cap_set_bits(CAP_PERMITTED);
+  if (prm & ~c->expect_inh)
+    return failf("permitted set %#llx after setuid, more than the grant "
+                 "%#llx", (unsigned long long)prm,
+                 (unsigned long long)c->expect_inh);
   char exe[4300];
   if (c->real == REAL_FCAP)
     snprintf(exe, sizeof(exe), "%s/probe-fcap", workdir);
