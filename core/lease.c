@@ -186,7 +186,7 @@ int pmux_lease_recover(char *msg, size_t len)
     return err == -ENOENT ? 0 : err;
   if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
     return -ENAMETOOLONG;
-  int fd = open(path, O_RDWR | O_CLOEXEC);
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno == ENOENT ? 0 : -errno;
   int r = 0;
@@ -204,7 +204,7 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
                       "change kernel.nmi_watchdog");
   if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
     return -ENAMETOOLONG;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
     return pmux__fail(-errno, "cannot open %s: %s", path, strerror(errno));
   if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -306,7 +306,7 @@ int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
       continue;
     if ((err = held_by_root(cpu)))
       goto fail;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
       err = pmux__fail(-errno, "cannot open the lease %s: %s", path,
                        strerror(errno));

@@ -93,8 +93,16 @@ int pmux__rundir(char *buf, size_t len, int create)
   if (mkdir(buf, (mode_t)mode) && errno != EEXIST)
     return pmux__fail(-errno, "cannot create the lease folder %s: %s", buf,
                       strerror(errno));
+  /* Taken only if it is ours: a folder someone else made first (in /tmp,
+   * by name) could hold links that make us truncate their victim's files. */
   struct stat st;
-  if (stat(buf, &st) || !S_ISDIR(st.st_mode))
-    return pmux__fail(-ENOTDIR, "the lease folder %s is not a folder", buf);
+  if (lstat(buf, &st) || !S_ISDIR(st.st_mode))
+    return pmux__fail(-ENOTDIR, "the lease folder %s is not a folder (or is "
+                      "a symbolic link)", buf);
+  if (st.st_uid != geteuid() || (st.st_mode & 022))
+    return pmux__fail(-EPERM, "the lease folder %s belongs to uid %u with "
+                      "mode %03o: it must be this user's (uid %u) and "
+                      "writable by no one else", buf, (unsigned)st.st_uid,
+                      (unsigned)(st.st_mode & 0777), (unsigned)geteuid());
   return 0;
 }

@@ -113,3 +113,25 @@ rc=0; "$PMUX" stat -C 0-x -e task-clock -- true 2>"$TMP/bad" || rc=$?
 rc=0; "$PMUX" stat --exclusive -e task-clock -- true 2>/dev/null || rc=$?
 [ $rc = 2 ] || fail "--exclusive without -a/-C: exit $rc"
 pass "usage errors"
+
+# --- a lease folder that is not ours is refused: made first by someone
+# else (in /tmp, by name), it could hold links to a victim's files.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v setcap >/dev/null; then
+  trap 'rm -rf "$TMP" /tmp/pmux-65534' EXIT
+  rm -rf /tmp/pmux-65534
+  install -m 755 "$PMUX" "$TMP/pmux-nobody"
+  setcap cap_perfmon+ep "$TMP/pmux-nobody" # system-wide counting for nobody
+  chmod 755 "$TMP"
+  mkdir -m 777 /tmp/pmux-65534            # owned by root, writable by all
+  echo keep > "$TMP/victim"
+  ln -s "$TMP/victim" /tmp/pmux-65534/cpu0.lock
+  rc=0
+  setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    env -u XDG_RUNTIME_DIR -u PMUX_RUNDIR "$TMP/pmux-nobody" stat -C 0 \
+    -e task-clock -- true >/dev/null 2>"$TMP/folder.err" || rc=$?
+  [ "$(cat "$TMP/victim")" = keep ] || fail "a lease link truncated another file"
+  [ $rc != 0 ] && grep -q "lease folder" "$TMP/folder.err" ||
+    fail "a foreign lease folder was taken (rc $rc): $(cat "$TMP/folder.err")"
+  rm -rf /tmp/pmux-65534
+  pass "a lease folder that is not this user's is refused"
+fi
