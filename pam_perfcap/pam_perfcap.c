@@ -190,6 +190,16 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
   /* User names come from whoever typed them: escaped before logging. */
   perfcap_escape(user, strlen(user), euser, sizeof(euser));
 
+  /* Whatever follows, a user gets these capabilities from this module's
+   * config only, never from what the login program inherited. */
+  int last = perfcap_cap_last_cap();
+  if (a.cap_last_cap >= 0 && a.cap_last_cap < last)
+    last = a.cap_last_cap;
+  if (perfcap_clear_managed(last, err, sizeof(err))) {
+    pam_syslog(pamh, LOG_ERR, "user '%s': %s", euser, err);
+    return PAM_SYSTEM_ERR;
+  }
+
   char *text = NULL;
   size_t len = 0;
   int rc = perfcap_load(a.config, &text, &len, err, sizeof(err));
@@ -229,9 +239,6 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
     return PAM_IGNORE;
   }
 
-  int last = perfcap_cap_last_cap();
-  if (a.cap_last_cap >= 0 && a.cap_last_cap < last)
-    last = a.cap_last_cap;
   struct perfcap_grant g;
   if (perfcap_resolve(caps, last, !!(a.flags & ARG_FALLBACK_SYS_ADMIN), &g,
                       err, sizeof(err))) {

@@ -44,6 +44,33 @@ int perfcap_cap_last_cap(void)
   return v;
 }
 
+int perfcap_clear_managed(int cap_last_cap, char *err, size_t errlen)
+{
+  cap_t caps = cap_get_proc();
+  if (!caps) {
+    snprintf(err, errlen, "cap_get_proc: %s", strerror(errno));
+    return -errno;
+  }
+  int rc = 0;
+  for (unsigned i = 0; i < PERFCAP_NCAPS; i++) {
+    cap_value_t c = cap_numbers[i];
+    if (c > cap_last_cap)
+      continue;
+    if (cap_set_flag(caps, CAP_INHERITABLE, 1, &c, CAP_CLEAR))
+      rc = -EINVAL;
+    if (CAP_AMBIENT_SUPPORTED() && cap_get_ambient(c) == 1 &&
+        cap_set_ambient(c, CAP_CLEAR))
+      rc = -errno;
+  }
+  if (!rc && cap_set_proc(caps))
+    rc = -errno;
+  if (rc)
+    snprintf(err, errlen, "cannot clear the inheritable capabilities the "
+             "module manages: %s", strerror(-rc));
+  cap_free(caps);
+  return rc;
+}
+
 static void add(struct perfcap_grant *g, cap_value_t c)
 {
   for (size_t i = 0; i < g->n; i++)

@@ -30,6 +30,14 @@ int perfcap_resolve(unsigned caps, int cap_last_cap, int fallback_sys_admin,
                     struct perfcap_grant *out, char *err, size_t errlen);
 
 /*
+ * Clear the capabilities the module grants (perfmon, syslog, ipc_lock,
+ * bpf, sys_ptrace, sys_admin) from the inheritable and ambient sets: a
+ * login program started with them would otherwise hand them to every
+ * user, named or not.  0, or negative errno with err set.
+ */
+int perfcap_clear_managed(int cap_last_cap, char *err, size_t errlen);
+
+/*
  * Raise g in the inheritable set.  for_ambient: also keep the permitted set
  * across the coming setuid (PR_SET_KEEPCAPS) so that perfcap_raise_ambient
  * can run after it.  0, or negative errno with err set and nothing changed.

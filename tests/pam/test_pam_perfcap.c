@@ -63,6 +63,7 @@ enum tweak {
   TWEAK_DROP_BOUND_PERFMON,
   TWEAK_DROP_PERMITTED_SYSLOG,
   TWEAK_NO_AMBIENT_RAISE,
+  TWEAK_INHERITED_PERFMON_SYSLOG, /* the login program starts with them */
 };
 /* real: after the PAM calls, setuid to the user, pam_end(PAM_DATA_SILENT)
  * and exec the probe (plain or carrying cap_perfmon+ei). */
@@ -188,6 +189,14 @@ static int apply_tweak(enum tweak t)
   }
   case TWEAK_NO_AMBIENT_RAISE:
     return cap_set_secbits(SECBIT_NO_CAP_AMBIENT_RAISE);
+  case TWEAK_INHERITED_PERFMON_SYSLOG: {
+    cap_t c = cap_get_proc();
+    cap_value_t v[2] = {CAP_PERFMON, CAP_SYSLOG};
+    int rc = !c || cap_set_flag(c, CAP_INHERITABLE, 2, v, CAP_SET) ||
+             cap_set_proc(c);
+    cap_free(c);
+    return rc ? -1 : 0;
+  }
   }
   return -1;
 }
@@ -237,7 +246,7 @@ static int run_case(const struct pcase *c, int idx)
   if (apply_tweak(c->tweak))
     return failf("cannot set the stage: %s", strerror(errno));
   uint64_t inh_before = cap_set_bits(CAP_INHERITABLE);
-  if (inh_before)
+  if (inh_before && c->tweak != TWEAK_INHERITED_PERFMON_SYSLOG)
     return failf("inheritable set not empty before: %#llx",
                  (unsigned long long)inh_before);
 
@@ -344,6 +353,15 @@ static const struct pcase cases[] = {
   {"granted user", "perfmon alice\n", .user = "alice", .expect_inh = I_PERFMON,
    .expect_log = "granted cap_perfmon to 'alice' (inheritable)"},
   {"refused user", "perfmon alice\n", .user = "bob", .expect_inh = 0},
+  /* Inherited by the login program: never handed to a user the config
+   * does not name, and only what it names to one it does. */
+  {"inherited, refused user", "perfmon alice\n", .user = "bob",
+   .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_inh = 0},
+  {"inherited, granted user", "perfmon alice\n", .user = "alice",
+   .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_inh = I_PERFMON},
+  {"inherited, bad config", "perfmon al*ce\n", .user = "alice",
+   .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_rc = PAM_SYSTEM_ERR,
+   .expect_inh = 0},
   {"debug really logs", "perfmon alice\n", .args = "debug", .user = "bob",
    .expect_inh = 0, .expect_log = "no rule grants anything to 'bob'"},
   {"group, supplementary", "perfmon @perfusers\n", .user = "carol",
