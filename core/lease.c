@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +102,14 @@ static int live_record(int fd, pmux_lease_holder_t *h)
     usleep(2000);
   }
   return -ENOENT;
+}
+
+/* Leases are readable and lockable by their owner only: anyone who can
+ * open one can flock it and block the owner's sessions (older pmux made
+ * them 0644, hence the chmod of a file already there). */
+static void private_lease(int fd)
+{
+  (void)fchmod(fd, 0600);
 }
 
 static int busy(int cpu, int fd)
@@ -204,9 +213,10 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
                       "change kernel.nmi_watchdog");
   if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
     return -ENAMETOOLONG;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return pmux__fail(-errno, "cannot open %s: %s", path, strerror(errno));
+  private_lease(fd);
   if (flock(fd, LOCK_EX | LOCK_NB)) {
     int err = errno == EWOULDBLOCK ? busy(-1, fd)
                                    : pmux__fail(-errno, "flock %s: %s", path,
@@ -241,24 +251,6 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
   pmux__sys_path(l->nmi_path, sizeof(l->nmi_path), NMI_PATH);
   snprintf(l->nmi_old, sizeof(l->nmi_old), "%d\n", old);
   return 0;
-}
-
-/* Not root, default folder: a root session's lease in /run/pmux counts
- * too (read-only: a shared lock test).  -EBUSY naming it, or 0. */
-static int held_by_root(int cpu)
-{
-  char path[64];
-  if (geteuid() == 0 || getenv("PMUX_RUNDIR"))
-    return 0;
-  snprintf(path, sizeof(path), "/run/pmux/cpu%d.lock", cpu);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  int err = 0;
-  if (flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK)
-    err = busy(cpu, fd);
-  close(fd);
-  return err;
 }
 
 int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
@@ -304,14 +296,13 @@ int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
       dup |= l->cpu[j] == cpu;
     if (dup)
       continue;
-    if ((err = held_by_root(cpu)))
-      goto fail;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
       err = pmux__fail(-errno, "cannot open the lease %s: %s", path,
                        strerror(errno));
       goto fail;
     }
+    private_lease(fd);
     if (flock(fd, LOCK_EX | LOCK_NB)) {
       err = errno == EWOULDBLOCK ? busy(cpu, fd)
                                  : pmux__fail(-errno, "flock %s: %s", path,
