@@ -101,7 +101,8 @@ static int group_gid(const char *name, gid_t *gid, void *arg)
     if (res)
       *gid = gr.gr_gid;
     free(buf);
-    return res ? 0 : -ENOENT;
+    /* An NSS failure (LDAP down, EIO) is no "no such group". */
+    return res ? 0 : rc ? -rc : -ENOENT;
   }
 }
 
@@ -123,11 +124,11 @@ static int user_groups(const char *user, gid_t **groups, int *ngroups)
       size *= 2;
       continue;
     }
+    if (!res) {
+      free(buf);
+      return rc ? -rc : -ENOENT; /* an NSS failure is not "unknown" */
+    }
     break;
-  }
-  if (!res) {
-    free(buf);
-    return -ENOENT;
   }
   gid_t primary = pw.pw_gid;
   free(buf);

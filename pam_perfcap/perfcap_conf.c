@@ -155,7 +155,9 @@ static int next_token(struct tokens *t, const char **tok, size_t *n)
   if (t->p == t->end || *t->p == '#')
     return 0;
   *tok = t->p;
-  while (t->p < t->end && *t->p != ' ' && *t->p != '\t' && *t->p != '#')
+  /* '#' starts a comment after blank space only: inside a token it is part
+   * of it, and the name rules refuse it ("dev#ops" is no user "dev"). */
+  while (t->p < t->end && *t->p != ' ' && *t->p != '\t')
     t->p++;
   *n = (size_t)(t->p - *tok);
   return 1;
@@ -314,8 +316,12 @@ int perfcap_conf_match(const struct perfcap_conf *conf, const char *user,
       gid_t gid;
       /* A group that does not exist is a typo or a stale rule: refuse the
        * file rather than guess (perfcap.conf(5)). */
-      if (!group || group(w->name, &gid, arg))
+      int grc = group ? group(w->name, &gid, arg) : -ENOENT;
+      if (grc == -ENOENT)
         return fail(err, errlen, w->line, "no group named '%s'", w->name);
+      if (grc)
+        return fail(err, errlen, w->line, "group '%s': cannot look it up: "
+                    "%s", w->name, strerror(-grc));
       for (size_t g = 0; g < ngroups; g++)
         if (groups[g] == gid) {
           grant |= w->caps;

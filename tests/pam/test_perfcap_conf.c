@@ -106,6 +106,8 @@ static void test_errors_refuse_whole_file(void **state)
     {"perfmon alice\nsys_admin alice\n", 0, "line 2: sys_admin needs"},
     {"sys_admin alice\nallow sys_admin\n", 0, "line 1: sys_admin needs"},
     {"perfmon alice b;ob\n", 0, "unknown token 'b;ob'"},
+    /* '#' inside a name is no comment: "dev#ops" is not user "dev" */
+    {"perfmon dev#ops\n", 0, "unknown token 'dev#ops'"},
     {"perfmon alice @\n", 0, "unknown token '@'"},
     {"perfmon alice **\n", 0, "unknown token '**'"},
     {"perfmon -alice\n", 0, "unknown token"},
