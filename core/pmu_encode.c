@@ -435,6 +435,17 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
         put_field(&st.img, &pmu->fields[i], 0);
     st.img |= raw;
     code = code_of_image(pmu, raw);
+    /* Bits a fixed counter lacks (edge, inv, cmask...) keep the image off
+     * fixed counters, as the same modifiers would: the kernel's fixed
+     * constraint compares them too. */
+    for (int j = 0; j < pmu->nmods; j++) {
+      const struct pmux__modifier *m = &pmu->mods[j];
+      if (m->plm || m->fixed_ok || m->field < 0)
+        continue;
+      const struct pmux__field *f = &pmu->fields[m->field];
+      if ((raw >> f->lsb) & fmask(f))
+        st.not_fixed = 1;
+    }
   } else if (is_raw) {
     code = raw;
     /* a raw code that is the image (POWER): bits no codemap carries are

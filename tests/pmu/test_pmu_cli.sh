@@ -72,6 +72,16 @@ if [ ! -d /sys/bus/event_source/devices/cpu ]; then
   echo "$out" | grep -q "no hardware PMU" || fail "check without --pmu: $out"
 fi
 
+# --- raw images with bits a fixed counter lacks (cmask, edge) stay off the
+# fixed counters, as the same modifiers do; a plain raw image may use them
+for raw in r10000c0 r0400c0; do
+  out=$("$PMUX" check --pmu core2 --no-reserve -S "$raw,$raw,$raw" 2>&1) &&
+    fail "check: 3x $raw on 2 generic counters said it fits: $out"
+  echo "$out" | grep -q "2 counters for 3 events" || fail "check 3x $raw: $out"
+done
+"$PMUX" check --pmu core2 --no-reserve -S r00c0,r00c0,r00c0 | grep -q FIXED0 ||
+  fail "check: a plain raw INST_RETIRED image no longer fits on FIXED0"
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | grep -q JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
