@@ -99,8 +99,8 @@ struct search {
   uint64_t opt_cnt[PMUX__PMU_MAX_COUNTERS][OPT_MAX];
   int nopt[PMUX__PMU_MAX_COUNTERS];
   uint64_t masks[PMUX__PMU_MAX_COUNTERS];
-  uint64_t share_val[64];
-  int share_users[64];
+  uint64_t share_val[PMUX__SHARES_MAX];
+  int share_users[PMUX__SHARES_MAX];
   int *counter;
   long budget;
 };
@@ -144,10 +144,10 @@ static int search(struct search *s, int i)
                                     s->counter);
     return placed < 0 ? placed : placed == s->n;
   }
-  int nsh = s->pmu->nshares < 64 ? s->pmu->nshares : 64;
+  int nsh = s->pmu->nshares; /* at most PMUX__SHARES_MAX (pmu_load.c) */
   for (int k = 0; k < s->nopt[i]; k++) {
     uint64_t code = s->opt_code[i][k];
-    int ok = 1, took[64];
+    int ok = 1, took[PMUX__SHARES_MAX];
     for (int h = 0; h < nsh; h++) {
       const struct pmux__share *sh = &s->pmu->shares[h];
       took[h] = 0;

@@ -92,6 +92,9 @@ struct pmux__refuse {
 
 /* <share name when key>: events whose code matches `when` share one setting
  * of the PMU: their key bits (a mask over the code) must be equal. */
+/* Most share rows a description may have (the assignment's arrays). */
+#define PMUX__SHARES_MAX 64
+
 struct pmux__share {
   char *name;
   struct pmux__cond when;

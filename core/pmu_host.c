@@ -199,8 +199,11 @@ int pmux_pmu_host_info(pmux_pmu_host_info_t *out)
                sizeof(out->pfm_desc));
   out->hw_pmu = probe_kernel(out->evidence, sizeof(out->evidence));
   const pmux_pmu_t *p;
-  if (!pmux__pmu_host_desc(&p))
+  int err = pmux__pmu_host_desc(&p);
+  if (!err)
     out->pmu = p;
+  else if (err != PMUX_ENOPMU)
+    return err; /* a broken description (PMUX_PMU_PATH), named */
   return 0;
 }
 

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pmu_desc.h"
 
@@ -29,6 +32,9 @@ struct loader {
   int failed;
   int err;
 };
+
+/* The largest description read (the built-in ones are under 1 MiB). */
+#define PMUX__DESC_MAX_BYTES (64 * 1024 * 1024)
 
 static int desc_fail(const char *file, int line, const char *rule,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -100,8 +106,11 @@ static int parse_u64(const char *s, uint64_t *out)
     return -1;
   char *end;
   errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (errno || *end)
+  /* Decimal or 0x hex, as docs/pmu-description.md says: never octal
+   * ("010" is ten, not eight). */
+  int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
+  if (errno || *end || end == s + (hex ? 2 : 0))
     return -1;
   *out = v;
   return 0;
@@ -620,6 +629,13 @@ static void start_share(struct loader *ld, const char **atts)
     if (*s == ',')
       s++;
   }
+  /* The assignment tracks shared fields in fixed arrays (pmu_assign.c):
+   * more would be ignored there, so they are refused here. */
+  _Static_assert(PMUX__SHARES_MAX == 64, "the message below says 64");
+  if (ld->pmu->nshares >= PMUX__SHARES_MAX) {
+    lfail(ld, "too-large", "more than 64 share rows");
+    return;
+  }
   struct pmux__share *sh =
       grow(ld, (void **)&ld->pmu->shares, &ld->pmu->nshares, sizeof(*sh));
   if (!sh)
@@ -781,7 +797,7 @@ int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
                           struct pmux_pmu **out)
 {
   *out = NULL;
-  if (len > (1u << 26))
+  if (len > PMUX__DESC_MAX_BYTES)
     return desc_fail(file, 0, "too-large", "description over 64 MiB");
   struct pmux_pmu *pmu = calloc(1, sizeof(*pmu));
   if (!pmu)
@@ -832,19 +848,42 @@ int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
 int pmux__pmu_load_file(const char *path, struct pmux_pmu **out)
 {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  /* Non-blocking, so that a FIFO named *.xml cannot hang every command;
+   * then only a regular file is read, and never past the 64 MiB limit
+   * (a link to /dev/zero would eat all memory). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
     return pmux__fail(-errno, "%s: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return desc_fail(path, 0, "not-a-file", "a PMU description must be a "
+                     "regular file");
+  }
+  if (sb.st_size > PMUX__DESC_MAX_BYTES) {
+    close(fd);
+    return desc_fail(path, 0, "too-large", "description over 64 MiB");
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return pmux__fail(-errno, "%s: %s", path, strerror(errno));
+  }
   char *buf = NULL;
   size_t len = 0, cap = 0;
   for (;;) {
+    if (len > PMUX__DESC_MAX_BYTES) { /* grew while being read */
+      free(buf);
+      fclose(f);
+      return desc_fail(path, 0, "too-large", "description over 64 MiB");
+    }
     if (len + 65536 > cap) {
       cap = cap ? cap * 2 : 65536;
       char *nb = realloc(buf, cap);
       if (!nb) {
         free(buf);
         fclose(f);
-        return -ENOMEM;
+        return pmux__fail(-ENOMEM, "%s: no memory to read it", path);
       }
       buf = nb;
     }

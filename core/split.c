@@ -66,7 +66,12 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
     if (err)
       goto out;
   }
-  if (nhw && (pmu || pmux_pmu_host(&pmu) == 0)) {
+  int host = 0;
+  if (nhw && !pmu && (host = pmux_pmu_host(&pmu)) && host != PMUX_ENOPMU) {
+    err = host; /* a broken description (PMUX_PMU_PATH): said, not skipped */
+    goto out;
+  }
+  if (nhw && pmu) {
     int r = pmux_pmu_split_names(pmu, hw, nhw, free_counters(pmu), set_of);
     if (r == PMUX_ECONSTRAINT) {
       err = r; /* an event that fits no counter even alone */

@@ -99,6 +99,17 @@ PMUX_PMU_PATH="$tmp/path" "$PMUX" check --pmu core --json -S MUL \
 cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
 echo "$out" | grep -q "$tmp/path/zz.xml:8: field-overlap" || fail "broken file message: $out"
+# a FIFO or a link to /dev/zero named *.xml: refused, never read (a hang,
+# all memory); the host's own description is not hidden by a broken one
+mkdir "$tmp/odd"
+mkfifo "$tmp/odd/fifo.xml"
+out=$(PMUX_PMU_PATH="$tmp/odd" timeout 10 "$PMUX" info --pmu core2 2>&1) && fail "FIFO accepted"
+echo "$out" | grep -q "fifo.xml:0: not-a-file" || fail "FIFO message: $out"
+rm "$tmp/odd/fifo.xml"; ln -s /dev/zero "$tmp/odd/zero.xml"
+out=$(PMUX_PMU_PATH="$tmp/odd" timeout 10 "$PMUX" info --pmu core2 2>&1) && fail "/dev/zero accepted"
+echo "$out" | grep -q "zero.xml:0: not-a-file" || fail "/dev/zero message: $out"
+out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info 2>&1) && fail "host info hid a broken description"
+echo "$out" | grep -q "zz.xml:8: field-overlap" || fail "host info message: $out"
 out=$(PMUX_PMU_PATH="$tmp/nonexistent" "$PMUX" info --pmu core2 2>&1) && fail "missing PMUX_PMU_PATH accepted"
 echo "$out" | grep -q "PMUX_PMU_PATH=$tmp/nonexistent" || fail "missing path message: $out"
 echo "ok"
