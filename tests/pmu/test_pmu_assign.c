@@ -196,8 +196,12 @@ static const struct set_case sets[] = {
     {"power7", "PM_CMPLU_STALL_FXU,PM_CMPLU_STALL_DFU", 0}, /* both PMC2 */
     {"power7", "PM_IC_DEMAND_L2_BR_ALL,PM_GCT_UTIL_7_TO_10_SLOTS,"
                "PM_PMC2_SAVED", 1},
+    /* PM_RUN_CYC (PMC2) and PM_RUN_INST_CMPL (PMC4) move to PMC6 and PMC5,
+     * their kernel alternatives, leaving PMC2-4 to the others */
     {"power7", "PM_IC_DEMAND_L2_BR_ALL,PM_GCT_UTIL_7_TO_10_SLOTS,"
-               "PM_PMC2_SAVED,PM_RUN_CYC,PM_RUN_INST_CMPL", 0},
+               "PM_PMC2_SAVED,PM_RUN_CYC,PM_RUN_INST_CMPL", 1},
+    /* two L2 (unit 6) events with different L2SEL settings */
+    {"power7", "PM_L2_LD,PM_L2_ST_DISP", 0},
     /* AMD: 4 or 6 interchangeable counters */
     {"amd64_k8", "RETIRED_INSTRUCTIONS,CPU_CLK_UNHALTED,"
                  "RETIRED_BRANCH_INSTRUCTIONS,RETIRED_MISPREDICTED_BRANCH_INSTRUCTIONS", 1},

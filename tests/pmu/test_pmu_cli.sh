@@ -82,6 +82,16 @@ done
 "$PMUX" check --pmu core2 --no-reserve -S r00c0,r00c0,r00c0 | grep -q FIXED0 ||
   fail "check: a plain raw INST_RETIRED image no longer fits on FIXED0"
 
+# --- POWER7's kernel rules: L2 events agree on L2SEL; PMC5/6 hold one
+# event each (power7_get_constraint)
+out=$("$PMUX" check --pmu power7 --no-reserve -S PM_L2_LD,PM_L2_ST_DISP 2>&1) &&
+  fail "power7: two L2SEL settings said to fit: $out"
+echo "$out" | grep -q "L2SEL" || fail "power7 L2SEL message: $out"
+out=$("$PMUX" check --pmu power7 --no-reserve -S r500f4 2>&1) && fail "power7: r500f4 on PMC5 said to fit"
+echo "$out" | grep -q "PMC5 counts only" || fail "power7 PMC5 message: $out"
+"$PMUX" check --pmu power7 --no-reserve -S r500fa,r600f4,PM_CYC | grep -q "fits" ||
+  fail "power7: PM_RUN_INST_CMPL, PM_RUN_CYC and PM_CYC no longer fit"
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | grep -q JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
