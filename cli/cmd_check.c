@@ -315,6 +315,10 @@ int cmd_check(int argc, char **argv)
         cli_error("check", "too many events (at most %d)", MAX_EVENTS);
         return PMUX_EXIT_USAGE;
       }
+      if (!count) {
+        cli_error("check", "-S '%s': a set names no event", optarg);
+        return PMUX_EXIT_USAGE;
+      }
       set_first[nspec] = first;
       set_count[nspec++] = count;
       break;

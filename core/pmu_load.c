@@ -753,7 +753,11 @@ static void XMLCALL on_start(void *data, const char *el, const char **atts)
     if (check_attrs(ld, "watchdog", atts, known) ||
         !(c = need(ld, "watchdog", atts, "counter")))
       return;
-    free(ld->pmu->watchdog_spec);
+    if (ld->pmu->watchdog_spec) {
+      lfail(ld, "duplicate-watchdog", "a second <watchdog> (the first is on "
+            "line %d)", ld->pmu->line_watchdog);
+      return;
+    }
     ld->pmu->watchdog_spec = xstrdup(ld, c);
     ld->pmu->line_watchdog = (int)XML_GetCurrentLineNumber(ld->xp);
   } else if (!strcmp(el, "constraint")) {
@@ -991,13 +995,18 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
     char *eq = strchr(tok, '=');
     if (eq)
-      *eq = 0;
-    int ok = 0;
+      *eq++ = 0;
+    const struct pmux__modifier *m = NULL;
     for (int i = 0; i < pmu->nmods; i++)
       if (!strcmp(pmu->mods[i].name, tok) && pmu->mods[i].field >= 0)
-        ok = 1;
-    if (!ok) {
-      snprintf(bad, badlen, "%s", tok);
+        m = &pmu->mods[i];
+    /* The value must fit its field, and a valued modifier needs one: else
+     * every encoding of the event would fail later, far from the cause. */
+    uint64_t v = 1;
+    const struct pmux__field *f = m ? &pmu->fields[m->field] : NULL;
+    if (!m || (eq && parse_u64(eq, &v)) || (!eq && m->takes_value) ||
+        (f->width < 64 && v >> f->width)) {
+      snprintf(bad, badlen, "%s%s%s", tok, eq ? "=" : "", eq ? eq : "");
       return -1;
     }
     s += n;
@@ -1220,9 +1229,9 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
                          "event %s allows no counter", e->name);
     }
     if (e->preset && check_preset(pmu, e->preset, bad, sizeof(bad)))
-      return desc_fail(file, e->line, "unknown-modifier",
-                       "event %s presets '%s', which is no field modifier",
-                       e->name, bad);
+      return desc_fail(file, e->line, "bad-preset",
+                       "event %s presets '%s': no field modifier, or a value "
+                       "its field cannot hold", e->name, bad);
     if ((e->numasks || e->has_umask) && pmu->umask_field < 0)
       return desc_fail(file, e->line, "umask-field",
                        "event %s has unit masks but the PMU has no 'umask' "
