@@ -1,6 +1,7 @@
 /*
  * common.c - helpers shared by the subcommands.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -73,7 +74,9 @@ int cli_parse_duration(const char *s, uint64_t *ns)
     return -1;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || end == s || v < 0)
+  /* (!(v >= 0) refuses NaN too; a duration starts with a digit: no
+   * "inf", no "0x".) */
+  if (errno || end == s || !(v >= 0) || !isdigit((unsigned char)*s))
     return -1;
   double scale = 1e6; /* a bare number is milliseconds, as perf's -I */
   if (*end) {

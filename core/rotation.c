@@ -593,6 +593,23 @@ static int on_trigger(struct engine *en, uint64_t now)
   return switch_to(en, next, now);
 }
 
+/* The engine failed but the command goes on, unmeasured: wait for it,
+ * still forwarding the signals the engine would (they stay blocked, so a
+ * SIGTERM for pmux must reach the command, not wait unseen). */
+static void wait_unmeasured(pmux_session_t *s, int *st)
+{
+  sigset_t set;
+  engine_sigset(&set);
+  while (waitpid(s->child, st, WNOHANG) == 0) {
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    int sig = sigtimedwait(&set, NULL, &tick);
+    if (sig > 0 && sig != trigger_signal() && sig != SIGIO) {
+      kill(s->child, sig);
+      s->forwarded_signal = sig;
+    }
+  }
+}
+
 int pmux__rotation_run(pmux_session_t *s, int *status)
 {
   struct engine en;
@@ -646,7 +663,7 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
     err = interval(&en, s->end_ns);
   finish_totals(s);
   if (err && !done && s->child > 0)
-    waitpid(s->child, &st, 0); /* the command goes on unmeasured: wait */
+    wait_unmeasured(s, &st);
   engine_teardown(&en);
   if (status)
     *status = st;

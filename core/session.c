@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "sysroot.h"
 
 int pmux__session_fail(pmux_session_t *s, int err)
 {
@@ -63,6 +64,43 @@ static int copy_argv(pmux_session_t *s, char *const *argv)
   return 0;
 }
 
+/* Online, as sysfs says (cpu0 often has no "online" file: online). */
+static int cpu_online(int cpu)
+{
+  char path[96];
+  snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+  FILE *f = pmux__sys_fopen(path, "re");
+  if (!f)
+    return 1;
+  int v = 1;
+  if (fscanf(f, "%d", &v) != 1)
+    v = 1;
+  fclose(f);
+  return v == 1;
+}
+
+/* -p takes a process: a thread id would count its whole process and then
+ * fail to watch it (pidfd_open takes processes only).  0, or the error
+ * naming the process to give instead. */
+static int process_of_thread(pid_t pid)
+{
+  char path[64], line[128];
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return 0; /* gone meanwhile, or no /proc: the open says why */
+  int tgid = -1;
+  while (fgets(line, sizeof(line), f))
+    if (sscanf(line, "Tgid: %d", &tgid) == 1)
+      break;
+  fclose(f);
+  if (tgid > 0 && tgid != (int)pid)
+    return pmux__fail(PMUX_ECONFIG, "pid %d is a thread of process %d: "
+                      "give -p %d (its threads are counted with it)",
+                      (int)pid, tgid, tgid);
+  return 0;
+}
+
 static int copy_target(pmux_session_t *s, const pmux_target_t *t)
 {
   s->target = *t;
@@ -78,27 +116,35 @@ static int copy_target(pmux_session_t *s, const pmux_target_t *t)
       return pmux__fail(PMUX_ECONFIG, "bad pid %d", (int)t->pid);
     if (kill(t->pid, 0) < 0 && errno == ESRCH)
       return pmux__fail(-ESRCH, "pid %d: no such process", (int)t->pid);
-    return 0;
+    return process_of_thread(t->pid);
   case PMUX_TARGET_CPUS: {
     int n = t->ncpus;
     if (n < 0 || (n > 0 && !t->cpus))
       return pmux__fail(PMUX_ECONFIG, "bad CPU list");
-    if (n == 0) {
-      long online = sysconf(_SC_NPROCESSORS_ONLN);
-      n = online > 0 ? (int)online : 1;
-    }
+    long max = sysconf(_SC_NPROCESSORS_CONF);
+    if (max < 1)
+      max = 1;
+    if (n == 0)
+      n = (int)max; /* every CPU that is online, below */
     s->cpus = calloc((size_t)n, sizeof(int));
     if (!s->cpus)
       return -ENOMEM;
-    long max = sysconf(_SC_NPROCESSORS_CONF);
+    int kept = 0;
     for (int i = 0; i < n; i++) {
-      s->cpus[i] = t->ncpus ? t->cpus[i] : i;
-      if (s->cpus[i] < 0 || (max > 0 && s->cpus[i] >= max))
+      int cpu = t->ncpus ? t->cpus[i] : i;
+      if (cpu < 0 || cpu >= max)
         return pmux__fail(PMUX_ECONFIG, "CPU %d does not exist (this host "
-                          "has %ld)", s->cpus[i], max);
+                          "has %ld)", cpu, max);
+      if (!t->ncpus && !cpu_online(cpu))
+        continue; /* all CPUs: the online ones, whichever they are */
+      int dup = 0; /* "-C 0,0" or "0-1,1": each CPU counted once */
+      for (int j = 0; j < kept; j++)
+        dup |= s->cpus[j] == cpu;
+      if (!dup)
+        s->cpus[kept++] = cpu;
     }
     s->target.cpus = s->cpus;
-    s->target.ncpus = n;
+    s->target.ncpus = kept;
     /* Optionally a command: the CPUs are counted while it runs. */
     return t->argv && t->argv[0] ? copy_argv(s, t->argv) : 0;
   }
@@ -264,6 +310,15 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
       if (!strcmp(s->events[set->events[i]].name, o.trigger))
         set->trigger_event = set->events[i];
     if (set->trigger_event < 0) {
+      /* The trigger joins the set: it must still fit in one group (the
+       * reads are sized for PMUX_GROUP_MAX). */
+      if (set->nevents + 1 > PMUX_GROUP_MAX) {
+        free(set->trigger);
+        free(set->events);
+        return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+            "set '%s': %d events and the trigger '%s', at most %d in one "
+            "set", events, set->nevents, o.trigger, PMUX_GROUP_MAX));
+      }
       int *idx, cnt;
       err = add_events(s, o.trigger, set->id, &idx, &cnt);
       if (err) {

@@ -74,7 +74,8 @@ static int parse_duration(const char *s, uint64_t *ns)
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || end == s || v <= 0)
+  /* (!(v > 0) refuses NaN too: "nan" parses, and compares false.) */
+  if (errno || end == s || !(v > 0) || !isdigit((unsigned char)*s))
     return -1;
   double scale;
   if (!*end || !strcmp(end, "ms"))
@@ -87,7 +88,8 @@ static int parse_duration(const char *s, uint64_t *ns)
     scale = 1e9;
   else
     return -1;
-  if (v * scale > 1e15)
+  /* Under 1 ns rounds to 0, which would mean "the default": refused. */
+  if (v * scale > 1e15 || v * scale < 0.5)
     return -1;
   *ns = (uint64_t)(v * scale + 0.5);
   return 0;
@@ -97,10 +99,14 @@ static int parse_u64(const char *s, uint64_t *v)
 {
   char *end;
   errno = 0;
-  if (!*s || *s == '-')
+  /* Decimal or 0x hex, never octal; no sign, no space (strtoull would
+   * take " -1" as ULLONG_MAX); below 2^63, what perf's sample_period
+   * takes. */
+  if (!isdigit((unsigned char)*s))
     return -1;
-  unsigned long long x = strtoull(s, &end, 0);
-  if (errno || *end || x == 0)
+  int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  unsigned long long x = strtoull(s, &end, hex ? 16 : 10);
+  if (errno || *end || x == 0 || x >> 63 || end == s + (hex ? 2 : 0))
     return -1;
   *v = x;
   return 0;
@@ -149,7 +155,9 @@ int pmux__parse_set_spec(const char *spec, char **events,
     if (!o)
       return -ENOMEM;
     int err = 0;
-    if (!strncmp(o, "switch=", 7)) {
+    if (!strncmp(o, "switch=", 7) && (opts->switch_ns || *trigger)) {
+      err = pmux__fail(PMUX_ESYNTAX, "set '%s': switch= given twice", spec);
+    } else if (!strncmp(o, "switch=", 7)) {
       const char *value = o + 7;
       if (strchr(value, '/')) {
         int r = parse_overflow_switch(spec, value, opts, trigger);

@@ -114,6 +114,16 @@ rc=0; "$PMUX" stat --exclusive -e task-clock -- true 2>/dev/null || rc=$?
 [ $rc = 2 ] || fail "--exclusive without -a/-C: exit $rc"
 pass "usage errors"
 
+# --- a CPU listed twice is counted once (as the lease takes it once)
+"$PMUX" stat --json -C 0,0 -e cpu-clock -o "$TMP/dup.json" -- sleep 0.2
+python3 - "$TMP/dup.json" <<'PY' || fail "-C 0,0 counted CPU 0 twice: $(cat "$TMP/dup.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+clock = d["events"][0]["raw"]
+assert clock < 1.5 * d["elapsed_ns"], (clock, d["elapsed_ns"])
+PY
+pass "-C 0,0 counts CPU 0 once"
+
 # --- a lease folder that is not ours is refused: made first by someone
 # else (in /tmp, by name), it could hold links to a victim's files.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v setcap >/dev/null; then

@@ -66,6 +66,12 @@ static void test_overflow_switch(void **state)
   assert_int_equal(o.trigger_period, 0x10000);
   free(ev);
   free(trig);
+  /* Decimal, not octal. */
+  assert_int_equal(pmux__parse_set_spec("x;switch=page-faults/010/1", &ev, &o,
+                                        &trig), 0);
+  assert_int_equal(o.trigger_period, 10);
+  free(ev);
+  free(trig);
 }
 
 static void test_bad_specs_name_the_input(void **state)
@@ -76,6 +82,11 @@ static void test_bad_specs_name_the_input(void **state)
   static const char *bad[] = {
       "a;switch=2parsecs", "a;switch=", "a;switch=-1ms", "a;colour=red",
       "a;switch=ev/0/1", "a;switch=ev/10/x", "a;switch=/10/1",
+      /* NaN, a slice that rounds to 0 (the default), two switches, a
+       * negative or 2^63+ period */
+      "a;switch=nan", "a;switch=0.0001ns", "a;switch=ev/10/1;switch=3ms",
+      "a;switch=3ms;switch=4ms", "a;switch=ev/ -1/1",
+      "a;switch=ev/9223372036854775808/1",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     int err = pmux__parse_set_spec(bad[i], &ev, &o, &trig);
