@@ -293,8 +293,8 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
   if (set->nevents > PMUX_GROUP_MAX) {
     free(set->events);
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
-        "set '%s': %d events, at most %d in one set", events, set->nevents,
-        PMUX_GROUP_MAX));
+        "set %d: %d events, at most %d in one set ('%.200s...')", set->id,
+        set->nevents, PMUX_GROUP_MAX, events));
   }
   char what[32];
   snprintf(what, sizeof(what), "set %d", set->id);
@@ -316,8 +316,8 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
         free(set->trigger);
         free(set->events);
         return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
-            "set '%s': %d events and the trigger '%s', at most %d in one "
-            "set", events, set->nevents, o.trigger, PMUX_GROUP_MAX));
+            "set %d: %d events and the trigger '%s', at most %d in one set",
+            set->id, set->nevents, o.trigger, PMUX_GROUP_MAX));
       }
       int *idx, cnt;
       err = add_events(s, o.trigger, set->id, &idx, &cnt);

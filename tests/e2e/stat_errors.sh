@@ -64,3 +64,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
 else
   echo "skip part: rights (needs root, setpriv and perf_event_paranoid >= 2)"
 fi
+
+# A trigger that would make a set 65 events: refused before anything opens
+# (the group reads are sized for 64).
+ev=$(printf 'page-faults,%.0s' $(seq 63))page-faults
+rc=0; "$PMUX" stat -S "$ev;switch=task-clock/1000000/1" -- true 2>"$TMP/65.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "at most 64" "$TMP/65.err" || fail "65 events with the trigger: rc $rc: $(cat "$TMP/65.err")"
+pass "a trigger that overfills its set is refused"
