@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "pmux/pmux.h"
+#include "report_sets.h"
 #include "stat_output.h"
 
 enum sort_key { SORT_SYMBOL, SORT_IP, SORT_SET };
@@ -120,7 +121,7 @@ static void usage(FILE *out)
 "  -i, --input FILE       the sample file\n"
 "  -s, --sort KEY         symbol (default), ip or set\n"
 "  -n, --limit N          print the first N rows (default 20; 0: all)\n"
-"      --json             one JSON object: format, samples, lost,\n"
+"      --json             one JSON object: format, samples, lost, sets,\n"
 "                         kernel_symbols, top\n"
 "  -h, --help             this help\n");
 }
@@ -256,6 +257,7 @@ int cmd_report(int argc, char **argv)
            ",\"lost\":%" PRIu64 ",\"sort\":\"%s\",",
            cx.total, pmux_sample_file_recorded(f), pmux_sample_file_lost(f),
            sort == SORT_SYMBOL ? "symbol" : sort == SORT_IP ? "ip" : "set");
+    report_sets_json(stdout, f);
     if (ksyms >= 0) {
       printf("\"kernel_symbols\":{\"resolved\":%s", ksyms ? "true" : "false");
       if (!ksyms) {
@@ -292,6 +294,7 @@ int cmd_report(int argc, char **argv)
     printf("# samples: %s  lost: %s\n",
            cli_thousands(cx.total, b1, sizeof(b1)),
            cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2)));
+    report_sets_text(stdout, f);
     if (ksyms == 0)
       printf("# kernel symbols: not resolved (%s)\n", kwhy);
     printf("#\n# %8s %10s  %-32s %s\n", "percent", "samples",

@@ -62,6 +62,8 @@ struct pmux_sample_file {
   size_t nmaps;
   struct pmux_sf_stats stats;
   int have_stats;
+  pmux_sample_file_set_t *sets; /* SETS, with SWITCHES' specs and runs */
+  size_t nsets;
   struct dso *dsos;
   size_t ndsos;
   char boot_id[PMUX__BOOT_ID_MAX]; /* META's boot_id: "" when absent */
@@ -114,6 +116,86 @@ static int meta_value(const uint8_t *p, size_t len, const char *key,
   return -1;
 }
 
+/* SETS: u32 count; per set u32 id, u32 len, the events.  Each entry
+ * takes at least 8 bytes, so a count beyond len / 8 is a lie, refused
+ * before anything is allocated for it. */
+static int parse_sets(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                      size_t at)
+{
+  uint32_t n;
+  if (f->sets)
+    return bad(at, "SETS section", "a second one");
+  if (len < 4)
+    return bad(at, "SETS section", "shorter than its count");
+  memcpy(&n, p, 4);
+  if (n == 0 || n > (len - 4) / 8)
+    return pmux__fail(PMUX_EFILE, "file offset %zu: SETS section: %u sets "
+                      "cannot fit in its %zu bytes", at, n, len);
+  f->sets = calloc(n, sizeof(*f->sets));
+  if (!f->sets)
+    return -ENOMEM;
+  size_t o = 4;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t id, tlen;
+    if (len - o < 8)
+      return bad(at + o, "SETS section", "set entry truncated");
+    memcpy(&id, p + o, 4);
+    memcpy(&tlen, p + o + 4, 4);
+    o += 8;
+    if (tlen > len - o)
+      return bad(at + o, "SETS section", "events run past the section");
+    for (size_t k = 0; k < f->nsets; k++)
+      if (f->sets[k].id == id)
+        return pmux__fail(PMUX_EFILE, "file offset %zu: SETS section: set "
+                          "%u listed twice", at + o - 8, id);
+    char *events = strndup((const char *)p + o, tlen);
+    if (!events)
+      return -ENOMEM;
+    f->sets[f->nsets++] = (pmux_sample_file_set_t){id, events, NULL, 0};
+    o += tlen;
+  }
+  return 0;
+}
+
+/* SWITCHES (1.1, written last): per set struct pmux_sf_switch + spec,
+ * matched to the SETS entry of the same id. */
+static int parse_switches(pmux_sample_file_t *f, const uint8_t *p,
+                          size_t len, size_t at)
+{
+  uint32_t n;
+  if (len < 4)
+    return bad(at, "SWITCHES section", "shorter than its count");
+  memcpy(&n, p, 4);
+  size_t o = 4;
+  for (uint32_t i = 0; i < n; i++) {
+    struct pmux_sf_switch w;
+    if (len - o < sizeof(w))
+      return bad(at + o, "SWITCHES section", "entry truncated");
+    memcpy(&w, p + o, sizeof(w));
+    o += sizeof(w);
+    if (w.spec_len > len - o)
+      return bad(at + o, "SWITCHES section", "spec runs past the section");
+    pmux_sample_file_set_t *set = NULL;
+    for (size_t k = 0; k < f->nsets; k++)
+      if (f->sets[k].id == w.set)
+        set = &f->sets[k];
+    if (!set)
+      return pmux__fail(PMUX_EFILE, "file offset %zu: SWITCHES section: "
+                        "set %u is not in the SETS section",
+                        at + o - sizeof(w), w.set);
+    if (set->switched)
+      return pmux__fail(PMUX_EFILE, "file offset %zu: SWITCHES section: "
+                        "set %u listed twice", at + o - sizeof(w), w.set);
+    char *spec = strndup((const char *)p + o, w.spec_len);
+    if (!spec)
+      return -ENOMEM;
+    set->switched = spec;
+    set->runs = w.runs;
+    o += w.spec_len;
+  }
+  return 0;
+}
+
 static int parse_section(pmux_sample_file_t *f, uint32_t type,
                          const uint8_t *p, size_t len, size_t at)
 {
@@ -151,7 +233,9 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
     return 0;
   }
   case PMUX_SF_SETS:
-    return 0; /* informative; report --sort set reads sets from samples */
+    return parse_sets(f, p, len, at);
+  case PMUX_SF_SWITCHES:
+    return parse_switches(f, p, len, at);
   case PMUX_SF_FORMAT: {
     if (len < 16)
       return bad(at, "FORMAT section", "no UUID");
@@ -365,6 +449,11 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
   for (size_t i = 0; i < f->nmaps; i++)
     free((char *)f->maps[i].name);
   free(f->maps);
+  for (size_t i = 0; i < f->nsets; i++) {
+    free((char *)f->sets[i].events);
+    free((char *)f->sets[i].switched);
+  }
+  free(f->sets);
   for (size_t i = 0; i < f->ndsos; i++) {
     for (size_t j = 0; j < f->dsos[i].nsyms; j++)
       free(f->dsos[i].syms[j].name);
@@ -397,6 +486,13 @@ uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f)
 uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f)
 {
   return f->have_stats ? f->stats.samples : 0;
+}
+
+size_t pmux_sample_file_sets(const pmux_sample_file_t *f,
+                             const pmux_sample_file_set_t **sets)
+{
+  *sets = f->sets;
+  return f->nsets;
 }
 
 struct foreach_ctx {

@@ -496,6 +496,19 @@ PMUX_EXTERN const char *pmux_sample_file_command(const pmux_sample_file_t *f);
 PMUX_EXTERN uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f);
 /* Samples `record` handed to the format (from the file's stats). */
 PMUX_EXTERN uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f);
+/* A set the file was recorded with (its SETS and SWITCHES sections). */
+typedef struct pmux_sample_file_set {
+  uint32_t id;
+  const char *events;      /* "cpu-clock,page-faults": the first samples */
+  const char *switched;    /* "2000000ns" (time slice) or "EVENT/PERIOD/N"
+                              (overflow switching); NULL where the file
+                              has no SWITCHES (a 1.0 file, or a recorder
+                              killed before the end) */
+  uint64_t runs;           /* times it was made active (with switched) */
+} pmux_sample_file_set_t;
+/* The file's sets, in the order given (*sets: valid until close). */
+PMUX_EXTERN size_t pmux_sample_file_sets(const pmux_sample_file_t *f,
+                                         const pmux_sample_file_set_t **sets);
 /*
  * Decode the samples with the file's format, one callback each (non-0
  * stops).  0; PMUX_EFILE after the valid samples when the data stops

@@ -55,6 +55,19 @@ for s in 0 1; do
 done
 pass "mixed: set 0 ran $r0 times (time slices: $slices), set 1 $r1"
 
+# report shows the sets as the file has them: the same runs and specs as
+# the independent reader, in the header and in JSON.
+"$PMUX" report -i "$TMP/m.data" -n 1 > "$TMP/mr.txt"
+grep -qx "#   0: cpu-clock  after 10 overflows of page-faults (period 100), made active $r0 times" \
+  "$TMP/mr.txt" || fail "report's set 0: $(cat "$TMP/mr.txt")"
+grep -qx "#   1: cpu-clock  time slice 2ms, made active $r1 time.*" "$TMP/mr.txt" ||
+  fail "report's set 1: $(cat "$TMP/mr.txt")"
+"$PMUX" report -i "$TMP/m.data" -n 1 --json > "$TMP/mr.json"
+[ "$(json_get "$TMP/mr.json" '[(s["switch"], s.get("trigger"), s.get("overflows"), s["runs"]) for s in d["sets"]]')" = \
+  "[('overflow', 'page-faults', 10, $r0), ('time', None, None, $r1)]" ] ||
+  fail "report's JSON sets: $(head -c 600 "$TMP/mr.json")"
+pass "report shows each set's switching and runs"
+
 # Bad triggers are refused, naming the input.
 bad() {
   set +e

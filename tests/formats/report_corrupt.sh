@@ -77,3 +77,33 @@ set -e
 [ "$(json_get "$TMP/badmaps.json" 'd["recorded"]')" -gt 0 ] ||
   fail "bad MAPS hid the STATS section: $(head -c 300 "$TMP/badmaps.json")"
 pass "a bad section does not hide the ones after it"
+
+# SETS and SWITCHES that contradict each other (a switch for a set the
+# file does not have, a count of sets that cannot fit): named, with the
+# offset; the samples are still reported.
+"$PMUX" record -q -S cpu-clock -S task-clock -o "$TMP/sets.data" -- "$SPIN" 100
+python3 - "$TMP/sets.data" "$TMP" <<'PY'
+import struct, sys
+src = open(sys.argv[1], 'rb').read()
+def patched(section, at, value):
+    b = bytearray(src)
+    off = struct.unpack_from("<I", b, 12)[0]
+    while True:
+        typ, _, length = struct.unpack_from("<IIQ", b, off)
+        if typ == section:
+            struct.pack_into("<I", b, off + 16 + at, value)
+            return b
+        off += 16 + length
+# SWITCHES (8): the first entry's set id; SETS (3): the count.
+open(sys.argv[2] + "/badswitch.data", 'wb').write(patched(8, 4, 99))
+open(sys.argv[2] + "/badsets.data", 'wb').write(patched(3, 0, 1 << 30))
+PY
+for f in badswitch:"set 99 is not in the SETS section" badsets:"cannot fit"; do
+  set +e
+  "$PMUX" report -i "$TMP/${f%%:*}.data" --json > "$TMP/s.json" 2>"$TMP/err"; rc=$?
+  set -e
+  [ $rc -eq 1 ] && grep -q "offset [0-9]*: S[A-Z]* section: .*${f#*:}" "$TMP/err" ||
+    fail "${f%%:*}: exit $rc: $(cat "$TMP/err")"
+  [ "$(json_get "$TMP/s.json" 'd["samples"]')" -gt 0 ] || fail "${f%%:*}: samples lost"
+done
+pass "contradictory SETS and SWITCHES named"

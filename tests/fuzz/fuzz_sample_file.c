@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pmux/pmux.h"
 
@@ -26,6 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)pmux_sample_file_format(f);
     (void)pmux_sample_file_command(f);
     (void)pmux_sample_file_lost(f);
+    const pmux_sample_file_set_t *sets;
+    size_t nsets = pmux_sample_file_sets(f, &sets);
+    for (size_t i = 0; i < nsets; i++)
+      n += strlen(sets[i].events) +
+           (sets[i].switched ? strlen(sets[i].switched) : 0);
     pmux_sample_file_close(f);
   }
   return 0;

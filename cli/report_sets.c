@@ -1,0 +1,148 @@
+/*
+ * report_sets.c - the sets of a sample file in `pmux report`'s header:
+ * each set's events, how it switched (a time slice, or N overflows of a
+ * trigger event) and how many times it was made active, as the file's
+ * SETS and SWITCHES sections say (docs/file-format.md).  A file without
+ * SWITCHES (1.0, or a recorder killed before the end) says so rather
+ * than showing runs it does not know.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_sets.h"
+#include "stat_output.h"
+
+enum switch_kind { SWITCH_UNKNOWN, SWITCH_TIME, SWITCH_OVERFLOW };
+
+struct switch_desc {
+  enum switch_kind kind;
+  uint64_t slice_ns;       /* SWITCH_TIME */
+  char trigger[256];       /* SWITCH_OVERFLOW: the event... */
+  uint64_t period, count;  /* ...its sample period, overflows per switch */
+};
+
+/* All of s a decimal number: 1, with *v. */
+static int decimal(const char *s, size_t len, uint64_t *v)
+{
+  char buf[32], *end;
+  if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
+    return 0;
+  memcpy(buf, s, len);
+  buf[len] = 0;
+  *v = strtoull(buf, &end, 10);
+  return *end == 0;
+}
+
+/* "2000000ns" or "EVENT/PERIOD/N" (EVENT may hold slashes itself:
+ * "cpu/event=0x3c/", so the numbers are taken from the right). */
+static struct switch_desc describe(const char *spec)
+{
+  struct switch_desc d = {SWITCH_UNKNOWN, 0, "", 0, 0};
+  if (!spec)
+    return d;
+  size_t len = strlen(spec);
+  if (len > 2 && !strcmp(spec + len - 2, "ns") &&
+      decimal(spec, len - 2, &d.slice_ns)) {
+    d.kind = SWITCH_TIME;
+    return d;
+  }
+  const char *last = strrchr(spec, '/');
+  if (!last || last == spec)
+    return d;
+  const char *mid = last - 1;
+  while (mid > spec && *mid != '/')
+    mid--;
+  if (*mid != '/' || mid == spec ||
+      !decimal(mid + 1, (size_t)(last - mid - 1), &d.period) ||
+      !decimal(last + 1, strlen(last + 1), &d.count) ||
+      (size_t)(mid - spec) >= sizeof(d.trigger))
+    return d;
+  memcpy(d.trigger, spec, (size_t)(mid - spec));
+  d.trigger[mid - spec] = 0;
+  d.kind = SWITCH_OVERFLOW;
+  return d;
+}
+
+/* 2000000 -> "2ms", 1500000 -> "1500us", 123 -> "123ns". */
+static const char *duration(uint64_t ns, char *buf, size_t len)
+{
+  if (ns && ns % 1000000000u == 0)
+    snprintf(buf, len, "%" PRIu64 "s", ns / 1000000000u);
+  else if (ns && ns % 1000000u == 0)
+    snprintf(buf, len, "%" PRIu64 "ms", ns / 1000000u);
+  else if (ns && ns % 1000u == 0)
+    snprintf(buf, len, "%" PRIu64 "us", ns / 1000u);
+  else
+    snprintf(buf, len, "%" PRIu64 "ns", ns);
+  return buf;
+}
+
+void report_sets_text(FILE *out, const pmux_sample_file_t *f)
+{
+  const pmux_sample_file_set_t *sets;
+  size_t n = pmux_sample_file_sets(f, &sets);
+  if (n < 2)
+    return;
+  fprintf(out, "# sets: %zu, rotated\n", n);
+  for (size_t i = 0; i < n; i++) {
+    struct switch_desc d = describe(sets[i].switched);
+    char b[32];
+    fprintf(out, "#   %u: %s  ", sets[i].id, sets[i].events);
+    switch (d.kind) {
+    case SWITCH_TIME:
+      fprintf(out, "time slice %s", duration(d.slice_ns, b, sizeof(b)));
+      break;
+    case SWITCH_OVERFLOW:
+      fprintf(out, "after %" PRIu64 " overflows of %s (period %" PRIu64 ")",
+              d.count, d.trigger, d.period);
+      break;
+    default:
+      if (sets[i].switched)
+        fprintf(out, "switched on '%s'", sets[i].switched);
+      else
+        fprintf(out, "switching not recorded (a 1.0 file, or the recording "
+                     "was interrupted)\n");
+    }
+    if (sets[i].switched)
+      fprintf(out, ", made active %" PRIu64 " time%s\n", sets[i].runs,
+              sets[i].runs == 1 ? "" : "s");
+  }
+}
+
+void report_sets_json(FILE *out, const pmux_sample_file_t *f)
+{
+  const pmux_sample_file_set_t *sets;
+  size_t n = pmux_sample_file_sets(f, &sets);
+  if (!n)
+    return;
+  fprintf(out, "\"sets\":[");
+  for (size_t i = 0; i < n; i++) {
+    struct switch_desc d = describe(sets[i].switched);
+    fprintf(out, "%s{\"id\":%u,\"events\":", i ? "," : "", sets[i].id);
+    json_string(out, sets[i].events);
+    switch (d.kind) {
+    case SWITCH_TIME:
+      fprintf(out, ",\"switch\":\"time\",\"slice_ns\":%" PRIu64, d.slice_ns);
+      break;
+    case SWITCH_OVERFLOW:
+      fprintf(out, ",\"switch\":\"overflow\",\"trigger\":");
+      json_string(out, d.trigger);
+      fprintf(out, ",\"period\":%" PRIu64 ",\"overflows\":%" PRIu64,
+              d.period, d.count);
+      break;
+    default:
+      fprintf(out, ",\"switch\":");
+      if (sets[i].switched)
+        json_string(out, sets[i].switched);
+      else
+        fprintf(out, "null");
+    }
+    if (sets[i].switched)
+      fprintf(out, ",\"runs\":%" PRIu64 "}", sets[i].runs);
+    else
+      fprintf(out, ",\"runs\":null}");
+  }
+  fprintf(out, "],");
+}
