@@ -26,6 +26,16 @@ static const pmux_format_t *const builtin[] = {
 #endif
 };
 
+#ifndef PMUX_HAVE_BPF
+/* Built without libbpf, kernel-hist cannot record (it is not listed), but
+ * a file it wrote elsewhere is hist's layout, and still reads. */
+static const pmux_format_t kernel_hist_reader = {
+    .name = "kernel-hist",
+    .uuid = PMUX__KERNEL_HIST_UUID,
+    .decode = pmux__hist_decode,
+};
+#endif
+
 static const pmux_format_t *registry[FORMAT_MAX];
 static int nregistry;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -106,6 +116,10 @@ const pmux_format_t *pmux__format_by_uuid(const uint8_t uuid[16])
   for (int i = 0; i < nregistry; i++)
     if (!memcmp(registry[i]->uuid, uuid, 16))
       return registry[i];
+#ifndef PMUX_HAVE_BPF
+  if (!memcmp(kernel_hist_reader.uuid, uuid, 16))
+    return &kernel_hist_reader;
+#endif
   return NULL;
 }
 

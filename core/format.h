@@ -89,6 +89,12 @@ typedef struct pmux_format {
   int (*attach)(void *state, int perf_fd, int set);
 } pmux_format_t;
 
+/* kernel-hist's UUID: its files are read (hist's layout) by every build,
+ * also one without libbpf, which cannot record them. */
+#define PMUX__KERNEL_HIST_UUID                                               \
+  {0x4d, 0x86, 0x7a, 0x3e, 0x1f, 0x0b, 0x4c, 0x61,                           \
+   0x9a, 0x52, 0xd0, 0x3c, 0x2e, 0x77, 0x04, 0x01}
+
 /* Registry (core/format.c).  The built-ins are registered on first use. */
 int pmux__format_register(const pmux_format_t *f);
 const pmux_format_t *pmux__format_find(const char *name);

@@ -1,8 +1,11 @@
 /*
  * kernel_hist.bpf.c - the eBPF half of the `kernel-hist` format: attached
  * to the sampling event, it counts samples per (tgid, ip, set) in a hash
- * map (the set is the link's attach cookie) and returns 0, so that the
- * kernel copies no sample to the ring buffer.
+ * map and returns 0, so that the kernel copies no sample to the ring
+ * buffer.  The set is a constant of the loaded program (the loader loads
+ * one per set): an inherited event (a forked child's) gets the program
+ * but not the link's attach cookie, so a cookie would put every child's
+ * sample in set 0.
  * Compiled at build time with clang -target bpf (bpf-notes.md has why each
  * flag is needed); loaded by formats/kernel_hist.c.
  */
@@ -33,6 +36,9 @@ struct {
   __type(value, __u64);
 } totals SEC(".maps");
 
+/* Set by the loader before load, one program per set. */
+const volatile __s32 set_id = 0;
+
 SEC("perf_event")
 int kernel_hist_sample(struct bpf_perf_event_data *ctx)
 {
@@ -40,7 +46,7 @@ int kernel_hist_sample(struct bpf_perf_event_data *ctx)
   __u32 i = 0;
   __u64 one = 1, *v;
   k.pid = bpf_get_current_pid_tgid() >> 32;
-  k.set = (__s32)bpf_get_attach_cookie(ctx); /* the set (loader's cookie) */
+  k.set = set_id;
   k.ip = PT_REGS_IP(&ctx->regs);
   v = bpf_map_lookup_elem(&totals, &i);
   if (v)

@@ -35,13 +35,23 @@ struct kh_key {       /* struct key of kernel_hist.bpf.c */
   uint64_t ip;
 };
 
-struct kh_state {
-  pmux_fmt_out_t out;
+/* One loaded program per set: the set is a constant of the program, so
+ * that the events a forked child inherits (which get the program but not
+ * a link's attach cookie) count in the right set.  All share the maps of
+ * the first. */
+struct kh_prog {
+  int set;
   struct bpf_object *obj;
   struct bpf_program *prog;
+};
+
+struct kh_state {
+  pmux_fmt_out_t out;
+  struct kh_prog *progs;
+  int nprogs;
   struct bpf_link **links;  /* one per attached event */
   int nlinks;
-  int prog_fd, counts_fd, totals_fd;
+  int counts_fd, totals_fd; /* the first program's maps */
   uint64_t slots;
 };
 
@@ -71,17 +81,41 @@ static size_t kh_getsize(const char *args, const pmux_fmt_params_t *p)
   return parse(args, &s) < 0 ? 0 : (size_t)(s * 88);
 }
 
-/* Keep libbpf's last warning for our message; print nothing. */
+/* Keep libbpf's first warning for our message (its last is always
+ * "failed to load object", the first says why); print nothing. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
                         va_list ap)
 {
-  if (level != LIBBPF_DEBUG) {
+  if (level != LIBBPF_DEBUG && !libbpf_msg[0]) {
     vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
     size_t n = strlen(libbpf_msg);
     if (n && libbpf_msg[n - 1] == '\n')
       libbpf_msg[n - 1] = 0;
   }
   return 0;
+}
+
+/* libbpf's messages are ours only around our calls: a program linking
+ * libpmux keeps its own printer otherwise. */
+static libbpf_print_fn_t quiet_begin(void)
+{
+  libbpf_msg[0] = 0;
+  return libbpf_set_print(libbpf_print);
+}
+
+static void quiet_end(libbpf_print_fn_t old)
+{
+  libbpf_set_print(old);
+}
+
+/* "strerror" or "strerror (libbpf: first warning)". */
+static const char *why(int err, char *buf, size_t len)
+{
+  if (libbpf_msg[0])
+    snprintf(buf, len, "%s (%s)", strerror(err), libbpf_msg);
+  else
+    snprintf(buf, len, "%s", strerror(err));
+  return buf;
 }
 
 static int check_rights(void)
@@ -106,9 +140,85 @@ static void kh_free(struct kh_state *st)
   for (int i = 0; i < st->nlinks; i++)
     bpf_link__destroy(st->links[i]);
   free(st->links);
-  if (st->obj)
-    bpf_object__close(st->obj);
+  for (int i = 0; i < st->nprogs; i++)
+    bpf_object__close(st->progs[i].obj);
+  free(st->progs);
   free(st);
+}
+
+/* The program's only read-only datum, set_id, set before load. */
+static int set_set_id(struct bpf_object *obj, int set)
+{
+  struct bpf_map *m;
+  bpf_object__for_each_map(m, obj)
+  {
+    if (!bpf_map__is_internal(m) || !strstr(bpf_map__name(m), ".rodata"))
+      continue;
+    int32_t v = set;
+    if (bpf_map__value_size(m) != sizeof(v))
+      return -1;
+    return bpf_map__set_initial_value(m, &v, sizeof(v));
+  }
+  return -1;
+}
+
+/* Open and load the program for set, sharing the maps of the first one
+ * loaded. */
+static int load_prog(struct kh_state *st, int set, struct kh_prog **out)
+{
+  char buf[384];
+  struct kh_prog *np = realloc(st->progs, (size_t)(st->nprogs + 1) *
+                                              sizeof(*np));
+  if (!np)
+    return -ENOMEM;
+  st->progs = np;
+  struct kh_prog *kp = &st->progs[st->nprogs];
+  *kp = (struct kh_prog){set, NULL, NULL};
+  libbpf_print_fn_t old = quiet_begin();
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "kernel_hist");
+  kp->obj = bpf_object__open_mem(pmux_kernel_hist_bpf,
+                                 pmux_kernel_hist_bpf_len, &opts);
+  if (!kp->obj) {
+    int e = errno;
+    quiet_end(old);
+    return pmux__fail(-e, "format 'kernel-hist': cannot open the eBPF "
+                      "object: %s", why(e, buf, sizeof(buf)));
+  }
+  st->nprogs++;
+  struct bpf_map *counts = bpf_object__find_map_by_name(kp->obj, "counts");
+  struct bpf_map *totals = bpf_object__find_map_by_name(kp->obj, "totals");
+  kp->prog = bpf_object__find_program_by_name(kp->obj, "kernel_hist_sample");
+  if (!counts || !totals || !kp->prog || set_set_id(kp->obj, set) < 0) {
+    quiet_end(old);
+    return pmux__fail(PMUX_EFORMAT, "format 'kernel-hist': the eBPF object "
+                      "lacks its maps, its program or its set_id");
+  }
+  int rc = bpf_map__set_max_entries(counts, (uint32_t)st->slots);
+  if (rc == 0 && st->nprogs > 1) {
+    rc = bpf_map__reuse_fd(counts, st->counts_fd);
+    if (rc == 0)
+      rc = bpf_map__reuse_fd(totals, st->totals_fd);
+  }
+  if (rc == 0)
+    rc = bpf_object__load(kp->obj);
+  quiet_end(old);
+  if (rc < 0) {
+    if (rc == -EPERM || rc == -EACCES)
+      return pmux__fail(PMUX_ERIGHTS, "format 'kernel-hist': the kernel "
+                        "refused the eBPF program (%s): CAP_BPF and "
+                        "CAP_PERFMON are needed (see `pmux caps`)",
+                        why(-rc, buf, sizeof(buf)));
+    return pmux__fail(rc, "format 'kernel-hist': loading the eBPF program "
+                      "failed: %s; it needs a kernel with BPF programs on "
+                      "perf events (CONFIG_BPF_EVENTS)",
+                      why(-rc, buf, sizeof(buf)));
+  }
+  if (st->nprogs == 1) {
+    st->counts_fd = bpf_map__fd(counts);
+    st->totals_fd = bpf_map__fd(totals);
+  }
+  *out = kp;
+  return 0;
 }
 
 static int kh_init(void **state, const char *args, const pmux_fmt_params_t *p,
@@ -127,44 +237,14 @@ static int kh_init(void **state, const char *args, const pmux_fmt_params_t *p,
     return -ENOMEM;
   st->out = *out;
   st->slots = slots;
-  libbpf_set_print(libbpf_print);
-  libbpf_msg[0] = 0;
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "kernel_hist");
-  st->obj = bpf_object__open_mem(pmux_kernel_hist_bpf,
-                                 pmux_kernel_hist_bpf_len, &opts);
-  if (!st->obj) {
-    rc = -errno;
-    st->obj = NULL;
-    kh_free(st);
-    return pmux__fail(rc, "format 'kernel-hist': cannot open the eBPF "
-                      "object: %s", libbpf_msg[0] ? libbpf_msg : strerror(-rc));
-  }
-  struct bpf_map *counts = bpf_object__find_map_by_name(st->obj, "counts");
-  struct bpf_map *totals = bpf_object__find_map_by_name(st->obj, "totals");
-  struct bpf_program *prog =
-      bpf_object__find_program_by_name(st->obj, "kernel_hist_sample");
-  if (!counts || !totals || !prog) {
-    kh_free(st);
-    return pmux__fail(PMUX_EFORMAT, "format 'kernel-hist': the eBPF object "
-                      "lacks its maps or program");
-  }
-  bpf_map__set_max_entries(counts, (uint32_t)slots);
-  rc = bpf_object__load(st->obj);
+  /* Set 0's program now, so that a kernel that refuses it does before
+   * the command runs; the other sets' when their events attach. */
+  struct kh_prog *kp;
+  rc = load_prog(st, 0, &kp);
   if (rc < 0) {
     kh_free(st);
-    if (rc == -EPERM || rc == -EACCES)
-      return pmux__fail(PMUX_ERIGHTS, "format 'kernel-hist': the kernel "
-                        "refused the eBPF program (%s): CAP_BPF and "
-                        "CAP_PERFMON are needed (see `pmux caps`)",
-                        strerror(-rc));
-    return pmux__fail(rc, "format 'kernel-hist': loading the eBPF program "
-                      "failed: %s", libbpf_msg[0] ? libbpf_msg
-                                                  : strerror(-rc));
+    return rc;
   }
-  st->prog = prog;
-  st->prog_fd = bpf_program__fd(prog);
-  st->counts_fd = bpf_map__fd(counts);
-  st->totals_fd = bpf_map__fd(totals);
   *state = st;
   return 0;
 }
@@ -172,21 +252,29 @@ static int kh_init(void **state, const char *args, const pmux_fmt_params_t *p,
 static int kh_attach(void *state, int perf_fd, int set)
 {
   struct kh_state *st = state;
+  char buf[384];
+  struct kh_prog *kp = NULL;
+  for (int i = 0; i < st->nprogs; i++)
+    if (st->progs[i].set == set)
+      kp = &st->progs[i];
+  if (!kp) {
+    int rc = load_prog(st, set, &kp);
+    if (rc < 0)
+      return rc;
+  }
   struct bpf_link **l = realloc(st->links, (size_t)(st->nlinks + 1) *
                                                sizeof(*l));
   if (!l)
     return -ENOMEM;
   st->links = l;
-  /* The set travels as the link's cookie (bpf_get_attach_cookie). */
-  LIBBPF_OPTS(bpf_perf_event_opts, po, .bpf_cookie = (uint64_t)set);
-  struct bpf_link *link =
-      bpf_program__attach_perf_event_opts(st->prog, perf_fd, &po);
-  if (!link) {
-    int e = errno;
+  libbpf_print_fn_t old = quiet_begin();
+  struct bpf_link *link = bpf_program__attach_perf_event(kp->prog, perf_fd);
+  int e = errno;
+  quiet_end(old);
+  if (!link)
     return pmux__fail(-e, "format 'kernel-hist': attaching the eBPF "
                       "program to the sampling event: %s",
-                      libbpf_msg[0] ? libbpf_msg : strerror(e));
-  }
+                      why(e, buf, sizeof(buf)));
   st->links[st->nlinks++] = link;
   return 0;
 }
@@ -275,8 +363,7 @@ const pmux_format_t pmux_fmt_kernel_hist = {
     .name = "kernel-hist",
     .desc = "hist kept in the kernel by an eBPF program on the sampling "
             "event: no sample is copied to user space (CAP_BPF+CAP_PERFMON)",
-    .uuid = {0x4d, 0x86, 0x7a, 0x3e, 0x1f, 0x0b, 0x4c, 0x61, 0x9a, 0x52,
-             0xd0, 0x3c, 0x2e, 0x77, 0x04, 0x01},
+    .uuid = PMUX__KERNEL_HIST_UUID,
     .args_help = "slots=N (16384: distinct (pid, ip) kept in the kernel)",
     .validate = kh_validate,
     .getsize = kh_getsize,

@@ -28,6 +28,15 @@ if [ "$(id -u)" -eq 0 ]; then
   p0=$(json_get "$TMP/ks.json" 'int(sum(t["percent"] for t in d["top"] if t["set"] == 0))')
   [ "$p0" -ge 65 ] && [ "$p0" -le 92 ] || fail "kernel-hist set 0 has $p0%, want about 80"
   pass "kernel-hist sets: set 0 $p0%"
+  # A forked child's events inherit the program, and must count in the
+  # set that was active, not all in set 0 (a link's cookie is not
+  # inherited): both sets alternate on the child as on the parent.
+  "$PMUX" record -q --format kernel-hist --switch 50ms -S cpu-clock -S cpu-clock \
+    -o "$TMP/kc.data" -- sh -c "'$SPIN' 600 & wait"
+  "$PMUX" report -i "$TMP/kc.data" --sort set --json > "$TMP/kc.json"
+  p1=$(json_get "$TMP/kc.json" 'int(sum(t["percent"] for t in d["top"] if t["set"] == 1))')
+  [ "$p1" -ge 30 ] && [ "$p1" -le 70 ] || fail "kernel-hist, forked child: set 1 has $p1%, want about 50"
+  pass "kernel-hist sets in a forked child: set 1 $p1%"
 else
   echo "not root: round trip skipped"
 fi

@@ -127,6 +127,11 @@ static void test_registry(void **state)
   assert_ptr_equal(pmux__format_find("hist"), &pmux_fmt_hist);
   assert_null(pmux__format_find("nope"));
   assert_ptr_equal(pmux__format_by_uuid(pmux_fmt_hist.uuid), &pmux_fmt_hist);
+  /* kernel-hist's files read in every build, with or without libbpf. */
+  static const uint8_t kh[16] = PMUX__KERNEL_HIST_UUID;
+  const pmux_format_t *khf = pmux__format_by_uuid(kh);
+  assert_non_null(khf);
+  assert_ptr_equal(khf->decode, pmux__hist_decode);
   /* Registration refuses a duplicate, a nameless one, one without handler. */
   assert_int_equal(pmux__format_register(&pmux_fmt_default), -EBUSY);
   pmux_format_t f = pmux_fmt_default;
