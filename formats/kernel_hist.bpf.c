@@ -36,8 +36,14 @@ struct {
   __type(value, __u64);
 } totals SEC(".maps");
 
-/* Set by the loader before load, one program per set. */
-const volatile __s32 set_id = 0;
+/* Set by the loader before load (struct kh_config of kernel_hist.c):
+ * the set (one program per set), and the recorder's pid namespace, in
+ * which perf's samples and mappings give their pids. */
+const volatile struct {
+  __u64 pidns_dev, pidns_ino;
+  __s32 set_id;
+  __u32 pad;
+} config = {};
 
 SEC("perf_event")
 int kernel_hist_sample(struct bpf_perf_event_data *ctx)
@@ -45,8 +51,13 @@ int kernel_hist_sample(struct bpf_perf_event_data *ctx)
   struct key k = {};
   __u32 i = 0;
   __u64 one = 1, *v;
-  k.pid = bpf_get_current_pid_tgid() >> 32;
-  k.set = set_id;
+  struct bpf_pidns_info ns;
+  /* The pid as the recorder sees it; 0 (unknown) for a task in another
+   * namespace, whose pid there the program cannot learn. */
+  if (bpf_get_ns_current_pid_tgid(config.pidns_dev, config.pidns_ino, &ns,
+                                  sizeof(ns)) == 0)
+    k.pid = ns.tgid;
+  k.set = config.set_id;
   k.ip = PT_REGS_IP(&ctx->regs);
   v = bpf_map_lookup_elem(&totals, &i);
   if (v)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format.h"
 #include "internal.h"
@@ -146,18 +147,30 @@ static void kh_free(struct kh_state *st)
   free(st);
 }
 
-/* The program's only read-only datum, set_id, set before load. */
-static int set_set_id(struct bpf_object *obj, int set)
+/* The program's read-only config (kernel_hist.bpf.c), set before load. */
+struct kh_config {
+  uint64_t pidns_dev, pidns_ino;
+  int32_t set_id;
+  uint32_t pad;
+};
+
+static int set_config(struct bpf_object *obj, int set)
 {
+  struct kh_config c = {0, 0, set, 0};
+  struct stat sb;
+  /* Our pid namespace: perf gives pids in it, the program must too. */
+  if (stat("/proc/self/ns/pid", &sb) == 0) {
+    c.pidns_dev = sb.st_dev;
+    c.pidns_ino = sb.st_ino;
+  }
   struct bpf_map *m;
   bpf_object__for_each_map(m, obj)
   {
     if (!bpf_map__is_internal(m) || !strstr(bpf_map__name(m), ".rodata"))
       continue;
-    int32_t v = set;
-    if (bpf_map__value_size(m) != sizeof(v))
+    if (bpf_map__value_size(m) != sizeof(c))
       return -1;
-    return bpf_map__set_initial_value(m, &v, sizeof(v));
+    return bpf_map__set_initial_value(m, &c, sizeof(c));
   }
   return -1;
 }
@@ -188,10 +201,10 @@ static int load_prog(struct kh_state *st, int set, struct kh_prog **out)
   struct bpf_map *counts = bpf_object__find_map_by_name(kp->obj, "counts");
   struct bpf_map *totals = bpf_object__find_map_by_name(kp->obj, "totals");
   kp->prog = bpf_object__find_program_by_name(kp->obj, "kernel_hist_sample");
-  if (!counts || !totals || !kp->prog || set_set_id(kp->obj, set) < 0) {
+  if (!counts || !totals || !kp->prog || set_config(kp->obj, set) < 0) {
     quiet_end(old);
     return pmux__fail(PMUX_EFORMAT, "format 'kernel-hist': the eBPF object "
-                      "lacks its maps, its program or its set_id");
+                      "lacks its maps, its program or its config");
   }
   int rc = bpf_map__set_max_entries(counts, (uint32_t)st->slots);
   if (rc == 0 && st->nprogs > 1) {
