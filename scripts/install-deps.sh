@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages that pmux builds, tests and benchmarks with.
+# libclang-rt-14-dev (the fuzzers' and sanitizers' runtimes for clang) is
+# only recommended by clang, and recommendations are not installed.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang
+  libclang-rt-14-dev
   libpfm4-dev libcap-dev libpam0g-dev libexpat1-dev
   libcmocka-dev libdw-dev libelf-dev libbpf-dev
   libnss-wrapper linux-perf python3 procps

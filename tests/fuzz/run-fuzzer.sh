@@ -10,7 +10,17 @@ shift 3
 if ! command -v clang >/dev/null; then
   echo "SKIP: clang not installed (needed for libFuzzer)"; exit 77
 fi
+# clang links libFuzzer and the sanitizers from libclang-rt-14-dev, which
+# clang only recommends: without it, skip with the reason, not fail.
+mkdir -p "$out"
+probe="$out/probe-$name"
+printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' > "$probe.c"
+if ! clang -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" 2>"$probe.err"; then
+  echo "SKIP: clang cannot link libFuzzer with ASan+UBSan (install libclang-rt-14-dev): $(head -1 "$probe.err")"
+  exit 77
+fi
 mkdir -p "$out/corpus-$name"
+rm -f "$probe" "$probe.c" "$probe.err"
 bin="$out/$name"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -D_GNU_SOURCE -std=gnu11 "$@" -o "$bin"
