@@ -296,9 +296,14 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
       fprintf(out, " (no bound: overflows chose the slices, measured %.1f%%)",
               100.0 * c.fraction);
     } else if (c.measured && c.error_bound > 0) {
-      double rel = c.estimate > 0 ? 100.0 * c.error_bound / c.estimate : 0;
-      fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)", rel,
-              rr ? " per run" : "", 100.0 * c.fraction);
+      /* A rotated event seen at 0 still has a bound: say it in events. */
+      if (c.estimate > 0)
+        fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)",
+                100.0 * c.error_bound / c.estimate, rr ? " per run" : "",
+                100.0 * c.fraction);
+      else
+        fprintf(out, " (±%.1f at 95%%%s, measured %.1f%%)", c.error_bound,
+                rr ? " per run" : "", 100.0 * c.fraction);
     } else if (c.measured && c.fraction < 0.9999) {
       fprintf(out, " (measured %.1f%%)", 100.0 * c.fraction);
     }
@@ -377,8 +382,11 @@ static void csv_summary(struct stat_report *r, const pmux_session_t *s)
     struct stat_spread sp;
     count_of(r, s, i, &c, &sp);
     csv_field(out, x, c.name);
-    fprintf(out, "%s%d%s%llu%s%.3f%s%.3f%s", x, c.set, x,
-            (unsigned long long)c.raw, x, c.estimate, x, c.error_bound, x);
+    fprintf(out, "%s%d%s%llu%s", x, c.set, x, (unsigned long long)c.raw, x);
+    if (c.measured) /* never measured: both empty, not an exact 0 */
+      fprintf(out, "%.3f%s%.3f%s", c.estimate, x, c.error_bound, x);
+    else
+      fprintf(out, "%s%s", x, x);
     csv_field(out, x, *c.unit ? "ns" : ""); /* clocks count ns */
     fprintf(out, "%s%llu%s%llu%s%.6f%s%s%s", x,
             (unsigned long long)c.time_enabled_ns, x,
@@ -443,11 +451,15 @@ static void json_event(FILE *out, const pmux_count_t *c)
           (unsigned long long)c->time_enabled_ns,
           (unsigned long long)c->time_running_ns);
   json_number(out, c->fraction);
+  /* Never measured: no estimate and no bound, rather than an exact 0. */
   fputs(",\"estimate\":", out);
-  json_number(out, c->estimate);
+  if (c->measured)
+    json_number(out, c->estimate);
+  else
+    fputs("null", out);
   fputs(",\"error_bound\":", out);
-  if (isinf(c->error_bound))
-    fputs("null", out); /* no bound: overflows chose the slices */
+  if (!c->measured || isinf(c->error_bound))
+    fputs("null", out); /* or no bound: overflows chose the slices */
   else
     json_number(out, c->error_bound);
   fprintf(out, ",\"unit\":");
