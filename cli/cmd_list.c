@@ -1,5 +1,5 @@
 /*
- * cmd_list.c - `pmux list [PATTERN]`: the events usable on this host,
+ * cmd_list.c - `pmux list [PATTERN]`: the events pmux can resolve here,
  * grouped by PMU, software events first.  `pmux list --pmu NAME [PATTERN]`:
  * the events of a PMU description instead (any PMU, not only the host's).
  */
@@ -58,9 +58,11 @@ static void usage(FILE *out)
 {
   fprintf(out,
           "usage: pmux list [--pmu NAME] [PATTERN]\n\n"
-          "List the events usable on this host, grouped by PMU: the software\n"
-          "events, perf's generic hardware events, then each PMU libpfm4\n"
-          "finds on this CPU.  PATTERN filters by glob or substring\n"
+          "List the events pmux can resolve on this host, grouped by PMU: the\n"
+          "software events, perf's generic hardware events, then each PMU\n"
+          "libpfm4 finds for this CPU (on a VM without a virtual PMU these\n"
+          "resolve, but stat reports them <not supported>).  PATTERN filters\n"
+          "by glob or substring\n"
           "(case-insensitive) on the event name, or names a PMU.\n"
           "With --pmu NAME, list that PMU description's events instead\n"
           "(see pmux info --pmu NAME).\n");

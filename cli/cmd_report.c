@@ -121,7 +121,8 @@ static void usage(FILE *out)
 "  -i, --input FILE       the sample file\n"
 "  -s, --sort KEY         symbol (default), ip or set\n"
 "  -n, --limit N          print the first N rows (default 20; 0: all)\n"
-"      --json             one JSON object: format, samples, lost, sets,\n"
+"      --json             one JSON object: file, format, event, command,\n"
+"                         samples, recorded, lost, sort, sets,\n"
 "                         kernel_symbols, top\n"
 "  -h, --help             this help\n");
 }

@@ -68,11 +68,13 @@ void stat_system_recover(void)
     cli_warn(cmd_name, "%s", msg);
 }
 
+/* argv[0] is already "pmux stat" (main.c names the command so). */
 void stat_system_cmdline(int argc, char **argv, char *buf, size_t len)
 {
-  size_t o = (size_t)snprintf(buf, len, "pmux");
+  size_t o = 0;
+  buf[0] = 0;
   for (int i = 0; i < argc && o + 1 < len; i++)
-    o += (size_t)snprintf(buf + o, len - o, " %s", argv[i]);
+    o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " " : "", argv[i]);
 }
 
 static int check_rights(void)

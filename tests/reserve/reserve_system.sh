@@ -41,6 +41,8 @@ grep -q "pid=$H " "$PMUX_RUNDIR/cpu1.lock" || fail "no lease record for $H"
 rc=0; "$PMUX" stat -C 1 -e task-clock -- true >/dev/null 2>"$TMP/busy" || rc=$?
 [ $rc = 1 ] && grep -q "CPU 1 is held by pmux pid $H" "$TMP/busy" ||
   fail "second session on CPU 1: exit $rc: $(cat "$TMP/busy")"
+grep -q "'pmux stat -C 1 -e task-clock -- sleep 30'" "$TMP/busy" ||
+  fail "the holder's command line: $(cat "$TMP/busy")"
 # a per-thread session is told
 "$PMUX" stat -e task-clock -- true >/dev/null 2>"$TMP/thr" || fail "per-thread run"
 grep -q "CPU 1 is held by a system-wide pmux session (pid $H" "$TMP/thr" ||
