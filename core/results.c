@@ -33,9 +33,9 @@ void pmux__session_estimate(pmux_session_t *s)
   chosen_by_count &= s->nsets > 1;
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
-    if (e->set < 0) {
-      /* Pinned: counted all the time (scaled only if the PMU could not
-       * hold the pinned group, as the kernel reports it). */
+    if (e->set < 0 || (s->nsets == 1 && s->mux == PMUX_MUX_USER)) {
+      /* Pinned, or the only set: counted all the time (scaled only if the
+       * PMU could not hold the group, as the kernel reports it). */
       e->estimate = (double)e->raw;
       e->error_bound = 0;
       if (e->running_ns && e->running_ns < e->enabled_ns)

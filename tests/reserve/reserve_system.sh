@@ -147,3 +147,14 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v setcap >/de
   rm -rf /tmp/pmux-65534
   pass "a lease folder that is not this user's is refused"
 fi
+
+# --- a lone set is counted the whole run: exact, with no bound, even on a
+# short run (the reference clock starts before the set and stops after it:
+# that once made it "measured 94%" and scaled)
+"$PMUX" stat --json -a -e task-clock,context-switches -o "$TMP/lone.json" -- true
+python3 - "$TMP/lone.json" <<'PY' || fail "a lone set was scaled: $(cat "$TMP/lone.json")"
+import json, sys
+for e in json.load(open(sys.argv[1]))["events"]:
+    assert e["fraction"] == 1 and e["error_bound"] == 0 and e["estimate"] == e["raw"], e
+PY
+pass "-a with one set: exact, no bound"
