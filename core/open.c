@@ -127,15 +127,62 @@ static int rights_error(const pmux_session_t *s, const struct pmux_event *e,
 }
 
 /*
+ * A thread of a PID target that exits between the listing of
+ * /proc/PID/task and its perf_event_open (ESRCH: an exiting thread, or a
+ * zombie thread-group leader) has nothing left to count: its instance is
+ * skipped, with -1 for every fd (which every reader skips), and the rest of
+ * the process counted, as perf does.
+ */
+static int thread_gone(const pmux_session_t *s, int err)
+{
+  return err == -ESRCH && s->target.kind == PMUX_TARGET_PID;
+}
+
+/* Did event e open on an instance before inst?  (Not "inst > 0": the first
+ * instances may be threads that were gone.) */
+static int opened_before(const struct pmux_event *e, int inst)
+{
+  for (int i = 0; i < inst; i++)
+    if (e->fd[i] >= 0)
+      return 1;
+  return 0;
+}
+
+/*
+ * Opens of a group on one thread of a PID target that may be repeated
+ * because a thread the target created meanwhile got in the way (below).
+ * Each race needs a thread created within the few microseconds of one
+ * open; more than a few in a row is something else.
+ */
+#define GROUP_TRIES 8
+
+/* Close what opened of events[0..n) on instance inst. */
+static void close_partial(pmux_session_t *s, const int *events, int n,
+                          int inst)
+{
+  for (int i = 0; i < n; i++) {
+    struct pmux_event *e = &s->events[events[i]];
+    if (e->fd[inst] >= 0)
+      close(e->fd[inst]);
+    e->fd[inst] = -1;
+    e->id[inst] = 0;
+  }
+}
+
+/*
  * Open one group (a set, or the pinned events) on every instance.  The
  * first event that opens becomes the leader; an event the host cannot count
- * is marked unsupported on its first instance and skipped everywhere.
+ * is marked unsupported on the first instance it is tried on and skipped
+ * everywhere.
  */
 static int open_group(pmux_session_t *s, const int *events, int nevents,
                       int *leaders, int enable_on_exec, int pinned)
 {
   for (int inst = 0; inst < s->ninst; inst++) {
-    int leader = -1;
+    int leader = -1, tries = 0;
+    if (s->ref_fd[inst] < 0)
+      continue; /* a thread gone before its reference clock opened */
+  reopen:
     for (int i = 0; i < nevents; i++) {
       struct pmux_event *e = &s->events[events[i]];
       if (!e->supported)
@@ -160,10 +207,32 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
       if (fd < 0) {
         if (fd == -EACCES || fd == -EPERM)
           return rights_error(s, e, fd);
+        if (thread_gone(s, fd)) {
+          close_partial(s, events, i, inst);
+          leader = -1;
+          break;
+        }
+        /*
+         * A member refused with EINVAL or ENODEV, on a target whose new
+         * threads inherit the counters: the kernel may have swapped the
+         * thread's context with the equal one of a thread it created since
+         * the leader opened (at a context switch between the two, an
+         * optimisation for inherited counters), so that the leader is in
+         * another thread's context (EINVAL), or in that of a thread that
+         * has exited (ENODEV on recent kernels).  Not the event's fault: the
+         * group is opened again, and its leader says ESRCH if it is this
+         * thread that is gone.
+         */
+        if (leader >= 0 && s->target.kind == PMUX_TARGET_PID &&
+            (fd == -EINVAL || fd == -ENODEV) && tries++ < GROUP_TRIES) {
+          close_partial(s, events, i, inst);
+          leader = -1;
+          goto reopen;
+        }
         if (fd == -ESRCH)
           return pmux__fail(fd, "event '%s': the target %d went away",
                             e->name, (int)s->inst_pid[inst]);
-        if (inst > 0 || !pmux__perf_errno_unsupported(fd))
+        if (opened_before(e, inst) || !pmux__perf_errno_unsupported(fd))
           return pmux__fail(fd, "event '%s': perf_event_open: %s", e->name,
                             strerror(-fd));
         e->supported = 0;
@@ -183,6 +252,21 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
       if (leader < 0)
         leader = fd;
     }
+    /*
+     * A thread created while the group was being opened inherited it
+     * part-built, and the kernel refuses to read a group whose inherited
+     * copies differ from it (ECHILD, Linux 6.6 on and stable kernels) for
+     * as long as that thread lives: a read now finds it, and the group is
+     * opened again (threads created from now on inherit all of it).
+     */
+    struct pmux__group_read r;
+    if (leader >= 0 && s->inherit && s->target.kind == PMUX_TARGET_PID &&
+        pmux__perf_read_group(leader, &r) == -ECHILD &&
+        tries++ < GROUP_TRIES) {
+      close_partial(s, events, nevents, inst);
+      leader = -1;
+      goto reopen;
+    }
     if (leaders)
       leaders[inst] = leader;
   }
@@ -194,6 +278,7 @@ static int open_reference(pmux_session_t *s)
   s->ref_fd = fd_array(s->ninst);
   if (!s->ref_fd)
     return -ENOMEM;
+  int live = 0;
   for (int inst = 0; inst < s->ninst; inst++) {
     struct perf_event_attr attr;
     memset(&attr, 0, sizeof(attr));
@@ -209,6 +294,8 @@ static int open_reference(pmux_session_t *s)
     attr.exclude_kernel = 1;
     attr.exclude_hv = 1;
     int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst], -1, 0);
+    if (thread_gone(s, fd))
+      continue; /* ref_fd stays -1: open_group skips the instance */
     if (fd < 0) {
       if (fd == -EACCES || fd == -EPERM)
         return pmux__fail(fd, "cannot open the reference clock: %s "
@@ -217,7 +304,11 @@ static int open_reference(pmux_session_t *s)
                         strerror(-fd));
     }
     s->ref_fd[inst] = fd;
+    live++;
   }
+  if (!live && s->target.kind == PMUX_TARGET_PID)
+    return pmux__fail(-ESRCH, "pid %d: the process went away",
+                      (int)s->target.pid);
   return 0;
 }
 

@@ -35,12 +35,21 @@ int pmux__perf_open(struct perf_event_attr *attr, pid_t pid, int cpu,
   return fd < 0 ? -errno : (int)fd;
 }
 
+/* Reads of a group that may meet an inherited copy being taken apart. */
+#define READ_TRIES 100
+
 int pmux__perf_read_group(int leader_fd, struct pmux__group_read *out)
 {
   ssize_t n;
+  int tries = 0;
+  /* ECHILD: the kernel refuses to sum a group whose inherited copies
+   * differ from it (Linux 6.6 on, and stable kernels), and a copy does for
+   * an instant while the thread that has it exits, its events leaving the
+   * group one by one: read again. */
   do
     n = read(leader_fd, out, sizeof(*out));
-  while (n < 0 && errno == EINTR);
+  while (n < 0 &&
+         (errno == EINTR || (errno == ECHILD && ++tries < READ_TRIES)));
   if (n < 0)
     return -errno;
   if (n == 0)

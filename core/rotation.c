@@ -119,6 +119,9 @@ static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
     int err = pmux__perf_read_group(set->leader[inst], &r);
     if (err == -ENODATA)
       continue; /* pinned group in error state: counted nothing */
+    if (err == -ECHILD)
+      continue; /* an inherited copy still differs (perf.c): its counts
+                   wait in the kernel for the next read */
     if (err)
       return err;
     uint64_t *last = &set->last_value[(size_t)inst * (size_t)set->nevents];
@@ -448,7 +451,8 @@ void pmux__enable_counting(pmux_session_t *s)
 {
   s->start_ns = pmux__now_ns();
   for (int inst = 0; inst < s->ninst; inst++) {
-    pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_ENABLE);
+    if (s->ref_fd[inst] >= 0) /* -1: a thread gone before attaching */
+      pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_ENABLE);
     if (s->pinned_leader[inst] >= 0)
       pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_ENABLE);
   }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -195,6 +196,67 @@ static void test_attach_to_pid(void **state)
   pmux_session_destroy(s);
 }
 
+static void *fault_then_exit(void *arg)
+{
+  (void)arg;
+  usleep(100000); /* let the monitor attach */
+  for (int i = 0; i < 40; i++) { /* 40 x 256 page faults */
+    char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      _exit(1);
+    for (int j = 0; j < (1 << 20); j += 4096)
+      ((volatile char *)p)[j] = 1;
+    munmap(p, 1 << 20);
+  }
+  _exit(0);
+}
+
+/* A thread listed in /proc/PID/task that perf_event_open refuses (ESRCH):
+ * here the first one, the thread-group leader, gone (a zombie) while its
+ * other thread runs.  It is skipped and the rest counted (it failed the
+ * whole attach, as a thread that exits while pmux attaches did). */
+static void test_attach_when_the_first_thread_is_gone(void **state)
+{
+  (void)state;
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, fault_then_exit, NULL))
+      _exit(127);
+    pthread_exit(NULL);
+  }
+  char path[64], st[256] = "";
+  snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)child,
+           (int)child);
+  for (int i = 0; i < 500 && !strstr(st, ") Z "); i++) {
+    FILE *f = fopen(path, "r");
+    if (f) {
+      if (!fgets(st, sizeof(st), f))
+        st[0] = '\0';
+      fclose(f);
+    }
+    usleep(1000);
+  }
+  assert_non_null(strstr(st, ") Z ")); /* the leader is a zombie */
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child,
+                     .pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults,task-clock", NULL), 0);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  assert_int_equal(pmux_session_run(s, NULL), 0); /* ends when pid exits */
+  int status;
+  waitpid(child, &status, 0);
+  pmux_count_t pf = count_of(s, 0);
+  if (!pf.supported || !pf.measured || pf.raw < 8000)
+    fail_msg("page-faults: supported %d measured %d raw %llu", pf.supported,
+             pf.measured, (unsigned long long)pf.raw);
+  pmux_session_destroy(s);
+}
+
 static void test_bad_input_is_refused_and_named(void **state)
 {
   (void)state;
@@ -307,6 +369,7 @@ int main(void)
       cmocka_unit_test(test_set_that_never_ran_is_not_measured),
       cmocka_unit_test(test_unsupported_event_beside_software_ones),
       cmocka_unit_test(test_attach_to_pid),
+      cmocka_unit_test(test_attach_when_the_first_thread_is_gone),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
       cmocka_unit_test(test_cpu_target_until_stopped),
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
