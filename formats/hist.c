@@ -6,9 +6,11 @@
  *
  * On disk (docs/formats.md): struct hist_hdr, then hdr.nentries entries
  * {u32 pid, i32 set, u64 ip, u64 count}; `other` becomes one entry with
- * ip 0 and set -1.
+ * ip 0 and set -1.  Counts are never 0 and, the `other` entry included,
+ * sum to total: the decoder refuses a file where they do not.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +156,47 @@ int pmux__hist_write_header(const pmux_fmt_out_t *out, uint64_t nentries,
   return out->write(out->ctx, &h, sizeof(h));
 }
 
+/* The entry hist_exit and kernel-hist write for the samples that found
+ * the table full; no sample has set -1. */
+static int is_other_entry(const struct pmux_hist_entry *e)
+{
+  return e->pid == 0 && e->set == -1 && e->ip == 0;
+}
+
+/*
+ * An entry that cannot be what a writer wrote: a count of 0 (a free slot
+ * is never written), a second `other` entry or one that disagrees with
+ * the header, or a count that takes the sum past 2^64 (the header's total
+ * could not hold it).  0 when sound; *sum then includes it.
+ */
+static int check_entry(const struct hist_hdr *h,
+                       const struct pmux_hist_entry *e, uint64_t i,
+                       size_t off, int *seen_other, uint64_t *sum)
+{
+  if (e->count == 0)
+    return pmux__fail(PMUX_EFILE, "hist: entry %llu at data offset %zu has "
+                      "count 0", (unsigned long long)i, off);
+  if (is_other_entry(e)) {
+    if (*seen_other)
+      return pmux__fail(PMUX_EFILE, "hist: entry %llu at data offset %zu "
+                        "is a second 'other' entry", (unsigned long long)i,
+                        off);
+    if (e->count != h->other)
+      return pmux__fail(PMUX_EFILE, "hist: 'other' entry at data offset "
+                        "%zu counts %llu, the header's other %llu", off,
+                        (unsigned long long)e->count,
+                        (unsigned long long)h->other);
+    *seen_other = 1;
+  }
+  if (e->count > UINT64_MAX - *sum)
+    return pmux__fail(PMUX_EFILE, "hist: entry %llu at data offset %zu: "
+                      "count %llu takes the sum of counts past 2^64",
+                      (unsigned long long)i, off,
+                      (unsigned long long)e->count);
+  *sum += e->count;
+  return 0;
+}
+
 int pmux__hist_decode(const void *data, size_t len, pmux_fmt_decode_cb cb,
                       void *arg, size_t *stop)
 {
@@ -173,6 +216,8 @@ int pmux__hist_decode(const void *data, size_t len, pmux_fmt_decode_cb cb,
   size_t off = sizeof(h);
   pmux_fmt_sample_t s;
   const size_t esz = sizeof(struct pmux_hist_entry);
+  uint64_t sum = 0;
+  int seen_other = 0;
   for (uint64_t i = 0; i < h.nentries; i++, off += esz) {
     if (len - off < esz) {
       *stop = off;
@@ -182,6 +227,11 @@ int pmux__hist_decode(const void *data, size_t len, pmux_fmt_decode_cb cb,
     }
     struct pmux_hist_entry e;
     memcpy(&e, p + off, sizeof(e));
+    int rc = check_entry(&h, &e, i, off, &seen_other, &sum);
+    if (rc < 0) {
+      *stop = off;
+      return rc;
+    }
     memset(&s, 0, sizeof(s));
     s.pid = s.tid = e.pid;
     s.set = e.set;
@@ -195,6 +245,20 @@ int pmux__hist_decode(const void *data, size_t len, pmux_fmt_decode_cb cb,
     return pmux__fail(PMUX_EFILE, "hist: %zu bytes of garbage after the "
                       "last entry (data offset %zu)", len - off, off);
   }
+  /* Every entry was reported; what contradicts the header shows only now,
+   * at the end of the entries. */
+  *stop = off;
+  if (h.other && !seen_other)
+    return pmux__fail(PMUX_EFILE, "hist: the header's other (data offset "
+                      "%zu) is %llu, but no 'other' entry follows it",
+                      offsetof(struct hist_hdr, other),
+                      (unsigned long long)h.other);
+  if (sum != h.total)
+    return pmux__fail(PMUX_EFILE, "hist: the header's total (data offset "
+                      "%zu) is %llu, but the entries count %llu samples",
+                      offsetof(struct hist_hdr, total),
+                      (unsigned long long)h.total,
+                      (unsigned long long)sum);
   return 0;
 }
 

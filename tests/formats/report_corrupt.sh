@@ -48,6 +48,35 @@ PY
   [ $rc -le 1 ] || fail "$fmt: flipped bytes gave exit $rc"
   pass "$fmt: truncations and corruption handled"
 done
+# hist counts that contradict the header (the first entry's count set to
+# 2^64-1, or to 0): refused with the offset and the reason, never summed
+# into nonsense.
+"$PMUX" record -q --format hist -o "$TMP/h.data" -- "$SPIN" 200
+python3 - "$TMP/h.data" "$TMP" <<'PY'
+import struct, sys
+src = open(sys.argv[1], 'rb').read()
+def patched(count):
+    b = bytearray(src)
+    off = struct.unpack_from("<I", b, 12)[0]          # header_size
+    while True:
+        typ, _, length = struct.unpack_from("<IIQ", b, off)
+        if typ == 5:                                     # DATA
+            # hist header (48 bytes), then {u32 pid, i32 set, u64 ip, u64 count}
+            struct.pack_into("<Q", b, off + 16 + 48 + 16, count)
+            return b
+        off += 16 + length
+open(sys.argv[2] + "/hmax.data", 'wb').write(patched(2**64 - 1))
+open(sys.argv[2] + "/hzero.data", 'wb').write(patched(0))
+PY
+for f in hmax:"past 2^64" hzero:"count 0"; do
+  set +e
+  "$PMUX" report -i "$TMP/${f%%:*}.data" --json > "$TMP/h.json" 2>"$TMP/err"; rc=$?
+  set -e
+  [ $rc -eq 1 ] && grep -q "offset [0-9]*: hist: .*${f#*:}" "$TMP/err" ||
+    fail "${f%%:*}: exit $rc: $(cat "$TMP/err")"
+done
+pass "hist counts that contradict the header are refused"
+
 printf 'not a pmux file at all' > "$TMP/junk"
 set +e
 "$PMUX" report -i "$TMP/junk" 2>"$TMP/err"; rc=$?

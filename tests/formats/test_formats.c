@@ -1,9 +1,9 @@
 /*
  * test_formats.c - the format registry (perfmon2's registration checks),
- * each built-in format round-tripped through its decoder, the restart
- * policies of `default`, decoders fed every truncation of their output,
- * the sample-file reader on truncated files, and the per-sample cost of
- * `default`'s handler.
+ * each built-in format round-tripped through its decoder, hist files whose
+ * counts contradict their header, the restart policies of `default`,
+ * decoders fed every truncation of their output, the sample-file reader
+ * on truncated files, and the per-sample cost of `default`'s handler.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -268,6 +268,83 @@ static void test_hist_round_trip(void **state)
   free(m3.buf);
 }
 
+/* A hist file written by hand: header, then the n entries. */
+static void hist_file(struct mem *m, uint64_t total, uint64_t other,
+                      const struct pmux_hist_entry *e, size_t n)
+{
+  pmux_fmt_out_t out = {mem_write, m};
+  m->len = 0;
+  assert_int_equal(pmux__hist_write_header(&out, n, total, other), 0);
+  assert_int_equal(mem_write(m, e, n * sizeof(*e)), 0);
+}
+
+/* Decode m as hist; the entries reported, the return code, the stop. */
+static int hist_decode(const struct mem *m, struct got *g, size_t *stop)
+{
+  memset(g, 0, sizeof(*g));
+  *stop = (size_t)-1;
+  return pmux__hist_decode(m->buf, m->len, collect, g, stop);
+}
+
+static void test_hist_corrupt_counts(void **state)
+{
+  (void)state;
+  const size_t hdr = 48, esz = sizeof(struct pmux_hist_entry);
+  struct pmux_hist_entry e[3] = {{1, 0, 0x1000, 5}, {1, 0, 0x2000, 3},
+                                 {0, -1, 0, 2}};
+  struct mem m = {0};
+  struct got *g = calloc(1, sizeof(*g));
+  size_t stop;
+  /* Sound: 5 + 3 + other 2 = 10. */
+  hist_file(&m, 10, 2, e, 3);
+  assert_int_equal(hist_decode(&m, g, &stop), 0);
+  assert_int_equal(g->weight, 10);
+  /* A count of 2^64-1: its sum with the others cannot be a total. */
+  e[1].count = UINT64_MAX;
+  hist_file(&m, 10, 2, e, 3);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_int_equal(stop, hdr + esz);
+  assert_int_equal(g->n, 1); /* the entry before it */
+  assert_non_null(strstr(pmux_errmsg(), "past 2^64"));
+  e[1].count = 3;
+  /* A count of 0 (a free slot is never written). */
+  e[0].count = 0;
+  hist_file(&m, 5, 2, e, 3);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_int_equal(stop, hdr);
+  assert_int_equal(g->n, 0);
+  assert_non_null(strstr(pmux_errmsg(), "count 0"));
+  e[0].count = 5;
+  /* The header's total disagrees: every entry reported, then the error. */
+  hist_file(&m, 11, 2, e, 3);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_int_equal(stop, m.len);
+  assert_int_equal(g->n, 3);
+  assert_non_null(strstr(pmux_errmsg(), "total (data offset 16) is 11"));
+  /* The other entry disagrees with the header's other. */
+  hist_file(&m, 10, 1, e, 3);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_int_equal(stop, hdr + 2 * esz);
+  assert_int_equal(g->n, 2);
+  assert_non_null(strstr(pmux_errmsg(), "'other' entry"));
+  /* The header has other, no entry holds it. */
+  hist_file(&m, 8, 2, e, 2);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_non_null(strstr(pmux_errmsg(), "no 'other' entry"));
+  /* Two other entries. */
+  struct pmux_hist_entry two[2] = {{0, -1, 0, 2}, {0, -1, 0, 2}};
+  hist_file(&m, 4, 2, two, 2);
+  assert_int_equal(hist_decode(&m, g, &stop), PMUX_EFILE);
+  assert_int_equal(stop, hdr + esz);
+  assert_non_null(strstr(pmux_errmsg(), "second 'other'"));
+  /* Without other: the counts alone make the total. */
+  hist_file(&m, 8, 0, e, 2);
+  assert_int_equal(hist_decode(&m, g, &stop), 0);
+  assert_int_equal(g->weight, 8);
+  free(g);
+  free(m.buf);
+}
+
 /* Every truncation and a flipped byte: never a crash; an error that says
  * where; what came before is reported. */
 static void decoders_survive(const pmux_format_t *f, const char *args)
@@ -430,6 +507,7 @@ int main(void)
       cmocka_unit_test(test_default_wrap),
       cmocka_unit_test(test_compact_round_trip),
       cmocka_unit_test(test_hist_round_trip),
+      cmocka_unit_test(test_hist_corrupt_counts),
       cmocka_unit_test(test_decoders_truncated),
       cmocka_unit_test(test_sample_file),
       cmocka_unit_test(test_default_handler_cost),
