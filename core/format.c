@@ -153,48 +153,91 @@ int pmux__format_parse(const char *spec, const pmux_format_t **f,
   return 0;
 }
 
-int pmux__fmt_arg(const char *args, const char *key, char *val, size_t len)
+/* The next "key=value" item of args at p: its length, and *next set to
+ * the item after it (NULL after the last). */
+static size_t arg_item(const char *p, const char **next)
+{
+  const char *end = strchr(p, ',');
+  *next = end ? end + 1 : NULL;
+  return end ? (size_t)(end - p) : strlen(p);
+}
+
+/* Length of the key of an item of il bytes; 0 when it has no '='. */
+static size_t arg_key_len(const char *item, size_t il)
+{
+  const char *eq = memchr(item, '=', il);
+  return eq ? (size_t)(eq - item) : 0;
+}
+
+int pmux__fmt_arg(const char *fmt, const char *args, const char *key,
+                  char *val, size_t len)
 {
   size_t kl = strlen(key);
-  const char *p = args;
-  while (p && *p) {
-    const char *end = strchr(p, ',');
-    size_t il = end ? (size_t)(end - p) : strlen(p);
-    if (il > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-      pmux__copy_prefix(val, len, p + kl + 1, il - kl - 1);
-      return 1;
-    }
-    p = end ? end + 1 : NULL;
+  for (const char *p = args, *next; p && *p; p = next) {
+    size_t il = arg_item(p, &next);
+    if (arg_key_len(p, il) != kl || strncmp(p, key, kl))
+      continue;
+    /* A cut value could pass the format's check as something the user
+     * did not write ("0x...0010zz" read as 16). */
+    if (!pmux__copy_prefix(val, len, p + kl + 1, il - kl - 1))
+      return pmux__fail(PMUX_ECONFIG,
+                        "format '%s': the value of %s is too long (%zu "
+                        "characters, at most %zu): %.*s",
+                        fmt, key, il - kl - 1, len - 1, (int)(il - kl - 1),
+                        p + kl + 1);
+    return 1;
   }
   return 0;
+}
+
+/* Whether an item before `item` in args has the key of kl bytes at key. */
+static int key_given_before(const char *args, const char *item,
+                            const char *key, size_t kl)
+{
+  for (const char *p = args, *next; p && p < item; p = next) {
+    size_t il = arg_item(p, &next);
+    if (arg_key_len(p, il) == kl && !strncmp(p, key, kl))
+      return 1;
+  }
+  return 0;
+}
+
+static int is_known_key(const char *const *keys, const char *key, size_t kl)
+{
+  for (int i = 0; keys[i]; i++)
+    if (strlen(keys[i]) == kl && !strncmp(keys[i], key, kl))
+      return 1;
+  return 0;
+}
+
+static int unknown_arg(const char *fmt, const char *item, size_t il,
+                       const char *const *keys)
+{
+  char allowed[160] = "";
+  for (int i = 0; keys[i]; i++) {
+    if (i)
+      strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
+    strncat(allowed, keys[i], sizeof(allowed) - strlen(allowed) - 1);
+  }
+  return pmux__fail(PMUX_ECONFIG,
+                    "format '%s': bad argument '%.*s' (want KEY=VALUE "
+                    "with KEY one of: %s)",
+                    fmt, (int)il, item, allowed[0] ? allowed : "none");
 }
 
 int pmux__fmt_args_check(const char *fmt, const char *args,
                          const char *const *keys)
 {
-  const char *p = args;
-  while (p && *p) {
-    const char *end = strchr(p, ',');
-    size_t il = end ? (size_t)(end - p) : strlen(p);
-    const char *eq = memchr(p, '=', il);
-    size_t kl = eq ? (size_t)(eq - p) : il;
-    int ok = 0;
-    for (int i = 0; eq && keys[i]; i++)
-      if (strlen(keys[i]) == kl && !strncmp(keys[i], p, kl))
-        ok = 1;
-    if (!ok) {
-      char allowed[160] = "";
-      for (int i = 0; keys[i]; i++) {
-        if (i)
-          strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
-        strncat(allowed, keys[i], sizeof(allowed) - strlen(allowed) - 1);
-      }
+  for (const char *p = args, *next; p && *p; p = next) {
+    size_t il = arg_item(p, &next);
+    size_t kl = arg_key_len(p, il);
+    if (!kl || !is_known_key(keys, p, kl))
+      return unknown_arg(fmt, p, il, keys);
+    /* pmux__fmt_arg reads the first; a second would be ignored silently. */
+    if (key_given_before(args, p, p, kl))
       return pmux__fail(PMUX_ECONFIG,
-                        "format '%s': bad argument '%.*s' (want KEY=VALUE "
-                        "with KEY one of: %s)",
-                        fmt, (int)il, p, allowed[0] ? allowed : "none");
-    }
-    p = end ? end + 1 : NULL;
+                        "format '%s': argument '%.*s' given twice", fmt,
+                        (int)kl, p);
   }
   return 0;
 }
@@ -203,8 +246,9 @@ int pmux__fmt_arg_u64(const char *fmt, const char *args, const char *key,
                       uint64_t min, uint64_t max, uint64_t *out)
 {
   char v[32];
-  if (!pmux__fmt_arg(args, key, v, sizeof(v)))
-    return 0;
+  int found = pmux__fmt_arg(fmt, args, key, v, sizeof(v));
+  if (found <= 0)
+    return found;
   char *end;
   errno = 0;
   unsigned long long x = strtoull(v, &end, 0);

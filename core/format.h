@@ -109,9 +109,14 @@ int pmux__format_parse(const char *spec, const pmux_format_t **f,
                        const char **args);
 
 /* Argument helpers for formats: "key=value,key=value". */
-/* Find key in args; copies its value to val (len bytes).  1 found, 0 not. */
-int pmux__fmt_arg(const char *args, const char *key, char *val, size_t len);
-/* Check that args only holds the keys of the NULL-terminated list. */
+/*
+ * Find key in args; copies its value to val (len bytes).  1 found, 0 not,
+ * PMUX_ECONFIG naming format fmt and the key when the value does not fit.
+ */
+int pmux__fmt_arg(const char *fmt, const char *args, const char *key,
+                  char *val, size_t len);
+/* Check that args only holds KEY=VALUE items with the keys of the
+ * NULL-terminated list, each key once. */
 int pmux__fmt_args_check(const char *fmt, const char *args,
                          const char *const *keys);
 /* Unsigned argument with bounds; *out keeps its default when absent. */

@@ -72,7 +72,10 @@ static int parse(const char *args, uint64_t *entries, int *wrap)
     return rc;
   char v[16];
   *wrap = 0;
-  if (pmux__fmt_arg(args, "full", v, sizeof(v))) {
+  rc = pmux__fmt_arg("default", args, "full", v, sizeof(v));
+  if (rc < 0)
+    return rc;
+  if (rc) {
     if (!strcmp(v, "wrap"))
       *wrap = 1;
     else if (strcmp(v, "stop"))

@@ -1,5 +1,6 @@
 /*
  * test_formats.c - the format registry (perfmon2's registration checks),
+ * format arguments (values too long, keys given twice),
  * each built-in format round-tripped through its decoder, hist files whose
  * counts contradict their header, the restart policies of `default`,
  * decoders fed every truncation of their output, the sample-file reader
@@ -166,6 +167,46 @@ static void test_registry(void **state)
   assert_int_equal(pmux__format_parse("hist:slots=1000", &p, &args),
                    PMUX_ECONFIG);
   assert_int_equal(pmux__format_parse("compact:x", &p, &args), PMUX_ECONFIG);
+}
+
+/* Arguments: a value cut to fit is never taken for what the user wrote; a
+ * key given twice is refused, not read as its first value. */
+static void test_format_args(void **state)
+{
+  (void)state;
+  const pmux_format_t *p;
+  const char *args;
+  /* Cut to 31 characters this read as 0x...0010, 16 entries. */
+  assert_int_equal(pmux__format_parse(
+                       "default:entries=0x000000000000000000000000000010zz",
+                       &p, &args),
+                   PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "entries is too long"));
+  assert_int_equal(pmux__format_parse("default:full=stopstopstopstopstop",
+                                      &p, &args),
+                   PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "full is too long"));
+  char v[4];
+  assert_int_equal(pmux__fmt_arg("t", "k=abc", "k", v, sizeof(v)), 1);
+  assert_string_equal(v, "abc");
+  assert_int_equal(pmux__fmt_arg("t", "k=abcd", "k", v, sizeof(v)),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__fmt_arg("t", "kk=abcd", "k", v, sizeof(v)), 0);
+  /* A key twice, also with the same value. */
+  assert_int_equal(pmux__format_parse("hist:slots=16,slots=banana", &p,
+                                      &args),
+                   PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "'slots' given twice"));
+  assert_int_equal(pmux__format_parse("default:full=wrap,entries=8,full=wrap",
+                                      &p, &args),
+                   PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "'full' given twice"));
+  static const char *const keys[] = {"a", "ab", NULL};
+  assert_int_equal(pmux__fmt_args_check("t", "a=1,ab=2", keys), 0);
+  assert_int_equal(pmux__fmt_args_check("t", "ab=1,a=2,ab=3", keys),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__fmt_args_check("t", "a", keys), PMUX_ECONFIG);
+  assert_int_equal(pmux__format_parse("hist:slots=32", &p, &args), 0);
 }
 
 /* --------------------------------------------------------- round trips */
@@ -503,6 +544,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registry),
+      cmocka_unit_test(test_format_args),
       cmocka_unit_test(test_default_round_trip),
       cmocka_unit_test(test_default_wrap),
       cmocka_unit_test(test_compact_round_trip),
