@@ -202,6 +202,11 @@ int cmd_record(int argc, char **argv)
               "pmux record: WARNING: %s samples lost (ring buffer full; "
               "raise -m or lower -F); the count is stored in the file\n",
               cli_thousands(st.lost, b1, sizeof(b1)));
+    if (st.stopped)
+      fprintf(stderr,
+              "pmux record: the format stopped taking samples; the %s "
+              "samples taken after that are not in the file\n",
+              cli_thousands(st.stopped, b1, sizeof(b1)));
     if (st.throttled)
       fprintf(stderr, "pmux record: the kernel throttled sampling %llu "
                       "times (kernel.perf_event_max_sample_rate)\n",

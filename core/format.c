@@ -3,7 +3,8 @@
  *
  * The built-ins are one explicit array, registered on first use; the checks
  * are perfmon2's (pfm_fmt_register): a format without a name or handler is
- * refused, a duplicate name or UUID too.
+ * refused, one that is not in-kernel without restart, a duplicate name or
+ * UUID too.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +55,14 @@ static int do_register(const pmux_format_t *f)
     return pmux__fail(PMUX_EFORMAT,
                       "format '%s': init, handler, exit and decode are "
                       "required",
+                      f->name);
+  /* A handler's PMUX_FMT_FULL is answered with restart(); an in-kernel
+   * format's handler is never called. */
+  if (!f->attach && !f->restart)
+    return pmux__fail(PMUX_EFORMAT,
+                      "format '%s': restart is required (the engine calls "
+                      "it when handler says PMUX_FMT_FULL); only in-kernel "
+                      "formats (attach) may leave it out",
                       f->name);
   static const uint8_t zero[16];
   if (!memcmp(f->uuid, zero, 16))

@@ -49,7 +49,8 @@ typedef struct pmux_fmt_out {
 
 /* handler() return value: stored, but the buffer is now full. */
 #define PMUX_FMT_FULL 1
-/* handler() return value: the format stopped sampling (restart policy). */
+/* handler() return value: the format takes no more samples (restart
+ * policy); the engine calls handler() no more for this recording. */
 #define PMUX_FMT_STOPPED 2
 
 /* decode() calls this per entry; non-zero stops decoding. */
@@ -62,14 +63,17 @@ typedef struct pmux_format {
   const char *args_help;       /* "entries=N,full=stop|wrap" */
   /* Check ARGS ("" when none); PMUX_ECONFIG with a message. */
   int (*validate)(const char *args);
-  /* Bytes of memory the format will hold (its buffer). */
+  /* Bytes of memory the format will hold (its buffer), for tools and
+   * tests; the engine does not call it.  Optional. */
   size_t (*getsize)(const char *args, const pmux_fmt_params_t *p);
-  /* Allocate *state. */
+  /* Allocate *state.  The file is not open yet: out->write gives -EBADF
+   * until handler(), restart() and exit(). */
   int (*init)(void **state, const char *args, const pmux_fmt_params_t *p,
               const pmux_fmt_out_t *out);
   /* Consume one sample: 0, PMUX_FMT_FULL, PMUX_FMT_STOPPED or < 0. */
   int (*handler)(void *state, const pmux_fmt_sample_t *s);
-  /* The buffer is full: hand it out and start again (0 or < 0). */
+  /* The buffer is full: hand it out and start again (0 or < 0).  Required
+   * unless attach is set. */
   int (*restart)(void *state);
   /* Flush what is left, free state.  May be NULL-state safe. */
   int (*exit)(void *state);

@@ -105,6 +105,7 @@ struct rec {
   const char *path;
   const pmux_format_t *fmt;
   void *fst;
+  int fmt_stopped;         /* its handler said PMUX_FMT_STOPPED */
   int werr;                /* first write error (-errno) */
   uint64_t data_bytes;
   pmux_record_stats_t *st;
@@ -192,6 +193,23 @@ static void add_map(struct rec *r, uint32_t pid, uint64_t start,
   m->name = n;
 }
 
+/* Give one sample to the format, which may take no more (perfmon2's
+ * "stop monitoring"): the samples after that are only counted. */
+static int hand_over(struct rec *r, const pmux_fmt_sample_t *s)
+{
+  if (r->fmt_stopped) {
+    r->st->stopped++;
+    return 0;
+  }
+  r->st->samples++;
+  int rc = r->fmt->handler(r->fst, s);
+  if (rc == PMUX_FMT_FULL)
+    rc = r->fmt->restart(r->fst); /* registration made sure it exists */
+  else if (rc == PMUX_FMT_STOPPED)
+    r->fmt_stopped = 1;
+  return rc < 0 ? rc : 0;
+}
+
 static int handle_sample(struct rec *r, const struct ring *rg, const char *p,
                          size_t sz)
 {
@@ -223,11 +241,7 @@ static int handle_sample(struct rec *r, const struct ring *rg, const char *p,
   s.set = rg->set; /* only the active set's events are enabled */
   s.ovfl_event = (uint32_t)rg->ev;
   s.weight = 1;
-  r->st->samples++;
-  int rc = r->fmt->handler(r->fst, &s);
-  if (rc == PMUX_FMT_FULL && r->fmt->restart)
-    rc = r->fmt->restart(r->fst);
-  return rc < 0 ? rc : 0;
+  return hand_over(r, &s);
 }
 
 static int handle(struct rec *r, const struct ring *rg, const char *p,

@@ -456,6 +456,8 @@ typedef struct pmux_record_stats {
   int nsets;               /* sets rotated (1: no rotation) */
   uint64_t runs[PMUX_RECORD_RUNS_MAX]; /* times each of the first sets was
                               made active (also in the file's SWITCHES) */
+  uint64_t stopped;        /* samples taken after the format stopped
+                              (PMUX_FMT_STOPPED), never handed to it */
 } pmux_record_stats_t;
 
 /*

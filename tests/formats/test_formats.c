@@ -1,6 +1,7 @@
 /*
  * test_formats.c - the format registry (perfmon2's registration checks),
- * format arguments (values too long, keys given twice),
+ * format arguments (values too long, keys given twice), the engine's
+ * handling of PMUX_FMT_STOPPED,
  * each built-in format round-tripped through its decoder, hist files whose
  * counts contradict their header, the restart policies of `default`,
  * decoders fed every truncation of their output, the sample-file reader
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "format.h"
@@ -144,6 +146,12 @@ static void test_registry(void **state)
   f.handler = NULL;
   assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
   f.handler = nop_handler;
+  /* Without restart, a PMUX_FMT_FULL would leave the engine feeding a full
+   * buffer: only an in-kernel format (attach) may leave it out. */
+  f.restart = NULL;
+  assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
+  assert_non_null(strstr(pmux_errmsg(), "restart is required"));
+  f.restart = pmux_fmt_default.restart;
   assert_int_equal(pmux__format_register(&f), -EBUSY); /* same UUID */
   assert_non_null(strstr(pmux_errmsg(), "UUID"));
   f.uuid[15] = 0x99;
@@ -207,6 +215,94 @@ static void test_format_args(void **state)
                    PMUX_ECONFIG);
   assert_int_equal(pmux__fmt_args_check("t", "a", keys), PMUX_ECONFIG);
   assert_int_equal(pmux__format_parse("hist:slots=32", &p, &args), 0);
+}
+
+/* ------------------------------------------------ the engine's contract */
+
+/* A format that takes 3 samples, then says PMUX_FMT_STOPPED. */
+static unsigned stop_calls;
+
+static int stop_init(void **st, const char *args, const pmux_fmt_params_t *p,
+                     const pmux_fmt_out_t *out)
+{
+  (void)args;
+  (void)p;
+  (void)out;
+  *st = &stop_calls;
+  stop_calls = 0;
+  return 0;
+}
+
+static int stop_handler(void *st, const pmux_fmt_sample_t *s)
+{
+  (void)s;
+  unsigned *calls = st;
+  return ++*calls == 3 ? PMUX_FMT_STOPPED : 0;
+}
+
+static int stop_restart(void *st)
+{
+  (void)st;
+  return 0;
+}
+
+static int stop_exit(void *st)
+{
+  (void)st;
+  return 0;
+}
+
+static int stop_decode(const void *data, size_t len, pmux_fmt_decode_cb cb,
+                       void *arg, size_t *stop)
+{
+  (void)data;
+  (void)len;
+  (void)cb;
+  (void)arg;
+  (void)stop;
+  return 0;
+}
+
+static const pmux_format_t stop_fmt = {
+    .name = "test-stopped",
+    .desc = "stops after 3 samples",
+    .uuid = {0x7e, 0x57, 0x57, 0x09, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+    .init = stop_init,
+    .handler = stop_handler,
+    .restart = stop_restart,
+    .exit = stop_exit,
+    .decode = stop_decode,
+};
+
+/* After PMUX_FMT_STOPPED the engine calls handler() no more and counts the
+ * samples it did not hand over (it used to go on calling it). */
+static void test_engine_stopped(void **state)
+{
+  (void)state;
+  assert_int_equal(pmux__format_register(&stop_fmt), 0);
+  char out[] = "/tmp/pmux-test-stopped-XXXXXX";
+  int fd = mkstemp(out);
+  assert_true(fd >= 0);
+  close(fd);
+  char *const argv[] = {"/bin/sh", "-c",
+                        "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done",
+                        NULL};
+  pmux_record_opts_t o = {.argv = argv, .freq = 2000,
+                          .format = "test-stopped", .output = out};
+  pmux_record_stats_t st;
+  int rc = pmux_record(&o, &st);
+  unlink(out);
+  if (rc < 0) {
+    fprintf(stderr, "skip: cannot sample here: %s\n", pmux_errmsg());
+    skip();
+  }
+  assert_int_equal(stop_calls, 3);
+  assert_int_equal(st.samples, 3);
+  if (st.stopped == 0) {
+    fprintf(stderr, "skip: only %llu samples taken\n",
+            (unsigned long long)st.samples);
+    skip();
+  }
 }
 
 /* --------------------------------------------------------- round trips */
@@ -545,6 +641,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_format_args),
+      cmocka_unit_test(test_engine_stopped),
       cmocka_unit_test(test_default_round_trip),
       cmocka_unit_test(test_default_wrap),
       cmocka_unit_test(test_compact_round_trip),
