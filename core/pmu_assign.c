@@ -203,11 +203,61 @@ static int fit_rules(const struct pmux_pmu *pmu,
   return r < 0 ? (r == -ENOMEM ? r : 0) : r;
 }
 
+/* ------------------------------------------ privilege levels per set */
+
+static int same_plm(const pmux_pmu_event_t *a, const pmux_pmu_event_t *b)
+{
+  return a->exclude_user == b->exclude_user &&
+         a->exclude_kernel == b->exclude_kernel &&
+         a->exclude_hv == b->exclude_hv;
+}
+
+/*
+ * On a PMU with plm-scope="group" (POWER7) the privilege levels are set once
+ * for all counters (MMCR0 FCP/FCS/FCH), so the kernel's check_excludes()
+ * refuses a group whose events differ in exclude_user/kernel/hv; POWER8 and
+ * later (PPMU_ARCH_207S) filter per counter and skip it.  Returns the index
+ * of the first event whose levels differ from event 0's, or -1.
+ */
+static int plm_mismatch(const struct pmux_pmu *pmu,
+                        const pmux_pmu_event_t *const *ev, int n)
+{
+  if (!pmu->plm_group)
+    return -1;
+  for (int i = 1; i < n; i++)
+    if (!same_plm(ev[0], ev[i]))
+      return i;
+  return -1;
+}
+
+static void plm_name(const pmux_pmu_event_t *e, char *buf, size_t len)
+{
+  snprintf(buf, len, "%s%s%s", e->exclude_user ? "" : "u",
+           e->exclude_kernel ? "" : "k", e->exclude_hv ? "" : "h");
+}
+
+static int explain_plm(const struct pmux_pmu *pmu, const pmux_pmu_event_t *a,
+                       const pmux_pmu_event_t *b)
+{
+  char pa[4], pb[4];
+  plm_name(a, pa, sizeof(pa));
+  plm_name(b, pb, sizeof(pb));
+  return pmux__fail(PMUX_ECONSTRAINT, "'%s' (levels %s) and '%s' (levels %s) "
+                    "count different privilege levels, which %s sets once "
+                    "for all its counters", a->name, pa, b->name, pb,
+                    pmu->name);
+}
+
 /* Any set: plain matching, or the search where the PMU has rules. */
 static int set_fits(const struct pmux_pmu *pmu,
                     const pmux_pmu_event_t *const *ev, int n,
                     uint64_t free_mask, int *counter)
 {
+  if (plm_mismatch(pmu, ev, n) >= 0) {
+    for (int i = 0; i < n; i++)
+      counter[i] = -1;
+    return 0;
+  }
   if (has_rules(pmu))
     return fit_rules(pmu, ev, n, free_mask, counter);
   uint64_t allowed[PMUX__PMU_MAX_COUNTERS + 1];
@@ -360,13 +410,16 @@ int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
     return placed;
   if (placed < n)
     return explain(pmu, ev, n, free_mask, counter);
-  if (!has_rules(pmu))
-    return 0;
-  const pmux_pmu_event_t **evp = malloc((size_t)n * sizeof(*evp));
+  const pmux_pmu_event_t **evp = malloc((size_t)(n ? n : 1) * sizeof(*evp));
   if (!evp)
     return -ENOMEM;
   for (int i = 0; i < n; i++)
     evp[i] = &ev[i];
+  int odd = plm_mismatch(pmu, evp, n);
+  if (odd >= 0 || !has_rules(pmu)) {
+    free(evp);
+    return odd >= 0 ? explain_plm(pmu, &ev[0], &ev[odd]) : 0;
+  }
   int r = fit_rules(pmu, evp, n, free_mask, counter);
   free(evp);
   if (r < 0)

@@ -179,6 +179,8 @@ struct pmux_pmu {
   int watchdog;        /* its index, -1 when none */
   int line_watchdog;
   int perf_code;       /* 1: perf config is the event code (MIPS, POWER) */
+  int plm_group;       /* 1: a set's events must have equal exclude_* flags
+                          (POWER7: the kernel's check_excludes) */
   char *pmc_field_name;/* POWER: field of the code naming the PMC */
   int pmc_field;       /* its index or -1 */
   int umask_field;     /* index of the "umask" field or -1 */

@@ -173,7 +173,7 @@ static void start_pmu(struct loader *ld, const char **atts)
 {
   static const char *const known[] = {"name", "family", "pfm", "desc",
                                       "addr-space", "perf-config",
-                                      "pmc-field", NULL};
+                                      "pmc-field", "plm-scope", NULL};
   if (ld->seen_pmu) {
     lfail(ld, "structure", "only one <pmu> per file");
     return;
@@ -200,6 +200,13 @@ static void start_pmu(struct loader *ld, const char **atts)
     return;
   }
   p->perf_code = pc && !strcmp(pc, "code");
+  const char *scope = attr(atts, "plm-scope");
+  if (scope && strcmp(scope, "event") && strcmp(scope, "group")) {
+    lfail(ld, "bad-value", "<pmu plm-scope=\"%s\">: want event or group",
+          scope);
+    return;
+  }
+  p->plm_group = scope && !strcmp(scope, "group");
   if (attr(atts, "pmc-field"))
     p->pmc_field_name = xstrdup(ld, attr(atts, "pmc-field"));
 }

@@ -92,6 +92,19 @@ echo "$out" | grep -q "PMC5 counts only" || fail "power7 PMC5 message: $out"
 "$PMUX" check --pmu power7 --no-reserve -S r500fa,r600f4,PM_CYC | grep -q "fits" ||
   fail "power7: PM_RUN_INST_CMPL, PM_RUN_CYC and PM_CYC no longer fit"
 
+# --- POWER7 sets the privilege levels once for all counters: the kernel's
+# check_excludes() refuses a group mixing them (POWER8 filters per counter)
+out=$("$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k 2>&1) &&
+  fail "power7: u and k events in one set said to fit: $out"
+echo "$out" | grep -q "'PM_CYC:u' (levels u) and 'PM_INST_CMPL:k' (levels k)" ||
+  fail "power7 privilege-level message: $out"
+"$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:u | grep -q "fits" ||
+  fail "power7: two user-only events no longer fit"
+"$PMUX" check --pmu power8 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k | grep -q "fits" ||
+  fail "power8: per-counter privilege levels no longer fit together"
+"$PMUX" check --pmu power7 --no-reserve -e PM_CYC:u,PM_INST_CMPL:k --split --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["sets"])==2 and all(s["fits"] for s in d["sets"]), d'
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | grep -q JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
