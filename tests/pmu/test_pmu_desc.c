@@ -168,7 +168,9 @@ static const struct vector vectors[] = {
     /* AMD */
     {"amd64_k8", "RETIRED_INSTRUCTIONS", 0, 0x5300c0, 0xc0, 0xf},
     {"amd64_k8", "RETIRED_INSTRUCTIONS:h", PMUX_EMODIFIER, 0, 0, 0},
-    {"amd64_fam10h", "RETIRED_INSTRUCTIONS:h", 0, 0x200005300c0ull, 0xc0, 0xf},
+    /* h is a privilege level (libpfm4): host only, usr and os off */
+    {"amd64_fam10h", "RETIRED_INSTRUCTIONS:h", 0, 0x200005000c0ull, 0xc0, 0xf},
+    {"amd64_fam17h", "RETIRED_INSTRUCTIONS:u:h", 0, 0x200005100c0ull, 0xc0, 0x3f},
     {"amd64_fam17h", "RETIRED_FUSED_BRANCH_INSTRUCTIONS", 0, 0x1005300d0ull,
      0x1000000d0ull, 0x3f},
     {"amd64_fam17h", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
