@@ -73,12 +73,41 @@ static void mod_list(const struct pmux_pmu *pmu, char *buf, size_t len)
                             pmu->mods[i].takes_value ? "=N" : "");
 }
 
+#define SEEN_MAX 64  /* distinct modifiers one encoding may set */
+
 struct enc_state {
   uint64_t img;
   unsigned plm;      /* bit per PMUX__PLM_* given */
   int plm_given;
   int not_fixed;     /* a modifier that fixed counters lack was used */
+  /* Modifiers set so far, the preset's first: a second setting is refused,
+   * as libpfm4 does ("attribute value already set"), never a silent
+   * override. */
+  const struct pmux__modifier *seen[SEEN_MAX];
+  int nseen, npreset;
+  const char *preset;
 };
+
+/* Refuse a modifier set before (given twice, or fixed by the preset). */
+static int mark_seen(const char *evname, const struct pmux__modifier *m,
+                     struct enc_state *st)
+{
+  for (int i = 0; i < st->nseen; i++) {
+    if (st->seen[i] != m)
+      continue;
+    if (i < st->npreset)
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' is "
+                        "already set by the event's preset (%s)", evname,
+                        m->name, st->preset);
+    return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' is given "
+                      "twice", evname, m->name);
+  }
+  if (st->nseen == SEEN_MAX)
+    return pmux__fail(PMUX_EMODIFIER, "event '%s': more than %d modifiers",
+                      evname, SEEN_MAX);
+  st->seen[st->nseen++] = m;
+  return 0;
+}
 
 /* Apply one "name[=value]" modifier. */
 static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
@@ -100,7 +129,8 @@ static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
   if (eq) {
     char *end;
     errno = 0;
-    if (!eq[1] || eq[1] == '-')
+    /* a digit first: strtoull would take " 5", "+5" and "-5" */
+    if (!isdigit((unsigned char)eq[1]))
       return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
                         "number", evname, tok);
     v = strtoull(eq + 1, &end, 0);
@@ -111,6 +141,9 @@ static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
     return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
                       "value (%s=N)", evname, name, name);
   }
+  int err = mark_seen(evname, m, st);
+  if (err)
+    return err;
   if (m->field >= 0) {
     const struct pmux__field *f = &pmu->fields[m->field];
     uint64_t max = m->takes_value ? fmask(f) : 1;
@@ -510,6 +543,8 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   }
   if (ev && ev->preset && (err = apply_list(pmu, name, ev->preset, &st)))
     return err;
+  st.npreset = st.nseen;
+  st.preset = ev ? ev->preset : NULL;
   if ((err = apply_list(pmu, name, mods, &st)))
     return err;
 

@@ -996,6 +996,7 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
                         char *bad, size_t badlen)
 {
   const char *s = preset;
+  uint64_t seen = 0; /* modifiers named so far: a second is refused */
   while (*s) {
     size_t n = strcspn(s, ",");
     char tok[64];
@@ -1011,11 +1012,16 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
      * every encoding of the event would fail later, far from the cause. */
     uint64_t v = 1;
     const struct pmux__field *f = m ? &pmu->fields[m->field] : NULL;
+    int idx = m ? (int)(m - pmu->mods) : 0;
+    int twice = idx < 64 && (seen >> idx & 1);
     if (!m || (eq && parse_u64(eq, &v)) || (!eq && m->takes_value) ||
-        (f->width < 64 && v >> f->width)) {
-      snprintf(bad, badlen, "%s%s%s", tok, eq ? "=" : "", eq ? eq : "");
+        (f->width < 64 && v >> f->width) || twice) {
+      snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
+               twice ? " (twice)" : "");
       return -1;
     }
+    if (idx < 64)
+      seen |= 1ull << idx;
     s += n;
     if (*s == ',')
       s++;
@@ -1237,8 +1243,9 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
     }
     if (e->preset && check_preset(pmu, e->preset, bad, sizeof(bad)))
       return desc_fail(file, e->line, "bad-preset",
-                       "event %s presets '%s': no field modifier, or a value "
-                       "its field cannot hold", e->name, bad);
+                       "event %s presets '%s': no field modifier, a value "
+                       "its field cannot hold, or a modifier set twice",
+                       e->name, bad);
     if ((e->numasks || e->has_umask) && pmu->umask_field < 0)
       return desc_fail(file, e->line, "umask-field",
                        "event %s has unit masks but the PMU has no 'umask' "

@@ -150,6 +150,16 @@ static const struct vector vectors[] = {
     {"core2", "INST_RETIRED:c=256", PMUX_EMODIFIER, 0, 0, 0},
     {"core2", "INST_RETIRED:c", PMUX_EMODIFIER, 0, 0, 0},
     {"core2", "INST_RETIRED:u=0:k=0", PMUX_EMODIFIER, 0, 0, 0},
+    /* a modifier set twice, or over the preset: refused, as libpfm4 does
+     * ("attribute value already set"); values start with a digit */
+    {"core2", "INST_RETIRED:LOADS:c=1:c=2", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "INST_RETIRED:u:u", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "RS_UOPS_DISPATCHED_NONE:i=0", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "RS_UOPS_DISPATCHED_NONE:c=2", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "RS_UOPS_DISPATCHED_NONE:u", 0, 0x1d100a0, 0x18000a0, 0x3},
+    {"core2", "INST_RETIRED:c= 5", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "INST_RETIRED:c=+5", PMUX_EMODIFIER, 0, 0, 0},
+    {"core2", "INST_RETIRED:c=0x5", 0, 0x55300c0, 0x50000c0, 0x3},
     {"core2", "NO_SUCH_EVENT", PMUX_EEVENT, 0, 0, 0},
     {"core2", "amd64_k8::INST_RETIRED", PMUX_EEVENT, 0, 0, 0},
     {"core2", "r2000c0", PMUX_ECONFIG, 0, 0, 0}, /* AnyThread is reserved */
