@@ -220,6 +220,9 @@ extern const size_t pmux__builtin_xml_count;
 int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
                           struct pmux_pmu **out);
 int pmux__pmu_load_file(const char *path, struct pmux_pmu **out);
+/* A number of a description or a modifier value: decimal or 0x hex, never
+ * octal ("010" is ten), a digit first (no sign or space); 0 or -1. */
+int pmux__pmu_parse_u64(const char *s, uint64_t *out);
 /* Resolve names to masks and check consistency (called by the loader;
  * again by a family that rewrote counters). */
 int pmux__pmu_finalize(struct pmux_pmu *pmu);

@@ -127,16 +127,10 @@ static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
   }
   uint64_t v = 1;
   if (eq) {
-    char *end;
-    errno = 0;
-    /* a digit first: strtoull would take " 5", "+5" and "-5" */
-    if (!isdigit((unsigned char)eq[1]))
+    /* the loader's parser: a preset validated at load encodes the same */
+    if (pmux__pmu_parse_u64(eq + 1, &v))
       return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
-                        "number", evname, tok);
-    v = strtoull(eq + 1, &end, 0);
-    if (errno || *end)
-      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
-                        "number", evname, tok);
+                        "number (decimal or 0x)", evname, tok);
   } else if (m->takes_value) {
     return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' needs a "
                       "value (%s=N)", evname, name, name);

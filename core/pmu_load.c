@@ -100,9 +100,10 @@ static const char *need(struct loader *ld, const char *el, const char **atts,
   return v && *v ? v : NULL;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int pmux__pmu_parse_u64(const char *s, uint64_t *out)
 {
-  if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+  /* a digit first: strtoull would take " 5", "+5" and "-5" */
+  if (!s || !isdigit((unsigned char)*s))
     return -1;
   char *end;
   errno = 0;
@@ -119,7 +120,7 @@ static int parse_u64(const char *s, uint64_t *out)
 static int num(struct loader *ld, const char *el, const char *name,
                const char *s, uint64_t max, uint64_t *out)
 {
-  if (parse_u64(s, out) || *out > max)
+  if (pmux__pmu_parse_u64(s, out) || *out > max)
     return lfail(ld, "bad-number", "<%s %s=\"%s\">: not a number in 0..%llu",
                  el, name, s, (unsigned long long)max);
   return 0;
@@ -500,7 +501,7 @@ static int parse_lhs(struct loader *ld, const char *el, const char *s,
       return lfail(ld, "condition", "<%s>: bad mask in '%.*s'", el, (int)n, s);
     memcpy(buf, amp + 1, ml);
     buf[ml] = 0;
-    if (parse_u64(buf, &m))
+    if (pmux__pmu_parse_u64(buf, &m))
       return lfail(ld, "condition", "<%s>: bad mask in '%.*s'", el, (int)n, s);
     *mask &= m;
   }
@@ -552,7 +553,8 @@ static int parse_cond(struct loader *ld, const char *el, const char *text,
       uint64_t lo, hi;
       if (dots)
         *dots = 0;
-      if (parse_u64(buf, &lo) || (dots && parse_u64(dots + 2, &hi)))
+      if (pmux__pmu_parse_u64(buf, &lo) ||
+          (dots && pmux__pmu_parse_u64(dots + 2, &hi)))
         return lfail(ld, "condition", "<%s>: bad value '%.*s'", el, (int)vn, v);
       if (!dots)
         hi = lo;
@@ -679,7 +681,7 @@ static void start_alternative(struct loader *ld, const char **atts)
     }
     memcpy(buf, s, n);
     buf[n] = 0;
-    if (parse_u64(buf, &v)) {
+    if (pmux__pmu_parse_u64(buf, &v)) {
       lfail(ld, "bad-number", "<alternative codes=\"%s\">: '%s' is not a "
             "number", codes, buf);
       return;
@@ -1014,7 +1016,7 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     const struct pmux__field *f = m ? &pmu->fields[m->field] : NULL;
     int idx = m ? (int)(m - pmu->mods) : 0;
     int twice = idx < 64 && (seen >> idx & 1);
-    if (!m || (eq && parse_u64(eq, &v)) || (!eq && m->takes_value) ||
+    if (!m || (eq && pmux__pmu_parse_u64(eq, &v)) || (!eq && m->takes_value) ||
         (f->width < 64 && v >> f->width) || twice) {
       snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
                twice ? " (twice)" : "");

@@ -160,6 +160,7 @@ static const struct vector vectors[] = {
     {"core2", "INST_RETIRED:c= 5", PMUX_EMODIFIER, 0, 0, 0},
     {"core2", "INST_RETIRED:c=+5", PMUX_EMODIFIER, 0, 0, 0},
     {"core2", "INST_RETIRED:c=0x5", 0, 0x55300c0, 0x50000c0, 0x3},
+    {"core2", "INST_RETIRED:c=010", 0, 0xa5300c0, 0xa0000c0, 0x3}, /* ten */
     {"core2", "NO_SUCH_EVENT", PMUX_EEVENT, 0, 0, 0},
     {"core2", "amd64_k8::INST_RETIRED", PMUX_EEVENT, 0, 0, 0},
     {"core2", "r2000c0", PMUX_ECONFIG, 0, 0, 0}, /* AnyThread is reserved */
@@ -388,6 +389,33 @@ static void broken_descriptions_rejected(void **state)
   assert_true(checked >= 20);
 }
 
+/* A preset's value means the same at load (checked against its field) and
+ * at encoding: decimal or 0x, never octal ("010" is ten, not eight). */
+static const char preset_xml[] =
+    "<pmu name=\"p\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <field name=\"cmask\" lsb=\"24\" width=\"8\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <modifier name=\"c\" field=\"cmask\" value=\"yes\"/>\n"
+    "  <event name=\"DEC\" code=\"0x10\" preset=\"c=010\"/>\n"
+    "  <event name=\"HEX\" code=\"0x11\" preset=\"c=0x10\"/>\n"
+    "</pmu>\n";
+
+static void preset_numbers(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  if (pmux__pmu_load_buffer(preset_xml, strlen(preset_xml), "preset.xml", &p))
+    fail_msg("%s", pmux_errmsg());
+  pmux_pmu_event_t out;
+  assert_int_equal(pmux_pmu_encode(p, "DEC", &out), 0);
+  assert_int_equal(out.config >> 24 & 0xff, 10);
+  assert_int_equal(pmux_pmu_encode(p, "HEX", &out), 0);
+  assert_int_equal(out.config >> 24 & 0xff, 16);
+  pmux__pmu_free(p);
+}
+
 static void truncations_rejected(void **state)
 {
   (void)state;
@@ -409,6 +437,7 @@ int main(void)
       cmocka_unit_test(every_event_round_trips),
       cmocka_unit_test(encoding_vectors),
       cmocka_unit_test(umask_groups),
+      cmocka_unit_test(preset_numbers),
       cmocka_unit_test(plm_and_excludes),
       cmocka_unit_test(intel_arch_variants),
       cmocka_unit_test(broken_descriptions_rejected),
