@@ -92,6 +92,12 @@ echo "$out" | grep -q "PMC5 counts only" || fail "power7 PMC5 message: $out"
 "$PMUX" check --pmu power7 --no-reserve -S r500fa,r600f4,PM_CYC | grep -q "fits" ||
   fail "power7: PM_RUN_INST_CMPL, PM_RUN_CYC and PM_CYC no longer fit"
 
+# --- POWER7 per-task alternatives (power7_get_alternatives, ONLY_COUNT_RUN):
+# PM_CYC may go on PMC6 as PM_RUN_CYC when PMC1-4 are taken
+"$PMUX" check --pmu power7 --no-reserve \
+  -S PM_CYC,PM_IC_DEMAND_L2_BR_ALL,PM_GCT_UTIL_7_TO_10_SLOTS,PM_VSU0_16FLOP,PM_ISEG \
+  | grep -q "fits" || fail "power7: PM_CYC with 4 PMC1-4 events does not fit"
+
 # --- POWER7 sets the privilege levels once for all counters: the kernel's
 # check_excludes() refuses a group mixing them (POWER8 filters per counter)
 out=$("$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k 2>&1) &&

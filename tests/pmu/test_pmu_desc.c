@@ -208,8 +208,10 @@ static const struct vector vectors[] = {
     {"power7", "PM_CMPLU_STALL_DFU", 0, 0x2003c, 0x2003c, 0x2},
     {"power7", "PM_IC_DEMAND_L2_BR_ALL", 0, 0x4898, 0x4898, 0xf},
     {"power7", "r700f4", PMUX_EEVENT, 0, 0, 0}, /* PMC7 does not exist */
-    /* PM_RUN_CYC: PMC6, or PMC2 as its alternative 0x200f4 */
-    {"power7", "r600f4", 0, 0x600f4, 0x600f4, 0x22},
+    /* PM_RUN_CYC: PMC6, PMC2 as its alternative 0x200f4, or (per task)
+     * PM_CYC's PMC1-4, as on POWER8 */
+    {"power7", "r600f4", 0, 0x600f4, 0x600f4, 0x2f},
+    {"power7", "PM_INST_CMPL", 0, 0x2, 0x2, 0x1f},
 };
 
 static void encoding_vectors(void **state)
