@@ -42,6 +42,19 @@ static uint64_t place_code(const struct pmux_pmu *pmu, uint64_t code)
   return img;
 }
 
+/* The image bits the codemaps write. */
+static uint64_t code_bits(const struct pmux_pmu *pmu)
+{
+  return place_code(pmu, ~0ull);
+}
+
+/* The code replaces what the field defaults put under the codemaps: ORed,
+ * a default on the event field would change the event counted. */
+static void put_code(const struct pmux_pmu *pmu, uint64_t *img, uint64_t code)
+{
+  *img = (*img & ~code_bits(pmu)) | place_code(pmu, code);
+}
+
 /* The inverse of place_code, for raw images. */
 static uint64_t code_of_image(const struct pmux_pmu *pmu, uint64_t img)
 {
@@ -488,11 +501,10 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
                                              (code & ~code_of_image(
                                                  pmu, place_code(pmu, code)))),
                         pmu->name);
-    uint64_t placed = place_code(pmu, code);
-    st.img |= placed;
+    put_code(pmu, &st.img, code);
   } else {
     code = ev->code;
-    st.img |= place_code(pmu, code);
+    put_code(pmu, &st.img, code);
   }
 
   /* Unit masks first (tokens naming one of the event's), then modifiers. */
@@ -531,7 +543,7 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
     return err;
   if (pmu->umask_field >= 0 && (ngiven || (ev && ev->has_umask))) {
     const struct pmux__field *uf = &pmu->fields[pmu->umask_field];
-    st.img |= (umask & fmask(uf)) << uf->lsb;
+    put_field(&st.img, uf, umask); /* replaces the field's default */
     if (ngiven && umask != (ev->has_umask ? ev->umask : 0))
       st.not_fixed = 1; /* a fixed counter counts only the default */
   }

@@ -418,6 +418,36 @@ static void preset_numbers(void **state)
   pmux__pmu_free(p);
 }
 
+/* A field's default is replaced by the code and the unit mask written over
+ * it, never ORed with them (0x80 | 0x10 would be another event). */
+static const char defaults_xml[] =
+    "<pmu name=\"d\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\" default=\"0x80\"/>\n"
+    "  <field name=\"umask\" lsb=\"8\" width=\"8\" default=\"0x1\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <event name=\"A\" code=\"0x10\" umask=\"0x2\">\n"
+    "    <umask name=\"FOUR\" code=\"0x4\"/>\n"
+    "  </event>\n"
+    "</pmu>\n";
+
+static void defaults_replaced(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  if (pmux__pmu_load_buffer(defaults_xml, strlen(defaults_xml), "dflt.xml",
+                            &p))
+    fail_msg("%s", pmux_errmsg());
+  pmux_pmu_event_t out;
+  assert_int_equal(pmux_pmu_encode(p, "A", &out), 0);
+  assert_int_equal(out.config, 0x210);
+  assert_int_equal(pmux_pmu_encode(p, "A:FOUR", &out), 0);
+  assert_int_equal(out.config, 0x410);
+  assert_int_equal(pmux_pmu_encode(p, "r20", &out), 0);
+  assert_int_equal(out.config, 0x20);
+  pmux__pmu_free(p);
+}
+
 static void truncations_rejected(void **state)
 {
   (void)state;
@@ -440,6 +470,7 @@ int main(void)
       cmocka_unit_test(encoding_vectors),
       cmocka_unit_test(umask_groups),
       cmocka_unit_test(preset_numbers),
+      cmocka_unit_test(defaults_replaced),
       cmocka_unit_test(plm_and_excludes),
       cmocka_unit_test(intel_arch_variants),
       cmocka_unit_test(broken_descriptions_rejected),
