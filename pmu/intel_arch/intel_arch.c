@@ -7,6 +7,7 @@
  * counters; AnyThread (bit 21, modifier t) exists from version 3 on, so
  * below that the field becomes reserved.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,17 @@ static int parse_params(const char *s, struct arch_params *p)
   return 0;
 }
 
+/* tok without the blank space around it, as the loader reads a list. */
+static char *trim(char *tok)
+{
+  while (isspace((unsigned char)*tok))
+    tok++;
+  size_t n = strlen(tok);
+  while (n && isspace((unsigned char)tok[n - 1]))
+    tok[--n] = 0;
+  return tok;
+}
+
 /* Drop counter names a constraint lists that the variant lacks. */
 static int trim_constraints(struct pmux_pmu *p)
 {
@@ -75,6 +87,7 @@ static int trim_constraints(struct pmux_pmu *p)
     snprintf(spec, sizeof(spec), "%s", c->counters_spec);
     for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
+      tok = trim(tok); /* " FIXED2" names FIXED2: a row is not dropped */
       if (strcmp(tok, "generic") && strcmp(tok, "fixed") &&
           strcmp(tok, "all") && pmux__pmu_counter_index(p, tok) < 0)
         continue;

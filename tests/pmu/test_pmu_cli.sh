@@ -125,6 +125,16 @@ PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu mips24k | grep -q "PMU mips24k" || 
 sed -e 's/width="40"/width="48"/g' "$PMUX_SRC/pmu/core2/core2.xml" > "$tmp/path/core2.xml"
 PMUX_PMU_PATH="$tmp/path" "$PMUX" check --pmu core --json -S MUL \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["counters"][0]["width"]==48, d'
+# an intel_arch template whose constraint lists have blank space: a variant
+# keeps the rows (INSTRUCTION_RETIRED on FIXED0, r0300 only on FIXED2)
+mkdir "$tmp/arch"
+sed -e 's/counters="generic,FIXED0"/counters="generic, FIXED0"/' \
+    -e 's/counters="FIXED2"/counters=" FIXED2 "/' \
+  "$PMUX_SRC/pmu/intel_arch/intel_arch.xml" > "$tmp/arch/intel_arch.xml"
+grep -q '" FIXED2 "' "$tmp/arch/intel_arch.xml" || fail "intel_arch.xml changed: fix the sed"
+PMUX_PMU_PATH="$tmp/arch" "$PMUX" check --pmu "intel_arch:v=3,gp=4,fixed=3,width=48" \
+  --no-reserve -S INSTRUCTION_RETIRED,r0300 --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["FIXED0","FIXED2"], d'
 cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
 echo "$out" | grep -q "$tmp/path/zz.xml:8: field-overlap" || fail "broken file message: $out"
