@@ -30,24 +30,48 @@ struct variant {
 static struct variant *variants;
 static int nvariants;
 
-static int same_name(const struct pmux_pmu *a, const struct pmux_pmu *b)
+/* Name k of a description: 0 its canonical name, then its aliases. */
+static const char *name_at(const struct pmux_pmu *p, int k)
 {
-  if (!strcasecmp(a->name, b->name))
-    return 1;
-  for (int i = 0; i < b->naliases; i++)
-    if (!strcasecmp(a->name, b->aliases[i]))
-      return 1;
-  return 0;
+  return k ? p->aliases[k - 1] : p->name;
 }
 
+/* A name a and b share (canonical or alias, on either side), or NULL. */
+static const char *shared_name(const struct pmux_pmu *a,
+                               const struct pmux_pmu *b)
+{
+  for (int i = 0; i <= a->naliases; i++)
+    for (int j = 0; j <= b->naliases; j++)
+      if (!strcasecmp(name_at(a, i), name_at(b, j)))
+        return name_at(a, i);
+  return NULL;
+}
+
+/*
+ * A description replaces the one it shares a name with (an override from
+ * PMUX_PMU_PATH).  One whose names hit two descriptions is refused: which
+ * one it replaced would depend on the order, and the other would still
+ * answer to a name the file claims.
+ */
 static int add(struct pmux_pmu *p)
 {
-  for (int i = 0; i < nreg; i++)
-    if (same_name(p, reg[i]) || same_name(reg[i], p)) {
-      pmux__pmu_free(reg[i]); /* override */
-      reg[i] = p;
-      return 0;
-    }
+  int hit = -1;
+  for (int i = 0; i < nreg; i++) {
+    if (!shared_name(p, reg[i]))
+      continue;
+    if (hit >= 0)
+      return pmux__fail(PMUX_EDESC, "%s:%d: ambiguous-name: '%s' is %s (%s) "
+                        "and '%s' is %s (%s): which one does it replace?",
+                        p->file, p->line_pmu, shared_name(p, reg[hit]),
+                        reg[hit]->name, reg[hit]->file, shared_name(p, reg[i]),
+                        reg[i]->name, reg[i]->file);
+    hit = i;
+  }
+  if (hit >= 0) {
+    pmux__pmu_free(reg[hit]); /* override */
+    reg[hit] = p;
+    return 0;
+  }
   struct pmux_pmu **n = realloc(reg, (size_t)(nreg + 1) * sizeof(*reg));
   if (!n)
     return -ENOMEM;

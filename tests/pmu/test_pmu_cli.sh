@@ -125,6 +125,22 @@ PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu mips24k | grep -q "PMU mips24k" || 
 sed -e 's/width="40"/width="48"/g' "$PMUX_SRC/pmu/core2/core2.xml" > "$tmp/path/core2.xml"
 PMUX_PMU_PATH="$tmp/path" "$PMUX" check --pmu core --json -S MUL \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["counters"][0]["width"]==48, d'
+# a file whose name is one description's (mips74k) and whose alias is
+# another's alias (core2's "core"): refused, naming both, not a silent
+# shadow of one of them
+mkdir "$tmp/amb"
+sed -e 's|<alias name="74k"/>|<alias name="core"/>|' \
+  "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/amb/mips74k.xml"
+out=$(PMUX_PMU_PATH="$tmp/amb" "$PMUX" info --pmu core 2>&1) && fail "ambiguous file accepted: $out"
+echo "$out" | grep -q "mips74k.xml:13: ambiguous-name: 'core' is core2 .* and 'mips74k' is mips74k" ||
+  fail "ambiguous file message: $out"
+# an alias matching another's alias alone is an override of that one
+sed -e 's/name="mips74k"/name="mips24k"/' -e '/<alias name="mips_74k"/d' \
+    -e 's|<alias name="74k"/>|<alias name="core"/>|' \
+  "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/amb/mips74k.xml"
+PMUX_PMU_PATH="$tmp/amb" "$PMUX" info --pmu core | grep -q "PMU mips24k" ||
+  fail "an alias shared with core2 did not override it"
+
 # an intel_arch template whose constraint lists have blank space: a variant
 # keeps the rows (INSTRUCTION_RETIRED on FIXED0, r0300 only on FIXED2)
 mkdir "$tmp/arch"
