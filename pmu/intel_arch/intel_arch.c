@@ -189,9 +189,11 @@ static int intel_arch_instantiate(const struct pmux_pmu *tmpl,
     if (!p->watchdog_spec)
       err = -ENOMEM;
   }
-  char full[96];
-  snprintf(full, sizeof(full), "intel_arch:v=%u,gp=%u,fixed=%u,width=%u", ap.v,
-           ap.gp, ap.fixed, ap.width);
+  /* named after its template: an override from PMUX_PMU_PATH may be
+   * called otherwise */
+  char full[160];
+  snprintf(full, sizeof(full), "%s:v=%u,gp=%u,fixed=%u,width=%u", tmpl->name,
+           ap.v, ap.gp, ap.fixed, ap.width);
   if (!err) {
     char *n = strdup(full);
     if (!n)

@@ -151,6 +151,12 @@ grep -q '" FIXED2 "' "$tmp/arch/intel_arch.xml" || fail "intel_arch.xml changed:
 PMUX_PMU_PATH="$tmp/arch" "$PMUX" check --pmu "intel_arch:v=3,gp=4,fixed=3,width=48" \
   --no-reserve -S INSTRUCTION_RETIRED,r0300 --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["FIXED0","FIXED2"], d'
+# a variant is named after its template, not always intel_arch
+mkdir "$tmp/myarch"
+sed -e 's/name="intel_arch"/name="myarch"/' -e '/<alias /d' \
+  "$PMUX_SRC/pmu/intel_arch/intel_arch.xml" > "$tmp/myarch/myarch.xml"
+PMUX_PMU_PATH="$tmp/myarch" "$PMUX" info --pmu "myarch:v=3,gp=4,fixed=3,width=48" |
+  grep -q "^PMU myarch:v=3,gp=4,fixed=3,width=48:" || fail "variant not named after its template"
 cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
 echo "$out" | grep -q "$tmp/path/zz.xml:8: field-overlap" || fail "broken file message: $out"
