@@ -137,7 +137,9 @@ static void test_registry(void **state)
   assert_ptr_equal(khf->decode, pmux__hist_decode);
   /* Registration refuses a duplicate, a nameless one, one without handler. */
   assert_int_equal(pmux__format_register(&pmux_fmt_default), -EBUSY);
-  pmux_format_t f = pmux_fmt_default;
+  /* Static: the registry keeps a pointer to what it registers. */
+  static pmux_format_t f;
+  f = pmux_fmt_default;
   f.name = NULL;
   assert_int_equal(pmux__format_register(&f), PMUX_EFORMAT);
   f.name = "Bad Name";
