@@ -180,7 +180,7 @@ int cmd_record(int argc, char **argv)
   stat_system_end(&ss);
   if (rc == PMUX_ECHILD) {
     cli_report("record", rc, pmux_errmsg());
-    return 127;
+    return WEXITSTATUS(st.status); /* 127 not found, 126 not executable */
   }
   if (rc < 0) {
     cli_report("record", rc, pmux_errmsg());

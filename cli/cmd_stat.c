@@ -355,7 +355,8 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
   err = pmux_session_start(run->s);
   if (err) {
     cli_report("stat", err, pmux_session_errmsg(run->s));
-    return err == PMUX_ECHILD ? 127 : PMUX_EXIT_FAIL;
+    return err == PMUX_ECHILD ? pmux_session_exec_status(run->s)
+                              : PMUX_EXIT_FAIL;
   }
   run->err = pmux_session_run(run->s, &run->status);
   if (run->err)

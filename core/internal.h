@@ -5,6 +5,7 @@
 #ifndef PMUX_CORE_INTERNAL_H
 #define PMUX_CORE_INTERNAL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,13 @@ int pmux__pfm_init(void);
  * truncated to fit.  Returns 1 when all n fitted: callers that must refuse
  * an over-long token check it, those that may truncate ignore it.
  */
+/* A command that could not be run, as a shell reports it: 127 when it was
+ * not found (or never released), 126 when found but not executable. */
+static inline int pmux__exec_status(int exec_errno)
+{
+  return exec_errno == 0 || exec_errno == ENOENT ? 127 : 126;
+}
+
 static inline int pmux__copy_prefix(char *dst, size_t cap, const char *src,
                                     size_t n)
 {

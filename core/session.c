@@ -485,6 +485,7 @@ int pmux_session_start(pmux_session_t *s)
     while (n < 0 && errno == EINTR);
     close(err_read);
     if (n == (ssize_t)sizeof(e)) {
+      s->exec_errno = e;
       waitpid(s->child, NULL, 0);
       s->state = STATE_DONE;
       pmux__restore_signals(s);
@@ -514,6 +515,11 @@ void pmux_session_stop(pmux_session_t *s)
   s->stop_requested = 1;
   uint64_t one = 1;
   (void)!write(s->stop_fd, &one, sizeof(one)); /* wakes the engine's poll */
+}
+
+int pmux_session_exec_status(const pmux_session_t *s)
+{
+  return pmux__exec_status(s->exec_errno);
 }
 
 int pmux_session_forwarded_signal(const pmux_session_t *s)

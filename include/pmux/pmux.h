@@ -199,6 +199,10 @@ PMUX_EXTERN pid_t pmux_session_pid(const pmux_session_t *s);
 /* The last signal pmux_session_run forwarded to the COMMAND (0: none):
  * a command may survive the SIGINT its user meant for the whole run. */
 PMUX_EXTERN int pmux_session_forwarded_signal(const pmux_session_t *s);
+/* After pmux_session_start failed with PMUX_ECHILD (the command could not
+ * be run): the status a shell gives for it, 127 when it was not found,
+ * 126 when it was found but could not be executed. */
+PMUX_EXTERN int pmux_session_exec_status(const pmux_session_t *s);
 
 /* ----------------------------------------------------------------- results */
 
@@ -464,7 +468,8 @@ typedef struct pmux_record_stats {
  * Run argv, sampling it (and its children) into opts->output with the
  * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command.
  * PMUX_EFORMAT, PMUX_EEVENT, PMUX_ECHILD (command not started; *stats
- * status 127<<8), -EPERM with the mlock limit explained (pmux_errmsg()).
+ * status 127<<8 when it was not found, 126<<8 when it could not be
+ * executed, as a shell says), -EPERM with the mlock limit explained (pmux_errmsg()).
  */
 PMUX_EXTERN int pmux_record(const pmux_record_opts_t *opts,
                             pmux_record_stats_t *stats);

@@ -14,6 +14,14 @@ rc=$?
 rc=$?
 [ $rc -eq 127 ] || fail "missing command gave $rc"
 grep -q "/nonexistent/command" "$TMP/err" || fail "error does not name the command"
+# Found but not executable: 126, as a shell says (127 is "not found").
+printf 'not a program\n' > "$TMP/data.txt"
+"$PMUX" stat -e task-clock -o /dev/null -- "$TMP/data.txt" 2>/dev/null
+rc=$?
+[ $rc -eq 126 ] || fail "a command that cannot be executed gave $rc, want 126"
+"$PMUX" record -q -o "$TMP/x.data" -- "$TMP/data.txt" 2>/dev/null
+rc=$?
+[ $rc -eq 126 ] || fail "record: a command that cannot be executed gave $rc, want 126"
 set -e
 pass "exit statuses"
 
