@@ -4,6 +4,7 @@
 # what was valid before.
 . "$PMUX_SRC/tests/e2e/lib.sh"
 SPIN="$PMUX_BUILD/pmux-spin"
+PATCH="$PMUX_SRC/tests/formats/patch_section.py"
 
 for fmt in default:entries=64 compact hist; do
   "$PMUX" record -q --format "$fmt" -o "$TMP/ok.data" -- "$SPIN" 200
@@ -52,22 +53,10 @@ done
 # 2^64-1, or to 0): refused with the offset and the reason, never summed
 # into nonsense.
 "$PMUX" record -q --format hist -o "$TMP/h.data" -- "$SPIN" 200
-python3 - "$TMP/h.data" "$TMP" <<'PY'
-import struct, sys
-src = open(sys.argv[1], 'rb').read()
-def patched(count):
-    b = bytearray(src)
-    off = struct.unpack_from("<I", b, 12)[0]          # header_size
-    while True:
-        typ, _, length = struct.unpack_from("<IIQ", b, off)
-        if typ == 5:                                     # DATA
-            # hist header (48 bytes), then {u32 pid, i32 set, u64 ip, u64 count}
-            struct.pack_into("<Q", b, off + 16 + 48 + 16, count)
-            return b
-        off += 16 + length
-open(sys.argv[2] + "/hmax.data", 'wb').write(patched(2**64 - 1))
-open(sys.argv[2] + "/hzero.data", 'wb').write(patched(0))
-PY
+# The first entry's count: after the hist header (48 bytes), {u32 pid,
+# i32 set, u64 ip, u64 count}.
+python3 "$PATCH" "$TMP/h.data" "$TMP/hmax.data" 5 64 "<Q" 0xffffffffffffffff
+python3 "$PATCH" "$TMP/h.data" "$TMP/hzero.data" 5 64 "<Q" 0
 for f in hmax:"past 2^64" hzero:"count 0"; do
   set +e
   "$PMUX" report -i "$TMP/${f%%:*}.data" --json > "$TMP/h.json" 2>"$TMP/err"; rc=$?
@@ -87,18 +76,7 @@ pass "junk file"
 # A bad MAPS section whose length is sound: it is reported, and the
 # sections after it (STATS: the recorded and lost counts) are still read.
 "$PMUX" record -q -o "$TMP/maps.data" -- "$SPIN" 200
-python3 - "$TMP/maps.data" "$TMP/badmaps.data" <<'PY'
-import struct, sys
-b = bytearray(open(sys.argv[1], 'rb').read())
-off = struct.unpack_from("<I", b, 12)[0]          # header_size
-while True:
-    typ, _, length = struct.unpack_from("<IIQ", b, off)
-    if typ == 6:                                     # MAPS: first name_len = 0
-        struct.pack_into("<I", b, off + 16 + 4, 0)
-        break
-    off += 16 + length
-open(sys.argv[2], 'wb').write(b)
-PY
+python3 "$PATCH" "$TMP/maps.data" "$TMP/badmaps.data" 6 4 "<I" 0 # first name_len
 set +e
 "$PMUX" report -i "$TMP/badmaps.data" --json > "$TMP/badmaps.json" 2>"$TMP/err"; rc=$?
 set -e
@@ -111,22 +89,9 @@ pass "a bad section does not hide the ones after it"
 # file does not have, a count of sets that cannot fit): named, with the
 # offset; the samples are still reported.
 "$PMUX" record -q -S cpu-clock -S task-clock -o "$TMP/sets.data" -- "$SPIN" 100
-python3 - "$TMP/sets.data" "$TMP" <<'PY'
-import struct, sys
-src = open(sys.argv[1], 'rb').read()
-def patched(section, at, value):
-    b = bytearray(src)
-    off = struct.unpack_from("<I", b, 12)[0]
-    while True:
-        typ, _, length = struct.unpack_from("<IIQ", b, off)
-        if typ == section:
-            struct.pack_into("<I", b, off + 16 + at, value)
-            return b
-        off += 16 + length
 # SWITCHES (8): the first entry's set id; SETS (3): the count.
-open(sys.argv[2] + "/badswitch.data", 'wb').write(patched(8, 4, 99))
-open(sys.argv[2] + "/badsets.data", 'wb').write(patched(3, 0, 1 << 30))
-PY
+python3 "$PATCH" "$TMP/sets.data" "$TMP/badswitch.data" 8 4 "<I" 99
+python3 "$PATCH" "$TMP/sets.data" "$TMP/badsets.data" 3 0 "<I" 0x40000000
 for f in badswitch:"set 99 is not in the SETS section" badsets:"cannot fit"; do
   set +e
   "$PMUX" report -i "$TMP/${f%%:*}.data" --json > "$TMP/s.json" 2>"$TMP/err"; rc=$?

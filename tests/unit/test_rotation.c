@@ -170,6 +170,25 @@ static void test_unsupported_event_beside_software_ones(void **state)
   pmux_session_destroy(s);
 }
 
+/* Attach to pid (its threads and children) with the sets, run until it
+ * exits, reap it. */
+static pmux_session_t *attach_and_run(pid_t pid, const char *const *sets,
+                                      int nsets)
+{
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = pid,
+                     .pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  for (int k = 0; k < nsets; k++)
+    assert_int_equal(pmux_session_add_set(s, sets[k], NULL), k);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  assert_int_equal(pmux_session_run(s, NULL), 0); /* ends when pid exits */
+  int status;
+  waitpid(pid, &status, 0);
+  return s;
+}
+
 static void test_attach_to_pid(void **state)
 {
   (void)state;
@@ -180,17 +199,8 @@ static void test_attach_to_pid(void **state)
     execv(demo_argv[0], demo_argv);
     _exit(127);
   }
-  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child,
-                     .pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN};
-  pmux_session_t *s;
-  assert_int_equal(pmux_session_create(&s, &t), 0);
-  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 0);
-  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
-  if (pmux_session_start(s))
-    fail_msg("start: %s", pmux_session_errmsg(s));
-  assert_int_equal(pmux_session_run(s, NULL), 0); /* ends when pid exits */
-  int status;
-  waitpid(child, &status, 0);
+  const char *const sets[] = {"page-faults", "task-clock"};
+  pmux_session_t *s = attach_and_run(child, sets, 2);
   pmux_count_t pf = count_of(s, 0);
   assert_true(pf.measured && pf.raw > 1000);
   pmux_session_destroy(s);
@@ -240,16 +250,8 @@ static void test_attach_when_the_first_thread_is_gone(void **state)
     usleep(1000);
   }
   assert_non_null(strstr(st, ") Z ")); /* the leader is a zombie */
-  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child,
-                     .pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN};
-  pmux_session_t *s;
-  assert_int_equal(pmux_session_create(&s, &t), 0);
-  assert_int_equal(pmux_session_add_set(s, "page-faults,task-clock", NULL), 0);
-  if (pmux_session_start(s))
-    fail_msg("start: %s", pmux_session_errmsg(s));
-  assert_int_equal(pmux_session_run(s, NULL), 0); /* ends when pid exits */
-  int status;
-  waitpid(child, &status, 0);
+  const char *const sets[] = {"page-faults,task-clock"};
+  pmux_session_t *s = attach_and_run(child, sets, 1);
   pmux_count_t pf = count_of(s, 0);
   if (!pf.supported || !pf.measured || pf.raw < 8000)
     fail_msg("page-faults: supported %d measured %d raw %llu", pf.supported,
