@@ -42,7 +42,7 @@ struct {
 const volatile struct {
   __u64 pidns_dev, pidns_ino;
   __s32 set_id;
-  __u32 pad;
+  __u32 init_pidns; /* the recorder is in the initial pid namespace */
 } config = {};
 
 SEC("perf_event")
@@ -52,10 +52,14 @@ int kernel_hist_sample(struct bpf_perf_event_data *ctx)
   __u32 i = 0;
   __u64 one = 1, *v;
   struct bpf_pidns_info ns;
-  /* The pid as the recorder sees it; 0 (unknown) for a task in another
-   * namespace, whose pid there the program cannot learn. */
-  if (bpf_get_ns_current_pid_tgid(config.pidns_dev, config.pidns_ino, &ns,
-                                  sizeof(ns)) == 0)
+  /* The pid as the recorder sees it: the global one when it is in the
+   * initial namespace (for every task, a container's too); else the one
+   * in its namespace, or 0 (unknown) for a task in another namespace,
+   * whose pid there the program cannot learn. */
+  if (config.init_pidns)
+    k.pid = bpf_get_current_pid_tgid() >> 32;
+  else if (bpf_get_ns_current_pid_tgid(config.pidns_dev, config.pidns_ino,
+                                       &ns, sizeof(ns)) == 0)
     k.pid = ns.tgid;
   k.set = config.set_id;
   k.ip = PT_REGS_IP(&ctx->regs);

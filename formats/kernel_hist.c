@@ -151,17 +151,23 @@ static void kh_free(struct kh_state *st)
 struct kh_config {
   uint64_t pidns_dev, pidns_ino;
   int32_t set_id;
-  uint32_t pad;
+  uint32_t init_pidns; /* 1: we are in the initial pid namespace */
 };
+
+/* The initial pid namespace's inode number (PROC_PID_INIT_INO). */
+#define INIT_PIDNS_INO 0xEFFFFFFCu
 
 static int set_config(struct bpf_object *obj, int set)
 {
-  struct kh_config c = {0, 0, set, 0};
+  struct kh_config c = {0, 0, set, 1};
   struct stat sb;
-  /* Our pid namespace: perf gives pids in it, the program must too. */
-  if (stat("/proc/self/ns/pid", &sb) == 0) {
+  /* Our pid namespace: perf gives pids in it, the program must too.  In
+   * the initial one (or when we cannot tell) the global pid is that pid,
+   * for every task, those of nested namespaces included. */
+  if (stat("/proc/self/ns/pid", &sb) == 0 && sb.st_ino != INIT_PIDNS_INO) {
     c.pidns_dev = sb.st_dev;
     c.pidns_ino = sb.st_ino;
+    c.init_pidns = 0;
   }
   struct bpf_map *m;
   bpf_object__for_each_map(m, obj)
@@ -175,8 +181,33 @@ static int set_config(struct bpf_object *obj, int set)
   return -1;
 }
 
-/* Open and load the program for set, sharing the maps of the first one
- * loaded. */
+/* Load an opened object as set's program, sharing the first program's
+ * maps: 0 with *prog, or libbpf's error (< 0), or PMUX_EFORMAT. */
+static int load_obj(struct kh_state *st, struct bpf_object *obj, int set,
+                    struct bpf_program **prog)
+{
+  struct bpf_map *counts = bpf_object__find_map_by_name(obj, "counts");
+  struct bpf_map *totals = bpf_object__find_map_by_name(obj, "totals");
+  *prog = bpf_object__find_program_by_name(obj, "kernel_hist_sample");
+  if (!counts || !totals || !*prog || set_config(obj, set) < 0)
+    return PMUX_EFORMAT;
+  int rc = bpf_map__set_max_entries(counts, (uint32_t)st->slots);
+  if (rc == 0 && st->nprogs > 0) {
+    rc = bpf_map__reuse_fd(counts, st->counts_fd);
+    if (rc == 0)
+      rc = bpf_map__reuse_fd(totals, st->totals_fd);
+  }
+  if (rc == 0)
+    rc = bpf_object__load(obj);
+  if (rc == 0 && st->nprogs == 0) {
+    st->counts_fd = bpf_map__fd(counts);
+    st->totals_fd = bpf_map__fd(totals);
+  }
+  return rc;
+}
+
+/* Open and load the program for set; it joins st->progs only once
+ * loaded, so that a failure leaves nothing half made. */
 static int load_prog(struct kh_state *st, int set, struct kh_prog **out)
 {
   char buf[384];
@@ -185,37 +216,25 @@ static int load_prog(struct kh_state *st, int set, struct kh_prog **out)
   if (!np)
     return -ENOMEM;
   st->progs = np;
-  struct kh_prog *kp = &st->progs[st->nprogs];
-  *kp = (struct kh_prog){set, NULL, NULL};
   libbpf_print_fn_t old = quiet_begin();
   LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "kernel_hist");
-  kp->obj = bpf_object__open_mem(pmux_kernel_hist_bpf,
-                                 pmux_kernel_hist_bpf_len, &opts);
-  if (!kp->obj) {
+  struct bpf_object *obj = bpf_object__open_mem(pmux_kernel_hist_bpf,
+                                                pmux_kernel_hist_bpf_len,
+                                                &opts);
+  if (!obj) {
     int e = errno;
     quiet_end(old);
     return pmux__fail(-e, "format 'kernel-hist': cannot open the eBPF "
                       "object: %s", why(e, buf, sizeof(buf)));
   }
-  st->nprogs++;
-  struct bpf_map *counts = bpf_object__find_map_by_name(kp->obj, "counts");
-  struct bpf_map *totals = bpf_object__find_map_by_name(kp->obj, "totals");
-  kp->prog = bpf_object__find_program_by_name(kp->obj, "kernel_hist_sample");
-  if (!counts || !totals || !kp->prog || set_config(kp->obj, set) < 0) {
-    quiet_end(old);
-    return pmux__fail(PMUX_EFORMAT, "format 'kernel-hist': the eBPF object "
-                      "lacks its maps, its program or its config");
-  }
-  int rc = bpf_map__set_max_entries(counts, (uint32_t)st->slots);
-  if (rc == 0 && st->nprogs > 1) {
-    rc = bpf_map__reuse_fd(counts, st->counts_fd);
-    if (rc == 0)
-      rc = bpf_map__reuse_fd(totals, st->totals_fd);
-  }
-  if (rc == 0)
-    rc = bpf_object__load(kp->obj);
+  struct bpf_program *prog;
+  int rc = load_obj(st, obj, set, &prog);
   quiet_end(old);
   if (rc < 0) {
+    bpf_object__close(obj);
+    if (rc == PMUX_EFORMAT)
+      return pmux__fail(rc, "format 'kernel-hist': the eBPF object lacks "
+                        "its maps, its program or its config");
     if (rc == -EPERM || rc == -EACCES)
       return pmux__fail(PMUX_ERIGHTS, "format 'kernel-hist': the kernel "
                         "refused the eBPF program (%s): CAP_BPF and "
@@ -226,11 +245,8 @@ static int load_prog(struct kh_state *st, int set, struct kh_prog **out)
                       "perf events (CONFIG_BPF_EVENTS)",
                       why(-rc, buf, sizeof(buf)));
   }
-  if (st->nprogs == 1) {
-    st->counts_fd = bpf_map__fd(counts);
-    st->totals_fd = bpf_map__fd(totals);
-  }
-  *out = kp;
+  *out = &st->progs[st->nprogs++];
+  **out = (struct kh_prog){set, obj, prog};
   return 0;
 }
 

@@ -37,6 +37,28 @@ if [ "$(id -u)" -eq 0 ]; then
   p1=$(json_get "$TMP/kc.json" 'int(sum(t["percent"] for t in d["top"] if t["set"] == 1))')
   [ "$p1" -ge 30 ] && [ "$p1" -le 70 ] || fail "kernel-hist, forked child: set 1 has $p1%, want about 50"
   pass "kernel-hist sets in a forked child: set 1 $p1%"
+  # A command in a pid namespace of its own, recorded from ours: its
+  # samples carry its pid as we see it (perf's), not 0.
+  if unshare -fp true 2>/dev/null; then
+    "$PMUX" record -q --format kernel-hist -o "$TMP/kn.data" -- unshare -fp "$SPIN" 200
+    python3 - "$TMP/kn.data" <<'PY' || fail "kernel-hist: samples of a nested pid namespace have pid 0"
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off = struct.unpack_from("<I", b, 12)[0]
+while True:
+    t, _, n = struct.unpack_from("<IIQ", b, off)
+    if t == 5:  # DATA: the hist header (48 bytes), then {pid, set, ip, count}
+        d = b[off + 16:off + 16 + n]
+        entries = struct.unpack_from("<Q", d, 8)[0]
+        zero = sum(struct.unpack_from("<Q", d, 48 + 24 * i + 16)[0]
+                   for i in range(entries) if struct.unpack_from("<I", d, 48 + 24 * i)[0] == 0)
+        total = struct.unpack_from("<Q", d, 16)[0]
+        assert total > 50 and zero < total / 10, (zero, total)
+        break
+    off += 16 + n
+PY
+    pass "kernel-hist: a nested pid namespace's samples carry their pids"
+  fi
 else
   echo "not root: round trip skipped"
 fi
