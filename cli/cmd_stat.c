@@ -298,6 +298,18 @@ static int build_session(pmux_session_t *s, const struct stat_opts *o)
  * on the first run, after its events were accepted (a bad name creates no
  * file).  The session's warnings are printed here, once.
  */
+/* The session's warnings from byte `from` on, one line each. */
+static void print_warnings(const pmux_session_t *s, size_t from)
+{
+  const char *warn = pmux_session_warnings(s) + from;
+  for (const char *line = warn; *line;) {
+    const char *nl = strchr(line, '\n');
+    int len = nl ? (int)(nl - line) : (int)strlen(line);
+    cli_warn("stat", "%.*s", len, line);
+    line += len + (nl != NULL);
+  }
+}
+
 static int open_report(struct stat_report *rep, const struct stat_opts *o,
                        pmux_session_t *s)
 {
@@ -314,13 +326,7 @@ static int open_report(struct stat_report *rep, const struct stat_opts *o,
       return -1;
     pmux_session_set_interval(s, o->interval_ns, on_interval, rep);
   }
-  const char *warn = pmux_session_warnings(s);
-  for (const char *line = warn; *line;) {
-    const char *nl = strchr(line, '\n');
-    int len = nl ? (int)(nl - line) : (int)strlen(line);
-    cli_warn("stat", "%.*s", len, line);
-    line += len + (nl != NULL);
-  }
+  print_warnings(s, 0);
   return 0;
 }
 
@@ -358,7 +364,9 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
     return err == PMUX_ECHILD ? pmux_session_exec_status(run->s)
                               : PMUX_EXIT_FAIL;
   }
+  size_t warned = strlen(pmux_session_warnings(run->s));
   run->err = pmux_session_run(run->s, &run->status);
+  print_warnings(run->s, warned); /* the ones the run added */
   if (run->err)
     cli_report("stat", run->err, pmux_session_errmsg(run->s));
   return 0;

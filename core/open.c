@@ -179,7 +179,7 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
                       int *leaders, int enable_on_exec, int pinned)
 {
   for (int inst = 0; inst < s->ninst; inst++) {
-    int leader = -1, tries = 0;
+    int leader = -1, tries = 0, copy_tries = 0; /* separate budgets */
     if (s->ref_fd[inst] < 0)
       continue; /* a thread gone before its reference clock opened */
   reopen:
@@ -262,7 +262,7 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
     struct pmux__group_read r;
     if (leader >= 0 && s->inherit && s->target.kind == PMUX_TARGET_PID &&
         pmux__perf_read_group(leader, &r) == -ECHILD &&
-        tries++ < GROUP_TRIES) {
+        copy_tries++ < GROUP_TRIES) {
       close_partial(s, events, nevents, inst);
       leader = -1;
       goto reopen;

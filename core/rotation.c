@@ -119,9 +119,13 @@ static int read_set_deltas(pmux_session_t *s, int k, uint64_t *out)
     int err = pmux__perf_read_group(set->leader[inst], &r);
     if (err == -ENODATA)
       continue; /* pinned group in error state: counted nothing */
-    if (err == -ECHILD)
-      continue; /* an inherited copy still differs (perf.c): its counts
-                   wait in the kernel for the next read */
+    if (err == -ECHILD) {
+      /* An inherited copy still differs (perf.c): its counts wait in the
+       * kernel for the next read, and are lost if there is none; said at
+       * the end (refused_warning). */
+      s->refused_reads++;
+      continue;
+    }
     if (err)
       return err;
     uint64_t *last = &set->last_value[(size_t)inst * (size_t)set->nevents];
@@ -618,6 +622,20 @@ static void wait_unmeasured(pmux_session_t *s, int *st)
   }
 }
 
+/* Group reads the kernel kept refusing are said, not hidden. */
+static void refused_warning(pmux_session_t *s)
+{
+  if (!s->refused_reads)
+    return;
+  size_t used = strlen(s->warnings);
+  snprintf(s->warnings + used, sizeof(s->warnings) - used,
+           "%llu group read%s refused by the kernel (ECHILD: a thread's "
+           "inherited copy of the group differed from it); what those "
+           "threads counted since their last read may be missing\n",
+           (unsigned long long)s->refused_reads,
+           s->refused_reads == 1 ? " was" : "s were");
+}
+
 int pmux__rotation_run(pmux_session_t *s, int *status)
 {
   struct engine en;
@@ -670,6 +688,7 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
   if (!err && s->interval_ns && s->end_ns > en.last_interval)
     err = interval(&en, s->end_ns);
   finish_totals(s);
+  refused_warning(s);
   if (err && !done && s->child > 0)
     wait_unmeasured(s, &st);
   engine_teardown(&en);

@@ -102,6 +102,7 @@ struct pmux_session {
   int active;               /* active set in user mux, -1 none */
   volatile sig_atomic_t stop_requested;
   int forwarded_signal;     /* the last signal forwarded to the child */
+  uint64_t refused_reads;   /* group reads skipped on ECHILD (rotation.c) */
   int exec_errno;           /* why exec failed (PMUX_ECHILD), or 0 */
   int stop_fd;              /* eventfd that wakes the engine on a stop */
   uint64_t start_ns, end_ns;
