@@ -170,10 +170,10 @@ static void test_unsupported_event_beside_software_ones(void **state)
   pmux_session_destroy(s);
 }
 
-/* Attach to pid (its threads and children) with the sets, run until it
- * exits, reap it. */
+/* Attach to pid (its threads and children) with the sets, tell it so
+ * through go_fd (unless -1), run until it exits, reap it. */
 static pmux_session_t *attach_and_run(pid_t pid, const char *const *sets,
-                                      int nsets)
+                                      int nsets, int go_fd)
 {
   pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = pid,
                      .pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN};
@@ -183,6 +183,8 @@ static pmux_session_t *attach_and_run(pid_t pid, const char *const *sets,
     assert_int_equal(pmux_session_add_set(s, sets[k], NULL), k);
   if (pmux_session_start(s))
     fail_msg("start: %s", pmux_session_errmsg(s));
+  if (go_fd >= 0)
+    assert_int_equal(write(go_fd, "g", 1), 1);
   assert_int_equal(pmux_session_run(s, NULL), 0); /* ends when pid exits */
   int status;
   waitpid(pid, &status, 0);
@@ -200,16 +202,20 @@ static void test_attach_to_pid(void **state)
     _exit(127);
   }
   const char *const sets[] = {"page-faults", "task-clock"};
-  pmux_session_t *s = attach_and_run(child, sets, 2);
+  pmux_session_t *s = attach_and_run(child, sets, 2, -1);
   pmux_count_t pf = count_of(s, 0);
   assert_true(pf.measured && pf.raw > 1000);
   pmux_session_destroy(s);
 }
 
+static int go_pipe[2]; /* the monitor says "attached" through it */
+
 static void *fault_then_exit(void *arg)
 {
   (void)arg;
-  usleep(100000); /* let the monitor attach */
+  char go;
+  if (read(go_pipe[0], &go, 1) != 1) /* wait until the monitor attached */
+    _exit(1);
   for (int i = 0; i < 40; i++) { /* 40 x 256 page faults */
     char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -229,10 +235,12 @@ static void *fault_then_exit(void *arg)
 static void test_attach_when_the_first_thread_is_gone(void **state)
 {
   (void)state;
+  assert_int_equal(pipe(go_pipe), 0);
   pid_t child = fork();
   assert_true(child >= 0);
   if (child == 0) {
     pthread_t th;
+    close(go_pipe[1]);
     if (pthread_create(&th, NULL, fault_then_exit, NULL))
       _exit(127);
     pthread_exit(NULL);
@@ -250,8 +258,10 @@ static void test_attach_when_the_first_thread_is_gone(void **state)
     usleep(1000);
   }
   assert_non_null(strstr(st, ") Z ")); /* the leader is a zombie */
+  close(go_pipe[0]);
   const char *const sets[] = {"page-faults,task-clock"};
-  pmux_session_t *s = attach_and_run(child, sets, 1);
+  pmux_session_t *s = attach_and_run(child, sets, 1, go_pipe[1]);
+  close(go_pipe[1]);
   pmux_count_t pf = count_of(s, 0);
   if (!pf.supported || !pf.measured || pf.raw < 8000)
     fail_msg("page-faults: supported %d measured %d raw %llu", pf.supported,
