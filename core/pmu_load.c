@@ -107,9 +107,12 @@ int pmux__pmu_parse_u64(const char *s, uint64_t *out)
     return -1;
   char *end;
   errno = 0;
-  /* Decimal or 0x hex, as docs/pmu-description.md says: never octal
-   * ("010" is ten, not eight). */
+  /* Decimal or 0x hex, as docs/pmu-description.md says.  A decimal with
+   * a leading 0 is refused: libpfm4 reads "010" as octal eight, C as
+   * well, and a reader might take it for ten. */
   int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  if (s[0] == '0' && isdigit((unsigned char)s[1]))
+    return -1;
   unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
   if (errno || *end || end == s + (hex ? 2 : 0))
     return -1;
