@@ -30,6 +30,8 @@ for label, W in workloads.items():
     for run_no in range(3):
         d = pmux_stat_json(["--switch", "1ms"] + sets, W)
         for e in d["events"]:
+            if not e["measured"]:  # no estimate (null) to compare
+                sys.exit(f"bench: {e['name']} was never measured: its set never ran")
             if e["name"] == "task-clock":
                 tc_est.append(e["estimate"] / 1e6)
             if e["name"] not in truth:

@@ -217,6 +217,8 @@ def main():
                 slices, total = load(path)
                 seen = set()
                 for e in json.load(open(out))["events"]:
+                    if not e["measured"]:  # no estimate (null)
+                        sys.exit(f"bench: {e['name']} was never measured")
                     if e["name"] in DET and e["name"] not in seen:
                         seen.add(e["name"])
                         mine = shipped(slices, total, e["name"])

@@ -66,6 +66,8 @@ for mode in ("user", "kernel"):
     for i in (1, 2, 3):
         for e in L(f"{mode}{i}.json")["events"]:
             if e["name"] == "instructions:u":
+                if not e["measured"]:  # no estimate (null): its set never ran
+                    sys.exit(f"{mode}{i}: instructions:u never measured")
                 err = abs(e["estimate"] - truth) / truth
                 errs.append(err)
                 inside += abs(e["estimate"] - truth) <= e["error_bound"]
