@@ -117,10 +117,18 @@ def shipped_fit(slices, total, event):
     a = (szz * sxy - sxz * szy) / det
     b = (sxx * szy - sxz * sxy) / det
     X = sum(s[2] for s in slices) - fx
-    Z = sum(s[1] - s[2] for s in slices) - fz
+    # Slices where the target never ran are out of Z (core/rotation.c).
+    Z = sum(s[1] - s[2] for s in slices if s[2] > 0) - fz
     g = X / sum(xs)
-    y = g * sum(ys) + b * (Z - g * sum(zs)) + a * (total - fx - X)
+    dz = Z - g * sum(zs)
+    y = g * sum(ys) + b * dz + a * (total - fx - X)
     if y < sum(ys):
+        return None
+    # The set's off-CPU time must be a sample of the run's (estimate.c's
+    # balanced()): dz within 5 standard deviations of a systematic sample's.
+    n = len(zs)
+    dzz = sum((zs[i] - zs[i - 1]) ** 2 for i in range(1, n))
+    if dz * dz > 25 * g * g * n * (1 - 1 / g) * dzz / (2 * (n - 1)):
         return None
     return fy + y, g, [y - a * x - b * z for x, y, z in zip(xs, ys, zs)]
 

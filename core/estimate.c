@@ -22,7 +22,10 @@
  * targets), with too few slices, when z and x are one clock, or when the
  * sets counted more time than the slices lasted (threads running side by
  * side: z = w - x is then no time off the CPU), R stays; R stays too when
- * Y would be below the count seen.
+ * Y would be below the count seen, and when the set's off-CPU time is no
+ * sample of the run's (balanced(), below).  Slices in which the target
+ * never ran are out of Z, as they are out of the observations
+ * (rotation.c).
  *
  * The run's first slice is a stratum of its own when a set had it: a
  * command's start (exec, the loader, initialisation) runs at rates of its
@@ -54,6 +57,13 @@
 /* Fewer observations than this: no regression (two coefficients and a
  * spread to learn from them). */
 #define REGRESSION_MIN_N 4
+
+/* How far (in standard deviations) a set's off-CPU time may be from its
+ * share of the run's for the regression to be trusted: idle runs of
+ * pmux-demo stayed within 2.5, a target sharing its CPU went to 12-20
+ * (docs/estimates.md), and a sample that aliases a periodic target can
+ * reach 3 while the fit stays right (test_estimate.c). */
+#define BALANCE_SD 5
 
 /* The sets' counted time may exceed the slices' wall time by timer and
  * clock noise; beyond this share, several threads (or CPUs) ran at once. */
@@ -110,6 +120,25 @@ static int regression(const struct pmux__est_acc *a, long double *ca,
   return 1;
 }
 
+/*
+ * Whether the off-CPU time the set missed, dz = Z - gx sum z, is within
+ * BALANCE_SD standard deviations of what a systematic sample of the run's
+ * slices would miss (the bound's formula applied to z itself).  Beyond,
+ * the set's slices are no sample of the run's off-CPU time (a target
+ * sharing its CPU: the rotation locks onto the scheduler's, and one set
+ * saw half the preempted time of another), and the fit y ~ a x + b z,
+ * learnt mostly from sleeps, would fill the missing preemptions at the
+ * sleep rate (context switches estimated at 1.6-4 times the truth).  The
+ * ratio stays then.
+ */
+static int balanced(const struct pmux__est_acc *a, long double gx,
+                    long double dz)
+{
+  long double var = gx * gx * (long double)a->n * (1 - 1 / gx) * a->dzz /
+                    (2.0L * (long double)(a->n - 1));
+  return dz * dz <= BALANCE_SD * BALANCE_SD * var;
+}
+
 /* Nothing counted in the time seen (x = sx + fx of D): the unseen rest
  * may still hold up to 3 (D - x) / x events at 95%. */
 static void none_seen(const struct pmux__est_acc *a, double total,
@@ -158,11 +187,12 @@ void pmux__est_result(const struct pmux__est_acc *a,
       counted > a->sx * (1 - 1e-12L) && regression(a, &ca, &cb)) {
     long double others = t->wall - t->counted - a->fz; /* Z, the rest */
     long double gx = counted / a->sx;
-    long double y = gx * a->sy + cb * (others - gx * a->sz) +
-                    ca * (rest - counted);
+    long double dz = others - gx * a->sz; /* off-CPU time the set missed */
+    long double y = gx * a->sy + cb * dz + ca * (rest - counted);
     /* ... or of the regression, unless it predicts fewer events in the
-     * rest of the run than the set saw there. */
-    if (y >= a->sy) {
+     * rest of the run than the set saw there, or the set's off-CPU time
+     * is no sample of the run's (below). */
+    if (y >= a->sy && balanced(a, gx, dz)) {
       est = y;
       g = gx;
       ss = a->dyy + ca * ca * a->dxx + cb * cb * a->dzz -

@@ -198,8 +198,15 @@ static int close_slice(pmux_session_t *s, int which)
   uint64_t now = pmux__now_ns();
   uint64_t wall = now - (s->wall_last_ns ? s->wall_last_ns : s->start_ns);
   s->wall_last_ns = now;
-  if (which >= 0)
-    s->wall_sum_ns += wall; /* user mux: the slices tile the run */
+  /* User mux: the slices tile the run.  A slice in which the target never
+   * ran counts no event of it (a task-bound counter counts only while its
+   * task runs) and is no observation (estimate.c skips x = 0): its wall
+   * time stays out of the total too, or the regression on off-CPU time
+   * would fill it at the sleep rate (a target sharing its CPU, off it for
+   * whole slices, had its context switches estimated at 2-4 times the
+   * truth). */
+  if (which >= 0 && s->sets[which].slice[0] > 0)
+    s->wall_sum_ns += wall;
   for (int k = first; k <= last; k++) {
     struct pmux_set *set = &s->sets[k];
     const uint64_t *d = set->slice;
