@@ -90,6 +90,13 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
     }
     nsets = r > 0 ? r : 1;
   }
+  if (nsets == 1) {
+    /* Nothing to split: the events as given, in the order given (as perf
+     * lists them), not hardware first. */
+    int id = pmux_session_add_set(s, events, NULL);
+    err = id < 0 ? id : 0;
+    goto out;
+  }
   for (int i = 0; i < nhw && !err; i++)
     err = append(&lists[set_of[i]], hw[i]);
   if (!err && software)

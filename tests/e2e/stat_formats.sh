@@ -102,3 +102,10 @@ fi
 [ "$(sed -n 2p "$TMP/rep.csv" | cut -d, -f12)" = 10 ] ||
   fail "-r 010 is 10 runs: $(sed -n 2p "$TMP/rep.csv")"
 pass "-r 010 is ten runs"
+
+# -e lists the events in the order given, as perf does (cycles, hardware,
+# once came first).
+"$PMUX" stat -x, -e page-faults,cycles,task-clock -o "$TMP/order.csv" -- true
+[ "$(sed 1d "$TMP/order.csv" | cut -d, -f1 | tr '\n' ' ')" = "page-faults cycles task-clock " ] ||
+  fail "-e order: $(cat "$TMP/order.csv")"
+pass "-e keeps the order given"
