@@ -109,3 +109,14 @@ pass "-r 010 is ten runs"
 [ "$(sed 1d "$TMP/order.csv" | cut -d, -f1 | tr '\n' ' ')" = "page-faults cycles task-clock " ] ||
   fail "-e order: $(cat "$TMP/order.csv")"
 pass "-e keeps the order given"
+
+# --mux=none and kernel: the sets count side by side, the whole run: a
+# ratio across them is no cross-set estimate, and no set "switched".
+for mux in none kernel; do
+  "$PMUX" stat --mux=$mux --json -S page-faults -S task-clock -o "$TMP/m.json" -- "$DEMO" -r 2
+  [ "$(json_get "$TMP/m.json" '[x["same_set"] for x in d["derived"]]')" = "[True]" ] ||
+    fail "--mux=$mux: a ratio flagged across sets: $(cat "$TMP/m.json")"
+  "$PMUX" stat --mux=$mux -S page-faults -S task-clock -- "$DEMO" -r 2 2>"$TMP/m.txt" >&2
+  grep -q "set 1: counted beside the others" "$TMP/m.txt" || fail "--mux=$mux: $(cat "$TMP/m.txt")"
+done
+pass "--mux=none and kernel: sets side by side, ratios not flagged"
