@@ -322,16 +322,20 @@ static int preflight_all_fit(pmux_session_t *s)
 {
   int nfd = 0, err = 0;
   int *fds = malloc(sizeof(int) * (size_t)(s->nevents + 1));
-  int *leaders = malloc(sizeof(int) * (size_t)(s->nsets + 1));
+  int *leaders = malloc(sizeof(int) * (size_t)(s->nsets + 1)); /* + pinned */
   if (!fds || !leaders) {
     free(fds);
     free(leaders);
     return -ENOMEM;
   }
-  for (int k = 0; k < s->nsets; k++) {
+  /* Groups 0..nsets-1 are the sets, group nsets the pinned events: they
+   * are counted beside the sets, and must fit with them too. */
+  for (int k = 0; k <= s->nsets; k++) {
     leaders[k] = -1;
-    for (int i = 0; i < s->sets[k].nevents; i++) {
-      struct pmux_event *e = &s->events[s->sets[k].events[i]];
+    for (int j = 0; j < s->nevents; j++) {
+      struct pmux_event *e = &s->events[j];
+      if (k < s->nsets ? e->set != k : e->set >= 0)
+        continue;
       struct perf_event_attr attr;
       fill_attr(s, e, &attr);
       attr.inherit = 0;
@@ -344,22 +348,28 @@ static int preflight_all_fit(pmux_session_t *s)
         leaders[k] = fd;
     }
   }
-  for (int k = 0; k < s->nsets; k++)
+  for (int k = 0; k <= s->nsets; k++)
     if (leaders[k] >= 0)
       pmux__perf_group_ioctl(leaders[k], PERF_EVENT_IOC_ENABLE);
   uint64_t until = pmux__now_ns() + 2000000;
   while (pmux__now_ns() < until)
     ;
-  for (int k = 0; k < s->nsets && !err; k++) {
+  for (int k = 0; k <= s->nsets && !err; k++) {
     if (leaders[k] < 0)
       continue;
     struct pmux__group_read r;
     int rerr = pmux__perf_read_group(leaders[k], &r);
-    if (rerr == -ENODATA || (!rerr && r.time_enabled != r.time_running))
-      err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: set %d cannot be "
+    if (rerr == -ENODATA || (!rerr && r.time_enabled != r.time_running)) {
+      char what[32];
+      if (k < s->nsets)
+        snprintf(what, sizeof(what), "set %d", k);
+      else
+        snprintf(what, sizeof(what), "the pinned events");
+      err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: %s cannot be "
                        "counted at the same time as the others (the PMU "
                        "refused to hold it); use --mux=user or fewer events",
-                       k);
+                       what);
+    }
   }
   for (int i = 0; i < nfd; i++)
     close(fds[i]);

@@ -6,7 +6,7 @@
 # so "truth" below is the count of the same run measured alone, in one set.
 #
 # Cases: info, exact, multiplexing (pmux at 1 ms and the kernel at 4 and 1 ms),
-# --mux=none refusal, automatic split,
+# --mux=none refusal (sets, and pinned events beside them), automatic split,
 # overflow switching, sampling in every format, assignment against the kernel.
 # Usage: sh pmux-cases.sh CPU      (power8, power9, power10)
 # Prints "case NAME: ok|FAIL|info ..." lines; exit 1 when a case fails.
@@ -149,6 +149,15 @@ if [ $rc1 -eq 0 ] && [ "$f1" = "1.000000" ] && [ $rc2 -ne 0 ] && grep -q -- '--m
 else
   cat none1.err none2.err
   fail mux-none "one set: exit $rc1 fraction ${f1:-none}; two sets on PMC1-4: exit $rc2 (want 0, 1.000000, non-zero with the set named)"
+fi
+# Pinned events are counted beside the sets: a set that fills PMC1-4 and
+# a pinned PMC1 event do not fit together, and are refused before the run.
+$PMUX stat -x , --mux none -S $ONE --pin r1001e -- $WORK spin 1000 > none3.csv 2> none3.err; rc3=$?
+if [ $rc3 -ne 0 ] && grep -q -- '--mux=none: the pinned events cannot be counted' none3.err; then
+  ok mux-none-pinned "exit $rc3, '$(head -n 1 none3.err)'"
+else
+  cat none3.err
+  fail mux-none-pinned "a full set and a pinned PMC1 event: exit $rc3 (want non-zero, naming the pinned events)"
 fi
 $PMUX stat --json --switch 1ms -e r10002,r2001e,r3001e,r4001e,r20002,r1001e -- $WORK spin $N > split.json 2> split.err
 rc=$?
