@@ -50,3 +50,15 @@ pass "interrupted timeline stays valid"
 "$PMUX" stat -I 20 -e page-faults -o "$TMP/tl.txt" -- "$DEMO" -r 2 -c 5
 grep -q "(first interval)" "$TMP/tl.txt" || fail "first interval not marked"
 pass "human timeline"
+
+# Rotation order: the sets take turns round-robin in the order given, every
+# slice (the slice history, PMUX_DUMP_SLICES, lists them as they ran).
+PMUX_DUMP_SLICES="$TMP/slices" "$PMUX" stat -o /dev/null --switch 1ms \
+  -S page-faults -S 'task-clock;switch=3ms' -S context-switches -- "$DEMO" -r 3
+python3 - "$TMP/slices" <<'PY' || fail "sets out of turn: $(grep -v '^#' "$TMP/slices" | cut -d' ' -f1 | head -20 | tr '\n' ' ')"
+import sys
+order = [int(l.split()[0]) for l in open(sys.argv[1]) if not l.startswith("#")]
+assert len(order) > 30, len(order)
+assert order[0] == 0 and all(b == (a + 1) % 3 for a, b in zip(order, order[1:])), order[:30]
+PY
+pass "sets take turns in the order given"
