@@ -9,7 +9,7 @@ unrotated by `perf stat` (median of 3 runs).
 
 Candidates, all fed the same histories (slice j: wall time w_j, the set's
 CPU time x_j, the rest z_j = w_j - x_j, its counts y_j; D the reference's
-total, X and Z the sums of x and z over all slices):
+total, X and Z the sums of x and z over all slices the target ran in):
   shipped    the regression estimator on x and z, calibrated to X and Z,
              the switch gaps (D - X) filled at the CPU-time coefficient,
              the run's first slice held apart (core/estimate.c)
@@ -125,10 +125,13 @@ def shipped_fit(slices, total, event):
     if y < sum(ys):
         return None
     # The set's off-CPU time must be a sample of the run's (estimate.c's
-    # balanced()): dz within 5 standard deviations of a systematic sample's.
+    # balanced()): dz within 3 standard deviations of a systematic
+    # sample's, from the residuals of the ratio estimate of Z.
     n = len(zs)
-    dzz = sum((zs[i] - zs[i - 1]) ** 2 for i in range(1, n))
-    if dz * dz > 25 * g * g * n * (1 - 1 / g) * dzz / (2 * (n - 1)):
+    rz = sum(zs) / sum(xs)
+    res = [z - rz * x for x, z in zip(xs, zs)]
+    d2 = sum((res[i] - res[i - 1]) ** 2 for i in range(1, n))
+    if dz * dz > 9 * g * g * n * (1 - 1 / g) * d2 / (2 * (n - 1)):
         return None
     return fy + y, g, [y - a * x - b * z for x, y, z in zip(xs, ys, zs)]
 

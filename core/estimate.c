@@ -5,8 +5,9 @@
  * time for a task, wall time for a CPU).  A set observed some slices: in
  * slice i the event counted y_i while its set counted x_i, in a slice
  * whose wall time held z_i more (for a task: time off the CPU, or on it
- * while no set counted).  Over all slices, whichever set had them, the
- * sets counted X in all and the rest of the wall time was Z.
+ * while no set counted).  Over all slices the target ran in, whichever
+ * set had them, the sets counted X in all and the rest of their wall time
+ * was Z.
  *
  * The plain estimate is the ratio estimator
  *     R = D * (sum y_i / sum x_i),
@@ -60,10 +61,10 @@
 
 /* How far (in standard deviations) a set's off-CPU time may be from its
  * share of the run's for the regression to be trusted: idle runs of
- * pmux-demo stayed within 2.5, a target sharing its CPU went to 12-20
- * (docs/estimates.md), and a sample that aliases a periodic target can
- * reach 3 while the fit stays right (test_estimate.c). */
-#define BALANCE_SD 5
+ * pmux-demo stayed within 1.7, a target sharing its CPU went to 8 (median;
+ * up to 13) (docs/estimates.md); a sample that aliases a periodic target
+ * reached 1.65 with the fit right (test_estimate.c). */
+#define BALANCE_SD 3
 
 /* The sets' counted time may exceed the slices' wall time by timer and
  * clock noise; beyond this share, several threads (or CPUs) ran at once. */
@@ -123,7 +124,11 @@ static int regression(const struct pmux__est_acc *a, long double *ca,
 /*
  * Whether the off-CPU time the set missed, dz = Z - gx sum z, is within
  * BALANCE_SD standard deviations of what a systematic sample of the run's
- * slices would miss (the bound's formula applied to z itself).  Beyond,
+ * slices would miss.  dz is the error of the ratio estimate of Z from the
+ * set's z and x, so its variance is the bound's formula on the residuals
+ * z_i - rz x_i (rz = sum z / sum x), whose successive differences the
+ * sums already hold (raw z would understate it by wall / CPU time, and
+ * reject the sleep-heavy targets the regression is for).  Beyond,
  * the set's slices are no sample of the run's off-CPU time (a target
  * sharing its CPU: the rotation locks onto the scheduler's, and one set
  * saw half the preempted time of another), and the fit y ~ a x + b z,
@@ -134,7 +139,9 @@ static int regression(const struct pmux__est_acc *a, long double *ca,
 static int balanced(const struct pmux__est_acc *a, long double gx,
                     long double dz)
 {
-  long double var = gx * gx * (long double)a->n * (1 - 1 / gx) * a->dzz /
+  long double rz = a->sz / a->sx;
+  long double d2 = a->dzz - 2 * rz * a->dxz + rz * rz * a->dxx;
+  long double var = gx * gx * (long double)a->n * (1 - 1 / gx) * d2 /
                     (2.0L * (long double)(a->n - 1));
   return dz * dz <= BALANCE_SD * BALANCE_SD * var;
 }
@@ -219,7 +226,8 @@ void pmux__estimate(const struct pmux__estimate_in *in,
   struct pmux__est_totals t = {in->total, 0, 0};
   for (size_t j = 0; j < in->n; j++) {
     double w = in->wall ? in->wall[j] : 0;
-    if (in->wall && in->counted) {
+    if (in->wall && in->counted && in->counted[j] > 0) {
+      /* As rotation.c: a slice the target never ran in is out of W. */
       t.wall += w;
       t.counted += in->counted[j];
     }

@@ -37,8 +37,9 @@ struct pmux__est_totals {
   double time;    /* D: the reference clock (the target's CPU time, or wall
                      time for CPUs) over the whole run */
   double counted; /* X: every slice's x, whichever set it was */
-  double wall;    /* W: every slice's wall time; with X, the total of z.
-                     0: not known (kernel mux): the plain ratio is used */
+  double wall;    /* W: the wall time of the slices the target ran in
+                     (with X, Z); 0: not known (kernel mux): the plain
+                     ratio is used */
 };
 
 /* Add one observation (x > 0; a slice where the set did not count adds

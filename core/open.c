@@ -360,15 +360,16 @@ static int preflight_all_fit(pmux_session_t *s)
     struct pmux__group_read r;
     int rerr = pmux__perf_read_group(leaders[k], &r);
     if (rerr == -ENODATA || (!rerr && r.time_enabled != r.time_running)) {
-      char what[32];
       if (k < s->nsets)
-        snprintf(what, sizeof(what), "set %d", k);
-      else
-        snprintf(what, sizeof(what), "the pinned events");
-      err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: %s cannot be "
-                       "counted at the same time as the others (the PMU "
-                       "refused to hold it); use --mux=user or fewer events",
-                       what);
+        err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: set %d cannot be "
+                         "counted at the same time as the others (the PMU "
+                         "refused to hold it); use --mux=user or fewer "
+                         "events", k);
+      else /* pinned events count in every slice, in user mux too */
+        err = pmux__fail(PMUX_ECONSTRAINT, "--mux=none: the pinned events "
+                         "cannot be counted at the same time as the sets "
+                         "(the PMU refused to hold them); use fewer pinned "
+                         "events or fewer events in the sets");
     }
   }
   for (int i = 0; i < nfd; i++)

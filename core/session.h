@@ -95,7 +95,8 @@ struct pmux_session {
   int *pinned_leader;       /* [ninst] leader of the pinned group, -1 none */
   uint64_t ref_last_ns;     /* reference clock at the last full read */
   uint64_t wall_last_ns;    /* monotonic time of the last slice boundary */
-  uint64_t wall_sum_ns;     /* user mux: the wall time of all slices */
+  uint64_t wall_sum_ns;     /* user mux: the wall time of the slices the
+                               target ran in (rotation.c close_slice) */
 
   pid_t child;
   int go_pipe;              /* write end: releases the child to exec */

@@ -153,7 +153,7 @@ fi
 # Pinned events are counted beside the sets: a set that fills PMC1-4 and
 # a pinned PMC1 event do not fit together, and are refused before the run.
 $PMUX stat -x , --mux none -S $ONE --pin r1001e -- $WORK spin 1000 > none3.csv 2> none3.err; rc3=$?
-if [ $rc3 -ne 0 ] && grep -q -- '--mux=none: the pinned events cannot be counted' none3.err; then
+if [ $rc3 -ne 0 ] && grep -q -- '--mux=none: the pinned events cannot be counted at the same time as the sets' none3.err; then
   ok mux-none-pinned "exit $rc3, '$(head -n 1 none3.err)'"
 else
   cat none3.err
