@@ -207,28 +207,41 @@ static void test_regression_follows_off_cpu_time(void **state)
   assert_true(fabs(o.estimate - want) > 0.05 * want);
 }
 
+/* Set 1 of 4 observes slices j % 4 == 1 of a history of 1 ms slices given
+ * as the target's CPU time and the event's count in each: its estimate in
+ * *o, and the ratio estimate D sum y / sum x it would keep. */
+static double observe_set1(const double *counted, const double *y,
+                           struct pmux__estimate_out *o)
+{
+  static double run[N], cnt[N], wall[N];
+  double d = 0, sy = 0, sx = 0;
+  for (int j = 0; j < N; j++) {
+    int mine = j % 4 == 1;
+    wall[j] = 1e6;
+    d += counted[j];
+    run[j] = mine ? counted[j] : 0;
+    cnt[j] = mine ? y[j] : 0;
+    sy += cnt[j];
+    sx += run[j];
+  }
+  struct pmux__estimate_in in = {N, d, run, cnt, 0, wall, counted};
+  pmux__estimate(&in, o);
+  return sy / sx * d;
+}
+
 /* Two threads side by side: the sets count twice the wall time, z = w - x
  * is no time off the CPU, and the regression must not be trusted. */
 static void test_threads_side_by_side_keep_the_ratio(void **state)
 {
   (void)state;
-  static double run[N], cnt[N], wall[N], counted[N];
-  double d = 0, sy = 0, sx = 0;
+  static double counted[N], y[N];
   for (int j = 0; j < N; j++) {
-    wall[j] = 1e6;
     counted[j] = j % 8 < 5 ? 2e6 : 1.2e6; /* 2 threads, one sometimes asleep */
-    double y = 3e-6 * counted[j] + (j % 8 < 5 ? 0 : 40);
-    d += counted[j];
-    int mine = j % 4 == 1;
-    run[j] = mine ? counted[j] : 0;
-    cnt[j] = mine ? y : 0;
-    sy += cnt[j];
-    sx += run[j];
+    y[j] = 3e-6 * counted[j] + (j % 8 < 5 ? 0 : 40);
   }
-  struct pmux__estimate_in in = {N, d, run, cnt, 0, wall, counted};
   struct pmux__estimate_out o;
-  pmux__estimate(&in, &o);
-  assert_true(fabs(o.estimate - sy / sx * d) < 1e-9 * o.estimate);
+  double ratio = observe_set1(counted, y, &o);
+  assert_true(fabs(o.estimate - ratio) < 1e-9 * o.estimate);
 }
 
 /* A target sharing its CPU, the rotation locked onto the scheduler: the
@@ -239,24 +252,17 @@ static void test_threads_side_by_side_keep_the_ratio(void **state)
 static void test_unrepresentative_off_cpu_time_keeps_the_ratio(void **state)
 {
   (void)state;
-  static double run[N], cnt[N], wall[N], counted[N];
-  double d = 0, want = 0, sy = 0, sx = 0;
+  static double counted[N], y[N];
+  double want = 0;
   for (int j = 0; j < N; j++) {
     int mine = j % 4 == 1, asleep = j % 20 < 4;
-    wall[j] = 1e6;
     counted[j] = asleep ? 0.1e6 : mine ? 0.95e6 : 0.5e6;
-    double y = asleep ? 8 : mine ? 0 : 0.2; /* one preemption in 5 slices */
-    d += counted[j];
-    want += y;
-    run[j] = mine ? counted[j] : 0;
-    cnt[j] = mine ? y : 0;
-    sy += cnt[j];
-    sx += run[j];
+    y[j] = asleep ? 8 : mine ? 0 : 0.2; /* one preemption in 5 slices */
+    want += y[j];
   }
-  struct pmux__estimate_in in = {N, d, run, cnt, 0, wall, counted};
   struct pmux__estimate_out o;
-  pmux__estimate(&in, &o);
-  assert_true(fabs(o.estimate - sy / sx * d) < 1e-9 * o.estimate);
+  double ratio = observe_set1(counted, y, &o);
+  assert_true(fabs(o.estimate - ratio) < 1e-9 * o.estimate);
   /* The ratio misses the preemptions the set never saw (-39%); the fit
    * would have given 2.4 times the truth. */
   assert_true(fabs(o.estimate - want) < 0.5 * want);
