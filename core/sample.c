@@ -863,7 +863,6 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   struct pollfd *pfd = NULL;
   int go[2] = {-1, -1}, ex[2] = {-1, -1};
   pid_t pid = -1;
-  int exec_errno = 0; /* why the command could not be run */
   int pidfd = -1, tfd = -1, nr = 0;
   long data_at = -1;
   struct sigaction sa, old[5];
@@ -1075,7 +1074,6 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
     ;
   if (got == (ssize_t)sizeof(e)) {
     rc = pmux__fail(PMUX_ECHILD, "%s: %s", o->argv[0], strerror(e));
-    exec_errno = e;
     waitpid(pid, &st->status, 0);
     st->status = pmux__exec_status(e) << 8; /* the child's _exit(127) */
     pid = -1;
@@ -1134,8 +1132,8 @@ out:
   if (pid > 0) {
     kill(pid, SIGKILL);
     waitpid(pid, &st->status, 0);
-    if (rc == PMUX_ECHILD)
-      st->status = pmux__exec_status(exec_errno) << 8;
+    if (rc == PMUX_ECHILD) /* never released: not run, as not found */
+      st->status = pmux__exec_status(0) << 8;
   }
   if (r->fst) {
     int xr = fmt->exit(r->fst);
