@@ -81,7 +81,7 @@ setup() {
     mapfile -t deps < <(dpkg-deb -f "$LAB_CACHE"/debs/qemu/qemu-system-ppc_*.deb Depends |
       tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v -e '^qemu' -e '^$')
     lab_host_packages "${deps[@]}"
-    if ldd "$QEMU" | grep -q 'not found'; then
+    if grep -q 'not found' <<<"$(ldd "$QEMU")"; then
       ldd "$QEMU" | grep 'not found' >&2
       lab_die "QEMU 10 lacks shared libraries on this host"
     fi

@@ -8,6 +8,10 @@ command -v python3 >/dev/null || { echo "SKIP: python3 needed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# `cmd | grep -q` under pipefail fails when grep quits at its match before
+# cmd has written the rest (SIGPIPE, exit 141): read it all, then match.
+# Text already in a variable is matched with grep -q ... <<<"$out".
+says() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
 
 # --- check --json: the contract
 "$PMUX" check --pmu core2 -S INSTRUCTIONS_RETIRED,FP_COMP_OPS_EXE,MUL \
@@ -50,12 +54,12 @@ assert s["fits"] is False and "NOPE" in s["reason"], s
 assert s["events"][1]["code"] is None
 PY
 out=$("$PMUX" check --pmu power8 -S PM_RUN_CYC:e 2>&1) && fail "bad modifier: exit 0"
-echo "$out" | grep -q "has no modifier or unit mask 'e'" || fail "modifier not refused: $out"
+grep -q "has no modifier or unit mask 'e'" <<<"$out" || fail "modifier not refused: $out"
 
 # --- every family answers
 for p in core2 intel_arch "intel_arch:v=3,gp=8,fixed=3,width=48" amd64_k8 \
          amd64_fam10h amd64_fam17h mips74k power7 power8; do
-  "$PMUX" info --pmu "$p" | grep -q "counters:" || fail "info --pmu $p"
+  "$PMUX" info --pmu "$p" | says "counters:" || fail "info --pmu $p"
 done
 "$PMUX" check --pmu power8 -S PM_RUN_CYC,PM_RUN_INST_CMPL,PM_1PLUS_PPC_CMPL --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
@@ -69,7 +73,7 @@ if [ ! -d /sys/bus/event_source/devices/cpu ]; then
   grep -q "no hardware PMU: software events only" "$tmp/info.txt" || fail "info: no-PMU line"
   grep -q "evidence: .*has no 'cpu' PMU" "$tmp/info.txt" || fail "info: evidence"
   out=$("$PMUX" check -S cycles 2>&1) && fail "check without --pmu: exit 0"
-  echo "$out" | grep -q "no hardware PMU" || fail "check without --pmu: $out"
+  grep -q "no hardware PMU" <<<"$out" || fail "check without --pmu: $out"
 fi
 
 # --- raw images with bits a fixed counter lacks (cmask, edge) stay off the
@@ -77,51 +81,51 @@ fi
 for raw in r10000c0 r0400c0; do
   out=$("$PMUX" check --pmu core2 --no-reserve -S "$raw,$raw,$raw" 2>&1) &&
     fail "check: 3x $raw on 2 generic counters said it fits: $out"
-  echo "$out" | grep -q "2 counters for 3 events" || fail "check 3x $raw: $out"
+  grep -q "2 counters for 3 events" <<<"$out" || fail "check 3x $raw: $out"
 done
-"$PMUX" check --pmu core2 --no-reserve -S r00c0,r00c0,r00c0 | grep -q FIXED0 ||
+"$PMUX" check --pmu core2 --no-reserve -S r00c0,r00c0,r00c0 | says FIXED0 ||
   fail "check: a plain raw INST_RETIRED image no longer fits on FIXED0"
 
 # --- POWER7's kernel rules: L2 events agree on L2SEL; PMC5/6 hold one
 # event each (power7_get_constraint)
 out=$("$PMUX" check --pmu power7 --no-reserve -S PM_L2_LD,PM_L2_ST_DISP 2>&1) &&
   fail "power7: two L2SEL settings said to fit: $out"
-echo "$out" | grep -q "L2SEL" || fail "power7 L2SEL message: $out"
+grep -q "L2SEL" <<<"$out" || fail "power7 L2SEL message: $out"
 out=$("$PMUX" check --pmu power7 --no-reserve -S r500f4 2>&1) && fail "power7: r500f4 on PMC5 said to fit"
-echo "$out" | grep -q "PMC5 counts only" || fail "power7 PMC5 message: $out"
-"$PMUX" check --pmu power7 --no-reserve -S r500fa,r600f4,PM_CYC | grep -q "fits" ||
+grep -q "PMC5 counts only" <<<"$out" || fail "power7 PMC5 message: $out"
+"$PMUX" check --pmu power7 --no-reserve -S r500fa,r600f4,PM_CYC | says "fits" ||
   fail "power7: PM_RUN_INST_CMPL, PM_RUN_CYC and PM_CYC no longer fit"
 
 # --- POWER7 per-task alternatives (power7_get_alternatives, ONLY_COUNT_RUN):
 # PM_CYC may go on PMC6 as PM_RUN_CYC when PMC1-4 are taken
 "$PMUX" check --pmu power7 --no-reserve \
   -S PM_CYC,PM_IC_DEMAND_L2_BR_ALL,PM_GCT_UTIL_7_TO_10_SLOTS,PM_VSU0_16FLOP,PM_ISEG \
-  | grep -q "fits" || fail "power7: PM_CYC with 4 PMC1-4 events does not fit"
+  | says "fits" || fail "power7: PM_CYC with 4 PMC1-4 events does not fit"
 
 # --- POWER7 sets the privilege levels once for all counters: the kernel's
 # check_excludes() refuses a group mixing them (POWER8 filters per counter)
 out=$("$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k 2>&1) &&
   fail "power7: u and k events in one set said to fit: $out"
-echo "$out" | grep -q "'PM_CYC:u' (levels u) and 'PM_INST_CMPL:k' (levels k)" ||
+grep -q "'PM_CYC:u' (levels u) and 'PM_INST_CMPL:k' (levels k)" <<<"$out" ||
   fail "power7 privilege-level message: $out"
-"$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:u | grep -q "fits" ||
+"$PMUX" check --pmu power7 --no-reserve -S PM_CYC:u,PM_INST_CMPL:u | says "fits" ||
   fail "power7: two user-only events no longer fit"
-"$PMUX" check --pmu power8 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k | grep -q "fits" ||
+"$PMUX" check --pmu power8 --no-reserve -S PM_CYC:u,PM_INST_CMPL:k | says "fits" ||
   fail "power8: per-counter privilege levels no longer fit together"
 "$PMUX" check --pmu power7 --no-reserve -e PM_CYC:u,PM_INST_CMPL:k --split --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["sets"])==2 and all(s["fits"] for s in d["sets"]), d'
 
 # --- list --pmu
-"$PMUX" list --pmu mips74k 'JR_31*' | grep -q JR_31_MISPREDICTIONS || fail "list --pmu"
+"$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
 out=$("$PMUX" list --pmu nosuch 2>&1) && fail "list --pmu nosuch: exit 0"
-echo "$out" | grep -q "no PMU description" || fail "list --pmu nosuch: $out"
+grep -q "no PMU description" <<<"$out" || fail "list --pmu nosuch: $out"
 
 # --- PMUX_PMU_PATH: add, override, reject
 mkdir "$tmp/path"
 sed -e 's/name="mips74k"/name="mips24k"/' -e '/<alias /d' \
   "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/path/mips24k.xml"
-PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu mips24k | grep -q "PMU mips24k" || fail "added description"
+PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu mips24k | says "PMU mips24k" || fail "added description"
 sed -e 's/width="40"/width="48"/g' "$PMUX_SRC/pmu/core2/core2.xml" > "$tmp/path/core2.xml"
 PMUX_PMU_PATH="$tmp/path" "$PMUX" check --pmu core --json -S MUL \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["counters"][0]["width"]==48, d'
@@ -132,13 +136,13 @@ mkdir "$tmp/amb"
 sed -e 's|<alias name="74k"/>|<alias name="core"/>|' \
   "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/amb/mips74k.xml"
 out=$(PMUX_PMU_PATH="$tmp/amb" "$PMUX" info --pmu core 2>&1) && fail "ambiguous file accepted: $out"
-echo "$out" | grep -q "mips74k.xml:13: ambiguous-name: 'core' is core2 .* and 'mips74k' is mips74k" ||
+grep -q "mips74k.xml:13: ambiguous-name: 'core' is core2 .* and 'mips74k' is mips74k" <<<"$out" ||
   fail "ambiguous file message: $out"
 # an alias matching another's alias alone is an override of that one
 sed -e 's/name="mips74k"/name="mips24k"/' -e '/<alias name="mips_74k"/d' \
     -e 's|<alias name="74k"/>|<alias name="core"/>|' \
   "$PMUX_SRC/pmu/mips/mips74k.xml" > "$tmp/amb/mips74k.xml"
-PMUX_PMU_PATH="$tmp/amb" "$PMUX" info --pmu core | grep -q "PMU mips24k" ||
+PMUX_PMU_PATH="$tmp/amb" "$PMUX" info --pmu core | says "PMU mips24k" ||
   fail "an alias shared with core2 did not override it"
 
 # an intel_arch template whose constraint lists have blank space: a variant
@@ -156,21 +160,21 @@ mkdir "$tmp/myarch"
 sed -e 's/name="intel_arch"/name="myarch"/' -e '/<alias /d' \
   "$PMUX_SRC/pmu/intel_arch/intel_arch.xml" > "$tmp/myarch/myarch.xml"
 PMUX_PMU_PATH="$tmp/myarch" "$PMUX" info --pmu "myarch:v=3,gp=4,fixed=3,width=48" |
-  grep -q "^PMU myarch:v=3,gp=4,fixed=3,width=48:" || fail "variant not named after its template"
+  says "^PMU myarch:v=3,gp=4,fixed=3,width=48:" || fail "variant not named after its template"
 cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
-echo "$out" | grep -q "$tmp/path/zz.xml:8: field-overlap" || fail "broken file message: $out"
+grep -q "$tmp/path/zz.xml:8: field-overlap" <<<"$out" || fail "broken file message: $out"
 # a FIFO or a link to /dev/zero named *.xml: refused, never read (a hang,
 # all memory); the host's own description is not hidden by a broken one
 mkdir "$tmp/odd"
 mkfifo "$tmp/odd/fifo.xml"
 out=$(PMUX_PMU_PATH="$tmp/odd" timeout 10 "$PMUX" info --pmu core2 2>&1) && fail "FIFO accepted"
-echo "$out" | grep -q "fifo.xml:0: not-a-file" || fail "FIFO message: $out"
+grep -q "fifo.xml:0: not-a-file" <<<"$out" || fail "FIFO message: $out"
 rm "$tmp/odd/fifo.xml"; ln -s /dev/zero "$tmp/odd/zero.xml"
 out=$(PMUX_PMU_PATH="$tmp/odd" timeout 10 "$PMUX" info --pmu core2 2>&1) && fail "/dev/zero accepted"
-echo "$out" | grep -q "zero.xml:0: not-a-file" || fail "/dev/zero message: $out"
+grep -q "zero.xml:0: not-a-file" <<<"$out" || fail "/dev/zero message: $out"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info 2>&1) && fail "host info hid a broken description"
-echo "$out" | grep -q "zz.xml:8: field-overlap" || fail "host info message: $out"
+grep -q "zz.xml:8: field-overlap" <<<"$out" || fail "host info message: $out"
 out=$(PMUX_PMU_PATH="$tmp/nonexistent" "$PMUX" info --pmu core2 2>&1) && fail "missing PMUX_PMU_PATH accepted"
-echo "$out" | grep -q "PMUX_PMU_PATH=$tmp/nonexistent" || fail "missing path message: $out"
+grep -q "PMUX_PMU_PATH=$tmp/nonexistent" <<<"$out" || fail "missing path message: $out"
 echo "ok"
