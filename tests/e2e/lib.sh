@@ -35,3 +35,15 @@ wait_child() {
   done
   fail "process $1 started no command within 10 s"
 }
+
+# wait_file PATH: wait (up to 10 s) until PATH is a non-empty file.  A
+# measured command that writes a file once its own trap is set up says
+# that it is ready for a signal; pmux having forked it does not.
+wait_file() {
+  local i
+  for i in $(seq 200); do
+    [ -s "$1" ] && return 0
+    sleep 0.05
+  done
+  fail "$1 was not written within 10 s"
+}

@@ -26,11 +26,12 @@ set -e
 pass "exit statuses"
 
 # Signal forwarding: SIGTERM to pmux reaches the command, which traps it
-# and exits 42; the output is complete.
+# and exits 42; the output is complete.  The command says when its trap
+# is set (a SIGTERM before would kill the shell itself).
 "$PMUX" stat --json -e page-faults,task-clock -o "$TMP/sig.json" -- \
-  sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
+  sh -c 'trap "exit 42" TERM; echo ready > "$1"; while :; do sleep 0.05; done' sh "$TMP/ready" &
 pid=$!
-wait_child $pid
+wait_file "$TMP/ready"
 kill -TERM $pid
 set +e
 wait $pid

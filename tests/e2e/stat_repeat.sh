@@ -89,15 +89,16 @@ grep -q "stopped after run 1 of 3: the command exited with status 3" "$TMP/fail.
   fail "no reason for stopping: $(cat "$TMP/fail.txt")"
 pass "a failing run stops the repetition"
 
-# interrupt_run NAME SCRIPT: `pmux stat -r 5` of `sh -c SCRIPT`, which
-# appends a line to $TMP/count when it starts; SIGINT to pmux during the
-# first run.  Leaves pmux's exit status in RC and its JSON in $TMP/NAME.json.
+# interrupt_run NAME TRAP BODY: `pmux stat -r 5` of `sh -c "TRAP; ...;
+# BODY"`, which appends a line to $TMP/count once TRAP is set; SIGINT to
+# pmux during the first run, once that line is there.  Leaves pmux's exit
+# status in RC and its JSON in $TMP/NAME.json.
 interrupt_run() {
   rm -f "$TMP/count"
   "$with_sigint" "$PMUX" stat -r 5 --json -e task-clock -o "$TMP/$1.json" -- \
-    sh -c "echo run >> \"\$1\"; $2" sh "$TMP/count" &
+    sh -c "$2; echo run >> \"\$1\"; $3" sh "$TMP/count" &
   pid=$!
-  wait_child $pid
+  wait_file "$TMP/count"
   kill -INT $pid
   set +e
   wait $pid
@@ -109,7 +110,7 @@ interrupt_run() {
 
 # SIGINT during run 1: forwarded, the command dies of it, no second run,
 # the output is complete and says 1 of 5.
-interrupt_run int 'exec sleep 30'
+interrupt_run int : 'exec sleep 30'
 [ $RC -eq 130 ] || fail "SIGINT: exit $RC, want 130"
 json_get "$TMP/int.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
   grep -qx "(5, 1, 130)" || fail "after SIGINT: $(cat "$TMP/int.json")"
@@ -117,7 +118,7 @@ pass "SIGINT stops the repetition"
 
 # A command that survives the SIGINT (traps it, exits 0): still no second
 # run, and pmux exits 130.
-interrupt_run trap 'trap "exit 0" INT; while :; do sleep 0.1; done'
+interrupt_run trap 'trap "exit 0" INT' 'while :; do sleep 0.1; done'
 [ $RC -eq 130 ] || fail "SIGINT survived by the command: exit $RC, want 130"
 json_get "$TMP/trap.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
   grep -qx "(5, 1, 0)" || fail "after a survived SIGINT: $(cat "$TMP/trap.json")"

@@ -4,7 +4,8 @@
 # run without rights.
 . "$PMUX_SRC/tests/e2e/lib.sh"
 SPIN="$PMUX_BUILD/pmux-spin"
-"$PMUX" formats | grep -q "^kernel-hist " || skip "built without libbpf/clang"
+"$PMUX" formats > "$TMP/formats" || fail "pmux formats"
+grep -q "^kernel-hist " "$TMP/formats" || skip "built without libbpf/clang"
 
 if [ "$(id -u)" -eq 0 ]; then
   "$PMUX" record -q --format kernel-hist -F 1000 -o "$TMP/k.data" -- "$SPIN" 400 1 \

@@ -38,7 +38,8 @@ for fmt in default compact hist default:entries=16 default:full=wrap; do
 done
 
 # Human output and the other sort keys.
-"$PMUX" report -i "$TMP/s.data" | grep -q "spin_hot" || fail "human report"
+"$PMUX" report -i "$TMP/s.data" > "$TMP/human" || fail "human report"
+grep -q "spin_hot" "$TMP/human" || fail "human report: $(cat "$TMP/human")"
 "$PMUX" report -i "$TMP/s.data" --sort ip --json > "$TMP/ip.json"
 json_get "$TMP/ip.json" 'd["top"][0]["symbol"]' | grep -q "^0x.* spin_hot$" \
   || fail "--sort ip"
@@ -104,10 +105,12 @@ PY
 pass "sampled values: 3 per entry, growing"
 
 # Signals reach the command; the file is complete and reports.
+# (the command says when its trap is set; record forwards signals from
+# before it releases the command)
 "$PMUX" record -q -o "$TMP/sig.data" -- \
-  sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
+  sh -c 'trap "exit 42" TERM; echo ready > "$1"; while :; do sleep 0.05; done' sh "$TMP/ready" &
 pid=$!
-wait_child $pid
+wait_file "$TMP/ready"
 kill -TERM $pid
 set +e
 wait $pid

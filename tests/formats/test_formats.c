@@ -634,8 +634,11 @@ static void test_default_handler_cost(void **state)
   double ns = (double)(pmux__now_ns() - t0) / N;
   pmux_fmt_default.exit(st);
   free(m.buf);
+  /* Printed, not asserted: bench/record.py reports it against issue 7's
+   * target (1 us).  A test timed by the wall clock fails when the VM
+   * stalls or a fuzzer shares the CPU, which says nothing of the code. */
   printf("default handler: %.1f ns per sample (restart included)\n", ns);
-  assert_true(ns < 1000.0); /* issue 7's target: at most 1 us */
+  assert_true(m.len > 0); /* the samples were really written */
 }
 
 int main(void)

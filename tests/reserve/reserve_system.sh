@@ -58,16 +58,16 @@ wait $H 2>/dev/null || true
 pass "kill -9 of the holder: a new session on its CPU succeeds"
 
 # --- -a without a command: until SIGINT
-"$with_sigint" "$PMUX" stat -a -e task-clock --json -o "$TMP/all.json" & S=$!
-for i in $(seq 100); do
-  [ -s "$PMUX_RUNDIR/cpu0.lock" ] && break
-  sleep 0.05
-done
-sleep 0.3
+# (-I: the first interval's line says pmux is counting; its lease record
+# is written earlier, before its SIGINT handling is set up)
+"$with_sigint" "$PMUX" stat -a -e task-clock -I 100 --json -o "$TMP/all.json" & S=$!
+wait_file "$TMP/all.json"
+[ -s "$PMUX_RUNDIR/cpu0.lock" ] || fail "-a: no lease record while counting"
 kill -INT $S
 rc=0; wait $S || rc=$?
 [ $rc = 0 ] || fail "-a until SIGINT: exit $rc"
-[ "$(json_get "$TMP/all.json" 'd["events"][0]["name"]')" = task-clock ] ||
+tail -1 "$TMP/all.json" > "$TMP/all.sum" # the summary, after the intervals
+[ "$(json_get "$TMP/all.sum" 'd["events"][0]["name"]')" = task-clock ] ||
   fail "-a: $(cat "$TMP/all.json")"
 [ -s "$PMUX_RUNDIR/cpu0.lock" ] && fail "-a: lease record not cleared"
 pass "-a until SIGINT: counts, exits 0, releases its leases"

@@ -194,15 +194,22 @@ static pmux_session_t *attach_and_run(pid_t pid, const char *const *sets,
 static void test_attach_to_pid(void **state)
 {
   (void)state;
+  int go[2];
+  assert_int_equal(pipe(go), 0);
   pid_t child = fork();
   assert_true(child >= 0);
   if (child == 0) {
-    usleep(100000); /* let the monitor attach */
+    char c;
+    close(go[1]);
+    if (read(go[0], &c, 1) != 1) /* until the monitor has attached */
+      _exit(126);
     execv(demo_argv[0], demo_argv);
     _exit(127);
   }
+  close(go[0]);
   const char *const sets[] = {"page-faults", "task-clock"};
-  pmux_session_t *s = attach_and_run(child, sets, 2, -1);
+  pmux_session_t *s = attach_and_run(child, sets, 2, go[1]);
+  close(go[1]);
   pmux_count_t pf = count_of(s, 0);
   assert_true(pf.measured && pf.raw > 1000);
   pmux_session_destroy(s);
