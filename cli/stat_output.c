@@ -402,14 +402,28 @@ static void csv_summary(struct stat_report *r, const pmux_session_t *s)
             (unsigned long long)c.time_running_ns, x, c.fraction, x,
             c.supported ? "yes" : "no", x);
     csv_field(out, x, c.reason);
-    if (r->repeat)
-      fprintf(out, "%s%d%s%d%s%.3f%s%.2f", x, sp.runs, x, r->repeat->runs, x,
-              sp.stddev, x, sp.pct);
+    if (r->repeat) {
+      fprintf(out, "%s%d%s%d%s", x, sp.runs, x, r->repeat->runs, x);
+      if (sp.runs > 1) /* one run has no spread, not a zero one */
+        fprintf(out, "%.3f%s%.2f", sp.stddev, x, sp.pct);
+      else
+        fputs(x, out);
+    }
     fputc('\n', out);
   }
 }
 
 /* ------------------------------------------------------------------ JSON */
+
+/* A spread, or null where fewer than two runs give none: one run has no
+ * spread, not a zero one. */
+static void json_spread(FILE *out, const struct stat_spread *sp, double v)
+{
+  if (sp->runs > 1)
+    json_number(out, v);
+  else
+    fputs("null", out);
+}
 
 /* -r's keys of event i: the runs it was measured in, the spread, and each
  * run's estimate (null where that run did not measure it). */
@@ -417,9 +431,9 @@ static void json_event_runs(FILE *out, const struct stat_repeat *rr, int i,
                             const struct stat_spread *sp)
 {
   fprintf(out, ",\"runs\":%d,\"stddev\":", sp->runs);
-  json_number(out, sp->stddev);
+  json_spread(out, sp, sp->stddev);
   fputs(",\"stddev_pct\":", out);
-  json_number(out, sp->pct);
+  json_spread(out, sp, sp->pct);
   fputs(",\"estimates\":[", out);
   for (int k = 0; k < rr->runs; k++) {
     double v;
@@ -439,9 +453,9 @@ static void json_elapsed_runs(FILE *out, const struct stat_repeat *rr)
   struct stat_spread sp;
   stat_repeat_elapsed(rr, &sp);
   fputs("\"elapsed_stddev_ns\":", out);
-  json_number(out, round(sp.stddev));
+  json_spread(out, &sp, round(sp.stddev));
   fputs(",\"elapsed_stddev_pct\":", out);
-  json_number(out, sp.pct);
+  json_spread(out, &sp, sp.pct);
   fputs(",\"elapsed_runs_ns\":[", out);
   for (int k = 0; k < rr->runs; k++)
     fprintf(out, "%s%llu", k ? "," : "",

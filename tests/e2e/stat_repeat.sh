@@ -89,6 +89,28 @@ grep -q "stopped after run 1 of 3: the command exited with status 3" "$TMP/fail.
   fail "no reason for stopping: $(cat "$TMP/fail.txt")"
 pass "a failing run stops the repetition"
 
+# One run has no spread, not a zero one: an event measured in fewer than
+# two runs has no stddev (CSV empty, JSON null), nor has the elapsed time
+# of a single run.
+python3 - "$TMP/fail.csv" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))[0]
+assert r["stddev"] == "" and r["stddev_pct"] == "", r
+PY
+set +e
+"$PMUX" stat -r 3 --json -e task-clock,r1c2 -o "$TMP/fail.json" -- sh -c 'exit 3'
+set -e
+python3 - "$TMP/fail.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["runs_done"] == 1, d
+assert d["elapsed_stddev_ns"] is None and d["elapsed_stddev_pct"] is None, d
+for e in d["events"]:
+    assert e["runs"] <= 1, e
+    assert e["stddev"] is None and e["stddev_pct"] is None, e
+PY
+pass "one run: no spread (CSV empty, JSON null), not a zero one"
+
 # interrupt_run NAME TRAP BODY: `pmux stat -r 5` of `sh -c "TRAP; ...;
 # BODY"`, which appends a line to $TMP/count once TRAP is set; SIGINT to
 # pmux during the first run, once that line is there.  Leaves pmux's exit
