@@ -75,8 +75,9 @@ int cli_parse_duration(const char *s, uint64_t *ns)
   errno = 0;
   double v = strtod(s, &end);
   /* (!(v >= 0) refuses NaN too; a duration starts with a digit: no
-   * "inf", no "0x".) */
-  if (errno || end == s || !(v >= 0) || !isdigit((unsigned char)*s))
+   * "inf"; and is decimal: strtod reads "0x10" as sixteen.) */
+  if (errno || end == s || !(v >= 0) || !isdigit((unsigned char)*s) ||
+      (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
     return -1;
   double scale = 1e6; /* a bare number is milliseconds, as perf's -I */
   if (*end) {

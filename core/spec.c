@@ -74,8 +74,10 @@ static int parse_duration(const char *s, uint64_t *ns)
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  /* (!(v > 0) refuses NaN too: "nan" parses, and compares false.) */
-  if (errno || end == s || !(v > 0) || !isdigit((unsigned char)*s))
+  /* (!(v > 0) refuses NaN too: "nan" parses, and compares false; and
+   * strtod reads "0x10" as sixteen: decimal only.) */
+  if (errno || end == s || !(v > 0) || !isdigit((unsigned char)*s) ||
+      (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
     return -1;
   double scale;
   if (!*end || !strcmp(end, "ms"))

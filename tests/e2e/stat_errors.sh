@@ -14,6 +14,10 @@ expect_error() { # WANT-SUBSTRING ARGS...
 expect_error "event 'page-faultz': unknown; did you mean 'page-faults'" stat -e page-faultz -- true
 expect_error "modifier or unit mask 'zz'" stat -e cycles:zz -- true
 expect_error "bad duration '2parsecs'" stat -S 'task-clock;switch=2parsecs' -- true
+# Durations are decimal: strtod would read 0x10 as sixteen.
+expect_error "-I '0x3e8': want an interval" stat -I 0x3e8 -e task-clock -- true
+expect_error "--switch '0x10': not a duration" stat --switch 0x10 -e task-clock -- true
+expect_error "bad duration '0x10'" stat -S 'task-clock;switch=0x10' -- true
 expect_error "unknown option 'colour=red'" stat -S 'task-clock;colour=red' -- true
 expect_error "--mux 'sometimes'" stat --mux sometimes -e task-clock -- true
 expect_error "no command to measure" stat -e task-clock
