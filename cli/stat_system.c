@@ -126,6 +126,21 @@ static int check_users(const struct stat_system *ss)
   return refuse ? -1 : 0;
 }
 
+/* "CPUs LIST" as given; a list too long for desc is cut after a whole
+ * item and ends in ",...": never a partial number ("CPUs 0-3,120-1" for
+ * 120-127). */
+static void describe_cpus(char *desc, size_t len, const char *list)
+{
+  size_t room = len - sizeof("CPUs ,...");
+  if (strlen(list) <= len - sizeof("CPUs ")) {
+    snprintf(desc, len, "CPUs %s", list);
+    return;
+  }
+  while (room > 0 && list[room] != ',')
+    room--;
+  snprintf(desc, len, "CPUs %.*s,...", (int)room, list);
+}
+
 int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
                       const char *cmdline)
 {
@@ -137,7 +152,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
       return -1;
     }
     ss->ncpus = n;
-    snprintf(ss->desc, sizeof(ss->desc), "CPUs %.80s", ss->cpulist);
+    describe_cpus(ss->desc, sizeof(ss->desc), ss->cpulist);
   } else {
     snprintf(ss->desc, sizeof(ss->desc), "all CPUs");
   }

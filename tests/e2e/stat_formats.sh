@@ -120,3 +120,28 @@ for mux in none kernel; do
   grep -q "set 1: counted beside the others" "$TMP/m.txt" || fail "--mux=$mux: $(cat "$TMP/m.txt")"
 done
 pass "--mux=none and kernel: sets side by side, ratios not flagged"
+
+# -C with a long CPU list: the JSON target is the list, or a prefix of
+# whole items ending in ",...", never one cut inside an item ("0-" for 0-1).
+export PMUX_RUNDIR="$TMP/run"
+if "$PMUX" stat -C 0 -e task-clock -o /dev/null -- true 2>/dev/null &&
+   [ "$(nproc)" -ge 2 ]; then
+  list=$(python3 -c "print('0,' * 30 + '0-1,' * 10 + '1')")
+  # (The target is named only without a command: until SIGINT, after a
+  # first interval line.)
+  "$with_sigint" "$PMUX" stat -C "$list" --json -I 50 -e cpu-clock \
+    -o "$TMP/cpus.json" 2>/dev/null &
+  pid=$!
+  wait_file "$TMP/cpus.json"
+  kill -INT $pid
+  wait $pid
+  tail -1 "$TMP/cpus.json" >"$TMP/cpus1.json"
+  python3 - "$TMP/cpus1.json" "$list" <<'PY'
+import json, sys
+t, full = json.load(open(sys.argv[1]))["target"], sys.argv[2]
+assert t.startswith("CPUs "), t
+t = t[len("CPUs "):]
+assert t == full or (t.endswith(",...") and full.startswith(t[:-3])), (t, full)
+PY
+  pass "a long -C list is described by whole items"
+fi
