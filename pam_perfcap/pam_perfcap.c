@@ -180,6 +180,16 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
   struct args a;
   char err[PERFCAP_ERR_MAX], euser[4 * PERFCAP_NAME_MAX + 8];
   const void *item = NULL;
+  /* Whatever follows, a user gets these capabilities from this module's
+   * config only, never from what the login program inherited: cleared
+   * first, before a bad argument or a missing user name can return, and
+   * up to the kernel's real cap_last_cap (cap_last_cap= lowers what is
+   * granted, never what is cleared). */
+  int last = perfcap_cap_last_cap();
+  if (perfcap_clear_managed(last, err, sizeof(err))) {
+    pam_syslog(pamh, LOG_ERR, "%s; granting nothing", err);
+    return PAM_SYSTEM_ERR;
+  }
   if (parse_args(pamh, argc, argv, &a))
     return PAM_SYSTEM_ERR;
   if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item ||
@@ -191,15 +201,8 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
   /* User names come from whoever typed them: escaped before logging. */
   perfcap_escape(user, strlen(user), euser, sizeof(euser));
 
-  /* Whatever follows, a user gets these capabilities from this module's
-   * config only, never from what the login program inherited. */
-  int last = perfcap_cap_last_cap();
   if (a.cap_last_cap >= 0 && a.cap_last_cap < last)
     last = a.cap_last_cap;
-  if (perfcap_clear_managed(last, err, sizeof(err))) {
-    pam_syslog(pamh, LOG_ERR, "user '%s': %s", euser, err);
-    return PAM_SYSTEM_ERR;
-  }
 
   char *text = NULL;
   size_t len = 0;

@@ -362,6 +362,17 @@ static const struct pcase cases[] = {
   {"inherited, bad config", "perfmon al*ce\n", .user = "alice",
    .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_rc = PAM_SYSTEM_ERR,
    .expect_inh = 0},
+  /* Cleared before anything can fail, and by the kernel's own count: a
+   * lowered cap_last_cap= must not leave CAP_PERFMON (38) to everyone. */
+  {"inherited, cap_last_cap= lowered", "syslog alice\n",
+   .args = "cap_last_cap=37", .user = "bob",
+   .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_inh = 0},
+  {"inherited, unknown argument", "perfmon alice\n", .args = "dbug",
+   .user = "bob", .tweak = TWEAK_INHERITED_PERFMON_SYSLOG,
+   .expect_rc = PAM_SYSTEM_ERR, .expect_inh = 0},
+  {"inherited, no user name", "perfmon alice\n", .user = NULL,
+   .tweak = TWEAK_INHERITED_PERFMON_SYSLOG, .expect_rc = PAM_USER_UNKNOWN,
+   .expect_inh = 0},
   {"debug really logs", "perfmon alice\n", .args = "debug", .user = "bob",
    .expect_inh = 0, .expect_log = "no rule grants anything to 'bob'"},
   {"group, supplementary", "perfmon @perfusers\n", .user = "carol",
