@@ -382,6 +382,10 @@ static void judge_tracepoints(pmux_rights_t *r)
 static void judge_kernel_formats(pmux_rights_t *r)
 {
   pmux_right_verdict_t *v = &r->right[PMUX_RIGHT_KERNEL_FORMAT];
+  /* An eBPF program is attached to a perf event: none opens at level 3
+   * without CAP_SYS_ADMIN, whatever CAP_BPF and CAP_PERFMON allow. */
+  if (level3(r, v))
+    return;
   if (has(r, CAP_SYS_ADMIN)) {
     yes(v, "CAP_SYS_ADMIN is effective");
     return;
@@ -445,6 +449,10 @@ static void judge_buffers(pmux_rights_t *r)
   else
     snprintf(limit, sizeof(limit), "%llu KiB",
              (unsigned long long)(r->mlock_limit / 1024));
+  /* A buffer belongs to an event, and at level 3 none opens without
+   * CAP_SYS_ADMIN: CAP_IPC_LOCK alone buys nothing there. */
+  if (level3(r, v))
+    return;
   if (has(r, CAP_IPC_LOCK)) {
     yes(v, "CAP_IPC_LOCK is effective");
   } else if (r->paranoid < 0) {

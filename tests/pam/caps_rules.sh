@@ -90,4 +90,31 @@ EOF
 buffers=$(field large_buffers rules_allowed < "$TMP/caps-1.json")
 [ "$buffers" = true ] || { echo "FAIL: paranoid -1: large buffers: rules say $buffers"; fail=1; }
 
+# Level 3 refuses every perf_event_open without CAP_SYS_ADMIN, so eBPF on
+# perf events and large buffers too, whatever else a user holds: a user
+# with CAP_PERFMON, CAP_BPF and CAP_IPC_LOCK must not read "yes" there.
+as_capped() {
+  setpriv --reuid=5001 --regid=5001 --clear-groups \
+    --inh-caps=-all,+perfmon,+bpf,+ipc_lock \
+    --ambient-caps=+perfmon,+bpf,+ipc_lock \
+    env -i PATH=/usr/bin:/bin LC_ALL=C "$@"
+}
+if [ "$(cat /proc/sys/kernel/cap_last_cap)" -ge 39 ]; then
+  for level in 2 3; do
+    out="$TMP/capped$level.json"
+    as_capped PMUX_SYSROOT="$TMP/root$level" "$TMP/pmux" caps --json > "$out" ||
+      { echo "FAIL: paranoid $level: pmux caps --json with capabilities failed"; fail=1; continue; }
+    want=true; [ "$level" = 3 ] && want=false
+    for right in kernel_formats large_buffers; do
+      rules=$(field "$right" rules_allowed < "$out")
+      reason=$(field "$right" reason < "$out")
+      [ "$rules" = "$want" ] ||
+        { echo "FAIL: paranoid $level with perfmon,bpf,ipc_lock: $right: rules say $rules, expected $want ($reason)"; fail=1; }
+    done
+    echo "paranoid $level with perfmon,bpf,ipc_lock: kernel_formats, large_buffers $want"
+  done
+else
+  echo "skip: kernel without CAP_BPF: level 3 with capabilities not checked"
+fi
+
 exit $fail
