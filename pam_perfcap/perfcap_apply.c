@@ -79,6 +79,17 @@ static void add(struct perfcap_grant *g, cap_value_t c)
   g->cap[g->n++] = c;
 }
 
+/* "PERFMON" for the capability of index i, as the kernel spells it. */
+static const char *upper_name(unsigned i, char *buf, size_t len)
+{
+  const char *lc = perfcap_cap_name(1u << i);
+  size_t o = 0;
+  for (; lc && lc[o] && o + 1 < len; o++)
+    buf[o] = (char)(lc[o] >= 'a' && lc[o] <= 'z' ? lc[o] - 'a' + 'A' : lc[o]);
+  buf[o] = '\0';
+  return buf;
+}
+
 int perfcap_resolve(unsigned caps, int cap_last_cap, int fallback_sys_admin,
                     struct perfcap_grant *out, char *err, size_t errlen)
 {
@@ -90,12 +101,10 @@ int perfcap_resolve(unsigned caps, int cap_last_cap, int fallback_sys_admin,
     if (c > cap_last_cap) {
       int splittable = i == PERFCAP_I_PERFMON || i == PERFCAP_I_BPF;
       if (!splittable || !fallback_sys_admin) {
+        char name[32];
         snprintf(err, errlen,
                  "this kernel has no CAP_%s (cap_last_cap %d < %d)%s",
-                 i == PERFCAP_I_PERFMON ? "PERFMON"
-                 : i == PERFCAP_I_BPF   ? "BPF"
-                                        : "?",
-                 cap_last_cap, (int)c,
+                 upper_name(i, name, sizeof(name)), cap_last_cap, (int)c,
                  splittable ? "; the module argument fallback_sys_admin "
                               "grants CAP_SYS_ADMIN instead"
                             : "");

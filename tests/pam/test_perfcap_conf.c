@@ -202,6 +202,10 @@ static void test_resolve(void **state)
   assert_int_equal(perfcap_resolve(PERFCAP_PERFMON | PERFCAP_BPF, 38, 0, &g,
                                    err, sizeof(err)), -ENOTSUP);
   assert_non_null(strstr(err, "no CAP_BPF"));
+  /* Any capability above cap_last_cap is named, not shown as "?". */
+  assert_int_equal(perfcap_resolve(PERFCAP_SYSLOG, 30, 1, &g, err,
+                                   sizeof(err)), -ENOTSUP);
+  assert_non_null(strstr(err, "no CAP_SYSLOG (cap_last_cap 30 < 34)"));
 }
 
 static void test_format_and_escape(void **state)
