@@ -157,6 +157,8 @@ static int user_groups(const char *user, gid_t **groups, int *ngroups)
 struct ambient_data {
   struct perfcap_grant grant;
   int debug;
+  int keepcaps_before; /* PR_GET_KEEPCAPS before this grant set it */
+  int revoked;         /* a later call took it back: raise nothing */
 };
 
 /* Runs from pam_end(): only in the login program's child after setuid
@@ -164,7 +166,8 @@ struct ambient_data {
 static void ambient_cleanup(pam_handle_t *pamh, void *data, int status)
 {
   struct ambient_data *d = data;
-  if ((status & PAM_DATA_SILENT) && !(status & PAM_DATA_REPLACE)) {
+  if (d && !d->revoked && (status & PAM_DATA_SILENT) &&
+      !(status & PAM_DATA_REPLACE)) {
     char err[PERFCAP_ERR_MAX], names[256];
     perfcap_grant_format(&d->grant, names, sizeof(names));
     if (perfcap_raise_ambient(&d->grant, err, sizeof(err)))
@@ -173,6 +176,26 @@ static void ambient_cleanup(pam_handle_t *pamh, void *data, int status)
       pam_syslog(pamh, LOG_DEBUG, "raised %s in the ambient set", names);
   }
   free(d);
+}
+
+/*
+ * setcred and open_session each decide afresh: an ambient grant that an
+ * earlier call registered is taken back before this one can fail, or a
+ * failing open_session (the config broken since setcred, the directory
+ * service down) would still see the grant raised after setuid, with the
+ * login program's permitted set kept across it.  Marking it cannot fail,
+ * unlike replacing it.
+ */
+static void revoke_ambient(pam_handle_t *pamh)
+{
+  const void *old = NULL;
+  if (pam_get_data(pamh, PERFCAP_DATA_KEY, &old) != PAM_SUCCESS || !old)
+    return;
+  struct ambient_data *d = (struct ambient_data *)old; /* ours */
+  if (d->revoked)
+    return;
+  d->revoked = 1;
+  prctl(PR_SET_KEEPCAPS, d->keepcaps_before > 0, 0, 0, 0);
 }
 
 static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
@@ -190,6 +213,7 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
     pam_syslog(pamh, LOG_ERR, "%s; granting nothing", err);
     return PAM_SYSTEM_ERR;
   }
+  revoke_ambient(pamh);
   if (parse_args(pamh, argc, argv, &a))
     return PAM_SYSTEM_ERR;
   if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item ||
@@ -280,6 +304,7 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
     if (d) {
       d->grant = g;
       d->debug = !!(a.flags & ARG_DEBUG);
+      d->keepcaps_before = saved_keepcaps;
     }
     if (!d || pam_set_data(pamh, PERFCAP_DATA_KEY, d, ambient_cleanup) !=
                   PAM_SUCCESS) {

@@ -84,6 +84,7 @@ struct pcase {
   enum real real;
   int expect_probe; /* probe exit: 0 system-wide opened, 1 refused */
   const char *expect_log; /* a substring of what the module logged */
+  const char *conf2; /* BOTH: the config rewritten after the first call */
 };
 
 /*
@@ -264,6 +265,9 @@ static int run_case(const struct pcase *c, int idx)
     break;
   case BOTH:
     rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+    if (rc == PAM_SUCCESS && c->conf2 &&
+        write_file(conf, c->conf2, strlen(c->conf2), mode))
+      return failf("cannot rewrite %s", conf);
     if (rc == PAM_SUCCESS)
       rc = pam_open_session(pamh, 0);
     if (rc == PAM_SUCCESS)
@@ -469,6 +473,16 @@ static const struct pcase cases[] = {
   {"real: ambient, granted", "perfmon alice\n", .args = "ambient",
    .user = "alice", .expect_inh = I_PERFMON, .real = REAL_PLAIN,
    .expect_probe = 0},
+  /* A later call that fails takes back what an earlier one registered:
+   * nothing is raised after the setuid, nothing of root's is kept. */
+  {"real: ambient, config broken before open_session", "perfmon alice\n",
+   .args = "ambient", .user = "alice", .call = BOTH,
+   .conf2 = "perfmon alice\nperfmom bob\n", .expect_rc = SYSERR,
+   .expect_inh = 0, .real = REAL_PLAIN, .expect_probe = 1,
+   .expect_log = "line 2: unknown capability 'perfmom'"},
+  {"real: ambient, setcred+open_session+reinit", "perfmon alice\n",
+   .args = "ambient", .user = "alice", .call = BOTH, .expect_inh = I_PERFMON,
+   .real = REAL_PLAIN, .expect_probe = 0},
   {"real: ambient, refused", "perfmon alice\n", .args = "ambient",
    .user = "bob", .real = REAL_PLAIN, .expect_probe = 1},
   {"real: ambient, no_new_privs", "perfmon alice\n", .args = "ambient",
