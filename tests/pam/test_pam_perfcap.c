@@ -56,7 +56,13 @@ static const char group_text[] =
   "tracers:x:5101:erin,carol\n";
 
 enum call { SETCRED, OPEN_SESSION, BOTH, AUTHENTICATE, DELETE_CRED };
-enum conf_kind { CONF_FILE, CONF_SYMLINK, CONF_MISSING, CONF_NOT_ROOT };
+enum conf_kind {
+  CONF_FILE,
+  CONF_SYMLINK,
+  CONF_MISSING,
+  CONF_NOT_ROOT,
+  CONF_FIFO, /* a FIFO in its place: refused, and login must not hang */
+};
 enum tweak {
   TWEAK_NONE,
   TWEAK_NO_NEW_PRIVS,
@@ -221,6 +227,9 @@ static int run_case(const struct pcase *c, int idx)
     snprintf(target, sizeof(target), "%s/real.conf", dir);
     if (write_file(target, text, len, mode) || symlink(target, conf))
       return failf("cannot write %s", conf);
+  } else if (c->kind == CONF_FIFO) {
+    if (mkfifo(conf, 0644))
+      return failf("mkfifo %s: %s", conf, strerror(errno));
   } else if (c->kind != CONF_MISSING) {
     if (write_file(conf, text, len, mode))
       return failf("cannot write %s", conf);
@@ -415,6 +424,8 @@ static const struct pcase cases[] = {
    .expect_rc = SYSERR, .expect_log = "perfcap.conf: is a symbolic link"},
   {"not owned by root", "perfmon alice\n", .kind = CONF_NOT_ROOT,
    .user = "alice", .expect_rc = SYSERR, .expect_log = "not owned by root"},
+  {"FIFO in its place", NULL, .kind = CONF_FIFO, .user = "alice",
+   .expect_rc = SYSERR, .expect_log = "perfcap.conf: not a regular file"},
   {"missing file", NULL, .kind = CONF_MISSING, .user = "alice",
    .expect_rc = SYSERR, .expect_log = "cannot open: No such file"},
   {"long comment line", long_line, .user = "alice", .expect_rc = SYSERR,
