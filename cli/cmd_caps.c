@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "commands.h"
 #include "pmux/pmux.h"
 
@@ -71,21 +72,6 @@ static void print_text(const pmux_rights_t *r)
   printf("  no_new_privs %s\n", r->no_new_privs ? "set" : "not set");
 }
 
-static void json_str(const char *s)
-{
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c < 0x20)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
-}
-
 static void print_json(const pmux_rights_t *r)
 {
   printf("{\n  \"uid\": %u,\n  \"euid\": %u,\n", (unsigned)r->uid,
@@ -113,9 +99,9 @@ static void print_json(const pmux_rights_t *r)
            "\"rules_allowed\": %s, \"reason\": ",
            pmux_right_name(i), v->allowed ? "true" : "false",
            v->probed ? "true" : "false", v->rules_allowed ? "true" : "false");
-    json_str(v->reason);
+    json_string(stdout, v->reason);
     printf(", \"fix\": ");
-    json_str(v->fix);
+    json_string(stdout, v->fix);
     printf("}%s\n", i + 1 < PMUX_RIGHT_COUNT ? "," : "");
   }
   printf("  }\n}\n");

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "json.h"
 #include "commands.h"
 #include "pmux/pmux.h"
 
@@ -62,25 +63,6 @@ static void usage(FILE *out)
           "                    taken out, as read from this host or\n"
           "                    PMUX_SYSROOT)\n"
           "  --json            machine-readable output\n");
-}
-
-static void json_str(const char *s)
-{
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c == '\n')
-      printf("\\n");
-    else if (c == '\t')
-      printf("\\t");
-    else if (c < 0x20)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
 }
 
 static int add_events(struct ev *evs, int *nev, const char *list, int *first,
@@ -154,7 +136,7 @@ static void json_counters(const pmux_pmu_t *pmu, uint64_t mask)
       pmux_counter_info_t ci;
       pmux_pmu_counter(pmu, c, &ci);
       printf("%s", first ? "" : ", ");
-      json_str(ci.name);
+      json_string(stdout, ci.name);
       first = 0;
     }
   printf("]");
@@ -164,7 +146,7 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
                        const pmux_reservation_t *res, uint64_t free_mask)
 {
   printf("{\"pmu\": ");
-  json_str(pmux_pmu_name(pmu));
+  json_string(stdout, pmux_pmu_name(pmu));
   printf(", \"reservation\": {\"nmi_watchdog\": %d, \"watchdog_counter\": ",
          res ? res->nmi_watchdog : -1);
   if (res && res->watchdog_mask)
@@ -176,16 +158,16 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
   printf(", \"free\": ");
   json_counters(pmu, free_mask);
   printf(", \"reason\": ");
-  json_str(res ? res->reason : "");
+  json_string(stdout, res ? res->reason : "");
   printf(", \"evidence\": ");
-  json_str(res ? res->evidence : "not applied (--no-reserve)");
+  json_string(stdout, res ? res->evidence : "not applied (--no-reserve)");
   printf("}");
   printf(", \"counters\": [");
   for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
     pmux_counter_info_t ci;
     pmux_pmu_counter(pmu, c, &ci);
     printf("%s{\"name\": ", c ? ", " : "");
-    json_str(ci.name);
+    json_string(stdout, ci.name);
     printf(", \"kind\": \"%s\", \"width\": %u}",
            ci.kind == PMUX_COUNTER_FIXED ? "fixed" : "generic", ci.width);
   }
@@ -193,12 +175,12 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
   for (int s = 0; s < nsets; s++) {
     printf("%s{\"fits\": %s, \"reason\": ", s ? ", " : "",
            sets[s].fits ? "true" : "false");
-    json_str(sets[s].fits ? "" : sets[s].reason);
+    json_string(stdout, sets[s].fits ? "" : sets[s].reason);
     printf(", \"events\": [");
     for (int i = 0; i < sets[s].n; i++) {
       const struct ev *e = sets[s].ev[i];
       printf("%s{\"name\": ", i ? ", " : "");
-      json_str(e->name);
+      json_string(stdout, e->name);
       if (e->ok)
         printf(", \"code\": \"%#llx\", \"config\": \"%#llx\"",
                (unsigned long long)e->enc.code,
@@ -209,7 +191,7 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
       if (e->counter >= 0) {
         pmux_counter_info_t ci;
         pmux_pmu_counter(pmu, e->counter, &ci);
-        json_str(ci.name);
+        json_string(stdout, ci.name);
       } else {
         printf("null");
       }

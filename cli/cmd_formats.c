@@ -7,8 +7,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "json.h"
 #include "pmux/pmux.h"
-#include "stat_output.h"
 
 struct list_ctx {
   int json;

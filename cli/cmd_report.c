@@ -14,9 +14,9 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "json.h"
 #include "pmux/pmux.h"
 #include "report_sets.h"
-#include "stat_output.h"
 
 enum sort_key { SORT_SYMBOL, SORT_IP, SORT_SET };
 

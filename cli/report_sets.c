@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "report_sets.h"
-#include "stat_output.h"
+#include "json.h"
 
 enum switch_kind { SWITCH_UNKNOWN, SWITCH_TIME, SWITCH_OVERFLOW };
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "pmux/pmux.h"
 #include "stat_repeat.h"
 
@@ -37,7 +38,5 @@ struct stat_report {
 void stat_print_summary(struct stat_report *r, const pmux_session_t *s);
 void stat_print_interval(struct stat_report *r, const pmux_session_t *s,
                          uint64_t elapsed_ns, int first);
-/* JSON string with escapes (shared by the formats that need it). */
-void json_string(FILE *out, const char *s);
 
 #endif

@@ -13,6 +13,16 @@ fail() { echo "FAIL: $*"; exit 1; }
 # Text already in a variable is matched with grep -q ... <<<"$out".
 says() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
 
+# --- check --json stays valid JSON when an event name is not UTF-8 (the
+# name comes back in the reason): the byte is written as U+FFFD
+"$PMUX" check --pmu core2 -S "$(printf 'MUL\377')" --json > "$tmp/bad-utf8.json" &&
+  fail "check: an unknown event said to fit" || true
+python3 - "$tmp/bad-utf8.json" <<'PY' || fail "check --json with a non-UTF-8 name: $(cat "$tmp/bad-utf8.json")"
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert "MUL\ufffd" in d["sets"][0]["reason"], d["sets"][0]
+PY
+
 # --- check --json: the contract
 "$PMUX" check --pmu core2 -S INSTRUCTIONS_RETIRED,FP_COMP_OPS_EXE,MUL \
   -S MUL,DIV --json > "$tmp/a.json" && fail "check should exit 1 when a set does not fit" || true
