@@ -6,12 +6,15 @@
  * the means and spreads of -r N (a fresh session per run) stat_repeat.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -293,11 +296,6 @@ static int build_session(pmux_session_t *s, const struct stat_opts *o)
   return err < 0 ? err : 0;
 }
 
-/*
- * The report's output and the parts of it that need a session: opened once,
- * on the first run, after its events were accepted (a bad name creates no
- * file).  The session's warnings are printed here, once.
- */
 /* The session's warnings from byte `from` on, one line each. */
 static void print_warnings(const pmux_session_t *s, size_t from)
 {
@@ -310,10 +308,57 @@ static void print_warnings(const pmux_session_t *s, size_t from)
   }
 }
 
+/*
+ * -o FILE: opened before the command starts, so that a path that cannot be
+ * written stops pmux before anything runs; emptied only once the command
+ * has started (output_started), so that a command that cannot start
+ * (a typo) loses none of the results a file already held, and a file
+ * made for it is removed (output_abandoned) rather than left empty.
+ */
+static int output_created; /* -o FILE did not exist: pmux made it */
+
+static FILE *output_open(const char *path)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  output_created = fd >= 0;
+  if (fd < 0 && errno == EEXIST)
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (fd >= 0 && !f) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return f;
+}
+
+static void output_started(struct stat_report *rep)
+{
+  struct stat st;
+  if (rep->out != stdout && !fstat(fileno(rep->out), &st) &&
+      S_ISREG(st.st_mode) && ftruncate(fileno(rep->out), 0))
+    cli_warn("stat", "-o: cannot empty the file: %s", strerror(errno));
+}
+
+static void output_abandoned(struct stat_report *rep, const char *path)
+{
+  if (rep->out == stdout)
+    return;
+  fclose(rep->out);
+  rep->out = stdout;
+  if (output_created)
+    unlink(path);
+}
+
+/*
+ * The report's output and the parts of it that need a session: opened once,
+ * on the first run, after its events were accepted (a bad name creates no
+ * file).  The session's warnings are printed here, once.
+ */
 static int open_report(struct stat_report *rep, const struct stat_opts *o,
                        pmux_session_t *s)
 {
-  if (o->output && !(rep->out = fopen(o->output, "we"))) {
+  if (o->output && !(rep->out = output_open(o->output))) {
     cli_error("stat", "cannot write '%s': %s", o->output, strerror(errno));
     rep->out = stdout;
     return -1;
@@ -361,9 +406,13 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
   err = pmux_session_start(run->s);
   if (err) {
     cli_report("stat", err, pmux_session_errmsg(run->s));
+    if (first)
+      output_abandoned(rep, o->output);
     return err == PMUX_ECHILD ? pmux_session_exec_status(run->s)
                               : PMUX_EXIT_FAIL;
   }
+  if (first)
+    output_started(rep);
   size_t warned = strlen(pmux_session_warnings(run->s));
   run->err = pmux_session_run(run->s, &run->status);
   print_warnings(run->s, warned); /* the ones the run added */

@@ -14,6 +14,18 @@ rc=$?
 rc=$?
 [ $rc -eq 127 ] || fail "missing command gave $rc"
 grep -q "/nonexistent/command" "$TMP/err" || fail "error does not name the command"
+# A command that cannot start loses none of -o's earlier results, and
+# leaves no empty file behind; one that starts replaces them.
+echo '{"earlier": 1}' > "$TMP/kept.json"
+"$PMUX" stat --json -e task-clock -o "$TMP/kept.json" -- /nonexistent/command 2>/dev/null
+[ "$(cat "$TMP/kept.json")" = '{"earlier": 1}' ] ||
+  fail "-o's earlier results lost to a command that never started: $(cat "$TMP/kept.json")"
+"$PMUX" stat --json -e task-clock -o "$TMP/new.json" -- /nonexistent/command 2>/dev/null
+[ -e "$TMP/new.json" ] && fail "-o left a file for a command that never started"
+"$PMUX" stat --json -e task-clock -o "$TMP/kept.json" -- true ||
+  fail "stat -o over an earlier file"
+[ "$(json_get "$TMP/kept.json" 'd["events"][0]["name"]')" = task-clock ] ||
+  fail "-o over an earlier file: $(cat "$TMP/kept.json")"
 # Found but not executable: 126, as a shell says (127 is "not found").
 printf 'not a program\n' > "$TMP/data.txt"
 "$PMUX" stat -e task-clock -o /dev/null -- "$TMP/data.txt" 2>/dev/null
