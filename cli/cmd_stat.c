@@ -528,6 +528,7 @@ int cmd_stat(int argc, char **argv)
     code = stat_run(&o, &target, &rep, k == 0, &run);
     if (code) {
       pmux_session_destroy(run.s);
+      agg.stop_failure = STAT_STOP_START;
       break;
     }
     pmux_session_destroy(last);
@@ -539,8 +540,11 @@ int cmd_stat(int argc, char **argv)
       code = PMUX_EXIT_FAIL;
       break;
     }
-    if (!run_succeeded(&run))
+    if (!run_succeeded(&run)) {
+      if (run.err)
+        agg.stop_failure = STAT_STOP_MEASURING;
       break;
+    }
     /* A command may survive the signal its user meant for the run. */
     int fwd = pmux_session_forwarded_signal(last);
     for (size_t i = 0; o.repeat && i < sizeof(repeat_stop_signals) /

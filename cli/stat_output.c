@@ -182,25 +182,38 @@ static void human_runs(FILE *out, const struct stat_repeat *rr)
     fprintf(out, " (%d run%s)", rr->runs, rr->runs == 1 ? "" : "s");
 }
 
-/* Why -r ran fewer than N runs, as the footer's line. */
-static void human_stopped(FILE *out, const struct stat_report *r)
+/* Why -r ran fewer than N runs (the table's footer line, JSON's
+ * stop_reason); 0 when it ran them all. */
+static int stop_reason(const struct stat_report *r, char *buf, size_t len)
 {
   const struct stat_repeat *rr = r->repeat;
-  if (rr->runs >= rr->repeat)
-    return;
-  fprintf(out, "\n stopped after run %d of %d: ", rr->runs, rr->repeat);
+  if (!rr || rr->runs >= rr->repeat)
+    return 0;
   if (rr->stop_signal)
-    fprintf(out, "pmux got signal %d (%s)\n", rr->stop_signal,
-            strsignal(rr->stop_signal));
+    snprintf(buf, len, "pmux got signal %d (%s)", rr->stop_signal,
+             strsignal(rr->stop_signal));
+  else if (rr->stop_failure == STAT_STOP_START)
+    snprintf(buf, len, "run %d could not start", rr->runs + 1);
   else if (r->exit_status >= 0 && WIFSIGNALED(r->exit_status))
-    fprintf(out, "the command died of signal %d (%s)\n",
-            WTERMSIG(r->exit_status), strsignal(WTERMSIG(r->exit_status)));
+    snprintf(buf, len, "the command died of signal %d (%s)",
+             WTERMSIG(r->exit_status), strsignal(WTERMSIG(r->exit_status)));
   else if (r->exit_status >= 0 && WIFEXITED(r->exit_status) &&
            WEXITSTATUS(r->exit_status))
-    fprintf(out, "the command exited with status %d\n",
-            WEXITSTATUS(r->exit_status));
+    snprintf(buf, len, "the command exited with status %d",
+             WEXITSTATUS(r->exit_status));
+  else if (rr->stop_failure == STAT_STOP_MEASURING)
+    snprintf(buf, len, "the measuring of run %d failed", rr->runs);
   else
-    fprintf(out, "the next run failed\n");
+    snprintf(buf, len, "the run failed");
+  return 1;
+}
+
+static void human_stopped(FILE *out, const struct stat_report *r)
+{
+  char why[160];
+  if (stop_reason(r, why, sizeof(why)))
+    fprintf(out, "\n stopped after run %d of %d: %s\n", r->repeat->runs,
+            r->repeat->repeat, why);
 }
 
 static void human_elapsed(FILE *out, const struct stat_report *r)
@@ -468,6 +481,12 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     fprintf(out, "\"repeat\":%d,\"runs_done\":%d,", rr->repeat, rr->runs);
     if (rr->stop_signal)
       fprintf(out, "\"stop_signal\":%d,", rr->stop_signal);
+    char why[160];
+    if (stop_reason(r, why, sizeof(why))) {
+      fputs("\"stop_reason\":", out);
+      json_string(out, why);
+      fputc(',', out);
+    }
   }
   fputs("\"command\":[", out);
   for (int i = 0; r->argv && r->argv[i]; i++) {

@@ -35,6 +35,11 @@ struct stat_repeat {
   uint64_t *elapsed_ns;            /* [repeat] */
   int stop_signal;                 /* signal that stopped the repetition
                                       between runs, or 0 */
+  enum {
+    STAT_STOP_NONE,
+    STAT_STOP_MEASURING, /* the last run's measuring failed */
+    STAT_STOP_START,     /* the run after the last could not start */
+  } stop_failure;
 };
 
 /* A mean over some runs and its spread. */

@@ -29,6 +29,7 @@ python3 - "$TMP/rep.json" <<'PY'
 import json, math, sys
 d = json.load(open(sys.argv[1]))
 assert d["repeat"] == 3 and d["runs_done"] == 3 and d["exit_status"] == 0, d
+assert "stop_reason" not in d, d
 assert len(d["elapsed_runs_ns"]) == 3, d
 for e in d["events"]:
     v = e["estimates"]
@@ -87,7 +88,31 @@ set -e
 grep -q "(1 of 3 runs)" "$TMP/fail.txt" || fail "no '1 of 3 runs': $(cat "$TMP/fail.txt")"
 grep -q "stopped after run 1 of 3: the command exited with status 3" "$TMP/fail.txt" ||
   fail "no reason for stopping: $(cat "$TMP/fail.txt")"
+set +e
+"$PMUX" stat -r 3 --json -e task-clock -o "$TMP/fail.json" -- sh -c 'exit 3'
+set -e
+[ "$(json_get "$TMP/fail.json" 'd["stop_reason"]')" = "the command exited with status 3" ] ||
+  fail "JSON: no reason for stopping: $(cat "$TMP/fail.json")"
 pass "a failing run stops the repetition"
+
+# A run that cannot start (the command removed itself) stops it too, and
+# says so, in the table and in JSON.
+mk_once() { printf '#!/bin/sh\nrm -f "$0"\n' > "$TMP/once.sh"; chmod +x "$TMP/once.sh"; }
+mk_once
+set +e
+"$PMUX" stat -r 3 -e task-clock -o "$TMP/gone.txt" -- "$TMP/once.sh" 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 127 ] || fail "a run that cannot start: exit $rc, want 127"
+grep -q "stopped after run 1 of 3: run 2 could not start" "$TMP/gone.txt" ||
+  fail "no reason for stopping: $(cat "$TMP/gone.txt")"
+mk_once
+set +e
+"$PMUX" stat -r 3 --json -e task-clock -o "$TMP/gone.json" -- "$TMP/once.sh" 2>/dev/null
+set -e
+[ "$(json_get "$TMP/gone.json" '(d["runs_done"], d["stop_reason"])')" = "(1, 'run 2 could not start')" ] ||
+  fail "JSON: $(cat "$TMP/gone.json")"
+pass "a run that cannot start stops the repetition, and says so"
 
 # One run has no spread, not a zero one: an event measured in fewer than
 # two runs has no stddev (CSV empty, JSON null), nor has the elapsed time
