@@ -458,16 +458,25 @@ static void json_event(FILE *out, const pmux_count_t *c)
   }
 }
 
-static void json_sets(FILE *out, const pmux_session_t *s)
+/* Under --mux kernel or none the sets were enabled together and never
+ * switched by pmux: no switch and no runs to give (null), as the table's
+ * "counted beside the others". */
+static void json_sets(FILE *out, const struct stat_report *r,
+                      const pmux_session_t *s)
 {
+  int switched = !strcmp(r->mux, "user");
   fputs("\"sets\":[", out);
   for (int k = 0; k < pmux_session_nsets(s); k++) {
     pmux_set_info_t si;
     pmux_session_set_info(s, k, &si);
-    fprintf(out, "%s{\"id\":%d,\"switch\":\"%s\",\"runs\":%llu,"
-                 "\"time_ns\":%llu}",
-            k ? "," : "", si.id, si.overflow_switch ? "overflow" : "time",
-            (unsigned long long)si.runs, (unsigned long long)si.time_ns);
+    fprintf(out, "%s{\"id\":%d,\"switch\":", k ? "," : "", si.id);
+    if (switched)
+      fprintf(out, "\"%s\",\"runs\":%llu",
+              si.overflow_switch ? "overflow" : "time",
+              (unsigned long long)si.runs);
+    else
+      fputs("null,\"runs\":null", out);
+    fprintf(out, ",\"time_ns\":%llu}", (unsigned long long)si.time_ns);
   }
   fputc(']', out);
 }
@@ -546,7 +555,7 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     fprintf(out, "],\"same_set\":%s}", d.same_set ? "true" : "false");
   }
   fputs("],", out);
-  json_sets(out, s);
+  json_sets(out, r, s);
   fputs("}\n", out);
 }
 

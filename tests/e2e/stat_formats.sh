@@ -116,6 +116,9 @@ for mux in none kernel; do
   "$PMUX" stat --mux=$mux --json -S page-faults -S task-clock -o "$TMP/m.json" -- "$DEMO" -r 2
   [ "$(json_get "$TMP/m.json" '[x["same_set"] for x in d["derived"]]')" = "[True]" ] ||
     fail "--mux=$mux: a ratio flagged across sets: $(cat "$TMP/m.json")"
+  [ "$(json_get "$TMP/m.json" '[(s["switch"], s["runs"], s["time_ns"] > 0) for s in d["sets"]]')" = \
+    "[(None, None, True), (None, None, True)]" ] ||
+    fail "--mux=$mux: JSON sets say they switched: $(cat "$TMP/m.json")"
   "$PMUX" stat --mux=$mux -S page-faults -S task-clock -- "$DEMO" -r 2 2>"$TMP/m.txt" >&2
   grep -q "set 1: counted beside the others" "$TMP/m.txt" || fail "--mux=$mux: $(cat "$TMP/m.txt")"
 done
