@@ -101,10 +101,12 @@ void stat_repeat_count(const struct stat_repeat *r, const pmux_session_t *s,
   pmux_session_count(s, i, c);
   double est[STAT_REPEAT_MAX];
   double raw = 0, enabled = 0, running = 0, fraction = 0, bound = 0;
+  double enabled_all = 0; /* what was wanted, measured or not */
   int n = 0, supported = 0;
   for (int k = 0; k < r->runs; k++) {
     const struct stat_repeat_count *x = slot(r, k, i);
     supported |= x->supported;
+    enabled_all += (double)x->time_enabled_ns;
     if (!x->measured)
       continue; /* a run that did not count it adds nothing, not a zero */
     est[n++] = x->estimate;
@@ -125,6 +127,13 @@ void stat_repeat_count(const struct stat_repeat *r, const pmux_session_t *s,
     c->fraction = fraction / n;
     c->estimate = out->mean;
     c->error_bound = bound / n; /* one run's bound, typically */
+  } else if (r->runs) {
+    /* Never counted: nothing seen, over the runs' mean time (not the
+     * last run's, which pmux_session_count left). */
+    c->raw = 0;
+    c->time_running_ns = 0;
+    c->fraction = 0;
+    c->time_enabled_ns = (uint64_t)llround(enabled_all / r->runs);
   }
 }
 

@@ -114,6 +114,23 @@ set -e
   fail "JSON: $(cat "$TMP/gone.json")"
 pass "a run that cannot start stops the repetition, and says so"
 
+# An event whose set never ran in any run: not measured, over the runs'
+# mean time (it showed the last run's).  Set 1 runs only after a major
+# fault, which the demo, cached, does not take.
+"$PMUX" stat -r 3 --json -S 'task-clock;switch=major-faults/1/1' -S page-faults \
+  -o "$TMP/never.json" -- "$DEMO" -r 1
+python3 - "$TMP/never.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+tc, pf = d["events"][0], d["events"][2]
+if pf["measured"]:
+    print("note: a major fault ran set 1; the never-measured case is not checked")
+else:
+    assert pf["estimate"] is None and pf["raw"] == 0 and pf["runs"] == 0, pf
+    assert abs(pf["time_enabled_ns"] - tc["time_enabled_ns"]) <= 1, (pf, tc)
+PY
+pass "an event never measured in any run: over the runs' mean time"
+
 # One run has no spread, not a zero one: an event measured in fewer than
 # two runs has no stddev (CSV empty, JSON null), nor has the elapsed time
 # of a single run.
