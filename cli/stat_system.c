@@ -170,8 +170,14 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_end_signal;
   sigemptyset(&sa.sa_mask);
-  for (int i = 0; i < 4; i++)
-    sigaction(end_signals[i], &sa, &old_actions[i]);
+  /* Not over a signal that is ignored (nohup, a background job): it cannot
+   * end pmux, and a handler would let the command (exec resets caught
+   * signals to default) die of a hangup it was meant to ignore. */
+  for (int i = 0; i < 4; i++) {
+    sigaction(end_signals[i], NULL, &old_actions[i]);
+    if (old_actions[i].sa_handler != SIG_IGN)
+      sigaction(end_signals[i], &sa, NULL);
+  }
   if (check_users(ss))
     return -1;
   t->kind = PMUX_TARGET_CPUS;

@@ -3,7 +3,8 @@
 # leases: two sessions racing for the same CPU (exactly one wins, the loser
 # names the winner's pid), kill -9 of a holder then a new session
 # succeeding, a per-thread session warned of the holder, -a until SIGINT,
-# and the refusal beside oprofile (fake PMUX_SYSROOT).
+# an ignored SIGHUP left ignored, and the refusal beside oprofile (fake
+# PMUX_SYSROOT).
 source "$PMUX_SRC/tests/e2e/lib.sh"
 export PMUX_RUNDIR="$TMP/run"
 ROOTS="$PMUX_SRC/tests/data/sysroot"
@@ -71,6 +72,15 @@ tail -1 "$TMP/all.json" > "$TMP/all.sum" # the summary, after the intervals
   fail "-a: $(cat "$TMP/all.json")"
 [ -s "$PMUX_RUNDIR/cpu0.lock" ] && fail "-a: lease record not cleared"
 pass "-a until SIGINT: counts, exits 0, releases its leases"
+
+# --- an ignored hangup (nohup) stays ignored: the command inherits it, as
+# it does from a per-thread pmux stat
+(trap '' HUP; exec "$PMUX" stat -C 0 -e task-clock -- grep SigIgn /proc/self/status) \
+  >"$TMP/ign" 2>&1 || fail "-C 0 with SIGHUP ignored: $(cat "$TMP/ign")"
+mask=$(awk '/^SigIgn:/ { print $2 }' "$TMP/ign")
+[ -n "$mask" ] && (( 0x$mask & 1 )) ||
+  fail "SIGHUP ignored by pmux is not ignored by its command: $(cat "$TMP/ign")"
+pass "an ignored SIGHUP stays ignored for the command (nohup)"
 
 # --- beside oprofile: refused, naming it
 rc=0
