@@ -133,15 +133,16 @@ void pmux_lease_release_signal(pmux_lease_t *l)
   if (!l)
     return;
   if (l->nmi_fd >= 0) {
+    ssize_t len = (ssize_t)strlen(l->nmi_old), w = -1;
     int fd = open(l->nmi_path, O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
-      ssize_t w = write(fd, l->nmi_old, strlen(l->nmi_old));
-      (void)w;
+      w = write(fd, l->nmi_old, (size_t)len);
       close(fd);
     }
-    if (ftruncate(l->nmi_fd, 0)) {
-      /* the record stays; the next run finds it stale and restores the
-       * same value again: harmless */
+    /* The record goes only once the old value is back: else the next run
+     * finds it stale and restores it (a record left by a failed cut is
+     * restored again: harmless). */
+    if (w == len && ftruncate(l->nmi_fd, 0)) {
     }
     close(l->nmi_fd);
     l->nmi_fd = -1;

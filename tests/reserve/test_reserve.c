@@ -394,6 +394,34 @@ static void test_watchdog_restored_after_kill(void **state)
   rmtree(rundir);
 }
 
+/* The watchdog cannot be written back at release: the record stays, so
+ * that the next run restores it (it once went all the same, and the
+ * watchdog stayed 0 for good). */
+static void test_watchdog_kept_when_restore_fails(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 1);
+  int cpu0[] = {0};
+  pmux_lease_t *a;
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "x", &a), 0);
+  assert_int_equal(nmi_value(dir), 0);
+  char p[1100];
+  snprintf(p, sizeof(p), "%s/proc/sys/kernel/nmi_watchdog", dir);
+  assert_int_equal(unlink(p), 0);
+  assert_int_equal(mkdir(p, 0755), 0); /* open(O_WRONLY): EISDIR */
+  pmux_lease_release(a);
+  assert_int_equal(rmdir(p), 0);
+  put(dir, "proc/sys/kernel/nmi_watchdog", "0\n");
+  char msg[256];
+  assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 1);
+  assert_non_null(strstr(msg, "restored kernel.nmi_watchdog to 1"));
+  assert_int_equal(nmi_value(dir), 1);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* --disable-nmi-watchdog is root only (on the real sysctl) */
 static void test_watchdog_root_only(void **state)
 {
@@ -444,6 +472,8 @@ int main(void)
       cmocka_unit_test_teardown(test_lease_busy_names_holder, teardown),
       cmocka_unit_test_teardown(test_watchdog_disabled_and_restored, teardown),
       cmocka_unit_test_teardown(test_watchdog_restored_after_kill, teardown),
+      cmocka_unit_test_teardown(test_watchdog_kept_when_restore_fails,
+                                teardown),
       cmocka_unit_test_teardown(test_watchdog_root_only, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
