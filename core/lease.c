@@ -112,15 +112,34 @@ static void private_lease(int fd)
   (void)fchmod(fd, 0600);
 }
 
-static int busy(int cpu, int fd)
+/*
+ * flock the lease at path (cpu -1: the watchdog's): 0, or -EBUSY naming the
+ * holder.  A lock can also be held for a moment by someone who owns
+ * nothing: pmux_lease_holders() (LOCK_SH, to learn whether anyone holds
+ * it; every per-thread pmux stat does that) and pmux_lease_recover()
+ * (LOCK_EX on the watchdog's).  Such a lock leaves no live record and goes
+ * within microseconds: it is waited out (as long as live_record() waits),
+ * not reported as a holder; a real holder's record ends the wait at once.
+ */
+static int lock_lease(int cpu, int fd, const char *path)
 {
   pmux_lease_holder_t h;
+  int live = 0;
+  for (int i = 0; i < 100 && !live; i++) {
+    if (!flock(fd, LOCK_EX | LOCK_NB))
+      return 0;
+    if (errno != EWOULDBLOCK)
+      return pmux__fail(-errno, "flock %s: %s", path, strerror(errno));
+    live = !read_record(fd, &h) && (kill(h.pid, 0) == 0 || errno == EPERM);
+    if (!live)
+      usleep(2000);
+  }
   char t[64];
   const char *what = cpu >= 0 ? "CPU" : "the NMI watchdog";
   char num[16] = "";
   if (cpu >= 0)
     snprintf(num, sizeof(num), " %d", cpu);
-  if (live_record(fd, &h))
+  if (!live)
     return pmux__fail(-EBUSY, "%s%s is held by another system-wide pmux "
                       "session (its record is not readable)", what, num);
   return pmux__fail(-EBUSY, "%s%s is held by pmux pid %d (uid %u, '%s', "
@@ -218,14 +237,12 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
   if (fd < 0)
     return pmux__fail(-errno, "cannot open %s: %s", path, strerror(errno));
   private_lease(fd);
-  if (flock(fd, LOCK_EX | LOCK_NB)) {
-    int err = errno == EWOULDBLOCK ? busy(-1, fd)
-                                   : pmux__fail(-errno, "flock %s: %s", path,
-                                                strerror(errno));
+  int err = lock_lease(-1, fd, path), old;
+  if (err) {
     close(fd);
     return err;
   }
-  int err = restore_stale(fd, NULL, 0), old;
+  err = restore_stale(fd, NULL, 0);
   if (err >= 0)
     err = pmux__sys_read_int(NMI_PATH, &old);
   if (err < 0) {
@@ -304,10 +321,8 @@ int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
       goto fail;
     }
     private_lease(fd);
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-      err = errno == EWOULDBLOCK ? busy(cpu, fd)
-                                 : pmux__fail(-errno, "flock %s: %s", path,
-                                              strerror(errno));
+    err = lock_lease(cpu, fd, path);
+    if (err) {
       close(fd);
       goto fail;
     }

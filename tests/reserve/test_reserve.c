@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -317,6 +318,58 @@ static int nmi_value(const char *dir)
   return v;
 }
 
+/* A child locks rundir/name as op says for ms milliseconds, then exits;
+ * returns once the lock is held. */
+static pid_t hold_lock(const char *name, int op, int ms)
+{
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char p[1100];
+    snprintf(p, sizeof(p), "%s/%s", rundir, name);
+    int fd = open(p, O_RDWR | O_CREAT, 0600);
+    char ok = fd >= 0 && !flock(fd, op) ? 'y' : 'n';
+    if (write(pipefd[1], &ok, 1) != 1)
+      _exit(1);
+    usleep((useconds_t)ms * 1000);
+    _exit(0);
+  }
+  char ok = 0;
+  assert_int_equal(read(pipefd[0], &ok, 1), 1);
+  assert_int_equal(ok, 'y');
+  close(pipefd[0]);
+  close(pipefd[1]);
+  return pid;
+}
+
+/* A lock held for a moment by someone who takes nothing (a per-thread
+ * pmux stat's pmux_lease_holders() probe, LOCK_SH; another run's
+ * pmux_lease_recover(), LOCK_EX on the watchdog's) is waited out: it once
+ * refused the session, "held by another system-wide pmux session". */
+static void test_lease_probe_is_not_a_holder(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 1);
+  int cpu0[] = {0};
+  pmux_lease_t *a;
+  pid_t probe = hold_lock("cpu0.lock", LOCK_SH, 20);
+  assert_int_equal(pmux_lease_take(cpu0, 1, 0, "x", &a), 0);
+  pmux_lease_release(a);
+  waitpid(probe, NULL, 0);
+  probe = hold_lock("nmi_watchdog.lock", LOCK_EX, 20);
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "x", &a), 0);
+  assert_int_equal(nmi_value(dir), 0);
+  pmux_lease_release(a);
+  assert_int_equal(nmi_value(dir), 1);
+  waitpid(probe, NULL, 0);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 static void test_watchdog_disabled_and_restored(void **state)
 {
   (void)state;
@@ -470,6 +523,7 @@ int main(void)
       cmocka_unit_test_teardown(test_perf_users_detected, teardown),
       cmocka_unit_test(test_cpulist),
       cmocka_unit_test_teardown(test_lease_busy_names_holder, teardown),
+      cmocka_unit_test_teardown(test_lease_probe_is_not_a_holder, teardown),
       cmocka_unit_test_teardown(test_watchdog_disabled_and_restored, teardown),
       cmocka_unit_test_teardown(test_watchdog_restored_after_kill, teardown),
       cmocka_unit_test_teardown(test_watchdog_kept_when_restore_fails,
