@@ -168,8 +168,10 @@ int cmd_record(int argc, char **argv)
     char cmdline[256];
     stat_system_recover();
     stat_system_cmdline(argc, argv, cmdline, sizeof(cmdline));
-    if (stat_system_begin(&ss, &t, cmdline))
+    if (stat_system_begin(&ss, &t, cmdline)) {
+      stat_system_end(&ss); /* a refusal beside others: give the leases back */
       return PMUX_EXIT_FAIL;
+    }
     o.system_wide = 1;
     o.cpus = t.cpus;
     o.ncpus = t.ncpus;

@@ -90,7 +90,13 @@ PMUX_SYSROOT="$ROOTS/oprofile" "$PMUX" stat -C 0 -e task-clock -- true \
 grep -q "held by oprofile: pid 4242 (oprofiled)" "$TMP/op" ||
   fail "beside oprofile: $(cat "$TMP/op")"
 [ -s "$PMUX_RUNDIR/cpu0.lock" ] && fail "refused session kept its lease"
-pass "refused beside oprofile, naming oprofiled pid 4242"
+rc=0
+PMUX_SYSROOT="$ROOTS/oprofile" "$PMUX" record -C 0 -o "$TMP/op.data" -- true \
+  >/dev/null 2>"$TMP/oprec" || rc=$?
+[ $rc = 1 ] && grep -q "held by oprofile: pid 4242 (oprofiled)" "$TMP/oprec" ||
+  fail "record beside oprofile: exit $rc: $(cat "$TMP/oprec")"
+[ -s "$PMUX_RUNDIR/cpu0.lock" ] && fail "refused record kept its lease record"
+pass "refused beside oprofile, naming oprofiled pid 4242 (stat and record)"
 
 # --- --exclusive beside a perf user (a fake /proc with one)
 FAKE="$TMP/root"
