@@ -91,13 +91,60 @@ static int lock_path(const char *dir, const char *name, char *buf, size_t len)
                                                              : 0;
 }
 
+/* When pid started, in seconds since the epoch; 0 when unknown.  Its
+ * comm (field 2 of /proc/PID/stat) may hold spaces and ')': the fields
+ * are counted from the last ')'. */
+static uint64_t process_start(pid_t pid)
+{
+  char p[64], buf[1024], line[256];
+  snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+  int fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = 0;
+  char *f = strrchr(buf, ')');
+  unsigned long long ticks;
+  /* after ')': fields 3 (state) to 21, then starttime (22) */
+  if (!f || sscanf(f + 1, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                   "%*s %*s %*s %*s %*s %*s %*s %llu", &ticks) != 1)
+    return 0;
+  unsigned long long btime = 0;
+  FILE *st = fopen("/proc/stat", "re");
+  if (st) {
+    while (fgets(line, sizeof(line), st))
+      if (sscanf(line, "btime %llu", &btime) == 1)
+        break;
+    fclose(st);
+  }
+  long hz = sysconf(_SC_CLK_TCK);
+  if (!btime || hz <= 0)
+    return 0;
+  return btime + ticks / (unsigned long long)hz;
+}
+
+/* Whether the record's holder still runs: its pid exists and started no
+ * later than it wrote the record (a process that started after did not
+ * write it: the holder died and its pid was reused).  A second of slack
+ * for the rounding of the boot time. */
+static int holder_alive(const pmux_lease_holder_t *h)
+{
+  if (kill(h->pid, 0) && errno != EPERM)
+    return 0;
+  uint64_t t0 = process_start(h->pid);
+  return !t0 || !h->start || t0 <= h->start + 1;
+}
+
 /* The record of a lock someone else holds: it may still be being written
  * (or be the previous holder's stale one), so wait a little for a live
- * pid.  0 with *h, or -ENOENT. */
+ * holder.  0 with *h, or -ENOENT. */
 static int live_record(int fd, pmux_lease_holder_t *h)
 {
   for (int i = 0; i < 100; i++) {
-    if (!read_record(fd, h) && (kill(h->pid, 0) == 0 || errno == EPERM))
+    if (!read_record(fd, h) && holder_alive(h))
       return 0;
     usleep(2000);
   }
@@ -130,7 +177,7 @@ static int lock_lease(int cpu, int fd, const char *path)
       return 0;
     if (errno != EWOULDBLOCK)
       return pmux__fail(-errno, "flock %s: %s", path, strerror(errno));
-    live = !read_record(fd, &h) && (kill(h.pid, 0) == 0 || errno == EPERM);
+    live = !read_record(fd, &h) && holder_alive(&h);
     if (!live)
       usleep(2000);
   }

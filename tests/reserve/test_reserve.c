@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -370,6 +372,47 @@ static void test_lease_probe_is_not_a_holder(void **state)
   rmtree(rundir);
 }
 
+/* A stale record whose pid now belongs to another process, one that
+ * started after the record was written, names no holder: the lease is
+ * taken even while a probe locks it for a moment (that process was once
+ * named as the holder).  Its comm holds ") " and numbers, against a
+ * /proc/PID/stat parse that stops at the first ')'. */
+static void test_lease_stale_pid_reused(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t other = fork();
+  assert_true(other >= 0);
+  if (other == 0) {
+    prctl(PR_SET_NAME, "a) 1 2 3 4 5 6");
+    if (write(pipefd[1], "y", 1) != 1)
+      _exit(1);
+    pause();
+    _exit(0);
+  }
+  char ok = 0;
+  assert_int_equal(read(pipefd[0], &ok, 1), 1);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  char rec[256];
+  snprintf(rec, sizeof(rec), "pid=%d uid=0 start=%llu nmi_old=-1 cmd=pmux "
+           "stat -C 0 -- killed\n", (int)other,
+           (unsigned long long)time(NULL) - 100);
+  put(rundir, "cpu0.lock", rec);
+  int cpu0[] = {0};
+  pmux_lease_t *a;
+  pid_t probe = hold_lock("cpu0.lock", LOCK_SH, 20);
+  int err = pmux_lease_take(cpu0, 1, 0, "x", &a);
+  kill(other, SIGKILL);
+  waitpid(other, NULL, 0);
+  waitpid(probe, NULL, 0);
+  assert_int_equal(err, 0);
+  pmux_lease_release(a);
+  rmtree(rundir);
+}
+
 static void test_watchdog_disabled_and_restored(void **state)
 {
   (void)state;
@@ -524,6 +567,7 @@ int main(void)
       cmocka_unit_test(test_cpulist),
       cmocka_unit_test_teardown(test_lease_busy_names_holder, teardown),
       cmocka_unit_test_teardown(test_lease_probe_is_not_a_holder, teardown),
+      cmocka_unit_test_teardown(test_lease_stale_pid_reused, teardown),
       cmocka_unit_test_teardown(test_watchdog_disabled_and_restored, teardown),
       cmocka_unit_test_teardown(test_watchdog_restored_after_kill, teardown),
       cmocka_unit_test_teardown(test_watchdog_kept_when_restore_fails,
