@@ -21,14 +21,18 @@
 #include "cli.h"
 #include "stat_system.h"
 
-/* The lease a signal handler must give back (one session per process). */
+/* The lease a signal handler must give back (one session per process),
+ * and that process: the measured command runs this handler too between
+ * its fork and its exec, and must not give back its parent's lease. */
 static pmux_lease_t *volatile active_lease;
+static volatile pid_t lease_owner;
 static const int end_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static struct sigaction old_actions[4];
 
 static void on_end_signal(int sig)
 {
-  pmux_lease_release_signal(active_lease);
+  if (getpid() == lease_owner)
+    pmux_lease_release_signal(active_lease);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -158,14 +162,24 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
   }
   if (check_rights())
     return -1;
+  /* The end signals wait while the lease is taken (it may turn the
+   * watchdog off) and its handler set: one that came between would end
+   * pmux with the watchdog off until the next run. */
+  sigset_t ends, before;
+  sigemptyset(&ends);
+  for (int i = 0; i < 4; i++)
+    sigaddset(&ends, end_signals[i]);
+  sigprocmask(SIG_BLOCK, &ends, &before);
   int err = pmux_lease_take(ss->cpus, ss->ncpus,
                             ss->nmi_off ? PMUX_LEASE_NMI_OFF : 0, cmdline,
                             &ss->lease);
   if (err) {
+    sigprocmask(SIG_SETMASK, &before, NULL);
     cli_report(cmd_name, err, pmux_errmsg());
     return -1;
   }
   active_lease = ss->lease;
+  lease_owner = getpid();
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_end_signal;
@@ -178,6 +192,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
     if (old_actions[i].sa_handler != SIG_IGN)
       sigaction(end_signals[i], &sa, NULL);
   }
+  sigprocmask(SIG_SETMASK, &before, NULL);
   if (check_users(ss))
     return -1;
   t->kind = PMUX_TARGET_CPUS;
