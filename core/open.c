@@ -395,13 +395,17 @@ static int same_event(const struct pmux_event *a, const struct pmux_event *b)
  * An event listed in several sets (cycles in every group, say) is estimated
  * from the observations of all of them: in user mux they pool into the
  * first one's accumulator.  (In kernel mux the sets count at overlapping
- * times, so each keeps its own.)
+ * times, so each keeps its own.)  Listed twice in one set (or under two
+ * names for one encoding), it is still one observation per slice: the
+ * later entry is a repeat, which adds nothing to the pool (twice the same
+ * slice would halve g, and the bound with it).
  */
 static void assign_pools(pmux_session_t *s)
 {
   for (int i = 0; i < s->nevents; i++) {
     struct pmux_event *e = &s->events[i];
     e->pool = i;
+    e->repeat = 0;
     if (s->mux != PMUX_MUX_USER || e->set < 0)
       continue;
     for (int j = 0; j < i; j++)
@@ -409,6 +413,9 @@ static void assign_pools(pmux_session_t *s)
         e->pool = s->events[j].pool;
         break;
       }
+    for (int j = 0; j < i; j++)
+      e->repeat |= s->events[j].set == e->set &&
+                   s->events[j].pool == e->pool;
   }
 }
 

@@ -212,6 +212,8 @@ static int close_slice(pmux_session_t *s, int which)
     const uint64_t *d = set->slice;
     for (int i = 0; i < set->nevents; i++) {
       struct pmux_event *e = &s->events[set->events[i]];
+      if (e->repeat)
+        continue; /* the set's earlier entry observed this slice */
       /* The run's first slice, in user mux, is a stratum of its own
        * (estimate.c): the command's start, seen by this set alone. */
       if (which >= 0 && s->nslices == 0)

@@ -41,6 +41,8 @@ struct pmux_event {
    * of the first such event, `pool`. */
   struct pmux__est_acc acc;
   int pool;
+  int repeat;             /* its set lists the same event earlier: that
+                             entry adds the set's slices to the pool */
   /* Results, filled by pmux__session_estimate(). */
   double estimate;
   double error_bound;
