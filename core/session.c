@@ -265,6 +265,20 @@ static int add_events(pmux_session_t *s, const char *list, int set,
   return 0;
 }
 
+/* A set refused after its events were added: take them back (their set id
+ * would be the next set's), so that the session is as it was. */
+static int undo_set(pmux_session_t *s, struct pmux_set *set, int nevents,
+                    int err)
+{
+  while (s->nevents > nevents)
+    free(s->events[--s->nevents].name);
+  free(set->events);
+  free(set->trigger);
+  set->events = NULL;
+  set->trigger = NULL;
+  return pmux__session_fail(s, err);
+}
+
 int pmux_session_add_set(pmux_session_t *s, const char *events,
                          const pmux_set_opts_t *opts)
 {
@@ -287,22 +301,21 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
   memset(set, 0, sizeof(*set));
   set->id = s->nsets;
   set->trigger_event = -1;
+  int before = s->nevents;
   int err = add_events(s, events, set->id, &set->events, &set->nevents);
   if (err)
     return pmux__session_fail(s, err);
-  if (set->nevents > PMUX_GROUP_MAX) {
-    free(set->events);
-    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+  if (set->nevents > PMUX_GROUP_MAX)
+    return undo_set(s, set, before, pmux__fail(PMUX_ECONFIG,
         "set %d: %d events, at most %d in one set ('%.200s...')", set->id,
         set->nevents, PMUX_GROUP_MAX, events));
-  }
   char what[32];
   snprintf(what, sizeof(what), "set %d", set->id);
   set->switch_ns = honour_slice(s, what, o.switch_ns);
   if (o.trigger) {
     set->trigger = strdup(o.trigger);
     if (!set->trigger)
-      return -ENOMEM;
+      return undo_set(s, set, before, -ENOMEM);
     set->trigger_period = o.trigger_period;
     set->trigger_count = o.trigger_count;
     /* The trigger counts in its set: find it, or add it to the set. */
@@ -312,24 +325,18 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
     if (set->trigger_event < 0) {
       /* The trigger joins the set: it must still fit in one group (the
        * reads are sized for PMUX_GROUP_MAX). */
-      if (set->nevents + 1 > PMUX_GROUP_MAX) {
-        free(set->trigger);
-        free(set->events);
-        return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+      if (set->nevents + 1 > PMUX_GROUP_MAX)
+        return undo_set(s, set, before, pmux__fail(PMUX_ECONFIG,
             "set %d: %d events and the trigger '%s', at most %d in one set",
             set->id, set->nevents, o.trigger, PMUX_GROUP_MAX));
-      }
       int *idx, cnt;
       err = add_events(s, o.trigger, set->id, &idx, &cnt);
-      if (err) {
-        free(set->trigger);
-        free(set->events);
-        return pmux__session_fail(s, err);
-      }
+      if (err)
+        return undo_set(s, set, before, err);
       int *ev = realloc(set->events, sizeof(int) * (size_t)(set->nevents + 1));
       if (!ev) {
         free(idx);
-        return -ENOMEM;
+        return undo_set(s, set, before, -ENOMEM);
       }
       set->events = ev;
       set->events[set->nevents++] = idx[0];

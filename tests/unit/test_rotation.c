@@ -286,6 +286,16 @@ static void test_bad_input_is_refused_and_named(void **state)
   assert_int_equal(pmux_session_nevents(s), 0); /* nothing half-added */
   assert_int_equal(pmux_session_add_set_spec(s, "page-faults;switch=soon"),
                    PMUX_ESYNTAX);
+  /* Refused after its events resolved (too many; a trigger that does not):
+   * none of them stays behind, to pose as events of the next set. */
+  char many[65 * 12] = "";
+  for (int i = 0; i < 65; i++)
+    strcat(many, i ? ",page-faults" : "page-faults");
+  assert_int_equal(pmux_session_add_set(s, many, NULL), PMUX_ECONFIG);
+  pmux_set_opts_t bad = {0, "bogus-trigger", 100, 1};
+  assert_int_equal(pmux_session_add_set(s, "page-faults", &bad), PMUX_EEVENT);
+  assert_int_equal(pmux_session_nevents(s), 0);
+  assert_int_equal(pmux_session_nsets(s), 0);
   assert_int_equal(pmux_session_start(s), PMUX_ECONFIG); /* no events */
   pmux_session_destroy(s);
   pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = 0x7ffffff0};
