@@ -373,6 +373,13 @@ int pmux_session_pin(pmux_session_t *s, const char *events)
 
 int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux)
 {
+  pmux__clear_error();
+  /* The groups were opened (enabled on exec, pinned, pooled) for the mode
+   * in force at the start. */
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "the mux mode must be set before the session "
+                              "starts"));
   if (mux != PMUX_MUX_USER && mux != PMUX_MUX_KERNEL && mux != PMUX_MUX_NONE)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "bad mux mode %d",
                                             (int)mux));

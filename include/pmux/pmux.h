@@ -159,6 +159,7 @@ PMUX_EXTERN int pmux_session_add_set(pmux_session_t *s, const char *events,
 PMUX_EXTERN int pmux_session_add_set_spec(pmux_session_t *s, const char *spec);
 /* Events counted all the time, in every slice. */
 PMUX_EXTERN int pmux_session_pin(pmux_session_t *s, const char *events);
+/* Before pmux_session_start (PMUX_ESTATE after). */
 PMUX_EXTERN int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux);
 /* Default time slice of sets that do not set their own. */
 PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);

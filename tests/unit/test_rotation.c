@@ -130,6 +130,18 @@ static void test_kernel_and_none_mux_on_software_events(void **state)
     }
     pmux_session_destroy(s);
   }
+  /* The mode is the open's: once started, it stays (switched to kernel mux
+   * after a user-mux open, set 1 was never enabled, never measured). */
+  pmux_session_t *s = command_session();
+  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "context-switches", NULL), 1);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  assert_int_equal(pmux_session_set_mux(s, PMUX_MUX_KERNEL), PMUX_ESTATE);
+  int status;
+  assert_int_equal(pmux_session_run(s, &status), 0);
+  assert_true(count_of(s, 0).measured && count_of(s, 1).measured);
+  pmux_session_destroy(s);
 }
 
 static void test_set_that_never_ran_is_not_measured(void **state)
