@@ -119,6 +119,11 @@ def shipped_fit(slices, total, event):
     X = sum(s[2] for s in slices) - fx
     # Slices where the target never ran are out of Z (core/rotation.c).
     Z = sum(s[1] - s[2] for s in slices if s[2] > 0) - fz
+    # As estimate.c: no regression when the sets counted more time than
+    # the slices lasted (threads side by side: z is no time off the CPU,
+    # ONE_CLOCK_SLACK), nor when this set counted all of it.
+    if X + fx > 1.05 * (Z + fz + X + fx) or X <= sum(xs) * (1 - 1e-12):
+        return None
     g = X / sum(xs)
     dz = Z - g * sum(zs)
     y = g * sum(ys) + b * dz + a * (total - fx - X)
@@ -146,6 +151,8 @@ def shipped_bound(slices, total, event):
     of the residuals of whichever of the two fits gave the estimate."""
     fit = shipped_fit(slices, total, event)
     rest = [s for j, s in observations(slices, event) if j != 0]
+    if len(rest) < 2:
+        return None  # no spread to learn from (estimate.c: all unseen)
     if fit:
         g, res = fit[1], fit[2]
     else:
