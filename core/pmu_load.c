@@ -1021,8 +1021,10 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     int twice = idx < 64 && (seen >> idx & 1);
     if (!m || (eq && pmux__pmu_parse_u64(eq, &v)) || (!eq && m->takes_value) ||
         (f->width < 64 && v >> f->width) || twice) {
-      snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
-               twice ? " (twice)" : "");
+      /* A token too long for bad is cut, and says so. */
+      if (snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
+                   twice ? " (twice)" : "") >= (int)badlen && badlen > 4)
+        memcpy(bad + badlen - 4, "...", 4);
       return -1;
     }
     if (idx < 64)
