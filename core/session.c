@@ -456,6 +456,25 @@ static int fork_command(pmux_session_t *s, int *err_read)
   return 0;
 }
 
+/* A start that failed before the command was released: close what opened,
+ * end the child that waits for its go, give the caller its signals back.
+ * The session is as before the start (it may be changed and started
+ * again). */
+static void abort_start(pmux_session_t *s)
+{
+  pmux__session_close(s);
+  if (s->go_pipe >= 0) {
+    close(s->go_pipe);
+    s->go_pipe = -1;
+  }
+  if (s->child > 0) {
+    kill(s->child, SIGKILL);
+    waitpid(s->child, NULL, 0);
+    s->child = -1;
+  }
+  pmux__restore_signals(s);
+}
+
 int pmux_session_start(pmux_session_t *s)
 {
   pmux__clear_error();
@@ -480,6 +499,7 @@ int pmux_session_start(pmux_session_t *s)
   if (err) {
     if (err_read >= 0)
       close(err_read);
+    abort_start(s);
     return pmux__session_fail(s, err);
   }
   s->state = STATE_STARTED;

@@ -179,7 +179,11 @@ PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,
 
 /*
  * Open every event and arm the target.  For a COMMAND, the command is
- * forked and waits; counting begins at its exec (enable_on_exec).
+ * forked and waits; counting begins at its exec (enable_on_exec).  Once,
+ * after the sets are added (PMUX_ESTATE when started already).  A failure
+ * leaves nothing behind (no child, the caller's signal mask restored, no
+ * counters open): the session may be changed (pmux_session_set_mux...) and
+ * started again, except after PMUX_ECHILD (the command could not be run).
  */
 PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
 /*

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -314,6 +315,38 @@ static void test_bad_input_is_refused_and_named(void **state)
   assert_int_equal(pmux_session_create(&s, &t), -3 /* -ESRCH */);
 }
 
+/* Is one of the engine's signals blocked in this thread? */
+static int sigint_blocked(void)
+{
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, NULL, &now);
+  return sigismember(&now, SIGINT) || sigismember(&now, SIGTERM);
+}
+
+/* A start that fails after the command was forked (here a trigger the
+ * kernel has no such event for) leaves nothing behind: no child waiting
+ * for its go, the caller's signals unblocked, no counters; a second start
+ * fails the same way, not with signals blocked for good after destroy. */
+static void test_failed_start_leaves_nothing_behind(void **state)
+{
+  (void)state;
+  assert_false(sigint_blocked());
+  pmux_session_t *s = command_session();
+  pmux_set_opts_t never = {0, "software::0x999", 1000, 1};
+  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults", &never), 1);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    assert_int_equal(pmux_session_start(s), PMUX_ENOTSUP);
+    assert_non_null(strstr(pmux_session_errmsg(s), "software::0x999"));
+    assert_false(sigint_blocked());
+    pid_t pid = pmux_session_pid(s);
+    if (pid > 0 && waitpid(pid, NULL, WNOHANG) != -1)
+      fail_msg("attempt %d: child %d left waiting", attempt, (int)pid);
+  }
+  pmux_session_destroy(s);
+  assert_false(sigint_blocked());
+}
+
 static void *stop_later(void *arg)
 {
   usleep(300000);
@@ -436,6 +469,7 @@ int main(void)
       cmocka_unit_test(test_attach_to_pid),
       cmocka_unit_test(test_attach_when_the_first_thread_is_gone),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
+      cmocka_unit_test(test_failed_start_leaves_nothing_behind),
       cmocka_unit_test(test_cpu_target_until_stopped),
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
       cmocka_unit_test(test_cpu_target_with_a_command),
