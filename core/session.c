@@ -389,6 +389,12 @@ int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux)
 
 int pmux_session_set_switch(pmux_session_t *s, uint64_t ns)
 {
+  pmux__clear_error();
+  /* The engine arms its slices and checkpoints with it from the start. */
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "the time slice must be set before the "
+                              "session starts"));
   if (!ns)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
                                             "the time slice must be positive"));
@@ -399,6 +405,13 @@ int pmux_session_set_switch(pmux_session_t *s, uint64_t ns)
 int pmux_session_set_interval(pmux_session_t *s, uint64_t interval_ns,
                               pmux_interval_cb cb, void *arg)
 {
+  pmux__clear_error();
+  /* Changed mid-run (from the callback), 0 left the engine's next interval
+   * due at once, again and again: a busy loop of callbacks. */
+  if (s->state != STATE_NEW)
+    return pmux__session_fail(s, pmux__fail(PMUX_ESTATE,
+                              "the interval must be set before the session "
+                              "starts"));
   s->interval_ns = interval_ns;
   s->interval_cb = cb;
   s->interval_arg = arg;

@@ -161,7 +161,8 @@ PMUX_EXTERN int pmux_session_add_set_spec(pmux_session_t *s, const char *spec);
 PMUX_EXTERN int pmux_session_pin(pmux_session_t *s, const char *events);
 /* Before pmux_session_start (PMUX_ESTATE after). */
 PMUX_EXTERN int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux);
-/* Default time slice of sets that do not set their own. */
+/* Default time slice of sets that do not set their own.  Before
+ * pmux_session_start (PMUX_ESTATE after). */
 PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);
 /* What the session changed from what was asked (a slice rounded up to what
  * the timer can honour...), one line each; "" when nothing. */
@@ -170,7 +171,8 @@ PMUX_EXTERN const char *pmux_session_warnings(const pmux_session_t *s);
 /* Timeline: called every interval_ns while the session runs, and once
  * more when it ends for the last, partial interval (so that the counts
  * seen by the callback add up to the totals).  Reading the counts for it
- * does not cut the rotation's slices. */
+ * does not cut the rotation's slices.  interval_ns 0: none.  Before
+ * pmux_session_start (PMUX_ESTATE after, from the callback too). */
 typedef void (*pmux_interval_cb)(pmux_session_t *s, uint64_t elapsed_ns,
                                  int first, void *arg);
 PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,

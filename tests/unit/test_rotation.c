@@ -347,6 +347,38 @@ static void test_failed_start_leaves_nothing_behind(void **state)
   assert_false(sigint_blocked());
 }
 
+static void interval_turns_itself_off(pmux_session_t *s, uint64_t elapsed_ns,
+                                      int first, void *arg)
+{
+  (void)elapsed_ns;
+  (void)first;
+  int *refused = arg;
+  /* Taken mid-run, 0 made the engine call back in a busy loop. */
+  *refused += pmux_session_set_interval(s, 0, NULL, NULL) == PMUX_ESTATE;
+}
+
+/* The timeline and the slice are the engine's from the start: changing
+ * them later is refused, from the callback too. */
+static void test_interval_and_switch_are_set_before_the_start(void **state)
+{
+  (void)state;
+  pmux_session_t *s = command_session();
+  int refused = 0;
+  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 0);
+  assert_int_equal(pmux_session_set_interval(s, 50000000,
+                                             interval_turns_itself_off,
+                                             &refused), 0);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  assert_int_equal(pmux_session_set_interval(s, 0, NULL, NULL), PMUX_ESTATE);
+  assert_int_equal(pmux_session_set_switch(s, 1000000), PMUX_ESTATE);
+  assert_int_equal(pmux_session_switch_ns(s), PMUX_DEFAULT_SWITCH_NS);
+  int status;
+  assert_int_equal(pmux_session_run(s, &status), 0);
+  assert_true(refused >= 1); /* at least the last, partial interval */
+  pmux_session_destroy(s);
+}
+
 static void *stop_later(void *arg)
 {
   usleep(300000);
@@ -470,6 +502,7 @@ int main(void)
       cmocka_unit_test(test_attach_when_the_first_thread_is_gone),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
       cmocka_unit_test(test_failed_start_leaves_nothing_behind),
+      cmocka_unit_test(test_interval_and_switch_are_set_before_the_start),
       cmocka_unit_test(test_cpu_target_until_stopped),
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
       cmocka_unit_test(test_cpu_target_with_a_command),
