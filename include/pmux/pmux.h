@@ -107,8 +107,8 @@ typedef struct pmux_session pmux_session_t;
 
 typedef enum pmux_target_kind {
   PMUX_TARGET_COMMAND = 1, /* a command pmux starts; counted with its children */
-  PMUX_TARGET_PID,         /* an existing process */
-  PMUX_TARGET_CPUS,        /* system-wide on a list of CPUs */
+  PMUX_TARGET_PID = 2,     /* an existing process */
+  PMUX_TARGET_CPUS = 3,    /* system-wide on a list of CPUs */
 } pmux_target_kind_t;
 
 #define PMUX_PID_THREADS  0x1u /* every thread of the process, not just pid */
@@ -130,9 +130,9 @@ typedef struct pmux_target {
 #define PMUX_DEFAULT_SWITCH_NS 2000000ull
 
 typedef enum pmux_mux {
-  PMUX_MUX_USER = 0, /* pmux rotates the sets: one active at a time */
-  PMUX_MUX_KERNEL,   /* every set enabled at once; the kernel rotates */
-  PMUX_MUX_NONE,     /* refuse to start unless every set counts at once */
+  PMUX_MUX_USER = 0,   /* pmux rotates the sets: one active at a time */
+  PMUX_MUX_KERNEL = 1, /* every set enabled at once; the kernel rotates */
+  PMUX_MUX_NONE = 2,   /* refuse to start unless every set counts at once */
 } pmux_mux_t;
 
 /* How a set hands over to the next one. */
@@ -382,15 +382,16 @@ PMUX_EXTERN int pmux_pmu_host_info(pmux_pmu_host_info_t *out);
 
 /* What a user may do with perf_event_open(2), one verdict each. */
 enum pmux_right {
-  PMUX_RIGHT_THREAD,         /* count own threads, user level */
-  PMUX_RIGHT_OTHER_PROC,     /* count other users' processes */
-  PMUX_RIGHT_SYSTEM_WIDE,    /* count per CPU, every process */
-  PMUX_RIGHT_KERNEL,         /* count kernel level (exclude_kernel=0) */
-  PMUX_RIGHT_TRACEPOINT,     /* tracepoint events */
-  PMUX_RIGHT_KERNEL_FORMAT,  /* in-kernel sampling formats (eBPF) */
-  PMUX_RIGHT_HARDWARE,       /* hardware counters: a PMU exists */
-  PMUX_RIGHT_BIG_BUFFER,     /* sampling buffers over the mlock allowance */
-  PMUX_RIGHT_COUNT
+  PMUX_RIGHT_THREAD = 0,       /* count own threads, user level */
+  PMUX_RIGHT_OTHER_PROC = 1,   /* count other users' processes */
+  PMUX_RIGHT_SYSTEM_WIDE = 2,  /* count per CPU, every process */
+  PMUX_RIGHT_KERNEL = 3,       /* count kernel level (exclude_kernel=0) */
+  PMUX_RIGHT_TRACEPOINT = 4,   /* tracepoint events */
+  PMUX_RIGHT_KERNEL_FORMAT = 5, /* in-kernel sampling formats (eBPF) */
+  PMUX_RIGHT_HARDWARE = 6,     /* hardware counters: a PMU exists */
+  PMUX_RIGHT_BIG_BUFFER = 7,   /* sampling buffers over the mlock allowance */
+  PMUX_RIGHT_COUNT = 8         /* the number of rights (grows: new rights
+                                  come last) */
 };
 
 typedef struct pmux_right_verdict {
