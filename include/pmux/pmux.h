@@ -143,8 +143,23 @@ typedef struct pmux_set_opts {
   uint64_t trigger_count;   /* switch after this many overflows */
 } pmux_set_opts_t;
 
+/*
+ * The order of calls: create; add_set / add_set_spec / pin /
+ * add_events_split and the set_* options; start; run (once); then the
+ * results (nevents, count, set_info...); destroy.  A session is used by
+ * one thread at a time (the interval callback runs in run's thread);
+ * pmux_session_stop alone may be called from another thread or a signal
+ * handler.  Sets, pinned events or options after the start, a second
+ * start, a run before the start or a second run: PMUX_ESTATE.  Results
+ * read before the run are zeros.
+ *
+ * create: *out is NULL on failure, and the message is pmux_errmsg() (there
+ * is no session to hold it).  The target is copied (argv and cpus too).
+ */
 PMUX_EXTERN int pmux_session_create(pmux_session_t **out,
                                     const pmux_target_t *target);
+/* Closes everything; a COMMAND started but never run is killed and
+ * reaped.  NULL ok.  Every string the session gave is then freed. */
 PMUX_EXTERN void pmux_session_destroy(pmux_session_t *s);
 /* The detailed message of the session's last error ("" when none). */
 PMUX_EXTERN const char *pmux_session_errmsg(const pmux_session_t *s);
