@@ -400,12 +400,16 @@ int pmux_sample_file_open(const char *path, pmux_sample_file_t **out)
   if (fd < 0)
     return pmux__fail(-errno, "%s: %s", path, strerror(errno));
   struct stat sb;
-  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-    int e = S_ISDIR(sb.st_mode) ? EISDIR : errno ? errno : EINVAL;
+  if (fstat(fd, &sb) < 0) {
+    int e = errno;
     close(fd);
-    return pmux__fail(-e, "%s: %s", path,
-                      S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)
-                          ? strerror(e)
+    return pmux__fail(-e, "%s: %s", path, strerror(e));
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    int dir = S_ISDIR(sb.st_mode);
+    close(fd);
+    return pmux__fail(dir ? -EISDIR : -EINVAL, "%s: %s", path,
+                      dir ? strerror(EISDIR)
                           : "not a regular file (a sample file is read "
                             "whole, from a file of known size)");
   }

@@ -28,7 +28,7 @@ int pmux__session_fail(pmux_session_t *s, int err)
 
 const char *pmux_session_warnings(const pmux_session_t *s)
 {
-  return s->warnings;
+  return s ? s->warnings : "";
 }
 
 /* A slice shorter than the timer can honour is raised, and said so. */
@@ -154,12 +154,14 @@ static int copy_target(pmux_session_t *s, const pmux_target_t *t)
 
 int pmux_session_create(pmux_session_t **out, const pmux_target_t *target)
 {
+  if (!out)
+    return pmux__fail(PMUX_ECONFIG, "no place for the session (out is NULL)");
   *out = NULL;
   if (!target)
     return pmux__fail(PMUX_ECONFIG, "no target");
   pmux_session_t *s = calloc(1, sizeof(*s));
   if (!s)
-    return -ENOMEM;
+    return pmux__fail(-ENOMEM, "out of memory");
   s->default_switch_ns = PMUX_DEFAULT_SWITCH_NS;
   s->active = -1;
   s->child = -1;
@@ -173,7 +175,8 @@ int pmux_session_create(pmux_session_t **out, const pmux_target_t *target)
   int err = copy_target(s, target);
   if (err) {
     pmux_session_destroy(s);
-    return err;
+    /* (Every refusal named its input; only a failed allocation did not.) */
+    return err == -ENOMEM ? pmux__fail(err, "out of memory") : err;
   }
   *out = s;
   return 0;

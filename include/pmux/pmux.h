@@ -180,7 +180,7 @@ PMUX_EXTERN int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux);
  * pmux_session_start (PMUX_ESTATE after). */
 PMUX_EXTERN int pmux_session_set_switch(pmux_session_t *s, uint64_t ns);
 /* What the session changed from what was asked (a slice rounded up to what
- * the timer can honour...), one line each; "" when nothing. */
+ * the timer can honour...), one line each; "" when nothing (or s NULL). */
 PMUX_EXTERN const char *pmux_session_warnings(const pmux_session_t *s);
 
 /* Timeline: called every interval_ns while the session runs, and once

@@ -313,6 +313,12 @@ static void test_bad_input_is_refused_and_named(void **state)
   pmux_session_destroy(s);
   pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = 0x7ffffff0};
   assert_int_equal(pmux_session_create(&s, &t), -3 /* -ESRCH */);
+  /* No place for the session: refused and said, not a crash; the
+   * accessors take NULL as the header says. */
+  assert_int_equal(pmux_session_create(NULL, &t), PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "out is NULL"));
+  assert_string_equal(pmux_session_warnings(NULL), "");
+  assert_string_equal(pmux_session_errmsg(NULL), "");
 }
 
 /* Is one of the engine's signals blocked in this thread? */
