@@ -26,7 +26,10 @@
 #include "perfcap_conf.h"
 #include "perfcap_load.h"
 
+/* The build sets it from PERFCAP_CONF_DIR, where the example is installed. */
+#ifndef PERFCAP_DEFAULT_CONF
 #define PERFCAP_DEFAULT_CONF "/etc/security/perfcap.conf"
+#endif
 #define PERFCAP_DATA_KEY "pam_perfcap:ambient"
 
 enum {
