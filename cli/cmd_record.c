@@ -43,7 +43,8 @@ static void usage(FILE *out)
 "  -m, --mmap-pages N     ring buffer data pages per CPU, a power of two\n"
 "                         (default 128)\n"
 "  -o, --output FILE      the sample file (default pmux.data)\n"
-"  -q, --quiet            no summary on stderr\n"
+"  -q, --quiet            no summary on stderr (lost samples are\n"
+"                         still reported)\n"
 "  -h, --help             this help\n");
 }
 
@@ -199,11 +200,6 @@ int cmd_record(int argc, char **argv)
             st.elapsed_ns / 1e9, rc < 0 ? "taken, NOT all written to" :
             "written to", o.output ? o.output : "pmux.data");
     print_runs(&st);
-    if (st.lost)
-      fprintf(stderr,
-              "pmux record: WARNING: %s samples lost (ring buffer full; "
-              "raise -m or lower -F); the count is stored in the file\n",
-              cli_thousands(st.lost, b1, sizeof(b1)));
     if (st.stopped)
       fprintf(stderr,
               "pmux record: the format stopped taking samples; the %s "
@@ -213,6 +209,14 @@ int cmd_record(int argc, char **argv)
       fprintf(stderr, "pmux record: the kernel throttled sampling %llu "
                       "times (kernel.perf_event_max_sample_rate)\n",
               (unsigned long long)st.throttled);
+  }
+  /* A loss is said even with -q (pmux-record(1)): never silent. */
+  if (st.lost) {
+    char b1[32];
+    fprintf(stderr,
+            "pmux record: WARNING: %s samples lost (ring buffer full; "
+            "raise -m or lower -F); the count is stored in the file\n",
+            cli_thousands(st.lost, b1, sizeof(b1)));
   }
   if (rc < 0)
     return PMUX_EXIT_FAIL;

@@ -19,6 +19,19 @@ said=$(sed -n 's/.*WARNING: \([0-9,]*\) samples lost.*/\1/p' "$TMP/err" | tr -d 
 [ "$said" = "$lost" ] || fail "record said $said lost, file says $lost"
 pass "$lost samples lost, counted and stored"
 
+# -q drops the summary, not the loss (pmux-record(1)).
+for try in 1 2 3; do
+  "$PMUX" record -q -c 20000 -m 1 -o "$TMP/q.data" -- "$SPIN" 300 3 2>"$TMP/err"
+  "$PMUX" report -i "$TMP/q.data" --json > "$TMP/q.json"
+  lost=$(json_get "$TMP/q.json" 'd["lost"]')
+  [ "$lost" -gt 0 ] && break
+done
+[ "$lost" -gt 0 ] || fail "no sample lost with a one-page ring (-q)"
+grep -q "WARNING: .* samples lost" "$TMP/err" \
+  || fail "-q hid $lost lost samples: $(cat "$TMP/err")"
+! grep -q "samples (" "$TMP/err" || fail "-q printed the summary"
+pass "-q: $lost lost samples still reported"
+
 # The default ring at 10 kHz: nothing lost (or the loss reported exactly).
 "$PMUX" record -F 10000 -o "$TMP/d.data" -- "$SPIN" 500 2>"$TMP/err"
 "$PMUX" report -i "$TMP/d.data" --json > "$TMP/d.json"
