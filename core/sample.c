@@ -1010,9 +1010,13 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   rc = keep_old_output(r->path);
   if (rc < 0)
     goto out;
-  r->out = fopen(r->path, "wb");
-  if (!r->out) {
+  /* Owner-only, as perf record's: the samples show where every sampled
+   * process (all of them with -a) ran, and kernel addresses. */
+  int ofd = open(r->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (ofd < 0 || !(r->out = fdopen(ofd, "wb"))) {
     rc = pmux__fail(-errno, "%s: %s", r->path, strerror(errno));
+    if (ofd >= 0)
+      close(ofd);
     goto out;
   }
   /* The DATA section's length is written last, at its place: a pipe

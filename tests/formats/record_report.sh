@@ -48,6 +48,14 @@ json_get "$TMP/ip.json" 'd["top"][0]["symbol"]' | grep -q "^0x.* spin_hot$" \
 [ "$(json_get "$TMP/set.json" 'd["top"][0]["set"]')" = 0 ] || fail "--sort set"
 pass "sort keys"
 
+# The file is its owner's only (mode 0600, as perf record's), whatever
+# the umask: it holds kernel addresses and, with -a, every process's.
+rm -f "$TMP/p.data"
+(umask 022; "$PMUX" record -q -o "$TMP/p.data" -- true)
+mode=$(stat -c %a "$TMP/p.data")
+[ "$mode" = 600 ] || fail "sample file created with mode $mode, want 600"
+pass "sample file mode 600"
+
 # Exit status like stat.
 set +e
 "$PMUX" record -q -o "$TMP/x.data" -- sh -c 'exit 7'; rc=$?
