@@ -96,10 +96,13 @@ static int add(const pmux_sample_t *s, void *arg)
   return 0;
 }
 
+/* Symbol and object: a function is named by both (two programs' main()
+ * are two rows). */
 static int row_by_key(const void *a, const void *b)
 {
   const struct row *x = a, *y = b;
-  return strcmp(x->key, y->key);
+  int c = strcmp(x->key, y->key);
+  return c ? c : strcmp(x->dso, y->dso);
 }
 
 static int row_by_samples(const void *a, const void *b)
@@ -107,7 +110,7 @@ static int row_by_samples(const void *a, const void *b)
   const struct row *x = a, *y = b;
   if (x->samples != y->samples)
     return x->samples < y->samples ? 1 : -1;
-  return strcmp(x->key, y->key);
+  return row_by_key(a, b);
 }
 
 static void usage(FILE *out)
@@ -228,7 +231,9 @@ int cmd_report(int argc, char **argv)
     qsort(rows, nrows, sizeof(*rows), row_by_key);
     size_t w = 0;
     for (size_t i = 0; i < nrows; i++) {
-      if (w && !strcmp(rows[w - 1].key, rows[i].key)) {
+      /* A set's row gathers every object; a symbol's, one object. */
+      if (w && !strcmp(rows[w - 1].key, rows[i].key) &&
+          (sort == SORT_SET || !strcmp(rows[w - 1].dso, rows[i].dso))) {
         rows[w - 1].samples += rows[i].samples;
         if (strcmp(rows[w - 1].dso, rows[i].dso))
           snprintf(rows[w - 1].dso, sizeof(rows[w - 1].dso), "[several]");

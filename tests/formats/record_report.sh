@@ -48,6 +48,17 @@ json_get "$TMP/ip.json" 'd["top"][0]["symbol"]' | grep -q "^0x.* spin_hot$" \
 [ "$(json_get "$TMP/set.json" 'd["top"][0]["set"]')" = 0 ] || fail "--sort set"
 pass "sort keys"
 
+# Two programs with a function of the same name: two rows, each with its
+# object, not one row of "[several]".
+cp "$SPIN" "$TMP/spin2"
+"$PMUX" record -q -o "$TMP/two.data" -- sh -c '"$1" 300 & "$2" 300; wait' sh \
+  "$SPIN" "$TMP/spin2"
+"$PMUX" report -i "$TMP/two.data" --json > "$TMP/two.json"
+objs=$(json_get "$TMP/two.json" \
+  '" ".join(sorted(t["dso"].split("/")[-1] for t in d["top"] if t["symbol"] == "spin_hot"))')
+[ "$objs" = "pmux-spin spin2" ] || fail "spin_hot of two programs: objects '$objs'"
+pass "same symbol in two programs: two rows"
+
 # The file is its owner's only (mode 0600, as perf record's), whatever
 # the umask: it holds kernel addresses and, with -a, every process's.
 rm -f "$TMP/p.data"
