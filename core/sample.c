@@ -31,11 +31,13 @@
  * microseconds), during which the set keeps sampling: a run may overshoot
  * N a little, and the overshoot is not carried into its next run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,48 @@ static void add_map(struct rec *r, uint32_t pid, uint64_t start,
   m->m = (struct pmux_sf_map){pid, (uint32_t)strlen(n), start, len, pgoff,
                               time};
   m->name = n;
+}
+
+/*
+ * System-wide, the processes already running mapped their code before the
+ * events existed: no PERF_RECORD_MMAP2 tells where.  As perf record
+ * synthesizes them, their executable mappings are taken from
+ * /proc/PID/maps at the start (time 0: before any sample), so that their
+ * samples are named rather than "[unknown]".  A process gone meanwhile is
+ * skipped.
+ */
+static void synthesize_maps(struct rec *r)
+{
+  DIR *d = opendir("/proc");
+  if (!d)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char *end;
+    unsigned long pid = strtoul(de->d_name, &end, 10);
+    if (*end || !pid || pid > UINT32_MAX)
+      continue;
+    char path[64], line[4096 + 256];
+    snprintf(path, sizeof(path), "/proc/%lu/maps", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+      continue;
+    while (fgets(line, sizeof(line), f)) {
+      unsigned long long start, stop, pgoff;
+      char perms[8];
+      int name_at = 0;
+      if (sscanf(line, "%llx-%llx %7s %llx %*s %*u %n", &start, &stop, perms,
+                 &pgoff, &name_at) < 4 || !name_at || !strchr(perms, 'x') ||
+          stop <= start)
+        continue;
+      const char *name = line + name_at;
+      size_t nlen = strcspn(name, "\n");
+      if (nlen)
+        add_map(r, (uint32_t)pid, start, stop - start, pgoff, 0, name, nlen);
+    }
+    fclose(f);
+  }
+  closedir(d);
 }
 
 /* Give one sample to the format, which may take no more (perfmon2's
@@ -1063,8 +1107,10 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   sig_set = 1;
 
   uint64_t t0 = pmux__now_ns();
-  if (o->system_wide)
+  if (o->system_wide) {
     set_enable(rings, nr, 0, 1);
+    synthesize_maps(r); /* after: a mapping made meanwhile is in a ring */
+  }
   char c = 1;
   if (write(go[1], &c, 1) != 1) {
     rc = pmux__fail(PMUX_ECHILD, "cannot release the command");

@@ -9,14 +9,39 @@ export PMUX_RUNDIR="$TMP/run"
 "$PMUX" record -q -C 0 -F 1000 -o "$TMP/sw.data" -- taskset -c 0 "$SPIN" ||
   fail "pmux record -C 0 failed"
 "$PMUX" report -i "$TMP/sw.data" --json > "$TMP/sw.json"
-python3 - "$TMP/sw.json" <<'PY'
-import json, sys
+python3 - "$TMP/sw.json" "$SPIN" <<'PY'
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 assert d["samples"] > 50, d["samples"]
-top = {t["symbol"]: t["percent"] for t in d["top"]}
-assert top.get("spin_hot", 0) > 30, top  # the CPU's busiest function
+# The command's spin_hot: other processes (a pmux-spin of another build)
+# are named too, each in its own row.
+spin = os.path.realpath(sys.argv[2])
+top = {(t["symbol"], os.path.realpath(t["dso"]) if t["dso"].startswith("/")
+        else t["dso"]): t["percent"] for t in d["top"]}
+assert top.get(("spin_hot", spin), 0) > 30, top  # the CPU's busiest function
 PY
 pass "record -C 0: the CPU's samples, the command's function on top"
+
+# A process that was running before record started: its mappings come
+# from /proc/PID/maps, so its samples are named, not "[unknown]".
+cp "$SPIN" "$TMP/bgspin"
+taskset -c 0 "$TMP/bgspin" 3000 &
+bg=$!
+for i in $(seq 50); do
+  [ "$(readlink "/proc/$bg/exe" 2>/dev/null)" = "$TMP/bgspin" ] && break
+  sleep 0.1
+done
+"$PMUX" record -q -C 0 -F 1000 -o "$TMP/bg.data" -- sleep 0.5 ||
+  fail "pmux record -C 0 beside a running process failed"
+kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null || true
+"$PMUX" report -i "$TMP/bg.data" --json > "$TMP/bg.json"
+python3 - "$TMP/bg.json" <<'PY' || fail "running process: $(cat "$TMP/bg.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bg = [t for t in d["top"] if t["dso"].endswith("/bgspin")]
+assert bg and bg[0]["symbol"] == "spin_hot", d["top"][:5]
+PY
+pass "record -C 0: a process already running is named"
 
 # A system-wide stat holds CPU 0: record -C 0 is refused, naming it.
 "$PMUX" stat -C 0 -o /dev/null -- sleep 5 &
