@@ -1,7 +1,9 @@
 /*
  * error.c - error codes, their names and messages (from PMUX_ERROR_MAP), and
- * the per-thread detailed message that names the offending input.
+ * the per-thread detailed message that names the offending input, and the
+ * edit distance its "did you mean" suggestions are ranked by.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,4 +73,31 @@ uint64_t pmux__now_ns(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+size_t pmux__edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return (size_t)-1;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t cost = tolower((unsigned char)a[i - 1]) !=
+                    tolower((unsigned char)b[j - 1]);
+      size_t best = diag + cost;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      if (up + 1 < best)
+        best = up + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
 }

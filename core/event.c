@@ -35,33 +35,6 @@ int pmux__pfm_init(void)
 
 /* ------------------------------------------------------- close matches */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64)
-    return (size_t)-1;
-  size_t row[65];
-  for (size_t j = 0; j <= lb; j++)
-    row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t cost = tolower((unsigned char)a[i - 1]) !=
-                    tolower((unsigned char)b[j - 1]);
-      size_t best = diag + cost;
-      if (row[j - 1] + 1 < best)
-        best = row[j - 1] + 1;
-      if (up + 1 < best)
-        best = up + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 struct suggestions {
   const char *wanted;
   size_t limit;          /* accept distances up to this */
@@ -71,7 +44,7 @@ struct suggestions {
 
 static void consider(struct suggestions *sg, const char *candidate)
 {
-  size_t d = edit_distance(sg->wanted, candidate);
+  size_t d = pmux__edit_distance(sg->wanted, candidate);
   if (d > sg->limit)
     return;
   for (int i = 0; i < 3; i++) {

@@ -30,6 +30,10 @@ void pmux__clear_error(void);
 /* Initialise libpfm4 once per process (thread-safe). */
 int pmux__pfm_init(void);
 
+/* Levenshtein distance, case-insensitive; (size_t)-1 for names over 64
+ * characters.  Ranks the "did you mean" suggestions for unknown events. */
+size_t pmux__edit_distance(const char *a, const char *b);
+
 /*
  * Copy the first n bytes of src into dst (cap bytes), NUL-terminated and
  * truncated to fit.  Returns 1 when all n fitted: callers that must refuse

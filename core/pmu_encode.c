@@ -397,6 +397,45 @@ static int parse_raw(const char *s, uint64_t *v)
   return 0;
 }
 
+/*
+ * "; did you mean A, B, C": the description's events nearest to the unknown
+ * name (edit distance, as pmux_event_resolve() suggests), then those it
+ * begins; "" when none is close.  Not a shared prefix alone: every POWER
+ * event begins with "PM_".
+ */
+static void suggest(const struct pmux_pmu *pmu, const char *s, char *hint,
+                    size_t len)
+{
+  size_t n = strlen(s);
+  size_t limit = n <= 4 ? 1 : n <= 8 ? 2 : 3;
+  int best[3] = {-1, -1, -1};
+  size_t dist[3] = {0};
+  for (int i = 0; i < pmu->nevents; i++) {
+    size_t d = pmux__edit_distance(s, pmu->events[i].name);
+    if (d > limit) {
+      if (n < 4 || strncasecmp(pmu->events[i].name, s, n))
+        continue;
+      d = limit + 1; /* begins with it: after the near misses */
+    }
+    for (int k = 0; k < 3; k++)
+      if (best[k] < 0 || d < dist[k]) {
+        for (int m = 2; m > k; m--) {
+          best[m] = best[m - 1];
+          dist[m] = dist[m - 1];
+        }
+        best[k] = i;
+        dist[k] = d;
+        break;
+      }
+  }
+  size_t off = 0;
+  hint[0] = 0;
+  for (int k = 0; k < 3 && best[k] >= 0 && off < len; k++)
+    off += (size_t)snprintf(hint + off, len - off, "%s%s",
+                            k ? ", " : "; did you mean ",
+                            pmu->events[best[k]].name);
+}
+
 int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
                     pmux_pmu_event_t *out)
 {
@@ -436,19 +475,8 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   int is_raw = 0;
   if (!ev) {
     if (parse_raw(s, &raw)) {
-      /* suggest: same prefix */
-      char hint[160] = "";
-      size_t off = 0;
-      int shown = 0;
-      for (int i = 0; i < pmu->nevents && shown < 3; i++)
-        if (!strncasecmp(pmu->events[i].name, s, 3)) {
-          off += (size_t)snprintf(hint + off, sizeof(hint) - off, "%s%s",
-                                  shown ? ", " : "; did you mean ",
-                                  pmu->events[i].name);
-          if (off >= sizeof(hint))
-            break;
-          shown++;
-        }
+      char hint[160];
+      suggest(pmu, s, hint, sizeof(hint));
       return pmux__fail(PMUX_EEVENT, "event '%s': %s has no such event "
                         "(see pmux list --pmu %s)%s", name, pmu->name,
                         pmu->name, hint);

@@ -267,6 +267,34 @@ static const char groups_xml[] =
     "  </event>\n"
     "</pmu>\n";
 
+/* An unknown name gets the description's nearest events, not the first
+ * ones that share its first three letters (on POWER, every event). */
+static void unknown_event_suggestions(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *pmu, *name, *want, *not_want;
+  } v[] = {
+      {"power8", "PM_CYCC", "did you mean PM_CYC", "PM_1LPAR_CYC"},
+      {"power7", "PM_RUN_CY", "did you mean PM_RUN_CYC", "PM_IC_DEMAND"},
+      {"core2", "BR_INST_RETIRD", "did you mean BR_INST_RETIRED", "BR_INST_EXEC"},
+      {"core2", "MEM_LOAD_RETIRE", "did you mean MEM_LOAD_RETIRED", "MEMORY_"},
+      {"core2", "UNHALTED_CORE", "did you mean UNHALTED_CORE_CYCLES", NULL},
+      {"mips74k", "XYZZY_PLUGH", NULL, "did you mean"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    const pmux_pmu_t *p;
+    pmux_pmu_event_t e;
+    assert_int_equal(pmux_pmu_find(v[i].pmu, &p), 0);
+    assert_int_equal(pmux_pmu_encode(p, v[i].name, &e), PMUX_EEVENT);
+    const char *msg = pmux_errmsg();
+    if (v[i].want && !strstr(msg, v[i].want))
+      fail_msg("%s %s: no '%s' in: %s", v[i].pmu, v[i].name, v[i].want, msg);
+    if (v[i].not_want && strstr(msg, v[i].not_want))
+      fail_msg("%s %s: '%s' in: %s", v[i].pmu, v[i].name, v[i].not_want, msg);
+  }
+}
+
 static void umask_groups(void **state)
 {
   (void)state;
@@ -478,6 +506,7 @@ int main(void)
       cmocka_unit_test(every_event_round_trips),
       cmocka_unit_test(encoding_vectors),
       cmocka_unit_test(umask_groups),
+      cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
       cmocka_unit_test(defaults_replaced),
       cmocka_unit_test(plm_and_excludes),
