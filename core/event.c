@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <perfmon/pfmlib_perf_event.h>
 
@@ -107,8 +108,9 @@ static void suggest(const char *base, char *out, size_t n)
     snprintf(out + k, n - (size_t)k, "?");
 }
 
-/* "u, k, h, precise" for the event named by base (PMU::EVENT:UMASK...). */
-static void list_modifiers(const char *base, char *out, size_t n)
+/* "u, k, h, precise" for the event named by base (PMU::EVENT:UMASK...):
+ * its modifiers, or with umasks its unit masks ("ANY, LOADS"). */
+static void list_attrs(const char *base, int umasks, char *out, size_t n)
 {
   out[0] = '\0';
   int idx = pfm_find_event(base);
@@ -123,13 +125,37 @@ static void list_modifiers(const char *base, char *out, size_t n)
     if (pfm_get_event_attr_info(idx, a, PFM_OS_PERF_EVENT_EXT, &ai) !=
         PFM_SUCCESS)
       continue;
-    if (ai.type != PFM_ATTR_MOD_BOOL && ai.type != PFM_ATTR_MOD_INTEGER)
+    if (umasks ? ai.type != PFM_ATTR_UMASK
+               : ai.type != PFM_ATTR_MOD_BOOL && ai.type != PFM_ATTR_MOD_INTEGER)
       continue;
     int w = snprintf(out + k, n - k, "%s%s", k ? ", " : "", ai.name);
     if (w < 0 || (size_t)w >= n - k)
       break;
     k += (size_t)w;
   }
+}
+
+/* Whether one of the ':'-separated parts of mods names a unit mask of the
+ * event named by base. */
+static int gives_umask(const char *base, const char *mods)
+{
+  char umasks[1024];
+  list_attrs(base, 1, umasks, sizeof(umasks));
+  for (const char *p = mods; *p;) {
+    size_t len = strcspn(p, ":=");
+    for (const char *u = umasks; *u;) {
+      size_t ulen = strcspn(u, ",");
+      if (ulen == len && !strncasecmp(u, p, len))
+        return 1;
+      u += ulen;
+      while (*u == ',' || *u == ' ')
+        u++;
+    }
+    p += strcspn(p, ":");
+    if (*p)
+      p++;
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------- resolution */
@@ -221,19 +247,31 @@ int pmux_event_resolve(const char *name, pmux_event_info_t *out)
                           (int)(raw - name), name, (int)(raw - name), name);
       suggest(base, extra, sizeof(extra));
       return pmux__fail(PMUX_EEVENT, "event '%s': unknown%s", name, extra);
+    case PFM_ERR_UMASK: {
+      /* libpfm4's "invalid or missing unit mask": when none was given (the
+       * event has no default one), whatever the modifiers, name them. */
+      char umasks[512];
+      list_attrs(base, 1, umasks, sizeof(umasks));
+      if (*umasks && !gives_umask(base, modifier))
+        return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, "
+                          "one of %s", name, umasks);
+    }
+      /* fall through */
     case PFM_ERR_ATTR:
     case PFM_ERR_ATTR_VAL:
-    case PFM_ERR_ATTR_SET:
-    case PFM_ERR_UMASK:
-      list_modifiers(base, extra, sizeof(extra));
+    case PFM_ERR_ATTR_SET: {
+      char umasks[512];
+      list_attrs(base, 0, extra, sizeof(extra));
+      list_attrs(base, 1, umasks, sizeof(umasks));
       return pmux__fail(PMUX_EMODIFIER,
-                        "event '%s': modifier or unit mask '%s' %s (%s)%s%s",
-                        name, modifier,
+                        "event '%s': modifier or unit mask '%s' %s (%s)%s%s"
+                        "%s%s", name, modifier,
                         ret == PFM_ERR_ATTR_SET ? "given twice"
                         : ret == PFM_ERR_ATTR_VAL ? "has a bad value"
                                                   : "not supported",
-                        pfm_strerror(ret), *extra ? "; modifiers: " : "",
-                        extra);
+                        pfm_strerror(ret), *umasks ? "; unit masks: " : "",
+                        umasks, *extra ? "; modifiers: " : "", extra);
+    }
     default:
       return pmux__fail(PMUX_EEVENT, "event '%s': %s", name,
                         pfm_strerror(ret));

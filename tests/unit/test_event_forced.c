@@ -34,6 +34,30 @@ static void test_forced_pmu_bad_umask(void **state)
   assert_non_null(strstr(pmux_errmsg(), "NO_SUCH_UMASK"));
 }
 
+/* An event with no default unit mask, given none: the message says so and
+ * names them, with or without modifiers (not "modifier '' not supported",
+ * nor "'u' not supported" beside a list of modifiers that has u); a bad
+ * one lists the unit masks too. */
+static void test_forced_pmu_missing_umask(void **state)
+{
+  (void)state;
+  pmux_event_info_t info;
+  static const char *const missing[] = {"LOAD_BLOCK", "LOAD_BLOCK:u"};
+  for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+    assert_int_equal(pmux_event_resolve(missing[i], &info), PMUX_EMODIFIER);
+    const char *msg = pmux_errmsg();
+    if (!strstr(msg, "needs a unit mask, one of STA, STD") ||
+        strstr(msg, "not supported"))
+      fail_msg("%s: %s", missing[i], msg);
+  }
+  assert_int_equal(pmux_event_resolve("LOAD_BLOCK:NOPE", &info),
+                   PMUX_EMODIFIER);
+  if (!strstr(pmux_errmsg(), "'NOPE' not supported") ||
+      !strstr(pmux_errmsg(), "unit masks: STA, STD"))
+    fail_msg("LOAD_BLOCK:NOPE: %s", pmux_errmsg());
+  assert_int_equal(pmux_event_resolve("LOAD_BLOCK:STA:u", &info), 0);
+}
+
 int main(void)
 {
   /* Before the first call: libpfm4 reads these when it initialises. */
@@ -42,6 +66,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_libpfm4_names_with_forced_pmu),
       cmocka_unit_test(test_forced_pmu_bad_umask),
+      cmocka_unit_test(test_forced_pmu_missing_umask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
