@@ -20,11 +20,24 @@ struct list_state {
   int shown;
 };
 
-/* A pattern matches case-insensitively, as a glob or as a substring. */
+/* A pattern matches case-insensitively, as a glob or as a substring; a
+ * "PMU::" in front (as stat takes the event) must name or glob the PMU:
+ * libpfm4's "perf", which the software events are listed apart from. */
 static int matches(const char *pattern, const char *pmu, const char *event)
 {
   if (!pattern)
     return 1;
+  const char *sep = strstr(pattern, "::");
+  if (sep) {
+    char want[128];
+    snprintf(want, sizeof(want), "%.*s", (int)(sep - pattern), pattern);
+    if (fnmatch(want, pmu, FNM_CASEFOLD) &&
+        (strcmp(pmu, "software") || fnmatch(want, "perf", FNM_CASEFOLD)))
+      return 0;
+    pattern = sep + 2;
+    if (!*pattern)
+      return 1;
+  }
   if (!fnmatch(pattern, event, FNM_CASEFOLD))
     return 1;
   if (strcasestr(event, pattern) || !strcasecmp(pmu, pattern))
@@ -63,7 +76,8 @@ static void usage(FILE *out)
           "libpfm4 finds for this CPU (on a VM without a virtual PMU these\n"
           "resolve, but stat reports them <not supported>).  PATTERN filters\n"
           "by glob or substring\n"
-          "(case-insensitive) on the event name, or names a PMU.\n"
+          "(case-insensitive) on the event name, or names a PMU; PMU::EVENT\n"
+          "keeps that PMU's events only.\n"
           "With --pmu NAME, list that PMU description's events instead\n"
           "(see pmux info --pmu NAME).\n");
 }

@@ -130,6 +130,13 @@ grep -q "'PM_CYC:u' (levels u) and 'PM_INST_CMPL:k' (levels k)" <<<"$out" ||
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
 out=$("$PMUX" list --pmu nosuch 2>&1) && fail "list --pmu nosuch: exit 0"
 grep -q "no PMU description" <<<"$out" || fail "list --pmu nosuch: $out"
+# a pattern with "PMU::" in front, as stat takes the event, filters by PMU
+out=$("$PMUX" list --pmu core2 'core2::MUL') || fail "list core2::MUL: exit $?"
+grep -q '^  MUL ' <<<"$out" || fail "list core2::MUL: $out"
+out=$("$PMUX" list 'perf::cpu-clock') || fail "list perf::cpu-clock: exit $?"
+grep -q '^  cpu-clock ' <<<"$out" || fail "list perf::cpu-clock: $out"
+out=$("$PMUX" list --pmu core2 'power8::MUL' 2>&1) && fail "list power8::MUL on core2: $out"
+grep -q "no event matches 'power8::MUL'" <<<"$out" || fail "list power8::MUL: $out"
 
 # --- PMUX_PMU_PATH: add, override, reject
 mkdir "$tmp/path"
