@@ -37,15 +37,26 @@ int pmux__pfm_init(void)
 /* ------------------------------------------------------- close matches */
 
 struct suggestions {
-  const char *wanted;
+  const char *wanted;    /* the event part of the unknown name */
+  const char *pmu;       /* its "PMU" of "PMU::EVENT": that PMU's only; NULL */
+  size_t pmu_len;
   size_t limit;          /* accept distances up to this */
-  char best[3][128];
+  char best[3][256];
   size_t dist[3];
 };
 
-static void consider(struct suggestions *sg, const char *candidate)
+/* candidate: an event name; shown as is, or as "PMU::name" when the unknown
+ * name had a PMU in front. */
+static void consider(struct suggestions *sg, const char *name)
 {
-  size_t d = pmux__edit_distance(sg->wanted, candidate);
+  size_t d = pmux__edit_distance(sg->wanted, name);
+  char named[256];
+  const char *candidate = name;
+  if (sg->pmu) {
+    snprintf(named, sizeof(named), "%.*s::%s", (int)sg->pmu_len, sg->pmu,
+             name);
+    candidate = named;
+  }
   if (d > sg->limit)
     return;
   for (int i = 0; i < 3; i++) {
@@ -81,7 +92,13 @@ static int suggest_cb(const char *pmu, const char *pmu_desc, const char *event,
   (void)desc;
   struct suggestions *sg = arg;
   char lower[128];
-  if (!strcmp(pmu, "software") || !strcmp(pmu, "perf")) {
+  int generic = !strcmp(pmu, "software") || !strcmp(pmu, "perf");
+  /* the software events are libpfm4's perf PMU's */
+  const char *real = generic ? "perf" : pmu;
+  if (sg->pmu && (strlen(real) != sg->pmu_len ||
+                  strncasecmp(real, sg->pmu, sg->pmu_len)))
+    return 0;
+  if (generic) {
     lower_copy(lower, sizeof(lower), event);
     consider(sg, lower);
   } else {
@@ -94,9 +111,20 @@ static int suggest_cb(const char *pmu, const char *pmu_desc, const char *event,
 static void suggest(const char *base, char *out, size_t n)
 {
   struct suggestions sg = {.wanted = base};
-  size_t len = strlen(base);
+  const char *sep = strstr(base, "::");
+  if (sep && sep > base) {
+    sg.pmu = base;
+    sg.pmu_len = (size_t)(sep - base);
+    sg.wanted = sep + 2;
+  }
+  size_t len = strlen(sg.wanted);
   sg.limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
   pmux_event_list(suggest_cb, &sg);
+  if (!sg.best[0][0] && sg.pmu) {
+    /* no such PMU ("software::"), or none of its events is close */
+    sg.pmu = NULL;
+    pmux_event_list(suggest_cb, &sg);
+  }
   out[0] = '\0';
   if (!sg.best[0][0])
     return;

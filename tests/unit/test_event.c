@@ -73,6 +73,16 @@ static void test_unknown_name_is_named_and_suggested(void **state)
                    PMUX_EEVENT);
   assert_non_null(strstr(pmux_errmsg(), "no_such_event_at_all"));
   assert_int_equal(pmux_event_resolve("", &info), PMUX_ESYNTAX);
+  /* PMU::EVENT: ranked on the event, suggested with the PMU (the software
+   * events are perf's), or bare when there is no such PMU */
+  assert_int_equal(pmux_event_resolve("perf::page-faultz", &info),
+                   PMUX_EEVENT);
+  if (!strstr(pmux_errmsg(), "did you mean 'perf::page-faults'"))
+    fail_msg("perf::page-faultz: %s", pmux_errmsg());
+  assert_int_equal(pmux_event_resolve("software::page-faults", &info),
+                   PMUX_EEVENT);
+  if (!strstr(pmux_errmsg(), "did you mean 'page-faults'"))
+    fail_msg("software::page-faults: %s", pmux_errmsg());
 }
 
 static void test_bad_modifier_lists_the_valid_ones(void **state)
