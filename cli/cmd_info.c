@@ -124,6 +124,7 @@ int cmd_info(int argc, char **argv)
     }
   }
   if (optind < argc) {
+    cli_error("info", "unexpected argument '%s'", argv[optind]);
     usage(stderr);
     return PMUX_EXIT_USAGE;
   }

@@ -125,6 +125,11 @@ grep -q "'PM_CYC:u' (levels u) and 'PM_INST_CMPL:k' (levels k)" <<<"$out" ||
 "$PMUX" check --pmu power7 --no-reserve -e PM_CYC:u,PM_INST_CMPL:k --split --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["sets"])==2 and all(s["fits"] for s in d["sets"]), d'
 
+# --- info: a stray argument is named, exit 2
+out=$("$PMUX" info core2 2>&1) && fail "info core2: exit 0"
+[ "$("$PMUX" info core2 >/dev/null 2>&1; echo $?)" -eq 2 ] || fail "info core2: not exit 2"
+grep -q "unexpected argument 'core2'" <<<"$out" || fail "info core2: $out"
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
