@@ -14,6 +14,7 @@
  * "evidence"},
  * "sets": [{"fits","reason","events": [{"name","code","config","counter"}]}]}
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,12 @@ static int add_events(struct ev *evs, int *nev, const char *list, int *first,
   *count = 0;
   for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
-    while (*tok == ' ')
+    /* blanks around a name, as pmux stat's lists take them */
+    while (isspace((unsigned char)*tok))
       tok++;
+    for (char *end = tok + strlen(tok);
+         end > tok && isspace((unsigned char)end[-1]);)
+      *--end = 0;
     if (!*tok)
       continue;
     if (*nev >= MAX_EVENTS) {

@@ -130,6 +130,11 @@ out=$("$PMUX" info core2 2>&1) && fail "info core2: exit 0"
 [ "$("$PMUX" info core2 >/dev/null 2>&1; echo $?)" -eq 2 ] || fail "info core2: not exit 2"
 grep -q "unexpected argument 'core2'" <<<"$out" || fail "info core2: $out"
 
+# --- check: blanks around a name, as stat takes them
+out=$("$PMUX" check --pmu core2 --no-reserve -S 'MUL ,	FP_COMP_OPS_EXE' -e ' FP_ASSIST	, INST_RETIRED:ANY_P ') ||
+  fail "check with blanks around names: exit $?: $out"
+grep -q "^  MUL  .*-> PMC1" <<<"$out" || fail "check 'MUL ': $out"
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
