@@ -19,7 +19,9 @@ static void usage(FILE *out)
   fprintf(out,
           "usage: pmux info [--pmu NAME]\n\n"
           "Without --pmu: this host's CPU, the PMU libpfm4 and pmux see for it,\n"
-          "and whether the kernel exposes a hardware PMU (with the evidence).\n"
+          "whether the kernel exposes a hardware PMU (with the evidence), the\n"
+          "description's counters and reservation when one matches, other PMU\n"
+          "users and the leases of system-wide sessions.\n"
           "With --pmu: that description's counters, widths, register\n"
           "addresses, the counter the NMI watchdog takes and the counters\n"
           "free after reservation (state of this host, or of PMUX_SYSROOT).\n"
