@@ -75,9 +75,9 @@ static void usage(FILE *out)
           "software events, perf's generic hardware events, then each PMU\n"
           "libpfm4 finds for this CPU (on a VM without a virtual PMU these\n"
           "resolve, but stat reports them <not supported>).  PATTERN filters\n"
-          "by glob or substring\n"
-          "(case-insensitive) on the event name, or names a PMU; PMU::EVENT\n"
-          "keeps that PMU's events only.\n"
+          "by glob or substring (case-insensitive) on the event name, or\n"
+          "names a PMU; PMU::EVENT keeps that PMU's events only.  No match\n"
+          "is an error (exit 1).\n"
           "With --pmu NAME, list that PMU description's events instead\n"
           "(see pmux info --pmu NAME).\n");
 }
