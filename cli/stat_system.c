@@ -160,7 +160,11 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
   } else {
     snprintf(ss->desc, sizeof(ss->desc), "all CPUs");
   }
-  if (check_rights())
+  /* Before the leases: a session refused beside oprofile (or with
+   * --exclusive) must not turn the watchdog off and back.  The scan finds
+   * the same users with the watchdog on or off: its perf events are the
+   * kernel's own, in no process's fds. */
+  if (check_rights() || check_users(ss))
     return -1;
   /* The end signals wait while the lease is taken (it may turn the
    * watchdog off) and its handler set: one that came between would end
@@ -193,8 +197,6 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
       sigaction(end_signals[i], &sa, NULL);
   }
   sigprocmask(SIG_SETMASK, &before, NULL);
-  if (check_users(ss))
-    return -1;
   t->kind = PMUX_TARGET_CPUS;
   t->cpus = ss->ncpus ? ss->cpus : NULL;
   t->ncpus = ss->ncpus;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # reserve_watchdog.sh - --disable-nmi-watchdog through a fake, writable
 # PMUX_SYSROOT: 0 while the session runs, restored at exit, after SIGTERM
-# (with a command and without), and after kill -9 by the next pmux run.
+# (with a command and without), and after kill -9 by the next pmux run;
+# never written by a session refused beside oprofile.
 source "$PMUX_SRC/tests/e2e/lib.sh"
 export PMUX_RUNDIR="$TMP/run"
 export PMUX_SYSROOT="$TMP/root"
@@ -79,3 +80,22 @@ kill -TERM $P
 wait $P || true
 [ "$(cat "$NMI")" = 1 ] || fail "not restored"
 pass "one watchdog lease at a time; a watchdog already off stays off"
+
+# refused beside oprofile: the watchdog is never written (the refusal comes
+# before the leases; it once went 0 and back for a moment), no lease kept
+OP="$TMP/oproot"
+cp -r "$PMUX_SRC/tests/data/sysroot/oprofile" "$OP"
+chmod -R u+w "$OP"
+OPNMI="$OP/proc/sys/kernel/nmi_watchdog"
+echo 1 >"$OPNMI"
+touch -d @1000000000 "$OPNMI"
+rc=0
+PMUX_SYSROOT="$OP" "$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- true \
+  >/dev/null 2>"$TMP/op" || rc=$?
+[ $rc = 1 ] && grep -q "held by oprofile: pid 4242 (oprofiled)" "$TMP/op" ||
+  fail "beside oprofile: exit $rc: $(cat "$TMP/op")"
+[ "$(stat -c %Y "$OPNMI")" = 1000000000 ] && [ "$(cat "$OPNMI")" = 1 ] ||
+  fail "refused beside oprofile, it wrote the watchdog"
+[ -s "$PMUX_RUNDIR/nmi_watchdog.lock" ] &&
+  fail "refused beside oprofile, it kept its watchdog lease"
+pass "refused beside oprofile: the watchdog never written, no lease kept"
