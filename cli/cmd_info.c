@@ -4,7 +4,7 @@
  * plus what CPUID and libpfm4 say the CPU is), or a named description's
  * counters, widths, register addresses and reservations (the watchdog and
  * oprofile state of this host or PMUX_SYSROOT, applied to it); other PMU
- * users and system-wide leases.
+ * users, system-wide leases and the NMI watchdog's lease.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,7 +21,8 @@ static void usage(FILE *out)
           "Without --pmu: this host's CPU, the PMU libpfm4 and pmux see for it,\n"
           "whether the kernel exposes a hardware PMU (with the evidence), the\n"
           "description's counters and reservation when one matches, other PMU\n"
-          "users and the leases of system-wide sessions.\n"
+          "users, the leases of system-wide sessions and of the NMI watchdog\n"
+          "(who disabled it, and the value it goes back to).\n"
           "With --pmu: that description's counters, widths, register\n"
           "addresses, the counter the NMI watchdog takes and the counters\n"
           "free after reservation (state of this host, or of PMUX_SYSROOT).\n"
@@ -104,6 +105,18 @@ static void describe_users(void)
              h[i].cpu, (int)h[i].pid, (unsigned)h[i].uid, h[i].cmd);
   else if (n == 0)
     printf("system-wide leases: none\n");
+  else
+    printf("system-wide leases: unknown (%s)\n", pmux_strerror(n));
+  pmux_lease_holder_t w;
+  n = pmux_lease_nmi_holder(&w);
+  if (n > 0)
+    printf("NMI watchdog lease: held by pmux pid %d (uid %u, '%s'), which "
+           "disabled it: kernel.nmi_watchdog goes back to %d at its end\n",
+           (int)w.pid, (unsigned)w.uid, w.cmd, w.nmi_old);
+  else if (n == 0)
+    printf("NMI watchdog lease: none\n");
+  else
+    printf("NMI watchdog lease: unknown (%s)\n", pmux_strerror(n));
 }
 
 int cmd_info(int argc, char **argv)

@@ -395,6 +395,23 @@ fail:
   return err;
 }
 
+/* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
+ * unlocked, or no live record). */
+static int probe_lease(const char *dir, const char *name,
+                       pmux_lease_holder_t *h)
+{
+  char path[1024];
+  if (lock_path(dir, name, path, sizeof(path)))
+    return 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  int held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
+             !live_record(fd, h);
+  close(fd);
+  return held;
+}
+
 int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
                        int max)
 {
@@ -410,20 +427,28 @@ int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
   int found = 0;
   for (int i = 0; i < n && found < max; i++) {
     int cpu = ncpus ? cpus[i] : i;
-    char name[32], path[1024];
+    char name[32];
     snprintf(name, sizeof(name), "cpu%d.lock", cpu);
-    if (lock_path(dir, name, path, sizeof(path)))
-      continue;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      continue;
-    if (flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
-        !live_record(fd, &out[found])) {
+    if (probe_lease(dir, name, &out[found]))
       out[found++].cpu = cpu;
-    }
-    close(fd);
   }
   return found;
+}
+
+int pmux_lease_nmi_holder(pmux_lease_holder_t *out)
+{
+  if (!out)
+    return pmux__fail(-EINVAL, "pmux_lease_nmi_holder: NULL argument");
+  memset(out, 0, sizeof(*out));
+  out->cpu = -1;
+  out->nmi_old = -1;
+  char dir[512];
+  int err = pmux__rundir(dir, sizeof(dir), 0);
+  if (err)
+    return err == -ENOENT ? 0 : err;
+  int held = probe_lease(dir, "nmi_watchdog.lock", out);
+  out->cpu = -1;
+  return held;
 }
 
 int pmux_cpulist_parse(const char *list, int *cpus, int max)

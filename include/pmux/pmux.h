@@ -622,7 +622,7 @@ PMUX_EXTERN int pmux_pmu_users_scan(pmux_pmu_users_t *out);
 typedef struct pmux_lease pmux_lease_t;
 
 typedef struct pmux_lease_holder {
-  int cpu;
+  int cpu;                 /* -1: the NMI watchdog's lease */
   pid_t pid;
   uid_t uid;
   uint64_t start;          /* seconds since the epoch */
@@ -649,6 +649,9 @@ PMUX_EXTERN void pmux_lease_release_signal(pmux_lease_t *l);
 /* The live holders of cpus (ncpus 0: all), at most max; returns how many. */
 PMUX_EXTERN int pmux_lease_holders(const int *cpus, int ncpus,
                                    pmux_lease_holder_t *out, int max);
+/* The live holder of the watchdog lease (--disable-nmi-watchdog): 1 with
+ * *out (cpu -1; nmi_old: the value its end writes back), 0 when none. */
+PMUX_EXTERN int pmux_lease_nmi_holder(pmux_lease_holder_t *out);
 /* Restore the watchdog from a stale watchdog lease (holder killed).  1 when
  * restored (msg says what), 0 when nothing to do, or negative. */
 PMUX_EXTERN int pmux_lease_recover(char *msg, size_t len);

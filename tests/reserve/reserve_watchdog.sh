@@ -2,7 +2,8 @@
 # reserve_watchdog.sh - --disable-nmi-watchdog through a fake, writable
 # PMUX_SYSROOT: 0 while the session runs, restored at exit, after SIGTERM
 # (with a command and without), and after kill -9 by the next pmux run;
-# never written by a session refused beside oprofile.
+# never written by a session refused beside oprofile; pmux info names the
+# holder of the watchdog lease.
 source "$PMUX_SRC/tests/e2e/lib.sh"
 export PMUX_RUNDIR="$TMP/run"
 export PMUX_SYSROOT="$TMP/root"
@@ -75,11 +76,17 @@ rc=0
 "$PMUX" stat -C 1 --disable-nmi-watchdog -e task-clock -- true >/dev/null 2>"$TMP/two" || rc=$?
 [ $rc = 1 ] && grep -q "the NMI watchdog is held by pmux pid $P" "$TMP/two" ||
   fail "second watchdog lease: exit $rc: $(cat "$TMP/two")"
+"$PMUX" info >"$TMP/info" 2>&1 || fail "info: $(cat "$TMP/info")"
+grep -q "NMI watchdog lease: held by pmux pid $P (uid $(id -u), 'pmux stat -C 0 --disable-nmi-watchdog .*goes back to 1" "$TMP/info" ||
+  fail "info does not name the watchdog's holder: $(cat "$TMP/info")"
 wait_child $P
 kill -TERM $P
 wait $P || true
 [ "$(cat "$NMI")" = 1 ] || fail "not restored"
-pass "one watchdog lease at a time; a watchdog already off stays off"
+"$PMUX" info >"$TMP/info" 2>&1 || fail "info: $(cat "$TMP/info")"
+grep -q "NMI watchdog lease: none" "$TMP/info" ||
+  fail "info after the session: $(cat "$TMP/info")"
+pass "one watchdog lease at a time, info names its holder; a watchdog already off stays off"
 
 # refused beside oprofile: the watchdog is never written (the refusal comes
 # before the leases; it once went 0 and back for a moment), no lease kept

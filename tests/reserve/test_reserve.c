@@ -439,6 +439,37 @@ static void test_watchdog_disabled_and_restored(void **state)
   rmtree(rundir);
 }
 
+/* pmux_lease_nmi_holder() names the live holder of the watchdog lease and
+ * the value it restores (pmux info once listed only the CPU leases); none
+ * before and after. */
+static void test_watchdog_lease_holder(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 1);
+  pmux_lease_holder_t h;
+  assert_int_equal(pmux_lease_nmi_holder(&h), 0);
+  int cpu0[] = {0};
+  pmux_lease_t *a;
+  assert_int_equal(pmux_lease_take(cpu0, 1, 0, "cpus only", &a), 0);
+  assert_int_equal(pmux_lease_nmi_holder(&h), 0);
+  pmux_lease_release(a);
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "pmux stat "
+                                   "--disable-nmi-watchdog", &a), 0);
+  assert_int_equal(pmux_lease_nmi_holder(&h), 1);
+  assert_int_equal(h.cpu, -1);
+  assert_int_equal(h.pid, getpid());
+  assert_int_equal(h.uid, geteuid());
+  assert_int_equal(h.nmi_old, 1);
+  assert_string_equal(h.cmd, "pmux stat --disable-nmi-watchdog");
+  pmux_lease_release(a);
+  assert_int_equal(pmux_lease_nmi_holder(&h), 0);
+  assert_int_equal(pmux_lease_nmi_holder(NULL), -EINVAL);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* The holder is killed (-9) after disabling the watchdog: the next run
  * finds the stale lease and restores it; a new lease on its CPU works. */
 static void test_watchdog_restored_after_kill(void **state)
@@ -569,6 +600,7 @@ int main(void)
       cmocka_unit_test_teardown(test_lease_probe_is_not_a_holder, teardown),
       cmocka_unit_test_teardown(test_lease_stale_pid_reused, teardown),
       cmocka_unit_test_teardown(test_watchdog_disabled_and_restored, teardown),
+      cmocka_unit_test_teardown(test_watchdog_lease_holder, teardown),
       cmocka_unit_test_teardown(test_watchdog_restored_after_kill, teardown),
       cmocka_unit_test_teardown(test_watchdog_kept_when_restore_fails,
                                 teardown),
