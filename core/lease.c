@@ -396,16 +396,23 @@ fail:
 }
 
 /* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
- * unlocked, or no live record). */
+ * unlocked, or no live record).  A link or anything but a plain file is
+ * no lease: the folder is ours (pmux__rundir()), but a reader must not
+ * flock another file, nor hang in open() on a FIFO. */
 static int probe_lease(const char *dir, const char *name,
                        pmux_lease_holder_t *h)
 {
   char path[1024];
   if (lock_path(dir, name, path, sizeof(path)))
     return 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return 0;
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
   int held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
              !live_record(fd, h);
   close(fd);

@@ -86,17 +86,21 @@ int pmux__rundir(char *buf, size_t len, int create)
     else
       snprintf(buf, len, "/tmp/pmux-%u", (unsigned)geteuid());
   }
-  if (!create) {
-    struct stat st;
-    return stat(buf, &st) ? -errno : 0;
-  }
-  if (mkdir(buf, (mode_t)mode) && errno != EEXIST)
+  if (create && mkdir(buf, (mode_t)mode) && errno != EEXIST)
     return pmux__fail(-errno, "cannot create the lease folder %s: %s", buf,
                       strerror(errno));
-  /* Taken only if it is ours: a folder someone else made first (in /tmp,
-   * by name) could hold links that make us truncate their victim's files. */
+  /* Used (taken, or read) only if it is ours: a folder someone else made
+   * first (in /tmp, by name) could hold links that make us truncate their
+   * victim's files, FIFOs that hang a reader, or a stale watchdog record
+   * whose value root would write to kernel.nmi_watchdog. */
   struct stat st;
-  if (lstat(buf, &st) || !S_ISDIR(st.st_mode))
+  if (lstat(buf, &st)) {
+    if (errno == ENOENT && !create)
+      return -ENOENT;
+    return pmux__fail(-errno, "the lease folder %s: %s", buf,
+                      strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode))
     return pmux__fail(-ENOTDIR, "the lease folder %s is not a folder (or is "
                       "a symbolic link)", buf);
   if (st.st_uid != geteuid() || (st.st_mode & 022))

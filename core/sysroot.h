@@ -27,7 +27,9 @@ int pmux__sys_read_int(const char *path, int *out);
 /* Write "%d\n" to the file; 0 or -errno. */
 int pmux__sys_write_int(const char *path, int v);
 /* The lease folder; with create, made if missing (mode 0755 for root,
- * 0700 otherwise).  0 or -errno with a message (-ENOENT: missing). */
+ * 0700 otherwise).  0 or -errno with a message (-ENOENT: missing, without
+ * create); -EPERM or -ENOTDIR, taking or reading, when it is not a folder
+ * of this user's that no one else may write. */
 int pmux__rundir(char *buf, size_t len, int create);
 
 #endif

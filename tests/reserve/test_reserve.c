@@ -549,6 +549,87 @@ static void test_watchdog_kept_when_restore_fails(void **state)
   rmtree(rundir);
 }
 
+/* Whether pmux_lease_holders(cpu) returns within 2 s, in a child (a FIFO
+ * lease once hung the reader in open()). */
+static int holders_return(int cpu)
+{
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    alarm(2);
+    pmux_lease_holder_t h[2];
+    int c[] = {cpu};
+    _exit(pmux_lease_holders(c, 1, h, 2) == 0 ? 0 : 1);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Reading the leases (pmux info, a per-thread pmux stat, as root too)
+ * follows no link and opens no FIFO planted in the folder: a symbolic link
+ * to a file that another process locks, holding a live record, names no
+ * holder; a FIFO does not hang the reader. */
+static void test_lease_read_follows_no_link(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char target[] = "/tmp/pmux-target-XXXXXX";
+  int fd = mkstemp(target);
+  assert_true(fd >= 0);
+  char rec[256];
+  int n = snprintf(rec, sizeof(rec), "pid=%d uid=0 start=%llu nmi_old=1 "
+                   "cmd=planted\n", (int)getpid(),
+                   (unsigned long long)time(NULL));
+  assert_int_equal(write(fd, rec, (size_t)n), n);
+  assert_int_equal(flock(fd, LOCK_EX), 0);
+  char p[1100];
+  snprintf(p, sizeof(p), "%s/cpu0.lock", rundir);
+  assert_int_equal(symlink(target, p), 0);
+  snprintf(p, sizeof(p), "%s/nmi_watchdog.lock", rundir);
+  assert_int_equal(symlink(target, p), 0);
+  int cpu0[] = {0};
+  pmux_lease_holder_t h[2];
+  assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 0);
+  assert_int_equal(pmux_lease_nmi_holder(h), 0);
+  snprintf(p, sizeof(p), "%s/cpu1.lock", rundir);
+  assert_int_equal(mkfifo(p, 0600), 0);
+  assert_true(holders_return(1));
+  close(fd);
+  unlink(target);
+  rmtree(rundir);
+}
+
+/* A lease folder that is not this user's (or that others may write) is
+ * not read either: its records are no session's of ours, and a stale
+ * watchdog record planted there must not set kernel.nmi_watchdog. */
+static void test_lease_foreign_folder_not_read(void **state)
+{
+  (void)state;
+  if (geteuid() != 0)
+    skip(); /* chown */
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 0);
+  char rec[256];
+  snprintf(rec, sizeof(rec), "pid=1 uid=0 start=1 nmi_old=7 cmd=planted\n");
+  put(rundir, "nmi_watchdog.lock", rec);
+  assert_int_equal(chown(rundir, 65534, 65534), 0);
+  char msg[256];
+  assert_true(pmux_lease_recover(msg, sizeof(msg)) < 0);
+  assert_int_equal(nmi_value(dir), 0);
+  pmux_lease_holder_t h[2];
+  assert_int_equal(pmux_lease_holders(NULL, 0, h, 2), -EPERM);
+  assert_int_equal(pmux_lease_nmi_holder(h), -EPERM);
+  assert_int_equal(chown(rundir, 0, 0), 0);
+  assert_int_equal(chmod(rundir, 0777), 0);
+  assert_true(pmux_lease_recover(msg, sizeof(msg)) < 0);
+  assert_int_equal(nmi_value(dir), 0);
+  assert_int_equal(chmod(rundir, 0700), 0);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* --disable-nmi-watchdog is root only (on the real sysctl) */
 static void test_watchdog_root_only(void **state)
 {
@@ -605,6 +686,8 @@ int main(void)
       cmocka_unit_test_teardown(test_watchdog_kept_when_restore_fails,
                                 teardown),
       cmocka_unit_test_teardown(test_watchdog_root_only, teardown),
+      cmocka_unit_test_teardown(test_lease_read_follows_no_link, teardown),
+      cmocka_unit_test_teardown(test_lease_foreign_folder_not_read, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
