@@ -126,7 +126,8 @@ static void usage(FILE *out)
 "  -n, --limit N          print the first N rows (default 20, with\n"
 "                         --json all; 0: all)\n"
 "      --json             one JSON object: file, format, event, command,\n"
-"                         samples, recorded, lost, sort, sets,\n"
+"                         complete, samples, recorded, lost (null when\n"
+"                         unknown), sort, sets,\n"
 "                         kernel_symbols, top\n"
 "  -h, --help             this help\n");
 }
@@ -250,6 +251,12 @@ int cmd_report(int argc, char **argv)
    * /proc/kallsyms may be read: say so once, in the header. */
   const char *kwhy;
   int ksyms = pmux_sample_file_kernel_symbols(f, &kwhy);
+  /* A recorder killed mid-run writes no MAPS, STATS or SWITCHES (they
+   * come at the end): its samples are reported, and what is unknown is
+   * said to be, not shown as [unknown] alone and 0 lost. */
+  int complete = pmux_sample_file_complete(f);
+  unsigned missing = pmux_sample_file_missing(f);
+  int stats = !(missing & PMUX_SF_MISSING_STATS);
 
   if (json) {
     printf("{\"file\":");
@@ -260,9 +267,14 @@ int cmd_report(int argc, char **argv)
     json_string(stdout, pmux_sample_file_event(f));
     printf(",\"command\":");
     json_string(stdout, pmux_sample_file_command(f));
-    printf(",\"samples\":%" PRIu64 ",\"recorded\":%" PRIu64
-           ",\"lost\":%" PRIu64 ",\"sort\":\"%s\",",
-           cx.total, pmux_sample_file_recorded(f), pmux_sample_file_lost(f),
+    printf(",\"complete\":%s,\"samples\":%" PRIu64,
+           complete ? "true" : "false", cx.total);
+    if (stats)
+      printf(",\"recorded\":%" PRIu64 ",\"lost\":%" PRIu64,
+             pmux_sample_file_recorded(f), pmux_sample_file_lost(f));
+    else
+      printf(",\"recorded\":null,\"lost\":null");
+    printf(",\"sort\":\"%s\",",
            sort == SORT_SYMBOL ? "symbol" : sort == SORT_IP ? "ip" : "set");
     report_sets_json(stdout, f);
     if (ksyms >= 0) {
@@ -300,7 +312,17 @@ int cmd_report(int argc, char **argv)
       printf("# command: %s\n", pmux_sample_file_command(f));
     printf("# samples: %s  lost: %s\n",
            cli_thousands(cx.total, b1, sizeof(b1)),
-           cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2)));
+           stats ? cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2))
+                 : "unknown");
+    if (!complete)
+      printf("# incomplete: the file ends before its END section (the "
+             "recording was interrupted)%s%s%s%s\n",
+             missing ? ": " : "",
+             missing & PMUX_SF_MISSING_MAPS ? "no mappings, user-space "
+                                              "symbols are unknown" : "",
+             missing == (PMUX_SF_MISSING_MAPS | PMUX_SF_MISSING_STATS)
+                 ? "; " : "",
+             stats ? "" : "no stats, the lost count is unknown");
     report_sets_text(stdout, f);
     if (ksyms == 0)
       printf("# kernel symbols: not resolved (%s)\n", kwhy);

@@ -60,6 +60,8 @@ struct pmux_sample_file {
   int have_data;
   struct fmap *maps;
   size_t nmaps;
+  int have_maps;           /* a MAPS section, even an empty one */
+  int ended;               /* the END section was reached */
   struct pmux_sf_stats stats;
   int have_stats;
   pmux_sample_file_set_t *sets; /* SETS, with SWITCHES' specs and runs */
@@ -253,6 +255,7 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
     return 0;
   }
   case PMUX_SF_MAPS: {
+    f->have_maps = 1;
     while (o < len) {
       struct pmux_sf_map m;
       if (len - o < sizeof(m))
@@ -321,13 +324,16 @@ static int sections(pmux_sample_file_t *f, size_t off, int *first_err,
   for (;;) {
     struct pmux_sf_section s;
     if (off == f->len)
-      return bad(off, "file ends without an END section", "truncated");
+      return bad(off, "file ends before its END section",
+                 "the recording was interrupted, or the file was cut");
     if (f->len - off < sizeof(s))
       return bad(off, "section header truncated", NULL);
     memcpy(&s, f->buf + off, sizeof(s));
     off += sizeof(s);
-    if (s.type == PMUX_SF_END)
+    if (s.type == PMUX_SF_END) {
+      f->ended = 1;
       return 0;
+    }
     if (s.type == PMUX_SF_DATA) {
       f->have_data = 1;
       f->data = f->buf + off;
@@ -490,6 +496,15 @@ uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f)
 uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f)
 {
   return f->have_stats ? f->stats.samples : 0;
+}
+int pmux_sample_file_complete(const pmux_sample_file_t *f)
+{
+  return f->ended;
+}
+unsigned pmux_sample_file_missing(const pmux_sample_file_t *f)
+{
+  return (f->have_maps ? 0u : PMUX_SF_MISSING_MAPS) |
+         (f->have_stats ? 0u : PMUX_SF_MISSING_STATS);
 }
 
 size_t pmux_sample_file_sets(const pmux_sample_file_t *f,

@@ -526,6 +526,18 @@ PMUX_EXTERN const char *pmux_sample_file_command(const pmux_sample_file_t *f);
 PMUX_EXTERN uint64_t pmux_sample_file_lost(const pmux_sample_file_t *f);
 /* Samples `record` handed to the format (from the file's stats). */
 PMUX_EXTERN uint64_t pmux_sample_file_recorded(const pmux_sample_file_t *f);
+/*
+ * 1 when the file reaches its END section; 0 when it stops before (the
+ * recorder was killed, or the file was cut): what the sections written at
+ * the end would have said is then unknown, pmux_sample_file_missing().
+ */
+PMUX_EXTERN int pmux_sample_file_complete(const pmux_sample_file_t *f);
+/* What the file lacks, PMUX_SF_MISSING_* bits: without MAPS, user-space
+ * IPs are "[unknown]"; without STATS, lost and recorded read 0 but are
+ * not known. */
+#define PMUX_SF_MISSING_MAPS 0x1u
+#define PMUX_SF_MISSING_STATS 0x2u
+PMUX_EXTERN unsigned pmux_sample_file_missing(const pmux_sample_file_t *f);
 /* A set the file was recorded with (its SETS and SWITCHES sections). */
 typedef struct pmux_sample_file_set {
   uint32_t id;

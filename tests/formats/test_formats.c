@@ -585,6 +585,8 @@ static void test_sample_file(void **state)
   assert_string_equal(pmux_sample_file_format(f), "compact");
   assert_string_equal(pmux_sample_file_command(f), "x y");
   assert_int_equal(pmux_sample_file_lost(f), 7);
+  assert_int_equal(pmux_sample_file_complete(f), 1);
+  assert_int_equal(pmux_sample_file_missing(f), PMUX_SF_MISSING_MAPS);
   uint64_t total = 0;
   assert_int_equal(pmux_sample_file_foreach(f, count_cb, &total), 0);
   assert_int_equal(total, 500);
@@ -599,6 +601,12 @@ static void test_sample_file(void **state)
     assert_non_null(strstr(pmux_errmsg(), "offset"));
     if (!f)
       continue;
+    /* Cut before END: incomplete, and without its STATS the lost count
+     * is unknown, not 0. */
+    assert_int_equal(pmux_sample_file_complete(f), 0);
+    assert_true(pmux_sample_file_missing(f) & PMUX_SF_MISSING_MAPS);
+    assert_int_equal(!!(pmux_sample_file_missing(f) & PMUX_SF_MISSING_STATS),
+                     len < m.len - 16);
     total = 0;
     (void)pmux_sample_file_foreach(f, count_cb, &total);
     assert_true(total <= 500);
