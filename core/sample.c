@@ -113,6 +113,8 @@ struct rec {
   pmux_record_stats_t *st;
   struct map_rec *maps;
   size_t nmaps, capmaps;
+  struct pmux_sf_task *tasks; /* forks and execs, for report's find_map */
+  size_t ntasks, captasks;
   struct sev *sevs;
   int nsev, nsets;
   char **set_text;         /* [nsets] events of each set */
@@ -193,6 +195,20 @@ static void add_map(struct rec *r, uint32_t pid, uint64_t start,
   m->m = (struct pmux_sf_map){pid, (uint32_t)strlen(n), start, len, pgoff,
                               time};
   m->name = n;
+}
+
+static void add_task(struct rec *r, uint32_t kind, uint32_t pid,
+                     uint32_t ppid, uint64_t time)
+{
+  if (r->ntasks == r->captasks) {
+    size_t cap = r->captasks ? 2 * r->captasks : 64;
+    struct pmux_sf_task *t = realloc(r->tasks, cap * sizeof(*t));
+    if (!t)
+      return;
+    r->tasks = t;
+    r->captasks = cap;
+  }
+  r->tasks[r->ntasks++] = (struct pmux_sf_task){kind, pid, ppid, 0, time};
 }
 
 /*
@@ -311,6 +327,27 @@ static int handle(struct rec *r, const struct ring *rg, const char *p,
   case PERF_RECORD_THROTTLE:
     r->st->throttled++;
     break;
+  case PERF_RECORD_FORK: {
+    /* pid ppid tid ptid time; a thread (pid == ppid) shares its maps. */
+    uint32_t id[2];
+    if (sz < 32)
+      break;
+    memcpy(id, p + 8, 8);
+    memcpy(&v, p + 24, 8);
+    if (id[0] != id[1])
+      add_task(r, PMUX_SF_TASK_FORK, id[0], id[1], v);
+    break;
+  }
+  case PERF_RECORD_COMM: {
+    /* pid tid comm; then the sample_id trailer (tid, time, cpu). */
+    uint32_t pid;
+    if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || sz < 16 + 24)
+      break;
+    memcpy(&pid, p + 8, 4);
+    memcpy(&v, p + sz - 16, 8);
+    add_task(r, PMUX_SF_TASK_EXEC, pid, 0, v);
+    break;
+  }
   case PERF_RECORD_MMAP2: {
     /* pid tid addr len pgoff {maj min ino ino_gen | build id} prot flags
      * filename; then the sample_id trailer (tid, time, cpu: 24 bytes). */
@@ -491,7 +528,7 @@ static void write_switches(struct rec *r);
 
 static void write_tail(struct rec *r, long data_at)
 {
-  /* Patch the DATA length, then MAPS, STATS and END. */
+  /* Patch the DATA length, then MAPS, STATS, SWITCHES, TASKS and END. */
   fflush(r->out);
   long end = ftell(r->out);
   if (data_at >= 0 && end >= 0) {
@@ -521,6 +558,7 @@ static void write_tail(struct rec *r, long data_at)
   st.ncpus = (uint32_t)r->st->ncpus;
   put_section(r, PMUX_SF_STATS, &st, sizeof(st));
   write_switches(r);
+  put_section(r, PMUX_SF_TASKS, r->tasks, r->ntasks * sizeof(*r->tasks));
   put_section(r, PMUX_SF_END, NULL, 0);
 }
 
@@ -1232,6 +1270,7 @@ out:
   for (size_t i = 0; i < r->nmaps; i++)
     free(r->maps[i].name);
   free(r->maps);
+  free(r->tasks);
   for (int i = 0; i < r->nsev; i++)
     free(r->sevs[i].name);
   free(r->sevs);

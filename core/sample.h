@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #define PMUX_SF_MAGIC "PMUXSMP" /* 8 bytes with the NUL */
-#define PMUX_SF_VERSION ((1u << 16) | 1)
+#define PMUX_SF_VERSION ((1u << 16) | 2)
 #define PMUX_SF_ENDIAN 0x01020304u
 #define PMUX_SF_UNTERMINATED UINT64_MAX /* section length never patched */
 
@@ -39,6 +39,8 @@ enum pmux_sf_type {
   PMUX_SF_STATS = 7,   /* struct pmux_sf_stats */
   PMUX_SF_SWITCHES = 8, /* u32 count; per set struct pmux_sf_switch + spec
                            (1.1: how the sets switched, how often) */
+  PMUX_SF_TASKS = 9,   /* struct pmux_sf_task, repeated (1.2: which process
+                          forked which, and execs) */
   PMUX_SF_END = 0xffff,
 };
 
@@ -56,6 +58,19 @@ struct pmux_sf_map {
   uint32_t name_len;       /* then name_len bytes, no NUL */
   uint64_t start, len, pgoff;
   uint64_t time;           /* when it was mapped (perf clock) */
+};
+
+/* A process forked from another (PERF_RECORD_FORK, not a thread), or
+ * replaced by exec (PERF_RECORD_COMM with COMM_EXEC): a child runs its
+ * parent's code, as mapped at the fork, until it execs. */
+enum pmux_sf_task_kind { PMUX_SF_TASK_FORK = 1, PMUX_SF_TASK_EXEC = 2 };
+
+struct pmux_sf_task {
+  uint32_t kind;           /* PMUX_SF_TASK_* */
+  uint32_t pid;
+  uint32_t ppid;           /* FORK: the parent; EXEC: 0 */
+  uint32_t reserved;       /* 0 */
+  uint64_t time;           /* perf clock */
 };
 
 struct pmux_sf_stats {

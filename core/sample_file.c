@@ -61,6 +61,9 @@ struct pmux_sample_file {
   struct fmap *maps;
   size_t nmaps;
   int have_maps;           /* a MAPS section, even an empty one */
+  struct pmux_sf_task *tasks; /* TASKS (1.2): forks and execs */
+  size_t ntasks;
+  int have_tasks;
   int ended;               /* the END section was reached */
   struct pmux_sf_stats stats;
   int have_stats;
@@ -276,6 +279,18 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
     }
     return 0;
   }
+  case PMUX_SF_TASKS:
+    if (f->have_tasks)
+      return bad(at, "TASKS section", "a second one");
+    if (len % sizeof(struct pmux_sf_task))
+      return bad(at, "TASKS section", "not a whole number of entries");
+    f->tasks = malloc(len ? len : 1);
+    if (!f->tasks)
+      return -ENOMEM;
+    memcpy(f->tasks, p, len);
+    f->ntasks = len / sizeof(struct pmux_sf_task);
+    f->have_tasks = 1;
+    return 0;
   case PMUX_SF_STATS:
     if (len < sizeof(f->stats))
       return bad(at, "STATS section", "truncated");
@@ -459,6 +474,7 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
   for (size_t i = 0; i < f->nmaps; i++)
     free((char *)f->maps[i].name);
   free(f->maps);
+  free(f->tasks);
   for (size_t i = 0; i < f->nsets; i++) {
     free((char *)f->sets[i].events);
     free((char *)f->sets[i].switched);
@@ -640,25 +656,58 @@ static struct dso *dso_get(pmux_sample_file_t *f, const char *path)
   return d;
 }
 
+/* The mapping of process pid covering ip at time t (0: any time): the
+ * latest mapped before t. */
+static const struct fmap *own_map(const pmux_sample_file_t *f, uint32_t pid,
+                                  uint64_t ip, uint64_t t)
+{
+  const struct fmap *best = NULL;
+  for (size_t i = 0; i < f->nmaps; i++) {
+    const struct fmap *m = &f->maps[i];
+    if (m->m.pid != pid || ip < m->m.start || ip - m->m.start >= m->m.len)
+      continue;
+    if (t && m->m.time > t)
+      continue; /* mapped after the sample */
+    if (!best || m->m.time >= best->m.time)
+      best = m;
+  }
+  return best;
+}
+
+/*
+ * The mapping that holds ip for process pid at time t: its own; else, for
+ * a process forked while recording (TASKS) that has not exec'd since, its
+ * parent's as it was at the fork (a forked child runs its parent's code,
+ * whose mappings no MMAP2 repeats), up the chain of forks.  Never another
+ * process's: system-wide that names the wrong object.  A file without
+ * TASKS (before 1.2) has no forks to follow.
+ */
 static const struct fmap *find_map(const pmux_sample_file_t *f, uint32_t pid,
                                    uint64_t ip, uint64_t t)
 {
-  const struct fmap *best = NULL;
-  int best_pid = 0;
-  for (size_t i = 0; i < f->nmaps; i++) {
-    const struct fmap *m = &f->maps[i];
-    if (ip < m->m.start || ip - m->m.start >= m->m.len)
-      continue;
-    int same = m->m.pid == pid;
-    if (t && m->m.time > t && same)
-      continue; /* mapped after the sample */
-    if (!best || same > best_pid ||
-        (same == best_pid && m->m.time >= best->m.time)) {
-      best = m;
-      best_pid = same;
+  for (int depth = 0; depth < 64; depth++) {
+    const struct fmap *m = own_map(f, pid, ip, t);
+    if (m)
+      return m;
+    const struct pmux_sf_task *fork = NULL;
+    for (size_t i = 0; i < f->ntasks; i++) {
+      const struct pmux_sf_task *k = &f->tasks[i];
+      if (k->kind == PMUX_SF_TASK_FORK && k->pid == pid &&
+          (!t || k->time <= t) && (!fork || k->time >= fork->time))
+        fork = k; /* a pid reused: its latest fork before the sample */
     }
+    if (!fork || fork->ppid == pid)
+      return NULL;
+    for (size_t i = 0; i < f->ntasks; i++) {
+      const struct pmux_sf_task *k = &f->tasks[i];
+      if (k->kind == PMUX_SF_TASK_EXEC && k->pid == pid &&
+          k->time >= fork->time && (!t || k->time <= t))
+        return NULL; /* its own image since, which does not cover ip */
+    }
+    pid = fork->ppid;
+    t = fork->time;
   }
-  return best;
+  return NULL;
 }
 
 /* A kernel IP: named from this boot's kallsyms, loaded on the first one

@@ -105,7 +105,7 @@ python3 "$PMUX_SRC/tests/formats/read_default.py" "$TMP/v.data" > "$TMP/v.json"
 python3 - "$TMP/v.json" <<'PY' || fail "sampled values"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["sections"] == [1, 2, 3, 4, 5, 6, 7, 8, 0xFFFF], d["sections"]
+assert d["sections"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 0xFFFF], d["sections"]
 assert [w["runs"] for w in d["switches"]] == [1], d["switches"]
 e = d["entries"]
 assert len(e) == d["stats"]["samples"] and len(e) > 20, len(e)

@@ -619,6 +619,81 @@ static void test_sample_file(void **state)
   free(data.buf);
 }
 
+/* A sample file of MAPS (a "[pN]" mapping at 0x1000 for each pid given)
+ * and TASKS (when tasks), for pmux_sample_file_symbol. */
+static pmux_sample_file_t *maps_file(const uint32_t *pids, size_t npids,
+                                     const struct pmux_sf_task *tasks,
+                                     size_t ntasks)
+{
+  struct mem m = {0};
+  struct pmux_sf_header h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.magic, PMUX_SF_MAGIC, 8);
+  h.version = PMUX_SF_VERSION;
+  h.header_size = sizeof(h);
+  h.endian = PMUX_SF_ENDIAN;
+  put(&m, &h, sizeof(h));
+  struct pmux_sf_map map = {0, 4, 0x1000, 0x1000, 0, 5};
+  struct pmux_sf_section s = {PMUX_SF_MAPS, 0, npids * (sizeof(map) + 4)};
+  put(&m, &s, sizeof(s));
+  for (size_t i = 0; i < npids; i++) {
+    char name[5];
+    map.pid = pids[i];
+    snprintf(name, sizeof(name), "[p%u]", pids[i] % 10);
+    put(&m, &map, sizeof(map));
+    put(&m, name, 4);
+  }
+  if (tasks)
+    put_section(&m, PMUX_SF_TASKS, tasks, ntasks * sizeof(*tasks));
+  put_section(&m, PMUX_SF_END, NULL, 0);
+  pmux_sample_file_t *f;
+  assert_int_equal(pmux_sample_file_open_mem(m.buf, m.len, &f), 0);
+  free(m.buf);
+  return f;
+}
+
+static const char *sym_of(pmux_sample_file_t *f, uint32_t pid, uint64_t t)
+{
+  static char sym[64];
+  char dso[64];
+  pmux_sample_file_symbol(f, pid, 0x1100, t, sym, sizeof(sym), dso,
+                          sizeof(dso));
+  return sym;
+}
+
+/* An address no mapping of the sample's process covers is named from its
+ * parent's, as mapped at the fork, while it has not exec'd; never from an
+ * unrelated process's (system-wide, that is the wrong object). */
+static void test_sample_file_fork(void **state)
+{
+  (void)state;
+  static const uint32_t pids[] = {10};
+  static const struct pmux_sf_task tasks[] = {
+      {PMUX_SF_TASK_FORK, 11, 10, 0, 10}, /* child of 10 */
+      {PMUX_SF_TASK_FORK, 12, 11, 0, 12}, /* grandchild of 10 */
+      {PMUX_SF_TASK_FORK, 13, 10, 0, 10}, /* child that execs at 20 */
+      {PMUX_SF_TASK_EXEC, 13, 0, 0, 20},
+      {PMUX_SF_TASK_FORK, 14, 10, 0, 3},  /* forked before 10 mapped it */
+  };
+  pmux_sample_file_t *f = maps_file(pids, 1, tasks, 5);
+  assert_string_equal(sym_of(f, 10, 100), "[p0]");
+  assert_string_equal(sym_of(f, 10, 0), "[p0]");
+  assert_string_equal(sym_of(f, 11, 50), "[p0]");
+  assert_string_equal(sym_of(f, 12, 50), "[p0]");
+  assert_string_equal(sym_of(f, 13, 15), "[p0]");
+  assert_string_equal(sym_of(f, 13, 30), "[unknown]");
+  assert_string_equal(sym_of(f, 14, 50), "[unknown]");
+  assert_string_equal(sym_of(f, 99, 50), "[unknown]"); /* unrelated */
+  pmux_sample_file_close(f);
+
+  /* No TASKS (a 1.1 file): no fork to follow, no other process's map. */
+  static const uint32_t two[] = {10, 21};
+  f = maps_file(two, 2, NULL, 0);
+  assert_string_equal(sym_of(f, 21, 50), "[p1]");
+  assert_string_equal(sym_of(f, 11, 50), "[unknown]");
+  pmux_sample_file_close(f);
+}
+
 /* ------------------------------------------------------------- cost */
 
 static void test_default_handler_cost(void **state)
@@ -662,6 +737,7 @@ int main(void)
       cmocka_unit_test(test_hist_corrupt_counts),
       cmocka_unit_test(test_decoders_truncated),
       cmocka_unit_test(test_sample_file),
+      cmocka_unit_test(test_sample_file_fork),
       cmocka_unit_test(test_default_handler_cost),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
