@@ -219,8 +219,15 @@ int cmd_report(int argc, char **argv)
       continue;
     struct row *r = &rows[nrows++];
     char sym[256];
-    pmux_sample_file_symbol(f, a->pid, a->ip, a->time, sym, sizeof(sym),
-                            r->dso, sizeof(r->dso));
+    if (a->pid == 0 && a->set == -1 && a->ip == 0) {
+      /* hist's `other` entry (docs/formats.md): the samples that found
+       * its table full, whose IPs were not kept. */
+      snprintf(sym, sizeof(sym), "[hist table full]");
+      r->dso[0] = 0;
+    } else {
+      pmux_sample_file_symbol(f, a->pid, a->ip, a->time, sym, sizeof(sym),
+                              r->dso, sizeof(r->dso));
+    }
     if (sort == SORT_SYMBOL)
       snprintf(r->key, sizeof(r->key), "%s", sym);
     else if (sort == SORT_IP)

@@ -68,6 +68,31 @@ python3 "$PATCH" "$TMP/h.data" "$TMP/hzero.data" 5 64 "<Q" 0
 refused hmax "offset [0-9]*: hist: .*past 2^64"
 refused hzero "offset [0-9]*: hist: .*count 0"
 pass "hist counts that contradict the header are refused"
+# The `other` entry (samples that found the table full: pid 0, set -1,
+# ip 0) is named as such, not [unknown]: the first entry made into it.
+python3 - "$TMP/h.data" "$TMP/hfull.data" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+off = struct.unpack_from("<I", b, 12)[0]
+while struct.unpack_from("<I", b, off)[0] != 5:
+    off += 16 + struct.unpack_from("<Q", b, off + 8)[0]
+h = off + 16                            # the hist header
+count = struct.unpack_from("<Q", b, h + 48 + 16)[0]
+struct.pack_into("<Q", b, h + 24, count)  # other
+struct.pack_into("<IiQ", b, h + 48, 0, -1, 0)
+open(sys.argv[2], "wb").write(b)
+PY
+"$PMUX" report -i "$TMP/hfull.data" --json > "$TMP/hfull.json"
+python3 - "$TMP/hfull.json" <<'PY' || fail "hist table full: $(cat "$TMP/hfull.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+full = [t for t in d["top"] if t["symbol"] == "[hist table full]"]
+assert len(full) == 1 and full[0]["dso"] == "", d["top"]
+assert not [t for t in d["top"] if t["symbol"] == "[unknown]"], d["top"]
+PY
+"$PMUX" report -i "$TMP/hfull.data" > "$TMP/hfull.txt"
+grep -q "\[hist table full\]" "$TMP/hfull.txt" || fail "text: $(cat "$TMP/hfull.txt")"
+pass "hist's table-full entry is named"
 
 printf 'not a pmux file at all' > "$TMP/junk"
 set +e
