@@ -537,6 +537,18 @@ static void put(struct mem *m, const void *p, size_t n)
   assert_int_equal(mem_write(m, p, n), 0);
 }
 
+/* The file header of this version, as the recorder writes it. */
+static void put_header(struct mem *m)
+{
+  struct pmux_sf_header h;
+  memset(&h, 0, sizeof(h));
+  memcpy(h.magic, PMUX_SF_MAGIC, 8);
+  h.version = PMUX_SF_VERSION;
+  h.header_size = sizeof(h);
+  h.endian = PMUX_SF_ENDIAN;
+  put(m, &h, sizeof(h));
+}
+
 static void put_section(struct mem *m, uint32_t type, const void *p,
                         uint64_t n)
 {
@@ -557,13 +569,7 @@ static void test_sample_file(void **state)
   struct mem data = {0};
   run_format(&pmux_fmt_compact, "", 500, &data);
   struct mem m = {0};
-  struct pmux_sf_header h;
-  memset(&h, 0, sizeof(h));
-  memcpy(h.magic, PMUX_SF_MAGIC, 8);
-  h.version = PMUX_SF_VERSION;
-  h.header_size = sizeof(h);
-  h.endian = PMUX_SF_ENDIAN;
-  put(&m, &h, sizeof(h));
+  put_header(&m);
   put_section(&m, PMUX_SF_META, "command=x y\n", 12);
   uint8_t fmt[16 + 4 + 7 + 4];
   memcpy(fmt, pmux_fmt_compact.uuid, 16);
@@ -626,13 +632,7 @@ static pmux_sample_file_t *maps_file(const uint32_t *pids, size_t npids,
                                      size_t ntasks)
 {
   struct mem m = {0};
-  struct pmux_sf_header h;
-  memset(&h, 0, sizeof(h));
-  memcpy(h.magic, PMUX_SF_MAGIC, 8);
-  h.version = PMUX_SF_VERSION;
-  h.header_size = sizeof(h);
-  h.endian = PMUX_SF_ENDIAN;
-  put(&m, &h, sizeof(h));
+  put_header(&m);
   struct pmux_sf_map map = {0, 4, 0x1000, 0x1000, 0, 5};
   struct pmux_sf_section s = {PMUX_SF_MAPS, 0, npids * (sizeof(map) + 4)};
   put(&m, &s, sizeof(s));
