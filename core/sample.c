@@ -176,18 +176,29 @@ static int put_str(struct rec *r, const char *s)
   return put(r, s, n);
 }
 
+/* arr (n elements of size, room for *cap) with room for one more: itself,
+ * or grown by doubling; NULL when memory ran out (arr stays as it was and
+ * the record is left out, as before). */
+static void *room_for_one(void *arr, size_t *cap, size_t n, size_t size)
+{
+  if (n < *cap)
+    return arr;
+  size_t c = *cap ? 2 * *cap : 64;
+  void *a = realloc(arr, c * size);
+  if (a)
+    *cap = c;
+  return a;
+}
+
 static void add_map(struct rec *r, uint32_t pid, uint64_t start,
                     uint64_t len, uint64_t pgoff, uint64_t time,
                     const char *name, size_t nlen)
 {
-  if (r->nmaps == r->capmaps) {
-    size_t cap = r->capmaps ? 2 * r->capmaps : 64;
-    struct map_rec *m = realloc(r->maps, cap * sizeof(*m));
-    if (!m)
-      return;
-    r->maps = m;
-    r->capmaps = cap;
-  }
+  struct map_rec *grown = room_for_one(r->maps, &r->capmaps, r->nmaps,
+                                       sizeof(*grown));
+  if (!grown)
+    return;
+  r->maps = grown;
   char *n = strndup(name, nlen);
   if (!n)
     return;
@@ -200,14 +211,11 @@ static void add_map(struct rec *r, uint32_t pid, uint64_t start,
 static void add_task(struct rec *r, uint32_t kind, uint32_t pid,
                      uint32_t ppid, uint64_t time)
 {
-  if (r->ntasks == r->captasks) {
-    size_t cap = r->captasks ? 2 * r->captasks : 64;
-    struct pmux_sf_task *t = realloc(r->tasks, cap * sizeof(*t));
-    if (!t)
-      return;
-    r->tasks = t;
-    r->captasks = cap;
-  }
+  struct pmux_sf_task *grown = room_for_one(r->tasks, &r->captasks,
+                                            r->ntasks, sizeof(*grown));
+  if (!grown)
+    return;
+  r->tasks = grown;
   r->tasks[r->ntasks++] = (struct pmux_sf_task){kind, pid, ppid, 0, time};
 }
 
