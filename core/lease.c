@@ -458,6 +458,37 @@ int pmux_lease_nmi_holder(pmux_lease_holder_t *out)
   return held;
 }
 
+/* A record the watchdog's lease file holds while nobody holds the lock,
+ * with a value to restore: its holder died without restoring it. */
+int pmux_lease_nmi_stale(pmux_lease_holder_t *out)
+{
+  if (!out)
+    return pmux__fail(-EINVAL, "pmux_lease_nmi_stale: NULL argument");
+  memset(out, 0, sizeof(*out));
+  out->cpu = -1;
+  out->nmi_old = -1;
+  char dir[512], path[1024];
+  int err = pmux__rundir(dir, sizeof(dir), 0);
+  if (err)
+    return err == -ENOENT ? 0 : err;
+  if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
+    return -ENAMETOOLONG;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return 0;
+  struct stat st;
+  int stale = 0;
+  if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !flock(fd, LOCK_SH | LOCK_NB))
+    stale = !read_record(fd, out) && out->nmi_old >= 0;
+  close(fd);
+  if (!stale) {
+    memset(out, 0, sizeof(*out));
+    out->nmi_old = -1;
+  }
+  out->cpu = -1;
+  return stale;
+}
+
 int pmux_cpulist_parse(const char *list, int *cpus, int max)
 {
   int n = 0;

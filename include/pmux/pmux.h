@@ -664,6 +664,10 @@ PMUX_EXTERN int pmux_lease_holders(const int *cpus, int ncpus,
 /* The live holder of the watchdog lease (--disable-nmi-watchdog): 1 with
  * *out (cpu -1; nmi_old: the value its end writes back), 0 when none. */
 PMUX_EXTERN int pmux_lease_nmi_holder(pmux_lease_holder_t *out);
+/* A stale watchdog record: its holder disabled the watchdog and died
+ * without restoring it (kill -9).  1 with *out (nmi_old: the value the
+ * next pmux session writes back, pmux_lease_recover()), 0 when none. */
+PMUX_EXTERN int pmux_lease_nmi_stale(pmux_lease_holder_t *out);
 /* Restore the watchdog from a stale watchdog lease (holder killed).  1 when
  * restored (msg says what), 0 when nothing to do, or negative. */
 PMUX_EXTERN int pmux_lease_recover(char *msg, size_t len);

@@ -58,11 +58,15 @@ kill -9 $P
 wait $P 2>/dev/null || true
 [ -n "$child" ] && kill $child 2>/dev/null || true
 [ "$(cat "$NMI")" = 0 ] || fail "test premise: kill -9 cannot restore"
+"$PMUX" info >"$TMP/info" 2>&1 || fail "info: $(cat "$TMP/info")"
+grep -q "NMI watchdog lease: stale: pmux pid $P (uid $(id -u), 'pmux stat -C 1 --disable-nmi-watchdog .*writes back 1" "$TMP/info" ||
+  fail "info does not report the stale record: $(cat "$TMP/info")"
+[ "$(cat "$NMI")" = 0 ] || fail "info changed the watchdog"
 "$PMUX" stat -e task-clock -- true >/dev/null 2>"$TMP/next" || fail "next run"
 [ "$(cat "$NMI")" = 1 ] || fail "next run did not restore: $(cat "$TMP/next")"
 grep -q "restored kernel.nmi_watchdog to 1 (pmux pid $P," "$TMP/next" ||
   fail "next run did not say so: $(cat "$TMP/next")"
-pass "kill -9, then the next pmux run restores it (and says so)"
+pass "kill -9: info reports the stale record, the next pmux run restores it (and says so)"
 
 # watchdog 0 already: left 0; a session beside another's watchdog lease fails
 echo 0 >"$NMI"

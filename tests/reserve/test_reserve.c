@@ -496,6 +496,8 @@ static void test_watchdog_restored_after_kill(void **state)
   assert_int_equal(read(pipefd[0], &ok, 1), 1);
   assert_int_equal(ok, 'y');
   assert_int_equal(nmi_value(dir), 0);
+  pmux_lease_holder_t stale;
+  assert_int_equal(pmux_lease_nmi_stale(&stale), 0); /* live: not stale */
   int cpu0[] = {0};
   pmux_lease_t *b;
   assert_int_equal(pmux_lease_take(cpu0, 1, 0, "loser", &b), -EBUSY);
@@ -505,11 +507,17 @@ static void test_watchdog_restored_after_kill(void **state)
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
   assert_int_equal(nmi_value(dir), 0); /* nobody restored it yet */
+  assert_int_equal(pmux_lease_nmi_stale(&stale), 1);
+  assert_int_equal(stale.pid, pid);
+  assert_int_equal(stale.nmi_old, 1);
+  assert_string_equal(stale.cmd, "victim");
+  assert_int_equal(nmi_value(dir), 0); /* reading it restores nothing */
   char msg[256];
   assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 1);
   assert_non_null(strstr(msg, want));
   assert_int_equal(nmi_value(dir), 1);
   assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 0);
+  assert_int_equal(pmux_lease_nmi_stale(&stale), 0);
   /* the stale CPU lease is not a holder; a new session takes it */
   pmux_lease_holder_t h[2];
   assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 0);
