@@ -128,7 +128,8 @@ static void usage(FILE *out)
 "      --json             one JSON object: file, format, event, command,\n"
 "                         complete, samples, recorded, lost (null when\n"
 "                         unknown), sort, sets,\n"
-"                         kernel_symbols, top\n"
+"                         kernel_symbols, changed (binaries rebuilt\n"
+"                         since the recording), top\n"
 "  -h, --help             this help\n");
 }
 
@@ -261,6 +262,8 @@ int cmd_report(int argc, char **argv)
   /* A recorder killed mid-run writes no MAPS, STATS or SWITCHES (they
    * come at the end): its samples are reported, and what is unknown is
    * said to be, not shown as [unknown] alone and 0 lost. */
+  const char *const *changed;
+  size_t nchanged = pmux_sample_file_changed(f, &changed);
   int complete = pmux_sample_file_complete(f);
   unsigned missing = pmux_sample_file_missing(f);
   int stats = !(missing & PMUX_SF_MISSING_STATS);
@@ -292,7 +295,12 @@ int cmd_report(int argc, char **argv)
       }
       printf("},");
     }
-    printf("\"top\":[");
+    printf("\"changed\":[");
+    for (size_t i = 0; i < nchanged; i++) {
+      printf("%s", i ? "," : "");
+      json_string(stdout, changed[i]);
+    }
+    printf("],\"top\":[");
     for (size_t i = 0; i < show; i++) {
       printf("%s{\"%s\":", i ? "," : "",
              sort == SORT_SET ? "set" : "symbol");
@@ -333,6 +341,9 @@ int cmd_report(int argc, char **argv)
     report_sets_text(stdout, f);
     if (ksyms == 0)
       printf("# kernel symbols: not resolved (%s)\n", kwhy);
+    for (size_t i = 0; i < nchanged; i++)
+      printf("# changed since the recording (another build-id): %s: its "
+             "functions are not named\n", changed[i]);
     printf("#\n# %8s %10s  %-32s %s\n", "percent", "samples",
            sort == SORT_SET ? "set" : sort == SORT_IP ? "ip  symbol"
                                                       : "symbol",

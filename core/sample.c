@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "build_id.h"
 #include "internal.h"
 #include "kallsyms.h"
 #include "perf.h"
@@ -534,9 +535,64 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
 
 static void write_switches(struct rec *r);
 
+struct named_file {
+  const char *name;
+  uint32_t len;
+};
+
+static int named_file_cmp(const void *a, const void *b)
+{
+  const struct named_file *x = a, *y = b;
+  uint32_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->name, y->name, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The build-id of each file the maps name (each once: system-wide, many
+ * processes map the same libraries), so that report can tell a binary
+ * rebuilt since from the one that ran.  Read now, at the end: a file
+ * replaced while recording is seen as its replacement. */
+static void write_build_ids(struct rec *r)
+{
+  struct named_file *files = calloc(r->nmaps ? r->nmaps : 1, sizeof(*files));
+  uint8_t(*ids)[PMUX__BUILD_ID_MAX] =
+      calloc(r->nmaps ? r->nmaps : 1, sizeof(*ids));
+  uint32_t *id_len = calloc(r->nmaps ? r->nmaps : 1, sizeof(*id_len));
+  size_t n = 0;
+  uint64_t len = 0;
+  for (size_t i = 0; files && ids && id_len && i < r->nmaps; i++)
+    if (r->maps[i].name[0] == '/' && r->maps[i].m.name_len < 4096)
+      files[n++] = (struct named_file){r->maps[i].name, r->maps[i].m.name_len};
+  qsort(files, n, sizeof(*files), named_file_cmp);
+  for (size_t k = 0; k < n; k++) {
+    char path[4096];
+    if (k && !named_file_cmp(&files[k], &files[k - 1]))
+      continue;
+    memcpy(path, files[k].name, files[k].len);
+    path[files[k].len] = 0;
+    id_len[k] = (uint32_t)pmux__file_build_id(path, ids[k], sizeof(ids[k]));
+    if (id_len[k])
+      len += sizeof(struct pmux_sf_build_id) + files[k].len + id_len[k];
+  }
+  struct pmux_sf_section s = {PMUX_SF_BUILD_IDS, 0, len};
+  put(r, &s, sizeof(s));
+  for (size_t k = 0; k < n; k++) {
+    if (!id_len[k])
+      continue;
+    struct pmux_sf_build_id b = {files[k].len, id_len[k]};
+    put(r, &b, sizeof(b));
+    put(r, files[k].name, files[k].len);
+    put(r, ids[k], id_len[k]);
+  }
+  free(files);
+  free(ids);
+  free(id_len);
+}
+
 static void write_tail(struct rec *r, long data_at)
 {
-  /* Patch the DATA length, then MAPS, STATS, SWITCHES, TASKS and END. */
+  /* Patch the DATA length, then MAPS, BUILD_IDS, STATS, SWITCHES, TASKS
+   * and END. */
   fflush(r->out);
   long end = ftell(r->out);
   if (data_at >= 0 && end >= 0) {
@@ -555,6 +611,7 @@ static void write_tail(struct rec *r, long data_at)
     put(r, &r->maps[i].m, sizeof(r->maps[i].m));
     put(r, r->maps[i].name, r->maps[i].m.name_len);
   }
+  write_build_ids(r);
   struct pmux_sf_stats st;
   memset(&st, 0, sizeof(st));
   st.samples = r->st->samples;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #define PMUX_SF_MAGIC "PMUXSMP" /* 8 bytes with the NUL */
-#define PMUX_SF_VERSION ((1u << 16) | 2)
+#define PMUX_SF_VERSION ((1u << 16) | 3)
 #define PMUX_SF_ENDIAN 0x01020304u
 #define PMUX_SF_UNTERMINATED UINT64_MAX /* section length never patched */
 
@@ -41,6 +41,8 @@ enum pmux_sf_type {
                            (1.1: how the sets switched, how often) */
   PMUX_SF_TASKS = 9,   /* struct pmux_sf_task, repeated (1.2: which process
                           forked which, and execs) */
+  PMUX_SF_BUILD_IDS = 10, /* struct pmux_sf_build_id + name + id, repeated
+                             (1.3: which build of each mapped file) */
   PMUX_SF_END = 0xffff,
 };
 
@@ -58,6 +60,13 @@ struct pmux_sf_map {
   uint32_t name_len;       /* then name_len bytes, no NUL */
   uint64_t start, len, pgoff;
   uint64_t time;           /* when it was mapped (perf clock) */
+};
+
+/* The build-id of a file MAPS names (each file once), read when the
+ * recording ends; a file without one (or unreadable) is not listed. */
+struct pmux_sf_build_id {
+  uint32_t name_len;       /* then name_len bytes, no NUL */
+  uint32_t id_len;         /* then id_len bytes: the NT_GNU_BUILD_ID */
 };
 
 /* A process forked from another (PERF_RECORD_FORK, not a thread), or

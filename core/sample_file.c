@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build_id.h"
 #include "format.h"
 #include "internal.h"
 #include "kallsyms.h"
@@ -37,10 +38,18 @@ struct phdr_load {
 struct dso {
   char *path;
   int loaded, ok;
+  int changed;             /* its build-id is not the recording's */
   struct fsym *syms;
   size_t nsyms;
   struct phdr_load *loads;
   size_t nloads;
+};
+
+/* A file's build-id as BUILD_IDS (1.3) recorded it: both point into the
+ * file's buffer. */
+struct recorded_id {
+  const uint8_t *name, *id;
+  uint32_t name_len, id_len;
 };
 
 struct fmap {
@@ -69,8 +78,13 @@ struct pmux_sample_file {
   int have_stats;
   pmux_sample_file_set_t *sets; /* SETS, with SWITCHES' specs and runs */
   size_t nsets;
+  struct recorded_id *ids; /* BUILD_IDS */
+  size_t nids;
+  int have_ids;
   struct dso *dsos;
   size_t ndsos;
+  const char **changed;    /* paths of the dsos whose build-id changed */
+  size_t nchanged;
   char boot_id[PMUX__BOOT_ID_MAX]; /* META's boot_id: "" when absent */
   int boot_id_bad;         /* present but cut: too long, or with a NUL */
   int ksyms_tried;         /* kallsyms is loaded on the first kernel IP */
@@ -291,6 +305,28 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
     f->ntasks = len / sizeof(struct pmux_sf_task);
     f->have_tasks = 1;
     return 0;
+  case PMUX_SF_BUILD_IDS:
+    if (f->have_ids)
+      return bad(at, "BUILD_IDS section", "a second one");
+    f->have_ids = 1;
+    while (o < len) {
+      struct pmux_sf_build_id b;
+      if (len - o < sizeof(b))
+        return bad(at + o, "BUILD_IDS section", "entry truncated");
+      memcpy(&b, p + o, sizeof(b));
+      o += sizeof(b);
+      if (b.name_len == 0 || b.name_len > 4096 || b.id_len == 0 ||
+          b.id_len > PMUX__BUILD_ID_MAX || b.name_len + b.id_len > len - o)
+        return bad(at + o, "BUILD_IDS section", "bad name or id length");
+      struct recorded_id *n = realloc(f->ids, (f->nids + 1) * sizeof(*n));
+      if (!n)
+        return -ENOMEM;
+      f->ids = n;
+      f->ids[f->nids++] = (struct recorded_id){p + o, p + o + b.name_len,
+                                               b.name_len, b.id_len};
+      o += b.name_len + b.id_len;
+    }
+    return 0;
   case PMUX_SF_STATS:
     if (len < sizeof(f->stats))
       return bad(at, "STATS section", "truncated");
@@ -488,9 +524,18 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
     free(f->dsos[i].path);
   }
   free(f->dsos);
+  free(f->ids);
+  free(f->changed);
   pmux__kallsyms_free(f->ksyms);
   free(f->buf);
   free(f);
+}
+
+size_t pmux_sample_file_changed(const pmux_sample_file_t *f,
+                                const char *const **paths)
+{
+  *paths = f->changed;
+  return f->nchanged;
 }
 
 const char *pmux_sample_file_format(const pmux_sample_file_t *f)
@@ -570,7 +615,24 @@ static int sym_cmp(const void *a, const void *b)
   return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void dso_load(struct dso *d)
+/* Whether the object at path (e) is the build the recording saw: its
+ * build-id is the one BUILD_IDS holds for path, or BUILD_IDS has none to
+ * compare with (a file recorded without one, or before 1.3). */
+static int same_build(const pmux_sample_file_t *f, const char *path, Elf *e)
+{
+  size_t pl = strlen(path);
+  for (size_t i = 0; i < f->nids; i++) {
+    const struct recorded_id *r = &f->ids[i];
+    if (r->name_len != pl || memcmp(r->name, path, pl))
+      continue;
+    uint8_t now[PMUX__BUILD_ID_MAX];
+    size_t n = pmux__elf_build_id(e, now, sizeof(now));
+    return n == r->id_len && !memcmp(now, r->id, n);
+  }
+  return 1;
+}
+
+static void dso_load(const pmux_sample_file_t *f, struct dso *d)
 {
   d->loaded = 1;
   static int init;
@@ -592,6 +654,10 @@ static void dso_load(struct dso *d)
   Elf *e = elf_begin(fd, ELF_C_READ, NULL);
   if (!e || elf_kind(e) != ELF_K_ELF)
     goto done;
+  if (!same_build(f, d->path, e)) {
+    d->changed = 1; /* its symbols would name the wrong functions */
+    goto done;
+  }
   size_t nph;
   if (elf_getphdrnum(e, &nph) == 0) {
     d->loads = calloc(nph ? nph : 1, sizeof(*d->loads));
@@ -652,7 +718,14 @@ static struct dso *dso_get(pmux_sample_file_t *f, const char *path)
   if (!d->path)
     return NULL;
   f->ndsos++;
-  dso_load(d);
+  dso_load(f, d);
+  if (d->changed) {
+    const char **c = realloc(f->changed, (f->nchanged + 1) * sizeof(*c));
+    if (c) {
+      f->changed = c;
+      f->changed[f->nchanged++] = d->path;
+    }
+  }
   return d;
 }
 

@@ -571,6 +571,14 @@ PMUX_EXTERN int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
                                         uint64_t ip, uint64_t t, char *sym,
                                         size_t len, char *dso, size_t dlen);
 /*
+ * The files whose build-id is no longer the one recorded (rebuilt or
+ * replaced since: their symbols would name the wrong functions, so
+ * pmux_sample_file_symbol() names none, "[FILE]"), among those its lookups
+ * have opened so far: call it after them.  *paths lives as long as f.
+ */
+PMUX_EXTERN size_t pmux_sample_file_changed(const pmux_sample_file_t *f,
+                                            const char *const **paths);
+/*
  * Whether kernel IPs got their functions' names (from /proc/kallsyms, only
  * for a file recorded on this boot, as META's boot_id tells): 1 yes; 0 no,
  * with *why saying why ("recorded on another boot", "no boot id in the

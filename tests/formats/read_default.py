@@ -31,6 +31,13 @@ while True:
                                        "cpu": cpu, "set": st, "event": ev,
                                        "reset": reset, "values": vals})
                 o += esize
+    if typ == 10:  # BUILD_IDS (1.3): per file its name and GNU build-id
+        o, out["build_ids"] = 0, {}
+        while o < len(body):
+            nlen, ilen = struct.unpack_from("<II", body, o)
+            name = body[o + 8:o + 8 + nlen].decode()
+            out["build_ids"][name] = body[o + 8 + nlen:o + 8 + nlen + ilen].hex()
+            o += 8 + nlen + ilen
     if typ == 7:
         out["stats"] = dict(zip(("samples", "lost", "throttled", "data_bytes", "elapsed_ns"),
                                 struct.unpack_from("<5Q", body, 0)))

@@ -102,10 +102,13 @@ pass "sets: $p0% / $p1% of the samples"
 # documented layout.
 "$PMUX" record -q -F 1000 -S 'cpu-clock,page-faults,task-clock' -o "$TMP/v.data" -- "$SPIN" 300
 python3 "$PMUX_SRC/tests/formats/read_default.py" "$TMP/v.data" > "$TMP/v.json"
-python3 - "$TMP/v.json" <<'PY' || fail "sampled values"
+spin_id=$(readelf -n "$SPIN" 2>/dev/null | sed -n 's/.*Build ID: *//p')
+python3 - "$TMP/v.json" "$(readlink -f "$SPIN")" "$spin_id" <<'PY' || fail "sampled values"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["sections"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 0xFFFF], d["sections"]
+assert d["sections"] == [1, 2, 3, 4, 5, 6, 10, 7, 8, 9, 0xFFFF], d["sections"]
+# BUILD_IDS: the program's own, as readelf reads it (when it has one)
+assert not sys.argv[3] or d["build_ids"].get(sys.argv[2]) == sys.argv[3], d["build_ids"]
 assert [w["runs"] for w in d["switches"]] == [1], d["switches"]
 e = d["entries"]
 assert len(e) == d["stats"]["samples"] and len(e) > 20, len(e)

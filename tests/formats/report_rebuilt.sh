@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# report names no function from a binary rebuilt since the recording: the
+# build-ids recorded at the end (BUILD_IDS, file format 1.3) tell the
+# build that ran from the one on disk now, whose symbols would name the
+# wrong functions.  An unchanged binary (copied again, same build) is
+# still named.
+. "$PMUX_SRC/tests/e2e/lib.sh"
+command -v readelf >/dev/null || skip "readelf (binutils) is needed to compare build-ids"
+build_id() { readelf -n "$1" | sed -n 's/.*Build ID: *//p'; }
+[ -n "$(build_id "$DEMO")" ] || skip "pmux-demo was linked without a build-id"
+other=$(type -P true)
+[ -n "$(build_id "$other")" ] && [ "$(build_id "$other")" != "$(build_id "$DEMO")" ] ||
+  skip "no second binary with another build-id ($other)"
+
+cp "$DEMO" "$TMP/prog"
+"$PMUX" record -q -F 2000 -o "$TMP/r.data" -- "$TMP/prog" -r 4 || fail "record failed"
+"$PMUX" report -i "$TMP/r.data" >"$TMP/same" || fail "report failed"
+grep -q "compute_phase" "$TMP/same" || fail "the recorded binary's functions are not named: $(cat "$TMP/same")"
+! grep -q "changed since the recording" "$TMP/same" || fail "an unchanged binary reported as changed"
+cp "$DEMO" "$TMP/prog.new" && mv "$TMP/prog.new" "$TMP/prog"
+"$PMUX" report -i "$TMP/r.data" | grep -q "compute_phase" ||
+  fail "the same build, copied again, is no longer named"
+pass "the recorded build is named (also when copied again)"
+
+cp "$other" "$TMP/prog.new" && mv "$TMP/prog.new" "$TMP/prog"
+"$PMUX" report -i "$TMP/r.data" >"$TMP/changed" || fail "report failed"
+grep -q "^# changed since the recording (another build-id): $TMP/prog: its functions are not named" "$TMP/changed" ||
+  fail "no word of the changed binary: $(cat "$TMP/changed")"
+grep -q "compute_phase" "$TMP/changed" && fail "named functions from the wrong build"
+grep -q "\[prog\]" "$TMP/changed" || fail "its samples are not shown as [prog]: $(cat "$TMP/changed")"
+"$PMUX" report --json -i "$TMP/r.data" >"$TMP/changed.json" || fail "report --json failed"
+python3 - "$TMP/changed.json" "$TMP/prog" <<'PY' || fail "JSON: $(head -c 600 "$TMP/changed.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["changed"] == [sys.argv[2]], d["changed"]
+PY
+pass "a binary rebuilt since the recording: said so, its functions not named"
