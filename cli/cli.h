@@ -20,8 +20,6 @@ void cli_warn(const char *cmd, const char *fmt, ...)
  * pmux_strerror(err); points at `pmux caps` for EPERM/EACCES/PMUX_ERIGHTS. */
 void cli_report(const char *cmd, int err, const char *detail);
 
-/* "2ms", "500us", "1s", "100" (ms when no unit) -> ns.  -1 on bad input. */
-int cli_parse_duration(const char *s, uint64_t *ns);
 /* Decimal or 0x hex unsigned; -1 on bad input or overflow. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

@@ -104,9 +104,8 @@ int cmd_record(int argc, char **argv)
       sets[o.nsets++] = optarg;
       break;
     case 'w':
-      if (cli_parse_duration(optarg, &o.switch_ns) < 0 || !o.switch_ns) {
-        cli_error("record", "--switch %s: want a duration (2ms, 500us)",
-                  optarg);
+      if (pmux_duration_parse(optarg, &o.switch_ns)) {
+        cli_error("record", "--switch: %s", pmux_errmsg());
         return PMUX_EXIT_USAGE;
       }
       break;

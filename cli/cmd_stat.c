@@ -160,9 +160,8 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
         return -1;
       break;
     case OPT_SWITCH:
-      if (cli_parse_duration(optarg, &o->switch_ns) || !o->switch_ns) {
-        cli_error("stat", "--switch '%s': not a duration (e.g. 2ms, 500us)",
-                  optarg);
+      if (pmux_duration_parse(optarg, &o->switch_ns)) {
+        cli_error("stat", "--switch: %s", pmux_errmsg());
         return -1;
       }
       break;
@@ -209,8 +208,11 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
       o->output = optarg;
       break;
     case 'I':
-      if (cli_parse_duration(optarg, &o->interval_ns) ||
-          o->interval_ns < 1000000) {
+      if (pmux_duration_parse(optarg, &o->interval_ns)) {
+        cli_error("stat", "-I: %s", pmux_errmsg());
+        return -1;
+      }
+      if (o->interval_ns < 1000000) {
         cli_error("stat", "-I '%s': want an interval of at least 1 ms",
                   optarg);
         return -1;

@@ -1,7 +1,6 @@
 /*
  * common.c - helpers shared by the subcommands.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -58,41 +57,6 @@ int cli_parse_u64(const char *s, uint64_t *out)
   if (errno || *end || end == s + (hex ? 2 : 0))
     return -1;
   *out = v;
-  return 0;
-}
-
-int cli_parse_duration(const char *s, uint64_t *ns)
-{
-  static const struct {
-    const char *suffix;
-    double scale;
-  } units[] = {
-      {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9},
-  };
-  char *end;
-  if (!s || !*s || *s == '-')
-    return -1;
-  errno = 0;
-  double v = strtod(s, &end);
-  /* (!(v >= 0) refuses NaN too; a duration starts with a digit: no
-   * "inf"; and is decimal: strtod reads "0x10" as sixteen.) */
-  if (errno || end == s || !(v >= 0) || !isdigit((unsigned char)*s) ||
-      (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-    return -1;
-  double scale = 1e6; /* a bare number is milliseconds, as perf's -I */
-  if (*end) {
-    size_t i;
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-      if (!strcmp(end, units[i].suffix))
-        break;
-    if (i == sizeof(units) / sizeof(units[0]))
-      return -1;
-    scale = units[i].scale;
-  }
-  double r = v * scale;
-  if (r > 1e18)
-    return -1;
-  *ns = (uint64_t)(r + 0.5);
   return 0;
 }
 

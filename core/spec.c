@@ -68,32 +68,52 @@ int pmux__split_events(const char *list, char ***out, int *n)
   return 0;
 }
 
-/* "2ms", "500us", "1s", "250000ns"; a bare number is milliseconds. */
-static int parse_duration(const char *s, uint64_t *ns)
+/* "2ms", "500us", "1s", "250000ns"; a bare number is milliseconds.  NULL
+ * with *ns set, or why s is not a duration. */
+static const char *duration(const char *s, uint64_t *ns)
 {
+  static const struct {
+    const char *suffix;
+    double scale;
+  } units[] = {
+      {"", 1e6}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1.0}, {"s", 1e9},
+  };
+  if (!s || !*s)
+    return "empty";
+  /* A duration starts with a digit: no sign, no blank, no "inf" or "nan";
+   * and is decimal: strtod reads "0x10" as sixteen. */
+  if (!isdigit((unsigned char)*s))
+    return "want a positive decimal number and a unit (2ms, 500us, 1s, "
+           "250000ns; a bare number is milliseconds)";
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    return "decimal only, not hex";
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  /* (!(v > 0) refuses NaN too: "nan" parses, and compares false; and
-   * strtod reads "0x10" as sixteen: decimal only.) */
-  if (errno || end == s || !(v > 0) || !isdigit((unsigned char)*s) ||
-      (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-    return -1;
-  double scale;
-  if (!*end || !strcmp(end, "ms"))
-    scale = 1e6;
-  else if (!strcmp(end, "us"))
-    scale = 1e3;
-  else if (!strcmp(end, "ns"))
-    scale = 1.0;
-  else if (!strcmp(end, "s"))
-    scale = 1e9;
-  else
-    return -1;
+  if (errno)
+    return "out of range";
+  size_t i;
+  for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+    if (!strcmp(end, units[i].suffix))
+      break;
+  if (i == sizeof(units) / sizeof(units[0]))
+    return "unknown unit (want ns, us, ms or s; a bare number is "
+           "milliseconds)";
+  double r = v * units[i].scale;
   /* Under 1 ns rounds to 0, which would mean "the default": refused. */
-  if (v * scale > 1e15 || v * scale < 0.5)
-    return -1;
-  *ns = (uint64_t)(v * scale + 0.5);
+  if (r < 0.5)
+    return "not positive (under 1 ns)";
+  if (r > 1e15)
+    return "too long (at most 1e15 ns, about 11 days)";
+  *ns = (uint64_t)(r + 0.5);
+  return NULL;
+}
+
+int pmux_duration_parse(const char *s, uint64_t *ns)
+{
+  const char *why = duration(s, ns);
+  if (why)
+    return pmux__fail(PMUX_ESYNTAX, "duration '%s': %s", s ? s : "", why);
   return 0;
 }
 
@@ -169,9 +189,11 @@ int pmux__parse_set_spec(const char *spec, char **events,
                                      "switch=DURATION or switch=EVENT/PERIOD/N)",
                                      spec, value)
                         : r;
-      } else if (parse_duration(value, &opts->switch_ns)) {
-        err = pmux__fail(PMUX_ESYNTAX, "set '%s': bad duration '%s' (e.g. "
-                         "2ms, 500us, 1s)", spec, value);
+      } else {
+        const char *why = duration(value, &opts->switch_ns);
+        if (why)
+          err = pmux__fail(PMUX_ESYNTAX, "set '%s': bad duration '%s': %s",
+                           spec, value, why);
       }
     } else if (*o) {
       err = pmux__fail(PMUX_ESYNTAX, "set '%s': unknown option '%s' (known: "

@@ -681,6 +681,11 @@ PMUX_EXTERN int pmux_lease_nmi_stale(pmux_lease_holder_t *out);
 PMUX_EXTERN int pmux_lease_recover(char *msg, size_t len);
 /* "0-3,8" -> CPUs (at most max); count or PMUX_ESYNTAX. */
 PMUX_EXTERN int pmux_cpulist_parse(const char *list, int *cpus, int max);
+/* "2ms", "500us", "1s", "250000ns", "1.5" (a bare number is milliseconds)
+ * -> ns, from 1 ns to 1e15 ns; decimal, no sign, no blanks.  0 or
+ * PMUX_ESYNTAX with a message naming the input and the reason.  The one
+ * parser behind --switch, -I and a set's switch=. */
+PMUX_EXTERN int pmux_duration_parse(const char *s, uint64_t *ns);
 
 #ifdef __cplusplus
 }

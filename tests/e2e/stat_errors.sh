@@ -15,8 +15,13 @@ expect_error "event 'page-faultz': unknown; did you mean 'page-faults'" stat -e 
 expect_error "modifier or unit mask 'zz'" stat -e cycles:zz -- true
 expect_error "bad duration '2parsecs'" stat -S 'task-clock;switch=2parsecs' -- true
 # Durations are decimal: strtod would read 0x10 as sixteen.
-expect_error "-I '0x3e8': want an interval" stat -I 0x3e8 -e task-clock -- true
-expect_error "--switch '0x10': not a duration" stat --switch 0x10 -e task-clock -- true
+expect_error "-I: duration '0x3e8': decimal only" stat -I 0x3e8 -e task-clock -- true
+expect_error "-I '0.5ms': want an interval of at least 1 ms" stat -I 0.5ms -e task-clock -- true
+expect_error "--switch: duration '0x10': decimal only" stat --switch 0x10 -e task-clock -- true
+# One duration parser: --switch takes what a set's switch= takes.
+expect_error "--switch: duration '1e16ns': too long" stat --switch 1e16ns -e task-clock -- true
+expect_error "bad duration '1e16ns': too long" stat -S 'task-clock;switch=1e16ns' -- true
+expect_error "--switch: duration '2 ms': unknown unit" record --switch '2 ms' -- true
 expect_error "bad duration '0x10'" stat -S 'task-clock;switch=0x10' -- true
 expect_error "unknown option 'colour=red'" stat -S 'task-clock;colour=red' -- true
 expect_error "--mux 'sometimes'" stat --mux sometimes -e task-clock -- true

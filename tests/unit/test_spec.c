@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -74,6 +75,42 @@ static void test_overflow_switch(void **state)
   free(trig);
 }
 
+/* pmux_duration_parse: the one parser behind --switch, -I and switch=. */
+static void test_durations(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *s;
+    uint64_t ns;
+  } good[] = {
+      {"2ms", 2000000}, {"0.5ms", 500000}, {"1e3us", 1000000},
+      {"10", 10000000}, {"1.5", 1500000}, {"1s", 1000000000},
+      {"250000ns", 250000}, {"0.5ns", 1}, {"1e15ns", 1000000000000000},
+  };
+  for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    uint64_t ns = 0;
+    if (pmux_duration_parse(good[i].s, &ns))
+      fail_msg("'%s' refused: %s", good[i].s, pmux_errmsg());
+    assert_int_equal(ns, good[i].ns);
+  }
+  static const char *bad[] = {
+      "", "ms", "-1ms", "+1ms", " 2ms", "2ms ", "2 ms", "2parsecs", "0",
+      "0ms", "0.4ns", "0x10", "nan", "inf", "1e16ns", "2000000s", "1e400",
+      "1e-400s", ".5ms",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    uint64_t ns = 7;
+    char want[64];
+    if (pmux_duration_parse(bad[i], &ns) != PMUX_ESYNTAX)
+      fail_msg("'%s' accepted as %llu ns", bad[i], (unsigned long long)ns);
+    snprintf(want, sizeof(want), "duration '%s': ", bad[i]);
+    if (!strstr(pmux_errmsg(), want))
+      fail_msg("'%s': message '%s'", bad[i], pmux_errmsg());
+    assert_int_equal(ns, 7);
+  }
+  assert_int_equal(pmux_duration_parse(NULL, &(uint64_t){0}), PMUX_ESYNTAX);
+}
+
 static void test_bad_specs_name_the_input(void **state)
 {
   (void)state;
@@ -103,6 +140,7 @@ int main(void)
       cmocka_unit_test(test_split_events),
       cmocka_unit_test(test_time_switch),
       cmocka_unit_test(test_overflow_switch),
+      cmocka_unit_test(test_durations),
       cmocka_unit_test(test_bad_specs_name_the_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
