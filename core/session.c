@@ -282,6 +282,20 @@ static int undo_set(pmux_session_t *s, struct pmux_set *set, int nevents,
   return pmux__session_fail(s, err);
 }
 
+void pmux__session_truncate(pmux_session_t *s, int nsets, int nevents,
+                            size_t warnings)
+{
+  while (s->nsets > nsets) {
+    struct pmux_set *set = &s->sets[--s->nsets];
+    free(set->events);
+    free(set->trigger);
+  }
+  while (s->nevents > nevents)
+    free(s->events[--s->nevents].name);
+  if (warnings < sizeof(s->warnings))
+    s->warnings[warnings] = '\0';
+}
+
 int pmux_session_add_set(pmux_session_t *s, const char *events,
                          const pmux_set_opts_t *opts)
 {

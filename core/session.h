@@ -124,6 +124,12 @@ struct pmux_session {
 /* Copy the thread's last detailed message into the session and return err. */
 int pmux__session_fail(pmux_session_t *s, int err);
 
+/* Drop the sets and events added after the session held nsets sets and
+ * nevents events, and the warnings after byte `warnings` (a call that
+ * added several sets and then failed leaves the session as it was). */
+void pmux__session_truncate(pmux_session_t *s, int nsets, int nevents,
+                            size_t warnings);
+
 /* Parse a comma-separated event list into a NULL-terminated array of
  * strdup'ed names (commas inside braces are kept).  0 or negative code. */
 int pmux__split_events(const char *list, char ***out, int *n);

@@ -41,6 +41,9 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
                                   const pmux_pmu_t *pmu)
 {
   pmux__clear_error();
+  /* What to go back to when a set after the first is refused. */
+  int nsets_before = s->nsets, nevents_before = s->nevents;
+  size_t warnings_before = strlen(s->warnings);
   char **names;
   int n, err = pmux__split_events(events, &names, &n);
   if (err)
@@ -121,8 +124,10 @@ out:
   free(hw);
   free(set_of);
   pmux__free_names(names, n);
-  if (err)
+  if (err) {
+    pmux__session_truncate(s, nsets_before, nevents_before, warnings_before);
     return pmux__session_fail(s, err);
+  }
   return nsets;
 }
 

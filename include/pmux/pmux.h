@@ -373,7 +373,7 @@ PMUX_EXTERN int pmux_pmu_split_names(const pmux_pmu_t *pmu,
  * the counters free beside the NMI watchdog; software events go in the
  * first set.  Where there is no description (a VM, an unknown CPU) they
  * are one set.  Returns the number of sets added; what was done is in
- * pmux_session_warnings().
+ * pmux_session_warnings().  On failure no set, event or warning is added.
  */
 PMUX_EXTERN int pmux_session_add_events_split(pmux_session_t *s,
                                               const char *events,

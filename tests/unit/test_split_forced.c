@@ -1,6 +1,7 @@
 /* test_split_forced.c - `-e` lists split into sets that fit, planned on the
  * Core 2 description with libpfm4 forced to Intel Core so that the names
  * resolve on any host (a separate program: forcing hides the generic PMU). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,20 @@
 #include <cmocka.h>
 
 #include "pmux/pmux.h"
+#include "session.h"
+
+/* Linked with --wrap=realloc: when armed, growing a session's sets to two
+ * fails, so that a split fails after its first set was added. */
+void *__real_realloc(void *p, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+static int fail_second_set;
+
+void *__wrap_realloc(void *p, size_t size)
+{
+  if (fail_second_set && size == 2 * sizeof(struct pmux_set))
+    return NULL;
+  return __real_realloc(p, size);
+}
 
 static pmux_session_t *session(void)
 {
@@ -78,6 +93,31 @@ static void test_unknown_event_is_refused(void **state)
   pmux_session_destroy(s);
 }
 
+/* A split that fails midway (the second set refused) leaves the session as
+ * it was: no set, no event, no warning. */
+static void test_failed_split_leaves_session_as_it_was(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *core2;
+  assert_int_equal(pmux_pmu_find("core2", &core2), 0);
+  pmux_session_t *s = session();
+  fail_second_set = 1;
+  int n = pmux_session_add_events_split(s, "MUL,DIV,FP_ASSIST,INST_RETIRED:ANY_P",
+                                        core2);
+  fail_second_set = 0;
+  assert_int_equal(n, -ENOMEM);
+  assert_int_equal(pmux_session_nsets(s), 0);
+  assert_int_equal(pmux_session_nevents(s), 0);
+  assert_false(pmux_session_auto_split(s));
+  assert_string_equal(pmux_session_warnings(s), "");
+  /* and the same call then succeeds, with set ids from 0 */
+  assert_int_equal(pmux_session_add_events_split(
+                       s, "MUL,DIV,FP_ASSIST,INST_RETIRED:ANY_P", core2), 3);
+  assert_int_equal(set_of(s, "MUL") + set_of(s, "DIV") + set_of(s, "FP_ASSIST"),
+                   0 + 1 + 2);
+  pmux_session_destroy(s);
+}
+
 int main(void)
 {
   setenv("LIBPFM_FORCE_PMU", "core", 1);
@@ -86,6 +126,7 @@ int main(void)
       cmocka_unit_test(test_constrained_events_are_split),
       cmocka_unit_test(test_what_fits_stays_one_set),
       cmocka_unit_test(test_unknown_event_is_refused),
+      cmocka_unit_test(test_failed_split_leaves_session_as_it_was),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
