@@ -34,6 +34,11 @@ pass "errors name their input"
 # (Outputs go to files first: grep -q would close the pipe early.)
 "$PMUX" stat --help >"$TMP/help"
 grep -q -- "--switch DURATION" "$TMP/help" || fail "--help lacks --switch"
+# -e is split when it does not fit: neither --help nor the man page may say
+# it is always one set.
+grep -q "split into as few sets" "$TMP/help" || fail "--help: -e never split"
+grep -q "split into as few sets" "$PMUX_SRC/docs/man/pmux-stat.1" ||
+  fail "pmux-stat.1: -e never split"
 "$PMUX" --help >"$TMP/help"
 grep -q "stat" "$TMP/help" || fail "pmux --help lacks stat"
 "$PMUX" list >"$TMP/list"
