@@ -309,6 +309,12 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
   if (o.trigger && (!o.trigger_period || !o.trigger_count))
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
         "set '%s': overflow switching needs a period and a count", events));
+  /* One trigger event: a list would add its other events to the set's
+   * events but not to the set, never counted. */
+  if (o.trigger && strchr(o.trigger, ','))
+    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
+        "set '%s': the switch trigger '%s' is not one event", events,
+        o.trigger));
   struct pmux_set *grown =
       realloc(s->sets, sizeof(*grown) * (size_t)(s->nsets + 1));
   if (!grown)

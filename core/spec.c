@@ -156,7 +156,14 @@ static int parse_overflow_switch(const char *spec, const char *value,
       parse_u64(count, &opts->trigger_count))
     return pmux__fail(PMUX_ESYNTAX, "set '%s': in switch=EVENT/PERIOD/N, "
                       "PERIOD and N must be positive integers", spec);
-  *trigger = strndup(value, (size_t)(s1 - value));
+  /* Blanks trimmed as around the set's events, so that "ev /10/1" finds
+   * "ev" in the set rather than adding it again. */
+  *trigger = trimmed_dup(value, s1);
+  if (*trigger && !**trigger) {
+    free(*trigger);
+    *trigger = NULL;
+    return -1;
+  }
   return *trigger ? 1 : -ENOMEM;
 }
 

@@ -67,12 +67,41 @@ static void test_overflow_switch(void **state)
   assert_int_equal(o.trigger_period, 0x10000);
   free(ev);
   free(trig);
+  /* Blanks around the trigger go, as around the set's events. */
+  assert_int_equal(pmux__parse_set_spec("x;switch= page-faults /10/1", &ev, &o,
+                                        &trig), 0);
+  assert_string_equal(trig, "page-faults");
+  free(ev);
+  free(trig);
   /* Decimal, not octal. */
   assert_int_equal(pmux__parse_set_spec("x;switch=page-faults/010/1", &ev, &o,
                                         &trig), 0);
   assert_int_equal(o.trigger_period, 10);
   free(ev);
   free(trig);
+}
+
+/* The trigger of overflow switching is one event, counted in its set. */
+static void test_trigger_in_session(void **state)
+{
+  (void)state;
+  static char *argv[] = {"/bin/true", NULL};
+  pmux_target_t t = {.kind = PMUX_TARGET_COMMAND, .argv = argv};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  /* A list as trigger: its second event was added to the session but not
+   * to the set, never counted ("<not measured>"). */
+  assert_int_equal(pmux_session_add_set_spec(
+                       s, "task-clock;switch=page-faults,minor-faults/10/1"),
+                   PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_session_errmsg(s), "'page-faults,minor-faults'"));
+  assert_int_equal(pmux_session_nevents(s), 0);
+  assert_int_equal(pmux_session_nsets(s), 0);
+  /* A blank after the trigger: found in the set, not added twice. */
+  assert_int_equal(pmux_session_add_set_spec(
+                       s, "page-faults;switch=page-faults /10/1"), 0);
+  assert_int_equal(pmux_session_nevents(s), 1);
+  pmux_session_destroy(s);
 }
 
 /* pmux_duration_parse: the one parser behind --switch, -I and switch=. */
@@ -140,6 +169,7 @@ int main(void)
       cmocka_unit_test(test_split_events),
       cmocka_unit_test(test_time_switch),
       cmocka_unit_test(test_overflow_switch),
+      cmocka_unit_test(test_trigger_in_session),
       cmocka_unit_test(test_durations),
       cmocka_unit_test(test_bad_specs_name_the_input),
   };
