@@ -20,7 +20,8 @@ void cli_warn(const char *cmd, const char *fmt, ...)
  * pmux_strerror(err); points at `pmux caps` for EPERM/EACCES/PMUX_ERIGHTS. */
 void cli_report(const char *cmd, int err, const char *detail);
 
-/* Decimal or 0x hex unsigned; -1 on bad input or overflow. */
+/* Decimal or 0x hex unsigned, a digit first (no blank, no sign); -1 on
+ * bad input or overflow. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
 /* 1234567 -> "1,234,567" (C locale independent). */

@@ -1,6 +1,7 @@
 /*
  * common.c - helpers shared by the subcommands.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -47,7 +48,9 @@ void cli_report(const char *cmd, int err, const char *detail)
 int cli_parse_u64(const char *s, uint64_t *out)
 {
   char *end;
-  if (!s || !*s || *s == '-')
+  /* A digit first: strtoull skips blanks and takes a sign, so " -1" was
+   * 2^64-1. */
+  if (!s || !isdigit((unsigned char)*s))
     return -1;
   errno = 0;
   /* Decimal, or hex with 0x; never octal: "010" runs 10 times, and

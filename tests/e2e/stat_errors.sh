@@ -27,6 +27,9 @@ expect_error "unknown option 'colour=red'" stat -S 'task-clock;colour=red' -- tr
 expect_error "--mux 'sometimes'" stat --mux sometimes -e task-clock -- true
 expect_error "no command to measure" stat -e task-clock
 expect_error "-p 'abc'" stat -p abc
+# Numbers start with a digit: strtoull would read " -1" as 2^64-1.
+expect_error "-c  -1: want a positive number" record -c ' -1' -- true
+expect_error "-r/--repeat ' 2'" stat -r ' 2' -e task-clock -- true
 expect_error "not a pmux command" frobnicate
 expect_error "no event matches" list no_such_event_pattern_xyz
 pass "errors name their input"
