@@ -131,7 +131,7 @@ void pmux__session_truncate(pmux_session_t *s, int nsets, int nevents,
                             size_t warnings);
 
 /* Parse a comma-separated event list into a NULL-terminated array of
- * strdup'ed names (commas inside braces are kept).  0 or negative code. */
+ * strdup'ed names.  0 or negative code. */
 int pmux__split_events(const char *list, char ***out, int *n);
 void pmux__free_names(char **names, int n);
 

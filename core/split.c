@@ -86,7 +86,8 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
        * are more events than counters. */
       if (nhw > __builtin_popcountll(free_counters(pmu)))
         warn(s, "cannot plan a split: %s; the events are counted as one "
-                "set, and the kernel will multiplex what does not fit\n",
+                "set (one group, which the kernel refuses, or never "
+                "schedules, when it does not fit: give the sets with -S)\n",
              pmux_errmsg());
       r = 1;
       memset(set_of, 0, sizeof(int) * (size_t)nhw);
