@@ -4,6 +4,7 @@
  * status, like `pmux stat`.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,10 @@ int cmd_record(int argc, char **argv)
     case 'F':
       if (cli_parse_u64(optarg, &v) < 0 || v == 0) {
         cli_error("record", "-%c %s: want a positive number", c, optarg);
+        return PMUX_EXIT_USAGE;
+      }
+      if (v > INT64_MAX) { /* perf_event_open(2) refuses bit 63 */
+        cli_error("record", "-%c %s: at most %" PRId64, c, optarg, INT64_MAX);
         return PMUX_EXIT_USAGE;
       }
       if (c == 'c')

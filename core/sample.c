@@ -51,13 +51,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "format.h"
 #include "build_id.h"
+#include "format.h"
 #include "internal.h"
 #include "kallsyms.h"
 #include "perf.h"
 #include "sample.h"
 #include "session.h"
+#include "sysroot.h"
 
 #define DEFAULT_PAGES 128
 #define DEFAULT_FREQ 1000
@@ -873,6 +874,15 @@ static int open_fail(const struct sev *e, int cpu, int err,
                       "%d); '%s:u' samples user code only",
                       e->name, cpu, strerror(-err), par, e->name);
   }
+  int max_rate;
+  if (err == -EINVAL && attr->freq &&
+      !pmux__sys_read_int("/proc/sys/kernel/perf_event_max_sample_rate",
+                          &max_rate) &&
+      attr->sample_freq > (uint64_t)max_rate)
+    return pmux__fail(err, "event '%s': %s: a frequency of %llu Hz is over "
+                      "kernel.perf_event_max_sample_rate (%d Hz)",
+                      e->name, strerror(-err),
+                      (unsigned long long)attr->sample_freq, max_rate);
   return pmux__fail(err, "event '%s' on CPU %d: %s", e->name, cpu,
                     strerror(-err));
 }

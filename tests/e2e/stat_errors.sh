@@ -29,6 +29,8 @@ expect_error "no command to measure" stat -e task-clock
 expect_error "-p 'abc'" stat -p abc
 # Numbers start with a digit: strtoull would read " -1" as 2^64-1.
 expect_error "-c  -1: want a positive number" record -c ' -1' -- true
+expect_error "-c 9223372036854775808: at most 9223372036854775807" record -c 9223372036854775808 -- true
+expect_error "a frequency of 2000000000 Hz is over kernel.perf_event_max_sample_rate" record -F 2000000000 -o "$TMP/f.data" -- true
 expect_error "-r/--repeat ' 2'" stat -r ' 2' -e task-clock -- true
 expect_error "not a pmux command" frobnicate
 expect_error "no event matches" list no_such_event_pattern_xyz
