@@ -463,6 +463,28 @@ static size_t meta_add(char *buf, size_t cap, size_t n, const char *fmt, ...)
   return (size_t)w < cap - n ? n + (size_t)w : cap - 1;
 }
 
+/* Append s to buf as meta_add does, each control character and '\\'
+ * escaped C-style ("\\n", "\\x1b"): a value is one line, and an
+ * argument holding a newline (sh -c 'a\nb') must neither end the command
+ * early nor start a key of its own. */
+static size_t meta_add_escaped(char *buf, size_t cap, size_t n, const char *s)
+{
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '\\')
+      n = meta_add(buf, cap, n, "\\\\");
+    else if (c == '\n')
+      n = meta_add(buf, cap, n, "\\n");
+    else if (c == '\t')
+      n = meta_add(buf, cap, n, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      n = meta_add(buf, cap, n, "\\x%02x", c);
+    else
+      n = meta_add(buf, cap, n, "%c", c);
+  }
+  return n;
+}
+
 static void write_head(struct rec *r, const pmux_record_opts_t *o,
                        const char *fargs)
 {
@@ -475,8 +497,8 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   put(r, &h, sizeof(h));
 
   /* META: text, for people and for report's header lines.  boot_id comes
-   * first, before a command that could hold a line of its own, and the
-   * command is cut to leave room for the keys after it. */
+   * first, the command (escaped to one line) is cut to leave room for the
+   * keys after it. */
   char meta[4096], boot[PMUX__BOOT_ID_MAX];
   size_t n = 0, cmd_cap = sizeof(meta) - META_TAIL;
   struct utsname u;
@@ -484,8 +506,10 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   if (pmux__boot_id(boot, sizeof(boot)) == 0)
     n = meta_add(meta, sizeof(meta), n, "boot_id=%s\n", boot);
   n = meta_add(meta, cmd_cap, n, "command=");
-  for (int i = 0; o->argv[i]; i++)
-    n = meta_add(meta, cmd_cap, n, "%s%s", i ? " " : "", o->argv[i]);
+  for (int i = 0; o->argv[i]; i++) {
+    n = meta_add(meta, cmd_cap, n, "%s", i ? " " : "");
+    n = meta_add_escaped(meta, cmd_cap, n, o->argv[i]);
+  }
   n = meta_add(meta, sizeof(meta), n,
                "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\nsets=%d\n",
                u.nodename, u.release, u.machine, (long long)time(NULL),

@@ -141,3 +141,12 @@ set -e
 [ $rc -eq 42 ] || fail "SIGTERM: record exited $rc, want the command's 42"
 "$PMUX" report -i "$TMP/sig.data" --json > "$TMP/sig.json" || fail "report after SIGTERM"
 pass "signal forwarded, file complete"
+
+# A command holding a newline is one META line, escaped: it was cut at the
+# newline, and what followed became a key of its own.
+"$PMUX" record -q -o "$TMP/nl.data" -- sh -c 'true
+t=1' || fail "record of a two-line command"
+"$PMUX" report --json -i "$TMP/nl.data" > "$TMP/nl.json" || fail "report of a two-line command"
+[ "$(json_get "$TMP/nl.json" 'd["command"]')" = 'sh -c true\nt=1' ] ||
+  fail "command: $(json_get "$TMP/nl.json" 'd["command"]')"
+pass "a command with a newline is kept whole, escaped"
