@@ -614,10 +614,33 @@ static void write_build_ids(struct rec *r)
   free(id_len);
 }
 
+/* This process's vdso, for the samples in the recorded processes'
+ * "[vdso]" mappings: no file holds it, and the kernel maps one image per
+ * ABI (report names from it only a mapping of its length).  Only when a
+ * map names it. */
+static void write_vdso(struct rec *r)
+{
+  int wanted = 0;
+  for (size_t i = 0; i < r->nmaps && !wanted; i++)
+    wanted = r->maps[i].m.name_len == 6 && !memcmp(r->maps[i].name, "[vdso]", 6);
+  FILE *maps = wanted ? fopen("/proc/self/maps", "re") : NULL;
+  if (!maps)
+    return;
+  char line[512];
+  unsigned long long lo = 0, hi = 0;
+  while (fgets(line, sizeof(line), maps))
+    if (strstr(line, "[vdso]") && sscanf(line, "%llx-%llx", &lo, &hi) == 2)
+      break;
+  fclose(maps);
+  if (hi <= lo || hi - lo > (1u << 20) || memcmp((void *)(uintptr_t)lo, "\177ELF", 4))
+    return;
+  put_section(r, PMUX_SF_VDSO, (const void *)(uintptr_t)lo, (size_t)(hi - lo));
+}
+
 static void write_tail(struct rec *r, long data_at)
 {
-  /* Patch the DATA length, then MAPS, BUILD_IDS, STATS, SWITCHES, TASKS
-   * and END. */
+  /* Patch the DATA length, then MAPS, BUILD_IDS, VDSO, STATS, SWITCHES,
+   * TASKS and END. */
   fflush(r->out);
   long end = ftell(r->out);
   if (data_at >= 0 && end >= 0) {
@@ -637,6 +660,7 @@ static void write_tail(struct rec *r, long data_at)
     put(r, r->maps[i].name, r->maps[i].m.name_len);
   }
   write_build_ids(r);
+  write_vdso(r);
   struct pmux_sf_stats st;
   memset(&st, 0, sizeof(st));
   st.samples = r->st->samples;

@@ -43,6 +43,8 @@ enum pmux_sf_type {
                           forked which, and execs) */
   PMUX_SF_BUILD_IDS = 10, /* struct pmux_sf_build_id + name + id, repeated
                              (1.3: which build of each mapped file) */
+  PMUX_SF_VDSO = 11,   /* the recorder's vdso image (1.3: names for the
+                          samples in "[vdso]" mappings) */
   PMUX_SF_END = 0xffff,
 };
 

@@ -78,6 +78,8 @@ struct pmux_sample_file {
   int have_stats;
   pmux_sample_file_set_t *sets; /* SETS, with SWITCHES' specs and runs */
   size_t nsets;
+  uint8_t *vdso;           /* VDSO: the recorder's vdso image, or NULL */
+  size_t vdso_len;
   struct recorded_id *ids; /* BUILD_IDS */
   size_t nids;
   int have_ids;
@@ -327,6 +329,18 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
       o += b.name_len + b.id_len;
     }
     return 0;
+  case PMUX_SF_VDSO:
+    if (f->vdso)
+      return bad(at, "VDSO section", "a second one");
+    if (len < 4 || memcmp(p, "\177ELF", 4))
+      return bad(at, "VDSO section", "not an ELF image");
+    /* a copy: libelf wants the image aligned, the section may not be */
+    f->vdso = malloc(len);
+    if (!f->vdso)
+      return -ENOMEM;
+    memcpy(f->vdso, p, len);
+    f->vdso_len = len;
+    return 0;
   case PMUX_SF_STATS:
     if (len < sizeof(f->stats))
       return bad(at, "STATS section", "truncated");
@@ -526,6 +540,7 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
   free(f->dsos);
   free(f->ids);
   free(f->changed);
+  free(f->vdso);
   pmux__kallsyms_free(f->ksyms);
   free(f->buf);
   free(f);
@@ -632,32 +647,9 @@ static int same_build(const pmux_sample_file_t *f, const char *path, Elf *e)
   return 1;
 }
 
-static void dso_load(const pmux_sample_file_t *f, struct dso *d)
+/* The program headers and function symbols of e into d (ok: usable). */
+static void dso_read(struct dso *d, Elf *e)
 {
-  d->loaded = 1;
-  static int init;
-  if (!init) {
-    if (elf_version(EV_CURRENT) == EV_NONE)
-      return;
-    init = 1;
-  }
-  /* The path comes from the file: only a regular file is read (a FIFO or
-   * a device named by a crafted file must not block or mislead report). */
-  int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return;
-  struct stat sb;
-  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-    close(fd);
-    return;
-  }
-  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-  if (!e || elf_kind(e) != ELF_K_ELF)
-    goto done;
-  if (!same_build(f, d->path, e)) {
-    d->changed = 1; /* its symbols would name the wrong functions */
-    goto done;
-  }
   size_t nph;
   if (elf_getphdrnum(e, &nph) == 0) {
     d->loads = calloc(nph ? nph : 1, sizeof(*d->loads));
@@ -681,7 +673,7 @@ static void dso_load(const pmux_sample_file_t *f, struct dso *d)
     }
   }
   if (!pick || !picksh.sh_entsize)
-    goto done;
+    return;
   Elf_Data *data = elf_getdata(pick, NULL);
   size_t n = picksh.sh_size / picksh.sh_entsize;
   d->syms = calloc(n ? n : 1, sizeof(*d->syms));
@@ -697,7 +689,49 @@ static void dso_load(const pmux_sample_file_t *f, struct dso *d)
   }
   qsort(d->syms, d->nsyms, sizeof(*d->syms), sym_cmp);
   d->ok = 1;
-done:
+}
+
+/* The vdso image the recorder copied (VDSO), for the "[vdso]" mappings it
+ * fits: there is no file to read it from. */
+static void vdso_load(const pmux_sample_file_t *f, struct dso *d)
+{
+  Elf *e = elf_memory((char *)f->vdso, f->vdso_len);
+  if (e && elf_kind(e) == ELF_K_ELF)
+    dso_read(d, e);
+  if (e)
+    elf_end(e);
+}
+
+static void dso_load(const pmux_sample_file_t *f, struct dso *d)
+{
+  d->loaded = 1;
+  static int init;
+  if (!init) {
+    if (elf_version(EV_CURRENT) == EV_NONE)
+      return;
+    init = 1;
+  }
+  if (!strcmp(d->path, "[vdso]")) {
+    vdso_load(f, d);
+    return;
+  }
+  /* The path comes from the file: only a regular file is read (a FIFO or
+   * a device named by a crafted file must not block or mislead report). */
+  int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return;
+  struct stat sb;
+  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return;
+  }
+  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  if (e && elf_kind(e) == ELF_K_ELF) {
+    if (same_build(f, d->path, e))
+      dso_read(d, e);
+    else
+      d->changed = 1; /* its symbols would name the wrong functions */
+  }
   if (e)
     elf_end(e);
   close(fd);
@@ -839,15 +873,21 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
     return 0;
   }
   snprintf(dso, dlen, "%s", m->name);
-  if (m->name[0] == '[') {
+  /* "[vdso]" from the image the recorder copied, when its length is
+   * this mapping's (another ABI's vdso, a 32-bit process's, is not it). */
+  int vdso = !strcmp(m->name, "[vdso]") && f->vdso &&
+             m->m.len == f->vdso_len;
+  if (m->name[0] == '[' && !vdso) {
     snprintf(sym, len, "%s", m->name);
     return 0;
   }
   struct dso *d = dso_get(f, m->name);
   const char *base = strrchr(m->name, '/');
   base = base ? base + 1 : m->name;
+  char bracketed[4100];
+  snprintf(bracketed, sizeof(bracketed), vdso ? "%s" : "[%s]", base);
   if (!d || !d->ok) {
-    snprintf(sym, len, "[%s]", base);
+    snprintf(sym, len, "%s", bracketed);
     return 0;
   }
   uint64_t foff = ip - m->m.start + m->m.pgoff, va = foff;
@@ -867,12 +907,12 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
       hi = mid;
   }
   if (lo == 0) {
-    snprintf(sym, len, "[%s]", base);
+    snprintf(sym, len, "%s", bracketed);
     return 0;
   }
   const struct fsym *s = &d->syms[lo - 1];
   if (s->size && va - s->addr >= s->size) {
-    snprintf(sym, len, "[%s]", base);
+    snprintf(sym, len, "%s", bracketed);
     return 0;
   }
   snprintf(sym, len, "%s", s->name ? s->name : "?");

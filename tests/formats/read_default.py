@@ -38,6 +38,9 @@ while True:
             name = body[o + 8:o + 8 + nlen].decode()
             out["build_ids"][name] = body[o + 8 + nlen:o + 8 + nlen + ilen].hex()
             o += 8 + nlen + ilen
+    if typ == 11:  # VDSO (1.3): an ELF image
+        assert body[:4] == b"\x7fELF", body[:4]
+        out["vdso_bytes"] = len(body)
     if typ == 7:
         out["stats"] = dict(zip(("samples", "lost", "throttled", "data_bytes", "elapsed_ns"),
                                 struct.unpack_from("<5Q", body, 0)))
