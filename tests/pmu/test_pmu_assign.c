@@ -190,6 +190,10 @@ static const struct set_case sets[] = {
     {"mips74k", "PREDICTED_JR_31,ITLB_ACCESSES,CYCLES,INSTRUCTIONS", 1},
     {"mips74k", "PREDICTED_JR_31,ITLB_ACCESSES,ICACHE_ACCESSES", 0},
     {"mips74k", "CYCLES,INSTRUCTIONS,JR_31_MISPREDICTIONS,PREDICTED_JR_31", 1},
+    /* raw 0x80/0x81 are cycles/instructions too: the kernel's 74K raw map
+     * takes code & 0x7f, and events 0 and 1 go on every counter */
+    {"mips74k", "r80,JR_31_MISPREDICTIONS,ITLB_MISSES", 1},
+    {"mips74k", "r81,r80,JR_31_MISPREDICTIONS,ITLB_MISSES", 1},
     /* POWER: the PMC field; PMC5/6 only for run instructions/cycles */
     {"power8", "PM_1PLUS_PPC_CMPL,PM_2LPAR_CYC,PM_RUN_INST_CMPL,PM_RUN_CYC", 1},
     {"power8", "PM_1PLUS_PPC_CMPL,PM_1LPAR_CYC", 0},  /* both PMC1 */
