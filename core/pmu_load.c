@@ -1192,6 +1192,12 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
   if (!pmu->ncodemaps)
     return desc_fail(file, pmu->line_pmu, "missing-codemap",
                      "PMU '%s' has no <codemap>", pmu->name);
+  uint64_t code_bits = 0; /* the bits of an event code the codemaps carry */
+  for (int i = 0; i < pmu->ncodemaps; i++) {
+    const struct pmux__codemap *m = &pmu->codemaps[i];
+    code_bits |= (m->width >= 64 ? ~0ull : ((1ull << m->width) - 1))
+                 << m->code_lsb;
+  }
   for (int i = 0; i < pmu->nmods; i++) {
     const struct pmux__modifier *m = &pmu->mods[i];
     for (int j = 0; j < i; j++)
@@ -1248,6 +1254,15 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
         return desc_fail(file, e->line, "empty-counter-mask",
                          "event %s allows no counter", e->name);
     }
+    /* Where perf takes the image, a code bit no codemap carries would be
+     * dropped from it: another event (or a duplicate), silently.  (A code
+     * PMU passes the code itself: MIPS's bit 7 is no image bit.) */
+    if (!pmu->perf_code && (e->code & ~code_bits))
+      return desc_fail(file, e->line, "event-code",
+                       "event %s: code %#llx has bits %#llx that no "
+                       "<codemap> carries", e->name,
+                       (unsigned long long)e->code,
+                       (unsigned long long)(e->code & ~code_bits));
     if (e->preset && check_preset(pmu, e->preset, bad, sizeof(bad)))
       return desc_fail(file, e->line, "bad-preset",
                        "event %s presets '%s': no field modifier, a value "
