@@ -86,6 +86,11 @@ static int xml_file(const struct dirent *d)
   return l > 4 && !strcmp(d->d_name + l - 4, ".xml") && d->d_name[0] != '.';
 }
 
+/*
+ * The folder's files in name order.  Two of them sharing a name are refused:
+ * the later would replace the earlier (an edited copy beside the original),
+ * and which one is meant depends on the file names.
+ */
 static int load_path(const char *dir)
 {
   struct dirent **list;
@@ -93,19 +98,28 @@ static int load_path(const char *dir)
   if (n < 0)
     return pmux__fail(PMUX_EDESC, "PMUX_PMU_PATH=%s: %s", dir,
                       strerror(errno));
-  int err = 0;
+  const struct pmux_pmu **mine = calloc((size_t)(n ? n : 1), sizeof(*mine));
+  int nmine = 0, err = mine ? 0 : -ENOMEM;
   for (int i = 0; i < n; i++) {
     if (!err) {
       char path[4096];
       snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
       struct pmux_pmu *p;
       err = pmux__pmu_load_file(path, &p);
-      if (!err && (err = add(p)))
+      for (int k = 0; !err && k < nmine; k++)
+        if (shared_name(p, mine[k]))
+          err = pmux__fail(PMUX_EDESC, "%s:%d: ambiguous-name: '%s' is "
+                           "described by %s too", p->file, p->line_pmu,
+                           shared_name(p, mine[k]), mine[k]->file);
+      if (!err && !(err = add(p)))
+        mine[nmine++] = p;
+      else if (p)
         pmux__pmu_free(p);
     }
     free(list[i]);
   }
   free(list);
+  free(mine);
   return err;
 }
 

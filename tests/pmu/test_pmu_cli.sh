@@ -188,6 +188,15 @@ sed -e 's/name="intel_arch"/name="myarch"/' -e '/<alias /d' \
   "$PMUX_SRC/pmu/intel_arch/intel_arch.xml" > "$tmp/myarch/myarch.xml"
 PMUX_PMU_PATH="$tmp/myarch" "$PMUX" info --pmu "myarch:v=3,gp=4,fixed=3,width=48" |
   says "^PMU myarch:v=3,gp=4,fixed=3,width=48:" || fail "variant not named after its template"
+# two files of the folder describing one PMU: refused, naming both, not
+# the later one silently replacing the earlier (an edited copy beside the
+# original)
+mkdir "$tmp/twice"
+cp "$tmp/path/mips24k.xml" "$tmp/twice/a.xml"
+sed -e 's/width="32"/width="31"/g' "$tmp/path/mips24k.xml" > "$tmp/twice/b.xml"
+out=$(PMUX_PMU_PATH="$tmp/twice" "$PMUX" info --pmu mips24k 2>&1) && fail "two files for mips24k accepted: $out"
+grep -q "b.xml:13: ambiguous-name: 'mips24k' is described by $tmp/twice/a.xml too" <<<"$out" ||
+  fail "two files message: $out"
 cp "$PMUX_SRC/tests/data/pmu/bad/field_overlap.xml" "$tmp/path/zz.xml"
 out=$(PMUX_PMU_PATH="$tmp/path" "$PMUX" info --pmu core2 2>&1) && fail "broken file accepted"
 grep -q "$tmp/path/zz.xml:8: field-overlap" <<<"$out" || fail "broken file message: $out"
