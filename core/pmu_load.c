@@ -996,6 +996,32 @@ static const struct pmux__family *const families[] = {
     &pmux__family_mips, &pmux__family_powerpc,
 };
 
+/* A character that would split a name where events are written
+ * ("PMU::EVENT:UMASK:MOD=N", comma-separated lists, a stat spec's ';'; '='
+ * in a modifier's), or 0 when the name can be written. */
+static int name_breaker(const char *name, int modifier)
+{
+  for (const char *s = name; *s; s++)
+    if (strchr(":,;", *s) || isspace((unsigned char)*s) ||
+        (modifier && *s == '='))
+      return (unsigned char)*s;
+  return 0;
+}
+
+static int bad_name(const char *file, int line, const char *what,
+                    const char *name)
+{
+  int c = name_breaker(name, !strcmp(what, "modifier"));
+  char ch[16];
+  if (isspace(c))
+    snprintf(ch, sizeof(ch), "a blank");
+  else
+    snprintf(ch, sizeof(ch), "'%c'", c);
+  return desc_fail(file, line, "bad-name", "%s '%s' has %s, which splits "
+                   "it where events are written (EVENT:UMASK:MOD=N, "
+                   "comma-separated lists)", what, name, ch);
+}
+
 /* Check a preset string ("i,c=1") against the modifiers. */
 static int check_preset(const struct pmux_pmu *pmu, const char *preset,
                         char *bad, size_t badlen)
@@ -1200,6 +1226,8 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
   }
   for (int i = 0; i < pmu->nmods; i++) {
     const struct pmux__modifier *m = &pmu->mods[i];
+    if (name_breaker(m->name, 1))
+      return bad_name(file, m->line, "modifier", m->name);
     for (int j = 0; j < i; j++)
       if (!strcmp(pmu->mods[j].name, m->name))
         return desc_fail(file, m->line, "duplicate-modifier",
@@ -1244,6 +1272,12 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
   }
   for (int i = 0; i < pmu->nevents; i++) {
     struct pmux__event *e = &pmu->events[i];
+    if (name_breaker(e->name, 0))
+      return bad_name(file, e->line, "event", e->name);
+    for (int u = 0; u < e->numasks; u++)
+      if (name_breaker(e->umasks[u].name, 0))
+        return bad_name(file, e->umasks[u].line, "unit mask",
+                        e->umasks[u].name);
     if (e->counters_spec) {
       if (resolve_counters(pmu, e->counters_spec, &e->counters, bad,
                            sizeof(bad)))
