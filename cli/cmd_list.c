@@ -67,6 +67,31 @@ static int print_event(const char *pmu, const char *pmu_desc,
   return 0;
 }
 
+/*
+ * With --pmu: a "PMU::" in front of the pattern that names the description
+ * by another of the names the encoder takes for it (an alias, libpfm4's
+ * "core" for core2; the template of a variant, intel_arch for
+ * intel_arch:v=3,...) is dropped, leaving the event part.  Otherwise the
+ * pattern is returned as given.
+ */
+static const char *own_pmu_dropped(const pmux_pmu_t *pmu, const char *pattern)
+{
+  const char *sep = strstr(pattern, "::");
+  if (!sep)
+    return pattern;
+  char want[128];
+  snprintf(want, sizeof(want), "%.*s", (int)(sep - pattern), pattern);
+  const char *name = pmux_pmu_name(pmu);
+  const pmux_pmu_t *q;
+  if (pmux_pmu_find(want, &q))
+    return pattern;
+  size_t bl = strcspn(name, ":"); /* a variant's template */
+  if (q == pmu || (strlen(pmux_pmu_name(q)) == bl &&
+                   !strncmp(pmux_pmu_name(q), name, bl)))
+    return sep + 2;
+  return pattern;
+}
+
 static void usage(FILE *out)
 {
   fprintf(out,
@@ -106,11 +131,14 @@ int cmd_list(int argc, char **argv)
     usage(stderr);
     return PMUX_EXIT_USAGE;
   }
-  struct list_state st = {.pattern = optind < argc ? argv[optind] : NULL};
+  const char *pattern = optind < argc ? argv[optind] : NULL;
+  struct list_state st = {.pattern = pattern};
   int err;
   if (pmu_name) {
     const pmux_pmu_t *pmu;
     err = pmux_pmu_find(pmu_name, &pmu);
+    if (!err && pattern)
+      st.pattern = own_pmu_dropped(pmu, pattern);
     if (!err)
       err = pmux_pmu_event_list(pmu, print_event, &st);
   } else {
@@ -120,8 +148,8 @@ int cmd_list(int argc, char **argv)
     cli_report("list", err, pmux_errmsg());
     return PMUX_EXIT_FAIL;
   }
-  if (!st.shown && st.pattern) {
-    cli_error("list", "no event matches '%s'", st.pattern);
+  if (!st.shown && pattern) {
+    cli_error("list", "no event matches '%s'", pattern);
     return PMUX_EXIT_FAIL;
   }
   return PMUX_EXIT_OK;

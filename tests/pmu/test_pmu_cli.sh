@@ -143,6 +143,16 @@ grep -q "no PMU description" <<<"$out" || fail "list --pmu nosuch: $out"
 # a pattern with "PMU::" in front, as stat takes the event, filters by PMU
 out=$("$PMUX" list --pmu core2 'core2::MUL') || fail "list core2::MUL: exit $?"
 grep -q '^  MUL ' <<<"$out" || fail "list core2::MUL: $out"
+# ... by any name the encoder takes for it: an alias (libpfm4's), or the
+# template of a variant
+out=$("$PMUX" list --pmu core2 'core::MUL') || fail "list --pmu core2 core::MUL: exit $?"
+grep -q '^  MUL ' <<<"$out" || fail "list --pmu core2 core::MUL: $out"
+out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'intel_arch::UNHALTED*') ||
+  fail "list intel_arch::UNHALTED* on a variant: exit $?"
+[ "$(grep -c '^  UNHALTED' <<<"$out")" -eq 2 ] || fail "list intel_arch::UNHALTED* on a variant: $out"
+out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'ix86arch::') ||
+  fail "list ix86arch:: on a variant: exit $?"
+[ "$(grep -c '^  ' <<<"$out")" -eq 7 ] || fail "list ix86arch:: on a variant: $out"
 out=$("$PMUX" list 'perf::cpu-clock') || fail "list perf::cpu-clock: exit $?"
 grep -q '^  cpu-clock ' <<<"$out" || fail "list perf::cpu-clock: $out"
 out=$("$PMUX" list --pmu core2 'power8::MUL' 2>&1) && fail "list power8::MUL on core2: $out"
