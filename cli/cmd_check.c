@@ -364,6 +364,12 @@ int cmd_check(int argc, char **argv)
       return PMUX_EXIT_FAIL;
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
+      /* blanks around a name, as -S lists take them */
+      while (isspace((unsigned char)*tok))
+        tok++;
+      for (char *end = tok + strlen(tok);
+           end > tok && isspace((unsigned char)end[-1]);)
+        *--end = 0;
       int found = -1;
       for (int i = 0; i < pmux_pmu_ncounters(pmu); i++) {
         pmux_counter_info_t ci;

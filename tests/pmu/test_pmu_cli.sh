@@ -75,6 +75,10 @@ done
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
 "$PMUX" check --pmu amd64_fam17h --exclude PMC0 -S RETIRED_INSTRUCTIONS --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["sets"][0]["events"][0]["counter"]=="PMC1", d'
+# blanks around the names, as -S takes them
+"$PMUX" check --pmu amd64_fam17h --no-reserve --exclude 'PMC0, PMC1 ' -S RETIRED_INSTRUCTIONS --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["sets"][0]["events"][0]["counter"]=="PMC2", d' ||
+  fail "--exclude with blanks"
 
 # --- info on this host: truthful
 "$PMUX" info > "$tmp/info.txt"
