@@ -192,8 +192,13 @@ static int intel_arch_instantiate(const struct pmux_pmu *tmpl,
   /* named after its template: an override from PMUX_PMU_PATH may be
    * called otherwise */
   char full[160];
-  snprintf(full, sizeof(full), "%s:v=%u,gp=%u,fixed=%u,width=%u", tmpl->name,
-           ap.v, ap.gp, ap.fixed, ap.width);
+  int fl = snprintf(full, sizeof(full), "%s:v=%u,gp=%u,fixed=%u,width=%u",
+                    tmpl->name, ap.v, ap.gp, ap.fixed, ap.width);
+  /* fixed counters of another width: the name is this variant's */
+  if (ap.fixed && ap.fixed_width != ap.width && fl > 0 &&
+      (size_t)fl < sizeof(full))
+    snprintf(full + fl, sizeof(full) - (size_t)fl, ",fixed_width=%u",
+             ap.fixed_width);
   if (!err) {
     char *n = strdup(full);
     if (!n)

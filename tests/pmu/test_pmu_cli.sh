@@ -202,6 +202,12 @@ sed -e 's/name="intel_arch"/name="myarch"/' -e '/<alias /d' \
   "$PMUX_SRC/pmu/intel_arch/intel_arch.xml" > "$tmp/myarch/myarch.xml"
 PMUX_PMU_PATH="$tmp/myarch" "$PMUX" info --pmu "myarch:v=3,gp=4,fixed=3,width=48" |
   says "^PMU myarch:v=3,gp=4,fixed=3,width=48:" || fail "variant not named after its template"
+# fixed counters of another width: the name says so (it names this variant,
+# not the one with 48-bit fixed counters)
+name=$("$PMUX" check --pmu intel_arch:fixed_width=40 --no-reserve -S INSTRUCTION_RETIRED --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["pmu"])')
+[ "$name" = "intel_arch:v=3,gp=4,fixed=3,width=48,fixed_width=40" ] || fail "fixed_width variant named $name"
+"$PMUX" info --pmu "$name" | grep -q "FIXED0 .* 40 bits" || fail "the variant's name names another variant"
 # two files of the folder describing one PMU: refused, naming both, not
 # the later one silently replacing the earlier (an edited copy beside the
 # original)
