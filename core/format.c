@@ -258,10 +258,15 @@ int pmux__fmt_arg_u64(const char *fmt, const char *args, const char *key,
   int found = pmux__fmt_arg(fmt, args, key, v, sizeof(v));
   if (found <= 0)
     return found;
+  /* Decimal or 0x hex, as cli_parse_u64 reads record's own numbers:
+   * never octal (base 0 took "entries=010" as 8), and a digit first
+   * (strtoull takes " 5" and "+5"). */
   char *end;
   errno = 0;
-  unsigned long long x = strtoull(v, &end, 0);
-  if (errno || end == v || *end || v[0] == '-' || x < min || x > max)
+  int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+  unsigned long long x = strtoull(v, &end, hex ? 16 : 10);
+  if (!isdigit((unsigned char)v[0]) || errno || end == v + (hex ? 2 : 0) ||
+      *end || x < min || x > max)
     return pmux__fail(PMUX_ECONFIG,
                       "format '%s': %s=%s is not a number in %llu..%llu",
                       fmt, key, v, (unsigned long long)min,

@@ -123,7 +123,8 @@ int pmux__fmt_arg(const char *fmt, const char *args, const char *key,
  * NULL-terminated list, each key once. */
 int pmux__fmt_args_check(const char *fmt, const char *args,
                          const char *const *keys);
-/* Unsigned argument with bounds; *out keeps its default when absent. */
+/* Unsigned argument (decimal or 0x hex) with bounds; *out keeps its
+ * default when absent. */
 int pmux__fmt_arg_u64(const char *fmt, const char *args, const char *key,
                       uint64_t min, uint64_t max, uint64_t *out);
 

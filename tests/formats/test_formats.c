@@ -217,6 +217,22 @@ static void test_format_args(void **state)
                    PMUX_ECONFIG);
   assert_int_equal(pmux__fmt_args_check("t", "a", keys), PMUX_ECONFIG);
   assert_int_equal(pmux__format_parse("hist:slots=32", &p, &args), 0);
+  /* Numbers are decimal or 0x hex, as record's own options: "010" is
+   * ten (it was octal eight), a sign or a blank is refused. */
+  uint64_t n = 0;
+  assert_int_equal(pmux__fmt_arg_u64("t", "n=010", "n", 1, 100, &n), 0);
+  assert_int_equal(n, 10);
+  assert_int_equal(pmux__fmt_arg_u64("t", "n=0x10", "n", 1, 100, &n), 0);
+  assert_int_equal(n, 16);
+  assert_int_equal(pmux__fmt_arg_u64("t", "n=+5", "n", 1, 100, &n),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__fmt_arg_u64("t", "n= 5", "n", 1, 100, &n),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__fmt_arg_u64("t", "n=0x", "n", 1, 100, &n),
+                   PMUX_ECONFIG);
+  /* 0100 read as octal 64 passed hist's power-of-two check. */
+  assert_int_equal(pmux__format_parse("hist:slots=0100", &p, &args),
+                   PMUX_ECONFIG);
 }
 
 /* ------------------------------------------------ the engine's contract */
