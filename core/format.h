@@ -64,7 +64,8 @@ typedef struct pmux_format {
   /* Check ARGS ("" when none); PMUX_ECONFIG with a message. */
   int (*validate)(const char *args);
   /* Bytes of memory the format will hold (its buffer), for tools and
-   * tests; the engine does not call it.  Optional. */
+   * tests; the engine calls it only to say what an init() that failed
+   * without a message wanted.  Optional. */
   size_t (*getsize)(const char *args, const pmux_fmt_params_t *p);
   /* Allocate *state.  The file is not open yet: out->write gives -EBADF
    * until handler(), restart() and exit(). */

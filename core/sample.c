@@ -1090,9 +1090,20 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
    * file. */
   pmux_fmt_params_t fp = {(uint32_t)r->nvalues, (uint32_t)ncpus};
   pmux_fmt_out_t fo = {out_write, r, &st->samples};
+  pmux__clear_error();
   rc = fmt->init(&r->fst, fargs, &fp, &fo);
   if (rc < 0) {
     r->fst = NULL;
+    /* A format that failed without a word ("Cannot allocate memory" for
+     * default:entries=16777216) is named, with the memory it wanted. */
+    if (!pmux_errmsg()[0]) {
+      size_t want = fmt->getsize ? fmt->getsize(fargs, &fp) : 0;
+      char size[64] = "";
+      if (want)
+        snprintf(size, sizeof(size), " (its buffer takes %zu bytes)", want);
+      rc = pmux__fail(rc, "format '%s%s%s': cannot start%s: %s", fmt->name,
+                      *fargs ? ":" : "", fargs, size, pmux_strerror(rc));
+    }
     goto out;
   }
 

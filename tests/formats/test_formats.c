@@ -323,6 +323,57 @@ static void test_engine_stopped(void **state)
   }
 }
 
+/* A format whose init fails without a message, as the built-ins did when
+ * their buffer could not be allocated. */
+static size_t nomem_getsize(const char *args, const pmux_fmt_params_t *p)
+{
+  (void)args;
+  (void)p;
+  return 123456789;
+}
+
+static int nomem_init(void **st, const char *args, const pmux_fmt_params_t *p,
+                      const pmux_fmt_out_t *out)
+{
+  (void)st;
+  (void)args;
+  (void)p;
+  (void)out;
+  return -ENOMEM;
+}
+
+static const pmux_format_t nomem_fmt = {
+    .name = "test-nomem",
+    .desc = "cannot allocate its buffer",
+    .uuid = {0x7e, 0x57, 0x57, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+    .getsize = nomem_getsize,
+    .init = nomem_init,
+    .handler = stop_handler,
+    .restart = stop_restart,
+    .exit = stop_exit,
+    .decode = stop_decode,
+};
+
+/* record says which format could not start and the memory it wanted (it
+ * said "Cannot allocate memory" alone, for default:entries=16777216 too). */
+static void test_engine_init_fails(void **state)
+{
+  (void)state;
+  assert_int_equal(pmux__format_register(&nomem_fmt), 0);
+  char out[] = "/tmp/pmux-test-nomem-XXXXXX";
+  int fd = mkstemp(out);
+  assert_true(fd >= 0);
+  close(fd);
+  char *const argv[] = {"/bin/true", NULL};
+  pmux_record_opts_t o = {.argv = argv, .format = "test-nomem:",
+                          .output = out};
+  pmux_record_stats_t st;
+  assert_int_equal(pmux_record(&o, &st), -ENOMEM);
+  unlink(out);
+  assert_non_null(strstr(pmux_errmsg(), "format 'test-nomem'"));
+  assert_non_null(strstr(pmux_errmsg(), "123456789 bytes"));
+}
+
 /* --------------------------------------------------------- round trips */
 
 static void round_trip(const pmux_format_t *f, const char *args, unsigned n)
@@ -746,6 +797,7 @@ int main(void)
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_format_args),
       cmocka_unit_test(test_engine_stopped),
+      cmocka_unit_test(test_engine_init_fails),
       cmocka_unit_test(test_default_round_trip),
       cmocka_unit_test(test_default_wrap),
       cmocka_unit_test(test_compact_round_trip),
