@@ -325,8 +325,13 @@ int cmd_report(int argc, char **argv)
            pmux_sample_file_format(f), pmux_sample_file_event(f));
     if (pmux_sample_file_command(f)[0])
       printf("# command: %s\n", pmux_sample_file_command(f));
-    printf("# samples: %s  lost: %s\n",
-           cli_thousands(cx.total, b1, sizeof(b1)),
+    printf("# samples: %s", cli_thousands(cx.total, b1, sizeof(b1)));
+    /* Fewer than record handed over (default's full=wrap kept the last
+     * ones only, or the data stopped making sense): said, not hidden. */
+    if (stats && pmux_sample_file_recorded(f) != cx.total)
+      printf(" (of %s recorded)",
+             cli_thousands(pmux_sample_file_recorded(f), b1, sizeof(b1)));
+    printf("  lost: %s\n",
            stats ? cli_thousands(pmux_sample_file_lost(f), b2, sizeof(b2))
                  : "unknown");
     if (!complete)

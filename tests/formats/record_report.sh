@@ -37,6 +37,20 @@ for fmt in default compact hist default:entries=16 default:full=wrap; do
   pass "$fmt: $n samples, top spin_hot $pct%"
 done
 
+# full=wrap keeps the last entries only: the human header says how many
+# were recorded (it said "samples: 8  lost: 0", the rest hidden).
+"$PMUX" record -q -e page-faults -c 1 --format default:entries=8,full=wrap \
+  -o "$TMP/w.data" -- "$SPIN" 10 || fail "record full=wrap"
+"$PMUX" report -i "$TMP/w.data" --json > "$TMP/w.json" || fail "report full=wrap"
+rec=$(json_get "$TMP/w.json" 'd["recorded"]')
+[ "$(json_get "$TMP/w.json" 'd["samples"]')" -eq 8 ] && [ "$rec" -gt 8 ] \
+  || fail "full=wrap: $(cat "$TMP/w.json")"
+"$PMUX" report -i "$TMP/w.data" > "$TMP/w.txt" || fail "report full=wrap"
+hdr=$(grep '^# samples' "$TMP/w.txt")
+[ "$(echo "$hdr" | tr -d ,)" = "# samples: 8 (of $rec recorded)  lost: 0" ] \
+  || fail "full=wrap: header '$hdr', $rec recorded"
+pass "full=wrap: 8 of $rec samples, said in the header"
+
 # Human output and the other sort keys.
 "$PMUX" report -i "$TMP/s.data" > "$TMP/human" || fail "human report"
 grep -q "spin_hot" "$TMP/human" || fail "human report: $(cat "$TMP/human")"
