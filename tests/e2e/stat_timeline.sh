@@ -32,12 +32,14 @@ runs=$(tail -n 1 "$TMP/cut.jsonl" | python3 -c 'import json,sys; print(sum(s["ru
 [ "$n" -eq "$runs" ] || fail "an interval cut slices: $n slices for $runs runs of the sets"
 pass "intervals do not cut slices ($n slices, $runs runs)"
 
-# Interrupted: SIGINT mid-run; every line written is whole JSON.
+# Interrupted: SIGINT mid-run; every line written is whole JSON, and pmux
+# exits as the command did.
 "$with_sigint" "$PMUX" stat --json -I 10 -e task-clock -o "$TMP/int.jsonl" -- sleep 5 &
 pid=$!
 wait_child $pid
 kill -INT $pid
-wait $pid || true
+rc=0; wait $pid || rc=$?
+[ $rc -eq 130 ] || fail "interrupted timeline: exit $rc, want 130"
 python3 - "$TMP/int.jsonl" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
