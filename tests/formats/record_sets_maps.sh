@@ -25,6 +25,12 @@ cp "$TMP/m.data" "$TMP/keep.data"
 rc=0; "$PMUX" record -q -o "$TMP/keep.data" -- /nonexistent-command 2>/dev/null || rc=$?
 [ "$rc" = 127 ] || fail "a missing command: rc $rc"
 cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
-rc=0; "$PMUX" record -q -o /dev/stdout -- true 2>"$TMP/pipe.err" | cat >/dev/null || true
-grep -q "not a pipe" "$TMP/pipe.err" || fail "record to a pipe: $(cat "$TMP/pipe.err")"
+rm -f "$TMP/ran"
+set +e
+"$PMUX" record -q -o /dev/stdout -- touch "$TMP/ran" 2>"$TMP/pipe.err" | cat >/dev/null
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 1 ] && grep -q "not a pipe" "$TMP/pipe.err" ||
+  fail "record to a pipe: rc $rc: $(cat "$TMP/pipe.err")"
+[ ! -e "$TMP/ran" ] || fail "record to a pipe ran the command"
 pass "an old recording is kept; a pipe is refused"
