@@ -15,8 +15,8 @@ says() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
 
 # --- check --json stays valid JSON when an event name is not UTF-8 (the
 # name comes back in the reason): the byte is written as U+FFFD
-"$PMUX" check --pmu core2 -S "$(printf 'MUL\377')" --json > "$tmp/bad-utf8.json" &&
-  fail "check: an unknown event said to fit" || true
+rc=0; "$PMUX" check --pmu core2 -S "$(printf 'MUL\377')" --json > "$tmp/bad-utf8.json" || rc=$?
+[ $rc = 1 ] || fail "check: an unknown event: exit $rc, want 1"
 python3 - "$tmp/bad-utf8.json" <<'PY' || fail "check --json with a non-UTF-8 name: $(cat "$tmp/bad-utf8.json")"
 import json, sys
 d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
@@ -24,8 +24,9 @@ assert "MUL\ufffd" in d["sets"][0]["reason"], d["sets"][0]
 PY
 
 # --- check --json: the contract
-"$PMUX" check --pmu core2 -S INSTRUCTIONS_RETIRED,FP_COMP_OPS_EXE,MUL \
-  -S MUL,DIV --json > "$tmp/a.json" && fail "check should exit 1 when a set does not fit" || true
+rc=0; "$PMUX" check --pmu core2 -S INSTRUCTIONS_RETIRED,FP_COMP_OPS_EXE,MUL \
+  -S MUL,DIV --json > "$tmp/a.json" || rc=$?
+[ $rc = 1 ] || fail "check should exit 1 when a set does not fit: exit $rc"
 python3 - "$tmp/a.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -55,7 +56,8 @@ assert names == sorted(["MUL", "DIV", "FP_ASSIST", "FP_COMP_OPS_EXE", "UNHALTED_
 PY
 
 # --- unknown event and bad modifier: the set does not fit, with the reason
-"$PMUX" check --pmu mips74k -S CYCLES,NOPE --json > "$tmp/c.json" || true
+rc=0; "$PMUX" check --pmu mips74k -S CYCLES,NOPE --json > "$tmp/c.json" || rc=$?
+[ $rc = 1 ] || fail "check with an unknown event: exit $rc, want 1"
 python3 - "$tmp/c.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
