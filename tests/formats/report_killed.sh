@@ -18,7 +18,8 @@ check() {
     "$TMP/$1.txt" || fail "$1: no incomplete line: $(cat "$TMP/$1.txt")"
   grep -q "^# samples: [0-9,]*  lost: unknown$" "$TMP/$1.txt" \
     || fail "$1: lost not unknown: $(cat "$TMP/$1.txt")"
-  "$PMUX" report -i "$TMP/$1.data" --json > "$TMP/$1.json" 2>/dev/null || true
+  rc=0; "$PMUX" report -i "$TMP/$1.data" --json > "$TMP/$1.json" 2>/dev/null || rc=$?
+  [ $rc -eq 1 ] || fail "$1: --json: exit $rc, want 1"
   [ "$(json_get "$TMP/$1.json" 'd["complete"], d["lost"], d["recorded"]')" \
     = "False None None" ] || fail "$1: JSON: $(cat "$TMP/$1.json")"
   n=$(json_get "$TMP/$1.json" 'd["samples"]')

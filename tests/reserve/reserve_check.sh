@@ -26,7 +26,8 @@ grep -q 'evidence: .*nmi_watchdog = 1.*Permanently consumes' "$TMP/on" ||
   fail "on: no evidence: $(cat "$TMP/on")"
 pass "watchdog on: does not fit: the NMI watchdog holds FIXED1"
 
-check watchdog-on --pmu core2 -S "$SET" --json >"$TMP/on.json" || true
+rc=0; check watchdog-on --pmu core2 -S "$SET" --json >"$TMP/on.json" || rc=$?
+[ $rc = 1 ] || fail "on --json: exit $rc, want 1"
 [ "$(json_get "$TMP/on.json" 'd["sets"][0]["reason"].startswith("the NMI watchdog holds FIXED1")')" = True ] ||
   fail "json reason: $(cat "$TMP/on.json")"
 [ "$(json_get "$TMP/on.json" 'd["reservation"]["watchdog_counter"]')" = "['FIXED1']" ] ||
