@@ -150,6 +150,9 @@ def splice(path, lines):
 
 core2 = {r['event']: (int(r['code'], 16), int(r['counter_mask'], 16))
          for r in csv.DictReader(open(f"{refdir}/core2_events.csv"))}
+# The kernel places ITLB_MISS_RETIRED on PMC0 alone (Core 2 erratum
+# T30-9), where the table says PMC0-1: a set must fit as the kernel counts.
+core2["ITLB_MISS_RETIRED"] = (core2["ITLB_MISS_RETIRED"][0], 0x1)
 splice(f"{pmudir}/core2/core2.xml", x86_events(
     f"{tsvdir}/core.tsv", core2, table_groups("intel_core_events.h"), 8))
 splice(f"{pmudir}/intel_arch/intel_arch.xml", x86_events(f"{tsvdir}/ix86arch.tsv"))
