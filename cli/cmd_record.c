@@ -23,7 +23,9 @@ static void usage(FILE *out)
 "Sample COMMAND (and its children) and write the samples to a file that\n"
 "'pmux report' reads.  Exits with COMMAND's exit status.\n"
 "\n"
-"  -e, --event EVENTS     the sampling event(s) (default cpu-clock)\n"
+"  -e, --event EVENTS     the sampling event (default cpu-clock); in a\n"
+"                         list, the first samples and the others are\n"
+"                         read at each sample; repeated, the lists join\n"
 "  -S, --set SPEC         or a set 'EVENTS[;switch=DURATION]' or\n"
 "                         'EVENTS;switch=EVENT/PERIOD/N' (switch after N\n"
 "                         overflows of EVENT counted every PERIOD while\n"
@@ -86,6 +88,9 @@ int cmd_record(int argc, char **argv)
   int quiet = 0, c;
   uint64_t v;
   char *sets[argc > 0 ? argc : 1]; /* -S specs: at most one per argument */
+  /* -e lists: repeated, they join one list, as stat's and check's do. */
+  const char *evs[argc > 0 ? argc : 1];
+  int nevs = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qhaC:", longopts,
                           NULL)) != -1) {
@@ -99,7 +104,7 @@ int cmd_record(int argc, char **argv)
       }
       break;
     case 'e':
-      o.event = optarg;
+      evs[nevs++] = optarg;
       break;
     case 'S':
       sets[o.nsets++] = optarg;
@@ -182,9 +187,29 @@ int cmd_record(int argc, char **argv)
     o.ncpus = t.ncpus;
   }
 
+  char *events = NULL;
+  if (nevs) {
+    size_t len = 0;
+    for (int i = 0; i < nevs; i++)
+      len += strlen(evs[i]) + 1;
+    if (!(events = malloc(len))) {
+      stat_system_end(&ss);
+      cli_error("record", "out of memory");
+      return PMUX_EXIT_FAIL;
+    }
+    events[0] = 0;
+    for (int i = 0; i < nevs; i++) {
+      if (i)
+        strcat(events, ",");
+      strcat(events, evs[i]);
+    }
+    o.event = events;
+  }
+
   pmux_record_stats_t st;
   int rc = pmux_record(&o, &st);
   stat_system_end(&ss);
+  free(events);
   if (rc == PMUX_ECHILD) {
     cli_report("record", rc, pmux_errmsg());
     return WEXITSTATUS(st.status); /* 127 not found, 126 not executable */
