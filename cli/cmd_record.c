@@ -215,7 +215,15 @@ int cmd_record(int argc, char **argv)
     return WEXITSTATUS(st.status); /* 127 not found, 126 not executable */
   }
   if (rc < 0) {
-    cli_report("record", rc, pmux_errmsg());
+    /* The output file's errors name it first ("FILE: Permission
+     * denied"): its mode, not a right pmux caps could grant. */
+    const char *out = o.output ? o.output : "pmux.data";
+    const char *msg = pmux_errmsg();
+    size_t n = strlen(out);
+    if (!strncmp(msg, out, n) && msg[n] == ':')
+      cli_error("record", "%s", msg);
+    else
+      cli_report("record", rc, msg);
     if (!st.elapsed_ns)
       return PMUX_EXIT_FAIL;
   }

@@ -196,7 +196,9 @@ int cmd_report(int argc, char **argv)
   if (rc < 0) {
     snprintf(err, sizeof(err), "%s", pmux_errmsg());
     if (!f) {
-      cli_report("report", rc, err);
+      /* A file error: EACCES here is the file's mode, which pmux caps
+       * cannot help with. */
+      cli_error("report", "%s", err);
       return PMUX_EXIT_FAIL;
     }
   }

@@ -11,3 +11,27 @@
 ev=$(json_get "$TMP/e.json" 'd["event"] + " " + d["sets"][0]["events"]')
 [ "$ev" = "cpu-clock cpu-clock,page-faults" ] || fail "-e -e recorded '$ev'"
 pass "repeated -e lists join"
+
+# A sample file pmux may not read or write: the error names it and its
+# mode's refusal, and does not send the user to `pmux caps`, which is
+# about perf rights (it did, for any EACCES).  Root reads everything: as
+# root the cases run as nobody.
+as=()
+if [ "$(id -u)" = 0 ]; then
+  command -v setpriv >/dev/null || skip "root, and no setpriv to run as nobody"
+  as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+chmod 755 "$TMP"
+chmod 000 "$TMP/e.data"
+rc=0; "${as[@]}" "$PMUX" report -i "$TMP/e.data" 2>"$TMP/r.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "e.data: Permission denied" "$TMP/r.err" \
+  || fail "report of an unreadable file: rc $rc: $(cat "$TMP/r.err")"
+! grep -q "pmux caps" "$TMP/r.err" || fail "report sends to pmux caps: $(cat "$TMP/r.err")"
+mkdir "$TMP/ro" && chmod 555 "$TMP/ro"
+rc=0; "${as[@]}" "$PMUX" record -q -e cpu-clock:u -o "$TMP/ro/x.data" -- true \
+  2>"$TMP/w.err" || rc=$?
+grep -q "event '" "$TMP/w.err" && skip "cpu-clock:u refused here: $(cat "$TMP/w.err")"
+[ "$rc" = 1 ] && grep -q "ro/x.data: Permission denied" "$TMP/w.err" \
+  || fail "record into a read-only folder: rc $rc: $(cat "$TMP/w.err")"
+! grep -q "pmux caps" "$TMP/w.err" || fail "record sends to pmux caps: $(cat "$TMP/w.err")"
+pass "an unreadable or unwritable file is named, without pointing at pmux caps"
