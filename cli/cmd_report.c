@@ -351,15 +351,19 @@ int cmd_report(int argc, char **argv)
     for (size_t i = 0; i < nchanged; i++)
       printf("# changed since the recording (another build-id): %s: its "
              "functions are not named\n", changed[i]);
-    printf("#\n# %8s %10s  %-32s %s\n", "percent", "samples",
-           sort == SORT_SET ? "set" : sort == SORT_IP ? "ip  symbol"
-                                                      : "symbol",
+    /* An ip row's key is "0x<16 digits> symbol": the symbol column
+     * starts after the 18 characters of the address. */
+    int kw = sort == SORT_IP ? 18 + 1 + 32 : 32;
+    printf("#\n# %9s %10s  %-*s %s\n", "percent", "samples", kw,
+           sort == SORT_SET ? "set"
+           : sort == SORT_IP ? "ip                 symbol"
+                             : "symbol",
            "object");
     for (size_t i = 0; i < show; i++) {
       const char *base = strrchr(rows[i].dso, '/');
-      printf("  %8.2f%% %10" PRIu64 "  %-32s %s\n",
+      printf("  %8.2f%% %10" PRIu64 "  %-*s %s\n",
              cx.total ? 100.0 * rows[i].samples / cx.total : 0.0,
-             rows[i].samples, rows[i].key, base ? base + 1 : rows[i].dso);
+             rows[i].samples, kw, rows[i].key, base ? base + 1 : rows[i].dso);
     }
   }
   if (err[0])

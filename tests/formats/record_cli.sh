@@ -12,6 +12,30 @@ ev=$(json_get "$TMP/e.json" 'd["event"] + " " + d["sets"][0]["events"]')
 [ "$ev" = "cpu-clock cpu-clock,page-faults" ] || fail "-e -e recorded '$ev'"
 pass "repeated -e lists join"
 
+# report's columns sit under their headers (the header was one column to
+# the left of every row, and --sort ip's "ip  symbol" header put the symbol
+# 19 columns before the rows' symbols).
+"$PMUX" record -q -o "$TMP/ip.data" -- "$DEMO" -r 1 || fail "record failed"
+for sort in symbol ip; do
+  "$PMUX" report -s $sort -i "$TMP/ip.data" > "$TMP/ip.txt" || fail "report -s $sort failed"
+  python3 - "$TMP/ip.txt" $sort <<'PY' || fail "report -s $sort columns: $(cat "$TMP/ip.txt")"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = [l for l in lines if l.startswith("#") and "percent" in l][0]
+rows = [l for l in lines if not l.startswith("#")]
+assert rows, "no rows"
+for r in rows:
+    # percent and samples are right-aligned, the others left-aligned
+    assert r.index("%") == head.index("percent") + len("percent") - 1, (r, head)
+    s = head.index("samples") + len("samples")
+    assert r[s - 1].isdigit() and r[s] == " ", (r, head)
+    for col in ("ip", "symbol") if sys.argv[2] == "ip" else ("symbol",):
+        c = head.index(col)
+        assert r[c - 1] == " " and r[c] != " ", (col, r, head)
+PY
+done
+pass "report: columns under their headers"
+
 # A sample file pmux may not read or write: the error names it and its
 # mode's refusal, and does not send the user to `pmux caps`, which is
 # about perf rights (it did, for any EACCES).  Root reads everything: as
