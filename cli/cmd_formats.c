@@ -28,8 +28,8 @@ static int show(const char *name, const char *desc, const char *args,
     json_string(stdout, args);
     printf("}");
   } else {
-    printf("%-10s %s\n", name, desc);
-    printf("%-10s arguments: %s\n", "", args[0] ? args : "none");
+    printf("%-11s %s\n", name, desc);
+    printf("%-11s arguments: %s\n", "", args[0] ? args : "none");
   }
   c->n++;
   return 0;

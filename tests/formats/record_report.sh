@@ -10,6 +10,9 @@ SPIN="$PMUX_BUILD/pmux-spin"
 for f in default compact hist; do
   grep -q "^$f " "$TMP/formats" || fail "pmux formats does not list $f"
 done
+# every description starts in one column (kernel-hist's ran into its name)
+cols=$(awk '!/^ / { match($0, /^[^ ]+ +/); print RLENGTH }' "$TMP/formats" | sort -u)
+[ "$(wc -l <<<"$cols")" = 1 ] || fail "pmux formats: descriptions start at columns $(tr '\n' ' ' <<<"$cols")"
 "$PMUX" formats --json > "$TMP/formats.json"
 [ "$(json_get "$TMP/formats.json" 'len(d)')" -ge 3 ] || fail "formats --json"
 
