@@ -167,6 +167,9 @@ int cmd_record(int argc, char **argv)
   }
   o.argv = argv + optind;
   o.sets = sets;
+  if (o.switch_ns && o.nsets < 2) /* not silently: it changes nothing */
+    cli_warn("record", "--switch: %s, nothing rotates",
+             o.nsets ? "one set" : "no -S sets");
   if (ss.exclusive && !ss.wanted) {
     cli_error("record", "--exclusive applies to system-wide sampling "
                         "(-a or -C)");

@@ -36,6 +36,14 @@ PY
 done
 pass "report: columns under their headers"
 
+# --switch with fewer than two sets changes nothing: said, not ignored.
+"$PMUX" record -q --switch 5ms -o "$TMP/sw.data" -- true 2>"$TMP/sw.err" || fail "record --switch failed"
+grep -q "warning: --switch: no -S sets, nothing rotates" "$TMP/sw.err" || fail "--switch alone: $(cat "$TMP/sw.err")"
+"$PMUX" record -q --switch 5ms -S cpu-clock -S task-clock -o "$TMP/sw.data" -- true 2>"$TMP/sw.err" ||
+  fail "record --switch with two sets failed"
+[ ! -s "$TMP/sw.err" ] || fail "--switch with two sets warned: $(cat "$TMP/sw.err")"
+pass "--switch without sets to rotate is said"
+
 # A sample file pmux may not read or write: the error names it and its
 # mode's refusal, and does not send the user to `pmux caps`, which is
 # about perf rights (it did, for any EACCES).  Root reads everything: as
@@ -59,3 +67,4 @@ grep -q "event '" "$TMP/w.err" && skip "cpu-clock:u refused here: $(cat "$TMP/w.
   || fail "record into a read-only folder: rc $rc: $(cat "$TMP/w.err")"
 ! grep -q "pmux caps" "$TMP/w.err" || fail "record sends to pmux caps: $(cat "$TMP/w.err")"
 pass "an unreadable or unwritable file is named, without pointing at pmux caps"
+
