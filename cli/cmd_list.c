@@ -18,13 +18,17 @@ struct list_state {
   const char *pattern;
   char current_pmu[64];
   int shown;
+  int pmu_matched;   /* some PMU matched the pattern's "PMU::" part */
+  char pmus[512];    /* the PMUs seen, for the error when none did */
+  char last_seen[64];
 };
 
 /* A pattern matches case-insensitively, as a glob or as a substring; a
  * "PMU::" in front (as stat takes the event) must name or glob the PMU:
  * libpfm4's "perf", which the software events are listed apart from. */
-static int matches(const char *pattern, const char *pmu, const char *event)
+static int matches(struct list_state *st, const char *pmu, const char *event)
 {
+  const char *pattern = st->pattern;
   if (!pattern)
     return 1;
   const char *sep = strstr(pattern, "::");
@@ -34,6 +38,7 @@ static int matches(const char *pattern, const char *pmu, const char *event)
     if (fnmatch(want, pmu, FNM_CASEFOLD) &&
         (strcmp(pmu, "software") || fnmatch(want, "perf", FNM_CASEFOLD)))
       return 0;
+    st->pmu_matched = 1;
     pattern = sep + 2;
     if (!*pattern)
       return 1;
@@ -49,7 +54,13 @@ static int print_event(const char *pmu, const char *pmu_desc,
                        const char *event, const char *desc, void *arg)
 {
   struct list_state *st = arg;
-  if (!matches(st->pattern, pmu, event))
+  if (strcmp(st->last_seen, pmu)) {
+    snprintf(st->last_seen, sizeof(st->last_seen), "%s", pmu);
+    size_t used = strlen(st->pmus);
+    snprintf(st->pmus + used, sizeof(st->pmus) - used, "%s%s",
+             used ? ", " : "", pmu);
+  }
+  if (!matches(st, pmu, event))
     return 0;
   if (strcmp(st->current_pmu, pmu)) {
     snprintf(st->current_pmu, sizeof(st->current_pmu), "%s", pmu);
@@ -146,6 +157,12 @@ int cmd_list(int argc, char **argv)
   }
   if (err) {
     cli_report("list", err, pmux_errmsg());
+    return PMUX_EXIT_FAIL;
+  }
+  const char *sep = st.pattern ? strstr(st.pattern, "::") : NULL;
+  if (!st.shown && sep && !st.pmu_matched) {
+    cli_error("list", "'%s': no PMU matches '%.*s' (the PMUs: %s)", pattern,
+              (int)(sep - st.pattern), st.pattern, st.pmus);
     return PMUX_EXIT_FAIL;
   }
   if (!st.shown && pattern) {

@@ -34,6 +34,8 @@ expect_error "a frequency of 2000000000 Hz is over kernel.perf_event_max_sample_
 expect_error "-r/--repeat ' 2'" stat -r ' 2' -e task-clock -- true
 expect_error "not a pmux command" frobnicate
 expect_error "no event matches" list no_such_event_pattern_xyz
+expect_error "'nope::cycles': no PMU matches 'nope' (the PMUs: software, perf" list nope::cycles
+expect_error "'nope::MUL': no PMU matches 'nope' (the PMUs: core2)" list --pmu core2 nope::MUL
 pass "errors name their input"
 
 # (Outputs go to files first: grep -q would close the pipe early.)

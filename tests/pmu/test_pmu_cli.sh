@@ -162,7 +162,7 @@ out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'ix86arch::') ||
 out=$("$PMUX" list 'perf::cpu-clock') || fail "list perf::cpu-clock: exit $?"
 grep -q '^  cpu-clock ' <<<"$out" || fail "list perf::cpu-clock: $out"
 out=$("$PMUX" list --pmu core2 'power8::MUL' 2>&1) && fail "list power8::MUL on core2: $out"
-grep -q "no event matches 'power8::MUL'" <<<"$out" || fail "list power8::MUL: $out"
+grep -q "'power8::MUL': no PMU matches 'power8' (the PMUs: core2)" <<<"$out" || fail "list power8::MUL: $out"
 
 # --- PMUX_PMU_PATH: add, override, reject
 mkdir "$tmp/path"
