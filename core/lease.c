@@ -395,24 +395,32 @@ fail:
   return err;
 }
 
-/* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
- * unlocked, or no live record).  A link or anything but a plain file is
- * no lease: the folder is ours (pmux__rundir()), but a reader must not
- * flock another file, nor hang in open() on a FIFO. */
-static int probe_lease(const char *dir, const char *name,
-                       pmux_lease_holder_t *h)
+/* The lease dir/name opened to read: an fd, or -1 when there is none.  A
+ * link or anything but a plain file is no lease: the folder is ours
+ * (pmux__rundir()), but a reader must not flock another file, nor hang in
+ * open() on a FIFO. */
+static int open_to_read(const char *dir, const char *name)
 {
   char path[1024];
   if (lock_path(dir, name, path, sizeof(path)))
-    return 0;
+    return -1;
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
+ * unlocked, or no live record). */
+static int probe_lease(const char *dir, const char *name,
+                       pmux_lease_holder_t *h)
+{
+  int fd = open_to_read(dir, name);
   if (fd < 0)
     return 0;
-  struct stat st;
-  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return 0;
-  }
   int held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
              !live_record(fd, h);
   close(fd);
@@ -442,17 +450,26 @@ int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
   return found;
 }
 
-int pmux_lease_nmi_holder(pmux_lease_holder_t *out)
+/* The start of both readers of the watchdog's lease: *out emptied, dir
+ * the lease folder.  1, or 0 when there is no folder (no lease), or < 0. */
+static int nmi_reader(const char *fn, pmux_lease_holder_t *out, char *dir,
+                      size_t len)
 {
   if (!out)
-    return pmux__fail(-EINVAL, "pmux_lease_nmi_holder: NULL argument");
+    return pmux__fail(-EINVAL, "%s: NULL argument", fn);
   memset(out, 0, sizeof(*out));
   out->cpu = -1;
   out->nmi_old = -1;
+  int err = pmux__rundir(dir, len, 0);
+  return err ? (err == -ENOENT ? 0 : err) : 1;
+}
+
+int pmux_lease_nmi_holder(pmux_lease_holder_t *out)
+{
   char dir[512];
-  int err = pmux__rundir(dir, sizeof(dir), 0);
-  if (err)
-    return err == -ENOENT ? 0 : err;
+  int r = nmi_reader(__func__, out, dir, sizeof(dir));
+  if (r <= 0)
+    return r;
   int held = probe_lease(dir, "nmi_watchdog.lock", out);
   out->cpu = -1;
   return held;
@@ -462,24 +479,15 @@ int pmux_lease_nmi_holder(pmux_lease_holder_t *out)
  * with a value to restore: its holder died without restoring it. */
 int pmux_lease_nmi_stale(pmux_lease_holder_t *out)
 {
-  if (!out)
-    return pmux__fail(-EINVAL, "pmux_lease_nmi_stale: NULL argument");
-  memset(out, 0, sizeof(*out));
-  out->cpu = -1;
-  out->nmi_old = -1;
-  char dir[512], path[1024];
-  int err = pmux__rundir(dir, sizeof(dir), 0);
-  if (err)
-    return err == -ENOENT ? 0 : err;
-  if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
-    return -ENAMETOOLONG;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  char dir[512];
+  int r = nmi_reader(__func__, out, dir, sizeof(dir));
+  if (r <= 0)
+    return r;
+  int fd = open_to_read(dir, "nmi_watchdog.lock");
   if (fd < 0)
     return 0;
-  struct stat st;
-  int stale = 0;
-  if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !flock(fd, LOCK_SH | LOCK_NB))
-    stale = !read_record(fd, out) && out->nmi_old >= 0;
+  int stale = !flock(fd, LOCK_SH | LOCK_NB) && !read_record(fd, out) &&
+              out->nmi_old >= 0;
   close(fd);
   if (!stale) {
     memset(out, 0, sizeof(*out));
