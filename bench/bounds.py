@@ -27,12 +27,10 @@ windows fall at the same place of a periodic workload round after round
 errs the same way every run: aliasing, which no bound drawn from one run
 can see).
 """
-import os
 import statistics
 import sys
-import tempfile
 from common import *
-from estimators import load, shipped, shipped_bound
+from estimators import exact_histories, shipped, shipped_bound
 
 EVENTS = ["page-faults", "context-switches"]
 WORKLOADS = {
@@ -52,16 +50,8 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for p in (PMUX, DEMO):
         need(p)
-    set_args = sum((["-S", ",".join(EVENTS + ["task-clock"])] for _ in range(4)), [])
     for label, W in WORKLOADS.items():
-        histories = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for r in range(runs):
-                path = os.path.join(tmp, f"slices.{r}")
-                run([PMUX, "stat", "-o", os.devnull, "--switch", "1ms"] + set_args + ["--"] + W,
-                    env=dict(os.environ, PMUX_DUMP_SLICES=path))
-                slices, _ = load(path)
-                histories.append(slices)
+        histories = list(exact_histories(EVENTS, W, runs))
         print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs")
         for event in EVENTS:
             per_set = {k: [] for k in range(4)}

@@ -26,12 +26,10 @@ Prints, per workload, candidate and event: the error's standard
 deviation and mean over runs and replays, the median and max |error|.
 """
 import bisect
-import os
 import statistics
 import sys
-import tempfile
 from common import *
-from estimators import load, shipped
+from estimators import exact_histories, shipped
 
 EVENTS = ["page-faults", "minor-faults", "context-switches"]
 ACCURACY_SETS = {"page-faults": {0, 3}, "context-switches": {1}, "minor-faults": {2}}
@@ -81,26 +79,20 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for p in (PMUX, DEMO):
         need(p)
-    set_args = sum((["-S", ",".join(EVENTS + ["task-clock"])] for _ in range(4)), [])
     for label, W in WORKLOADS.items():
         errs = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for r in range(runs):
-                path = os.path.join(tmp, f"slices.{r}")
-                run([PMUX, "stat", "-o", os.devnull, "--switch", "1ms"] + set_args + ["--"] + W,
-                    env=dict(os.environ, PMUX_DUMP_SLICES=path))
-                full, _ = load(path)
-                counted = sum(s[2] for s in full)
-                truth = {e: sum(s[3][e] for s in full) for e in EVENTS}
-                for shift in range(4):
-                    h = as_accuracy(full, shift)
-                    add = lambda name, e, est: errs.setdefault((name, e), []).append(
-                        (est - truth[e]) / truth[e]) if est is not None else None
-                    for e in EVENTS:
-                        add("shipped", e, shipped(h, counted, e))
-                    for v, u in (("minor-faults", "page-faults"), ("page-faults", "minor-faults")):
-                        add("proxy", v, proxy(h, counted, v, u))
-                        add("stable", v, proxy(h, counted, v, u, stable=True))
+        for full in exact_histories(EVENTS, W, runs):
+            counted = sum(s[2] for s in full)
+            truth = {e: sum(s[3][e] for s in full) for e in EVENTS}
+            for shift in range(4):
+                h = as_accuracy(full, shift)
+                add = lambda name, e, est: errs.setdefault((name, e), []).append(
+                    (est - truth[e]) / truth[e]) if est is not None else None
+                for e in EVENTS:
+                    add("shipped", e, shipped(h, counted, e))
+                for v, u in (("minor-faults", "page-faults"), ("page-faults", "minor-faults")):
+                    add("proxy", v, proxy(h, counted, v, u))
+                    add("stable", v, proxy(h, counted, v, u, stable=True))
         print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs x 4 replays")
         for (name, e), v in sorted(errs.items(), key=lambda kv: (kv[0][1], kv[0][0] != "shipped")):
             a = [abs(x) for x in v]

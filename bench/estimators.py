@@ -55,6 +55,19 @@ def load(path):
     return slices, total
 
 
+def exact_histories(events, workload, runs):
+    """Slice histories of `runs` runs of workload, every one of 4 sets
+    counting events (and task-clock) at 1 ms, so that each run's own
+    count of an event is exact: the sum over its slices."""
+    set_args = sum((["-S", ",".join(events + ["task-clock"])] for _ in range(4)), [])
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(runs):
+            path = os.path.join(tmp, f"slices.{r}")
+            run([PMUX, "stat", "-o", os.devnull, "--switch", "1ms"] + set_args + ["--"] + workload,
+                env=dict(os.environ, PMUX_DUMP_SLICES=path))
+            yield load(path)[0]
+
+
 def observations(slices, event):
     """Slices where the event counted (any set listing it: pooled)."""
     return [(j, s) for j, s in enumerate(slices) if event in s[3] and s[2] > 0]
