@@ -647,6 +647,92 @@ static int same_build(const pmux_sample_file_t *f, const char *path, Elf *e)
   return 1;
 }
 
+/* The symbol table of e: .symtab when present (not stripped), else
+ * .dynsym; NULL when none.  *symtab: whether it is a .symtab. */
+static Elf_Scn *symbol_table(Elf *e, GElf_Shdr *sh, int *symtab)
+{
+  Elf_Scn *scn = NULL, *pick = NULL;
+  GElf_Shdr cur;
+  *symtab = 0;
+  while ((scn = elf_nextscn(e, scn))) {
+    if (!gelf_getshdr(scn, &cur) || !cur.sh_entsize)
+      continue;
+    if (cur.sh_type == SHT_SYMTAB || (cur.sh_type == SHT_DYNSYM && !pick)) {
+      pick = scn;
+      *sh = cur;
+      *symtab = cur.sh_type == SHT_SYMTAB;
+    }
+  }
+  return pick;
+}
+
+/* The function symbols of table scn (header sh) of e into d. */
+static void read_symbols(struct dso *d, Elf *e, Elf_Scn *scn,
+                         const GElf_Shdr *sh)
+{
+  Elf_Data *data = elf_getdata(scn, NULL);
+  size_t n = sh->sh_size / sh->sh_entsize;
+  d->syms = calloc(n ? n : 1, sizeof(*d->syms));
+  for (size_t i = 0; data && d->syms && i < n; i++) {
+    GElf_Sym s;
+    if (!gelf_getsym(data, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+        s.st_shndx == SHN_UNDEF || !s.st_value)
+      continue;
+    const char *name = elf_strptr(e, sh->sh_link, s.st_name);
+    if (!name || !*name)
+      continue;
+    d->syms[d->nsyms++] = (struct fsym){s.st_value, s.st_size, strdup(name)};
+  }
+  qsort(d->syms, d->nsyms, sizeof(*d->syms), sym_cmp);
+}
+
+/*
+ * A stripped object keeps only .dynsym, the exported functions (libc's
+ * internals all show as "[libc.so.6]").  Its separate debug file, where
+ * the distribution installs one (Debian's -dbg and -dbgsym packages:
+ * DIR/.build-id/xx/yyyy.debug, DIR /usr/lib/debug or PMUX_DEBUG_DIR),
+ * holds the whole .symtab, at the same addresses.  1 when d got its
+ * symbols from there.
+ */
+static int debug_file_symbols(struct dso *d, Elf *e)
+{
+  uint8_t id[PMUX__BUILD_ID_MAX];
+  size_t n = pmux__elf_build_id(e, id, sizeof(id));
+  if (n < 2)
+    return 0;
+  const char *dir = getenv("PMUX_DEBUG_DIR");
+  char path[4096], hex[2 * PMUX__BUILD_ID_MAX + 1];
+  for (size_t i = 0; i < n; i++)
+    snprintf(hex + 2 * i, 3, "%02x", id[i]);
+  if (snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug",
+               dir && *dir ? dir : "/usr/lib/debug", hex,
+               hex + 2) >= (int)sizeof(path))
+    return 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return 0;
+  struct stat sb;
+  int got = 0;
+  Elf *dbg = NULL;
+  if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
+    dbg = elf_begin(fd, ELF_C_READ, NULL);
+  uint8_t did[PMUX__BUILD_ID_MAX];
+  GElf_Shdr sh;
+  int symtab;
+  Elf_Scn *scn = NULL;
+  /* the same build (its id), and a full table */
+  if (dbg && elf_kind(dbg) == ELF_K_ELF &&
+      pmux__elf_build_id(dbg, did, sizeof(did)) == n && !memcmp(did, id, n) &&
+      (scn = symbol_table(dbg, &sh, &symtab)) && symtab) {
+    read_symbols(d, dbg, scn, &sh);
+    got = 1;
+  }
+  if (dbg)
+    elf_end(dbg);
+  close(fd);
+  return got;
+}
+
 /* The program headers and function symbols of e into d (ok: usable). */
 static void dso_read(struct dso *d, Elf *e)
 {
@@ -660,34 +746,16 @@ static void dso_read(struct dso *d, Elf *e)
             (struct phdr_load){ph.p_offset, ph.p_filesz, ph.p_vaddr};
     }
   }
-  /* .symtab when present (not stripped), else .dynsym. */
-  Elf_Scn *scn = NULL, *pick = NULL;
-  GElf_Shdr sh, picksh;
-  memset(&picksh, 0, sizeof(picksh));
-  while ((scn = elf_nextscn(e, scn))) {
-    if (!gelf_getshdr(scn, &sh))
-      continue;
-    if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !pick)) {
-      pick = scn;
-      picksh = sh;
-    }
-  }
-  if (!pick || !picksh.sh_entsize)
+  GElf_Shdr sh;
+  int symtab;
+  Elf_Scn *scn = symbol_table(e, &sh, &symtab);
+  if (!symtab && debug_file_symbols(d, e)) {
+    d->ok = 1;
     return;
-  Elf_Data *data = elf_getdata(pick, NULL);
-  size_t n = picksh.sh_size / picksh.sh_entsize;
-  d->syms = calloc(n ? n : 1, sizeof(*d->syms));
-  for (size_t i = 0; data && d->syms && i < n; i++) {
-    GElf_Sym s;
-    if (!gelf_getsym(data, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-        s.st_shndx == SHN_UNDEF || !s.st_value)
-      continue;
-    const char *name = elf_strptr(e, picksh.sh_link, s.st_name);
-    if (!name || !*name)
-      continue;
-    d->syms[d->nsyms++] = (struct fsym){s.st_value, s.st_size, strdup(name)};
   }
-  qsort(d->syms, d->nsyms, sizeof(*d->syms), sym_cmp);
+  if (!scn)
+    return;
+  read_symbols(d, e, scn, &sh);
   d->ok = 1;
 }
 
