@@ -351,6 +351,25 @@ static int arm_triggers(pmux_session_t *s)
   return 0;
 }
 
+/* The end of the run: no trigger may signal any more.  The target may go
+ * on (stopped, a PID target), with the trigger still enabled (kernel and
+ * none mux enable every set), and the caller's mask, restored next, no
+ * longer blocks the signal, whose default action kills. */
+static void disarm_triggers(pmux_session_t *s)
+{
+  for (int k = 0; k < s->nsets; k++) {
+    int t = s->sets[k].trigger_event;
+    if (t < 0 || !s->events[t].fd)
+      continue;
+    for (int inst = 0; inst < s->ninst; inst++) {
+      int fd = s->events[t].fd[inst];
+      int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+      if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_ASYNC);
+    }
+  }
+}
+
 /* ------------------------------------------------------------ the loop */
 
 /* Pinned events count all the time: their totals are the group's, summed
@@ -558,7 +577,8 @@ static void engine_teardown(struct engine *en)
     close(en->timerfd);
   if (en->pidfd >= 0)
     close(en->pidfd);
-  pmux__restore_signals(en->s);
+  disarm_triggers(en->s);
+  pmux__restore_signals(en->s); /* and drops what the triggers queued */
 }
 
 static int on_timer(struct engine *en, uint64_t now)

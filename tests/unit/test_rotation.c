@@ -459,6 +459,75 @@ static void test_cpu_target_with_a_command(void **state)
   pmux_session_destroy(s);
 }
 
+static volatile sig_atomic_t stray_signals;
+
+static void count_stray(int sig)
+{
+  (void)sig;
+  stray_signals++;
+}
+
+/* A process that faults pages until it is killed. */
+static pid_t start_faulting_child(void)
+{
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    for (;;) {
+      char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED)
+        _exit(1);
+      for (int j = 0; j < (1 << 20); j += 4096)
+        ((volatile char *)p)[j] = 1;
+      munmap(p, 1 << 20);
+    }
+  }
+  return child;
+}
+
+/* A run that ends while its target goes on (stopped, a PID target) leaves
+ * no trigger armed: in kernel mux every set, the trigger's too, is still
+ * enabled, and each overflow queued the engine's real-time signal to the
+ * caller, whose mask no longer blocks it (its default action kills). */
+static void test_no_trigger_signal_after_the_run(void **state)
+{
+  (void)state;
+  struct sigaction sa, old_rt, old_io;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = count_stray;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGRTMIN + 1, &sa, &old_rt);
+  sigaction(SIGIO, &sa, &old_io);
+  stray_signals = 0;
+  pid_t child = start_faulting_child();
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_set_mux(s, PMUX_MUX_KERNEL), 0);
+  assert_int_equal(
+      pmux_session_add_set_spec(s, "page-faults;switch=page-faults/1/1"), 0);
+  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  pthread_t th;
+  pthread_create(&th, NULL, stop_later, s);
+  assert_int_equal(pmux_session_run(s, NULL), 0);
+  pthread_join(th, NULL);
+  assert_true(count_of(s, 0).raw > 0);
+  /* The target goes on faulting; nothing may reach us now. */
+  for (int i = 0; i < 20; i++)
+    usleep(10000);
+  int stray = stray_signals;
+  pmux_session_destroy(s);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  sigaction(SIGRTMIN + 1, &old_rt, NULL);
+  sigaction(SIGIO, &old_io, NULL);
+  if (stray)
+    fail_msg("%d trigger signals reached the caller after the run", stray);
+}
+
 static void test_pinned_events_count_in_every_slice(void **state)
 {
   (void)state;
@@ -521,6 +590,7 @@ int main(void)
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
       cmocka_unit_test(test_cpu_target_with_a_command),
       cmocka_unit_test(test_event_listed_twice_in_a_set),
+      cmocka_unit_test(test_no_trigger_signal_after_the_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
