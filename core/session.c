@@ -558,6 +558,10 @@ int pmux_session_start(pmux_session_t *s)
       s->exec_errno = e;
       waitpid(s->child, NULL, 0);
       s->state = STATE_DONE;
+      /* Nothing was counted: no counters left open, no clock running
+       * (elapsed_ns grew for ever). */
+      pmux__session_close(s);
+      s->start_ns = 0;
       pmux__restore_signals(s);
       return pmux__session_fail(s, pmux__fail(PMUX_ECHILD,
                                 "cannot run '%s': %s", s->argv[0],

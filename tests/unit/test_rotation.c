@@ -3,6 +3,7 @@
  * on software events and the bundled workload (pmux-demo).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -353,6 +354,41 @@ static void test_failed_start_leaves_nothing_behind(void **state)
   assert_false(sigint_blocked());
 }
 
+static int open_fds(void)
+{
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    n += fcntl(fd, F_GETFD) >= 0;
+  return n;
+}
+
+/* A command that cannot be run (PMUX_ECHILD) is a failed start too: no
+ * counters left open, no clock left running; only its exit status. */
+static void test_command_not_found_leaves_nothing_open(void **state)
+{
+  (void)state;
+  char *argv[] = {"/nonexistent/pmux-no-such-command", NULL};
+  pmux_target_t t = {.kind = PMUX_TARGET_COMMAND, .argv = argv};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults,task-clock", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "context-switches", NULL), 1);
+  assert_int_equal(pmux_session_pin(s, "minor-faults"), 0);
+  int before = open_fds();
+  assert_int_equal(pmux_session_start(s), PMUX_ECHILD);
+  assert_int_equal(pmux_session_exec_status(s), 127);
+  assert_false(sigint_blocked());
+  if (open_fds() != before)
+    fail_msg("%d fds open after the failed start, %d before", open_fds(),
+             before);
+  assert_int_equal(pmux_session_run(s, NULL), PMUX_ESTATE);
+  assert_int_equal(pmux_session_elapsed_ns(s), 0);
+  pmux_count_t c = count_of(s, 0);
+  assert_false(c.measured);
+  assert_true(c.raw == 0 && c.estimate == 0);
+  pmux_session_destroy(s);
+}
+
 static void interval_turns_itself_off(pmux_session_t *s, uint64_t elapsed_ns,
                                       int first, void *arg)
 {
@@ -585,6 +621,7 @@ int main(void)
       cmocka_unit_test(test_attach_when_the_first_thread_is_gone),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
       cmocka_unit_test(test_failed_start_leaves_nothing_behind),
+      cmocka_unit_test(test_command_not_found_leaves_nothing_open),
       cmocka_unit_test(test_interval_and_switch_are_set_before_the_start),
       cmocka_unit_test(test_cpu_target_until_stopped),
       cmocka_unit_test(test_pinned_events_count_in_every_slice),
