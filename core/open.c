@@ -419,6 +419,16 @@ static void assign_pools(pmux_session_t *s)
   }
 }
 
+/* Did a set before k open on some instance? */
+static int usable_before(const pmux_session_t *s, int k)
+{
+  for (int j = 0; j < k; j++)
+    for (int inst = 0; inst < s->ninst; inst++)
+      if (s->sets[j].leader[inst] >= 0)
+        return 1;
+  return 0;
+}
+
 int pmux__session_open(pmux_session_t *s)
 {
   int err = make_instances(s);
@@ -472,8 +482,11 @@ int pmux__session_open(pmux_session_t *s)
       return -ENOMEM;
     for (int i = 0; i < set->nevents; i++)
       s->events[set->events[i]].index_in_set = i;
-    /* User mux: only the first set starts enabled; kernel/none: all. */
-    int enable = on_exec && (s->mux != PMUX_MUX_USER || k == 0);
+    /* User mux: only the first set that can count starts enabled (the
+     * engine starts the rotation with it; a set the host cannot count
+     * before it must not leave it to be enabled when the run begins, after
+     * the exec); kernel/none: all. */
+    int enable = on_exec && (s->mux != PMUX_MUX_USER || !usable_before(s, k));
     err = open_group(s, set->events, set->nevents, set->leader, enable,
                      s->mux == PMUX_MUX_NONE);
     if (err)

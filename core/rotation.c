@@ -252,6 +252,12 @@ static int next_set(const pmux_session_t *s, int from)
   return -1;
 }
 
+/* The set a rotation starts with: the first that can count. */
+static int first_set(const pmux_session_t *s)
+{
+  return set_usable(s, 0) ? 0 : next_set(s, 0);
+}
+
 static void group_ioctl_all(pmux_session_t *s, int k, unsigned long req)
 {
   for (int inst = 0; inst < s->ninst; inst++)
@@ -488,8 +494,11 @@ void pmux__enable_counting(pmux_session_t *s)
     if (s->pinned_leader[inst] >= 0)
       pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_ENABLE);
   }
+  /* User mux: the set the rotation starts with (start_counting), the
+   * first that can count, not set 0, which may have nothing open. */
+  int first = s->nsets ? first_set(s) : -1;
   for (int k = 0; k < s->nsets; k++)
-    if (all_sets_together(s) || k == 0)
+    if (all_sets_together(s) || k == first)
       group_ioctl_all(s, k, PERF_EVENT_IOC_ENABLE);
 }
 
@@ -504,13 +513,9 @@ static void start_counting(pmux_session_t *s, struct engine *en)
     en->next_checkpoint = s->start_ns + s->default_switch_ns;
     return;
   }
-  int first = set_usable(s, 0) ? 0 : next_set(s, 0);
+  int first = first_set(s);
   if (first < 0)
     return; /* no set can count anything here */
-  if (first != 0) {
-    group_ioctl_all(s, 0, PERF_EVENT_IOC_DISABLE);
-    group_ioctl_all(s, first, PERF_EVENT_IOC_ENABLE);
-  }
   en->next_switch = s->start_ns;
   activate(en, first, s->start_ns);
   en->next_switch = s->start_ns + slice_of(s, first);

@@ -249,6 +249,69 @@ static void *fault_then_exit(void *arg)
   _exit(0);
 }
 
+/* Set 0 has nothing the host can count (a software event the kernel does
+ * not have): set 1 is the first that counts, and it counts from the
+ * start, as set 0 would have: every fault the pinned group saw. */
+static pmux_session_t *first_set_unusable(const pmux_target_t *t)
+{
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, t), 0);
+  assert_int_equal(pmux_session_add_set(s, "software::0x999", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 1);
+  assert_int_equal(pmux_session_pin(s, "page-faults"), 0);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  return s;
+}
+
+static void check_counted_from_the_start(pmux_session_t *s)
+{
+  pmux_count_t none = count_of(s, 0), pf = count_of(s, 1),
+               pinned = count_of(s, 2);
+  assert_false(none.supported);
+  assert_true(pinned.raw >= 8000);
+  if (pf.raw != pinned.raw)
+    fail_msg("the first usable set saw %llu faults, the pinned group %llu",
+             (unsigned long long)pf.raw, (unsigned long long)pinned.raw);
+}
+
+static void test_first_usable_set_counts_from_exec(void **state)
+{
+  (void)state;
+  pmux_target_t t = {.kind = PMUX_TARGET_COMMAND, .argv = demo_argv};
+  pmux_session_t *s = first_set_unusable(&t);
+  usleep(20000); /* the command runs meanwhile: counted from its exec */
+  int status = -1;
+  assert_int_equal(pmux_session_run(s, &status), 0);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  check_counted_from_the_start(s);
+  pmux_session_destroy(s);
+}
+
+static void test_first_usable_set_counts_from_the_start(void **state)
+{
+  (void)state;
+  assert_int_equal(pipe(go_pipe), 0);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    close(go_pipe[1]);
+    fault_then_exit(NULL);
+  }
+  close(go_pipe[0]);
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
+  pmux_session_t *s = first_set_unusable(&t);
+  assert_int_equal(write(go_pipe[1], "g", 1), 1);
+  close(go_pipe[1]);
+  /* Faulting between the start and the run: counted (the start is the
+   * start of counting). */
+  usleep(20000);
+  assert_int_equal(pmux_session_run(s, NULL), 0);
+  waitpid(child, NULL, 0);
+  check_counted_from_the_start(s);
+  pmux_session_destroy(s);
+}
+
 /* A thread listed in /proc/PID/task that perf_event_open refuses (ESRCH):
  * here the first one, the thread-group leader, gone (a zombie) while its
  * other thread runs.  It is skipped and the rest counted (it failed the
@@ -619,6 +682,8 @@ int main(void)
       cmocka_unit_test(test_unsupported_event_beside_software_ones),
       cmocka_unit_test(test_attach_to_pid),
       cmocka_unit_test(test_attach_when_the_first_thread_is_gone),
+      cmocka_unit_test(test_first_usable_set_counts_from_exec),
+      cmocka_unit_test(test_first_usable_set_counts_from_the_start),
       cmocka_unit_test(test_bad_input_is_refused_and_named),
       cmocka_unit_test(test_failed_start_leaves_nothing_behind),
       cmocka_unit_test(test_command_not_found_leaves_nothing_open),
