@@ -721,6 +721,7 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
    * totals. */
   if (!err && s->interval_ns && s->end_ns > en.last_interval)
     err = interval(&en, s->end_ns);
+  s->active = -1; /* (after the last interval, whose lines name it) */
   finish_totals(s);
   refused_warning(s);
   if (err && !done && s->child > 0)

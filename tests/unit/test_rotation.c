@@ -56,7 +56,10 @@ static void test_time_rotation_runs_and_members(void **state)
   assert_int_equal(pmux_session_add_set(s, "context-switches,task-clock", NULL), 1);
   assert_int_equal(pmux_session_add_set(s, "minor-faults,task-clock", NULL), 2);
   assert_int_equal(pmux_session_set_switch(s, 2000000), 0);
+  assert_int_equal(pmux_session_active_set(s), -1);
   run_ok(s);
+  /* The run is over: no set is active (the last one was disabled). */
+  assert_int_equal(pmux_session_active_set(s), -1);
   uint64_t min_runs = UINT64_MAX, max_runs = 0, sum_time = 0;
   for (int k = 0; k < 3; k++) {
     pmux_set_info_t si;
