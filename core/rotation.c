@@ -502,6 +502,20 @@ void pmux__enable_counting(pmux_session_t *s)
       group_ioctl_all(s, k, PERF_EVENT_IOC_ENABLE);
 }
 
+/* Disable everything pmux__enable_counting (or the exec) enabled. */
+static void stop_counting(pmux_session_t *s)
+{
+  for (int k = 0; k < s->nsets; k++)
+    if (all_sets_together(s) || k == s->active)
+      group_ioctl_all(s, k, PERF_EVENT_IOC_DISABLE);
+  for (int inst = 0; inst < s->ninst; inst++) {
+    if (s->pinned_leader[inst] >= 0)
+      pmux__perf_group_ioctl(s->pinned_leader[inst], PERF_EVENT_IOC_DISABLE);
+    if (s->ref_fd[inst] >= 0)
+      pmux__perf_group_ioctl(s->ref_fd[inst], PERF_EVENT_IOC_DISABLE);
+  }
+}
+
 static void start_counting(pmux_session_t *s, struct engine *en)
 {
   uint64_t now = pmux__now_ns();
@@ -713,10 +727,12 @@ int pmux__rotation_run(pmux_session_t *s, int *status)
     }
   }
   s->end_ns = pmux__now_ns();
+  /* The end of counting, for a target that goes on too (stopped, a PID):
+   * what is read from here on, by the last checkpoint, the last interval
+   * and the totals, is the same run. */
+  stop_counting(s);
   if (!err && s->nsets && (s->active >= 0 || all_sets_together(s)))
     err = checkpoint(&en);
-  if (s->active >= 0)
-    group_ioctl_all(s, s->active, PERF_EVENT_IOC_DISABLE);
   /* The timeline's last, partial interval: its lines add up to the
    * totals. */
   if (!err && s->interval_ns && s->end_ns > en.last_interval)

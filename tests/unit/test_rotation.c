@@ -630,6 +630,54 @@ static void test_no_trigger_signal_after_the_run(void **state)
     fail_msg("%d trigger signals reached the caller after the run", stray);
 }
 
+struct seen {
+  uint64_t raw[2];
+};
+
+static void remember_counts(pmux_session_t *s, uint64_t elapsed_ns, int first,
+                            void *arg)
+{
+  (void)elapsed_ns;
+  (void)first;
+  struct seen *seen = arg;
+  for (int i = 0; i < 2; i++)
+    seen->raw[i] = count_of(s, i).raw;
+  usleep(5000); /* a slow reader: the target goes on meanwhile */
+}
+
+/* The timeline's lines add up to the totals (pmux.h), on a target that
+ * goes on after the run (a PID, stopped) too: the pinned events were read
+ * again after the last interval and had counted on. */
+static void test_timeline_adds_up_on_a_target_that_goes_on(void **state)
+{
+  (void)state;
+  pid_t child = start_faulting_child();
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
+  pmux_session_t *s;
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_add_set(s, "page-faults", NULL), 0);
+  assert_int_equal(pmux_session_pin(s, "minor-faults"), 0);
+  struct seen seen = {{0, 0}};
+  assert_int_equal(pmux_session_set_interval(s, 50000000, remember_counts,
+                                             &seen), 0);
+  if (pmux_session_start(s))
+    fail_msg("start: %s", pmux_session_errmsg(s));
+  pthread_t th;
+  pthread_create(&th, NULL, stop_later, s);
+  assert_int_equal(pmux_session_run(s, NULL), 0);
+  pthread_join(th, NULL);
+  pmux_count_t pf = count_of(s, 0), minor = count_of(s, 1);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  assert_true(pf.raw > 0 && minor.raw > 0);
+  if (pf.raw != seen.raw[0] || minor.raw != seen.raw[1])
+    fail_msg("totals %llu and %llu (pinned), the last interval saw %llu and "
+             "%llu", (unsigned long long)pf.raw,
+             (unsigned long long)minor.raw, (unsigned long long)seen.raw[0],
+             (unsigned long long)seen.raw[1]);
+  pmux_session_destroy(s);
+}
+
 static void test_pinned_events_count_in_every_slice(void **state)
 {
   (void)state;
@@ -696,6 +744,7 @@ int main(void)
       cmocka_unit_test(test_cpu_target_with_a_command),
       cmocka_unit_test(test_event_listed_twice_in_a_set),
       cmocka_unit_test(test_no_trigger_signal_after_the_run),
+      cmocka_unit_test(test_timeline_adds_up_on_a_target_that_goes_on),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
