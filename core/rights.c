@@ -151,9 +151,26 @@ static const char *exe_or(const pmux_rights_t *r, const char *fallback)
   return r->exe[0] ? r->exe : fallback;
 }
 
+/* The initial user namespace's inode number (PROC_USER_INIT_INO, fixed
+ * since Linux 3.8). */
+#define USER_INIT_INO 0xEFFFFFFDu
+
+/*
+ * 1 when this process is in a user namespace other than the initial one
+ * (a rootless container, unshare -U).  perf_event_open, perf_mmap and
+ * bpf check capable(), i.e. the initial namespace, where such a process
+ * holds no capability whatever its own sets say.
+ */
+static int in_child_userns(void)
+{
+  struct stat st;
+  return !stat("/proc/self/ns/user", &st) && st.st_ino != USER_INIT_INO;
+}
+
 static int has(const pmux_rights_t *r, int cap)
 {
-  return cap <= r->cap_last_cap && (r->cap_effective & BIT(cap));
+  return cap <= r->cap_last_cap && (r->cap_effective & BIT(cap)) &&
+         !in_child_userns();
 }
 
 /* CAP_PERFMON, or CAP_SYS_ADMIN where the kernel predates it. */
@@ -191,7 +208,14 @@ static void missing_cap(const pmux_rights_t *r, int cap, char *why,
   char user[80];
   const char *n = cap_name(cap, 1), *lc = cap_name(cap, 0);
   user_name(r, user, sizeof(user));
-  if (!(r->cap_bounding & BIT(cap))) {
+  if (in_child_userns()) {
+    snprintf(why, wlen, "this process is in a user namespace (a container, "
+             "unshare -U): the kernel checks CAP_%s in the initial "
+             "namespace, where it holds no capability, whatever its own "
+             "sets say", n);
+    snprintf(fix, flen, "run pmux outside the user namespace, from a login "
+             "granted CAP_%s (pam_perfcap(8))", n);
+  } else if (!(r->cap_bounding & BIT(cap))) {
     snprintf(why, wlen, "CAP_%s is not in the bounding set (a parent or "
              "container dropped it), so nothing can grant it here", n);
     snprintf(fix, flen, "start the session from a login or container that "
@@ -322,6 +346,8 @@ static void judge_other_proc(pmux_rights_t *r)
                                                             : "SYS_ADMIN")
             : "SYS_PTRACE");
   } else {
+    /* In a user namespace CAP_SYS_PTRACE reaches the namespace's own
+     * processes only: no general "yes". */
     char why[320], fix[320];
     missing_cap(r, perf_cap(r), why, sizeof(why), fix, sizeof(fix));
     v->allowed = 0;

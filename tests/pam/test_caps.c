@@ -14,12 +14,15 @@
  * usage: test_caps PMUX PROBE WORKDIR   (root for all but the first case)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +95,9 @@ struct scenario {
   int inheritable;     /* CAP_PERFMON inheritable only */
   int nnp;             /* no_new_privs */
   int fcap;            /* run the copies marked cap_perfmon+ei */
+  int userns;          /* root of a new user namespace: every capability,
+                          none of which counts where the kernel checks them
+                          (capable() asks the initial namespace) */
   const char *system_reason; /* substring of system_wide's reason */
   const char *system_fix;    /* substring of its fix */
 };
@@ -137,6 +143,19 @@ static int compare(const struct scenario *s)
     }
   }
   printf("\n");
+  /* Not probed, but the kernel's rule is as plain: CAP_IPC_LOCK (perf_mmap)
+   * and CAP_BPF/CAP_SYS_ADMIN (bpf prog load) count in the initial user
+   * namespace only; the mlock limit is finite here. */
+  static const char *const no_in_userns[] = {"large_buffers",
+                                             "kernel_formats"};
+  for (size_t i = 0; s->userns && i < 2; i++) {
+    const char *u = json_right(json, no_in_userns[i], obj, sizeof(obj));
+    if (json_bool(u, "allowed") != 0 || !strstr(u, "user namespace")) {
+      printf("FAIL %s: %s should be refused, naming the user namespace: "
+             "%s\n", s->who, no_in_userns[i], u ? u : "(none)");
+      bad = 1;
+    }
+  }
   const char *o = json_right(json, "system_wide", obj, sizeof(obj));
   if (o && json_bool(o, "allowed") == 0) {
     const char *fix = strstr(o, "\"fix\": \"");
@@ -186,11 +205,50 @@ static int become(const struct scenario *s)
   return 0;
 }
 
+static int write_text(const char *path, const char *text)
+{
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+  if (fd >= 0)
+    close(fd);
+  return ok ? 0 : -1;
+}
+
+/* Root of a new user namespace (uid 0 mapped to our own uid 0), with a
+ * finite mlock limit: 1 when the kernel does not allow one (skip). */
+static int enter_userns(void)
+{
+  struct rlimit rl = {64 * 1024, 64 * 1024};
+  if (setrlimit(RLIMIT_MEMLOCK, &rl))
+    return -1;
+  if (unshare(CLONE_NEWUSER))
+    return 1;
+  /* Written from inside, as unshare -r does: setgroups denied first. */
+  if (write_text("/proc/self/uid_map", "0 0 1\n") ||
+      write_text("/proc/self/setgroups", "deny") ||
+      write_text("/proc/self/gid_map", "0 0 1\n"))
+    return -1;
+  return 0;
+}
+
 static int in_child(const struct scenario *s)
 {
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
+    if (s->userns) {
+      int rc = enter_userns();
+      if (rc > 0) {
+        printf("skip %s: unshare(CLONE_NEWUSER): %s\n", s->who,
+               strerror(errno));
+        _exit(0);
+      }
+      if (rc) {
+        printf("FAIL %s: cannot enter a user namespace: %s\n", s->who,
+               strerror(errno));
+        _exit(1);
+      }
+    }
     if (s->drop && become(s)) {
       printf("FAIL %s: cannot change identity: %s\n", s->who,
              strerror(errno));
@@ -278,6 +336,7 @@ int main(int argc, char **argv)
     {"uid 5001 + inheritable CAP_PERFMON + no_new_privs, binary "
      "cap_perfmon+ei", 1, .inheritable = 1, .nnp = 1, .fcap = 1,
      .system_reason = "no_new_privs is set"},
+    {"root of a new user namespace", 0, .userns = 1},
   };
   for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
     if (others[i].fcap && !have_fcap) {
