@@ -184,16 +184,39 @@ static int perfmon_capable(const pmux_rights_t *r)
   return has(r, CAP_SYS_ADMIN) || (r->kernel_has_perfmon && has(r, CAP_PERFMON));
 }
 
-/* The user's name for a perfcap.conf rule ("USER" when unknown). */
+/* A name perfcap.conf(5) accepts as WHO: letters, digits, _ - . (not
+ * first -), at most 64 bytes, optionally ending in $. */
+static int perfcap_name(const char *s)
+{
+  size_t n = strlen(s);
+  if (n == 0 || n > 64 || s[0] == '-')
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+          (c == '$' && i == n - 1 && n > 1)))
+      return 0;
+  }
+  return 1;
+}
+
+/*
+ * The WHO of a perfcap.conf rule for this user: the name, "USER" when
+ * unknown, or "@GROUP" when the name cannot appear in perfcap.conf
+ * ("alice@corp.example", "DOMAIN\alice"): a rule naming it would make the
+ * whole file invalid, refusing every login under 'session required'.
+ */
 static const char *user_name(const pmux_rights_t *r, char *buf, size_t len)
 {
   struct passwd pw, *res = NULL;
   char tmp[1024];
-  if (!getpwuid_r(r->uid, &pw, tmp, sizeof(tmp), &res) && res &&
-      strlen(pw.pw_name) < 64)
+  if (getpwuid_r(r->uid, &pw, tmp, sizeof(tmp), &res) || !res)
+    snprintf(buf, len, "USER");
+  else if (perfcap_name(pw.pw_name))
     snprintf(buf, len, "%s", pw.pw_name);
   else
-    snprintf(buf, len, "USER");
+    snprintf(buf, len, "@GROUP"); /* a group of this user's */
   return buf;
 }
 
@@ -205,7 +228,7 @@ static const char *user_name(const pmux_rights_t *r, char *buf, size_t len)
 static void missing_cap(const pmux_rights_t *r, int cap, char *why,
                         size_t wlen, char *fix, size_t flen)
 {
-  char user[80];
+  char user[65]; /* 64 bytes at most (perfcap_name) */
   const char *n = cap_name(cap, 1), *lc = cap_name(cap, 0);
   user_name(r, user, sizeof(user));
   if (in_child_userns()) {
@@ -248,9 +271,10 @@ static void missing_cap(const pmux_rights_t *r, int cap, char *why,
     snprintf(why, wlen, "CAP_%s is missing (not effective, and not granted "
              "at login: the inheritable set lacks it)", n);
     snprintf(fix, flen, "add '%s %s' to /etc/security/perfcap.conf "
-             "(pam_perfcap(8)), log in again, and setcap cap_%s+ei %.100s",
+             "(pam_perfcap(8))%s, log in again, and setcap cap_%s+ei %.100s",
              cap == CAP_SYS_ADMIN ? "allow sys_admin' and 'sys_admin" : lc,
-             user, lc, exe_or(r, "pmux"));
+             user, user[0] == '@' ? " (GROUP: one of yours)" : "", lc,
+             exe_or(r, "pmux"));
   }
 }
 

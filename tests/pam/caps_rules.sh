@@ -117,4 +117,39 @@ else
   echo "skip: kernel without CAP_BPF: level 3 with capabilities not checked"
 fi
 
+# The fix names a rule perfcap.conf(5) accepts: a user name it cannot hold
+# (sssd's fully qualified "alice@corp.example") is no WHO, and a rule
+# naming it would make the whole file invalid, refusing every login under
+# 'session required'.  The names come from nss_wrapper ('field' lowers
+# the case: "@group" is the fix's "@GROUP").
+nssw=
+for l in /usr/lib/x86_64-linux-gnu/libnss_wrapper.so \
+         /usr/lib/aarch64-linux-gnu/libnss_wrapper.so \
+         /usr/lib64/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do
+  [ -r "$l" ] && { nssw=$l; break; }
+done
+if [ -n "$nssw" ]; then
+  printf 'g5001:x:5001:\n' > "$TMP/group"
+  while read -r name want; do
+    printf '%s:x:5001:5001::/:/bin/false\n' "$name" > "$TMP/passwd"
+    chmod 644 "$TMP/passwd" "$TMP/group"
+    out="$TMP/named.json"
+    as_user LD_PRELOAD="$nssw" NSS_WRAPPER_PASSWD="$TMP/passwd" \
+      NSS_WRAPPER_GROUP="$TMP/group" ASAN_OPTIONS=verify_asan_link_order=0 \
+      PMUX_SYSROOT="$TMP/root2" "$TMP/pmux" caps --json > "$out" ||
+      { echo "FAIL: pmux caps --json as '$name' failed"; fail=1; continue; }
+    [ "$(field system_wide allowed < "$out")" = false ] || continue
+    fix=$(field system_wide fix < "$out")
+    case "$fix" in
+      *"'perfmon $want'"*) echo "user '$name': the fix adds 'perfmon $want'" ;;
+      *) echo "FAIL: user '$name': the fix should add 'perfmon $want': $fix"; fail=1 ;;
+    esac
+  done <<'EOF2'
+alice alice
+alice@corp.example @group
+EOF2
+else
+  echo "skip: libnss_wrapper.so not found: rule names in fixes not checked"
+fi
+
 exit $fail
