@@ -79,7 +79,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   "${nobody[@]}" "$PMUX" stat --json -S task-clock:u,page-faults:u -S minor-faults:u \
     -o "$TMP/nobody/u.json" -- "$DEMO" -r 2 -c 2 ||
     fail "user-level counting refused to nobody"
-  json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] > 0' | grep -qx True ||
+  grep -qx True <<<"$(json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] > 0')" ||
     fail "no user-level counts"
   pass "rights: the blocker and the fix, and ':u' works unprivileged"
 else

@@ -50,8 +50,8 @@ wait $pid
 rc=$?
 set -e
 [ $rc -eq 42 ] || fail "forwarded SIGTERM: exit $rc, want 42"
-json_get "$TMP/sig.json" 'd["exit_status"]' | grep -qx 42 || fail "exit_status not 42"
-json_get "$TMP/sig.json" 'd["events"][0]["raw"] > 0' | grep -qx True || fail "no counts"
+grep -qx 42 <<<"$(json_get "$TMP/sig.json" 'd["exit_status"]')" || fail "exit_status not 42"
+grep -qx True <<<"$(json_get "$TMP/sig.json" 'd["events"][0]["raw"] > 0')" || fail "no counts"
 pass "signal forwarding"
 
 # SIGINT too (as from a terminal): the command dies of it, pmux reports it.

@@ -176,16 +176,14 @@ interrupt_run() {
 # the output is complete and says 1 of 5.
 interrupt_run int : 'exec sleep 30'
 [ $RC -eq 130 ] || fail "SIGINT: exit $RC, want 130"
-json_get "$TMP/int.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
-  grep -qx "(5, 1, 130)" || fail "after SIGINT: $(cat "$TMP/int.json")"
+grep -qx "(5, 1, 130)" <<<"$(json_get "$TMP/int.json" '(d["repeat"], d["runs_done"], d["exit_status"])')" || fail "after SIGINT: $(cat "$TMP/int.json")"
 pass "SIGINT stops the repetition"
 
 # A command that survives the SIGINT (traps it, exits 0): still no second
 # run, and pmux exits 130.
 interrupt_run trap 'trap "exit 0" INT' 'while :; do sleep 0.1; done'
 [ $RC -eq 130 ] || fail "SIGINT survived by the command: exit $RC, want 130"
-json_get "$TMP/trap.json" '(d["repeat"], d["runs_done"], d["exit_status"])' |
-  grep -qx "(5, 1, 0)" || fail "after a survived SIGINT: $(cat "$TMP/trap.json")"
+grep -qx "(5, 1, 0)" <<<"$(json_get "$TMP/trap.json" '(d["repeat"], d["runs_done"], d["exit_status"])')" || fail "after a survived SIGINT: $(cat "$TMP/trap.json")"
 pass "a SIGINT the command survives stops the repetition too"
 
 # Without -r: the CSV header and the JSON keys are unchanged.
@@ -193,6 +191,6 @@ pass "a SIGINT the command survives stops the repetition too"
 [ "$(head -1 "$TMP/plain.csv")" = "event,set,raw,estimate,error_bound,unit,time_enabled_ns,time_running_ns,fraction,supported,reason" ] ||
   fail "CSV header changed: $(head -1 "$TMP/plain.csv")"
 "$PMUX" stat --json -e task-clock -o "$TMP/plain.json" -- true
-json_get "$TMP/plain.json" 'list(d) == ["version","command","exit_status","elapsed_ns","mux","switch_ns","auto_split","events","derived","sets"] and list(d["events"][0]) == ["name","set","raw","time_enabled_ns","time_running_ns","fraction","estimate","error_bound","unit","measured","supported"]' |
-  grep -qx True || fail "JSON keys changed: $(cat "$TMP/plain.json")"
+keys=$(json_get "$TMP/plain.json" 'list(d) == ["version","command","exit_status","elapsed_ns","mux","switch_ns","auto_split","events","derived","sets"] and list(d["events"][0]) == ["name","set","raw","time_enabled_ns","time_running_ns","fraction","estimate","error_bound","unit","measured","supported"]')
+grep -qx True <<<"$keys" || fail "JSON keys changed: $(cat "$TMP/plain.json")"
 pass "without -r, CSV and JSON as before"

@@ -58,7 +58,7 @@ pass "full=wrap: 8 of $rec samples, said in the header"
 "$PMUX" report -i "$TMP/s.data" > "$TMP/human" || fail "human report"
 grep -q "spin_hot" "$TMP/human" || fail "human report: $(cat "$TMP/human")"
 "$PMUX" report -i "$TMP/s.data" --sort ip --json > "$TMP/ip.json"
-json_get "$TMP/ip.json" 'd["top"][0]["symbol"]' | grep -q "^0x.* spin_hot$" \
+grep -q "^0x.* spin_hot$" <<<"$(json_get "$TMP/ip.json" 'd["top"][0]["symbol"]')" \
   || fail "--sort ip"
 "$PMUX" record -q --format compact -o "$TMP/s.data" -- "$SPIN" 100
 "$PMUX" report -i "$TMP/s.data" --sort set --json > "$TMP/set.json"

@@ -39,7 +39,7 @@ for fmt in default:entries=64 compact hist; do
     "$PMUX" report -i "$TMP/cut.data" --json > "$TMP/cut.json" 2>/dev/null || true
     n=$(json_get "$TMP/cut.json" 'd["samples"]')
     [ "$n" -gt 0 ] || fail "$fmt: nothing reported from 3/4 of the file"
-    json_get "$TMP/cut.json" 'd["error"]' | grep -q offset || fail "$fmt: JSON has no error"
+    grep -q offset <<<"$(json_get "$TMP/cut.json" 'd["error"]')" || fail "$fmt: JSON has no error"
   fi
   # Garbage: flipped bytes all over the file never crash it.
   python3 - "$TMP/ok.data" "$TMP/bad.data" <<'PY'

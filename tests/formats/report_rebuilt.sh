@@ -18,7 +18,8 @@ cp "$DEMO" "$TMP/prog"
 grep -q "compute_phase" "$TMP/same" || fail "the recorded binary's functions are not named: $(cat "$TMP/same")"
 ! grep -q "changed since the recording" "$TMP/same" || fail "an unchanged binary reported as changed"
 cp "$DEMO" "$TMP/prog.new" && mv "$TMP/prog.new" "$TMP/prog"
-"$PMUX" report -i "$TMP/r.data" | grep -q "compute_phase" ||
+"$PMUX" report -i "$TMP/r.data" >"$TMP/again" || fail "report failed (copied again)"
+grep -q "compute_phase" "$TMP/again" ||
   fail "the same build, copied again, is no longer named"
 pass "the recorded build is named (also when copied again)"
 

@@ -32,7 +32,7 @@ done
 for f in libpmux.a libpmux.so libpmux.so.0; do
   [ -e "$libdir/$f" ] || fail "$f not installed in $libdir"
 done
-readelf -d "$libdir/libpmux.so" | grep -q 'SONAME.*\[libpmux\.so\.0\]' ||
+grep -q 'SONAME.*\[libpmux\.so\.0\]' <<<"$(readelf -d "$libdir/libpmux.so")" ||
   fail "libpmux.so has no SONAME libpmux.so.0"
 if [ "${PMUX_PAM:-0}" = 1 ]; then
   [ -n "$(find "$dest" -path '*/security/pam_perfcap.so')" ] ||
@@ -91,7 +91,7 @@ PROG
 "$cc" -std=c11 -Wall -Wextra -Werror "${cflags[@]}" "$TMP/prog.c" \
   "$libdir/libpmux.a" "${slibs[@]}" -o "$TMP/prog-static" ||
   fail "linking libpmux.a with pkg-config --static --libs pmux"
-readelf -d "$TMP/prog" | grep -q 'NEEDED.*\[libpmux\.so\.0\]' ||
+grep -q 'NEEDED.*\[libpmux\.so\.0\]' <<<"$(readelf -d "$TMP/prog")" ||
   fail "prog does not load libpmux.so.0"
 pass "built against the installed pmux"
 

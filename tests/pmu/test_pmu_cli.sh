@@ -209,7 +209,7 @@ PMUX_PMU_PATH="$tmp/myarch" "$PMUX" info --pmu "myarch:v=3,gp=4,fixed=3,width=48
 name=$("$PMUX" check --pmu intel_arch:fixed_width=40 --no-reserve -S INSTRUCTION_RETIRED --json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["pmu"])')
 [ "$name" = "intel_arch:v=3,gp=4,fixed=3,width=48,fixed_width=40" ] || fail "fixed_width variant named $name"
-"$PMUX" info --pmu "$name" | grep -q "FIXED0 .* 40 bits" || fail "the variant's name names another variant"
+"$PMUX" info --pmu "$name" | says "FIXED0 .* 40 bits" || fail "the variant's name names another variant"
 # two files of the folder describing one PMU: refused, naming both, not
 # the later one silently replacing the earlier (an edited copy beside the
 # original)
