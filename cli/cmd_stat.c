@@ -1,7 +1,9 @@
 /*
  * cmd_stat.c - `pmux stat`: count events of a command (and its children)
  * or of a running process, in sets that pmux rotates, and print raw counts,
- * estimates and error bounds.  Exits with the command's status.  System-wide
+ * estimates and error bounds, on standard error as perf stat's (the
+ * command's standard output stays its own) or in -o FILE.  Exits with the
+ * command's status.  System-wide
  * mode (-a, -C LIST, --exclusive, --disable-nmi-watchdog) is stat_system.c;
  * the means and spreads of -r N (a fresh session per run) stat_repeat.c.
  */
@@ -38,7 +40,9 @@ static void usage(FILE *out)
 "Count events of COMMAND (and its children) or of process PID, in sets of\n"
 "events that are rotated, and print for each event its raw count, the\n"
 "share of the run it was measured, a scaled estimate and a 95%% error\n"
-"bound.  Exits with COMMAND's exit status (128+N if killed by signal N).\n"
+"bound.  The results go to standard error, as perf stat's, so that\n"
+"COMMAND's standard output stays its own (-o FILE to put them elsewhere).\n"
+"Exits with COMMAND's exit status (128+N if killed by signal N).\n"
 "\n"
 "Events and sets:\n"
 "  -e, --event EVENTS     comma-separated events, counted as one set, or\n"
@@ -71,7 +75,8 @@ static void usage(FILE *out)
 "Output:\n"
 "  -x, --field-separator SEP   CSV with a header line\n"
 "      --json             one JSON object (with -I: one per line)\n"
-"  -o, --output FILE      write the results to FILE\n"
+"  -o, --output FILE      write the results to FILE instead of standard\n"
+"                         error; -o /dev/stdout to pipe them\n"
 "  -I, --interval TIME    print counts every TIME (ms, or 100ms, 1s...)\n"
 "  -r, --repeat N         run COMMAND N times (1-100), each in a fresh\n"
 "                         session, and print per event the mean estimate\n"
@@ -336,22 +341,41 @@ static FILE *output_open(const char *path)
   return f;
 }
 
-static void output_started(struct stat_report *rep)
+static void output_started(struct stat_report *rep, const char *path)
 {
   struct stat st;
-  if (rep->out != stdout && !fstat(fileno(rep->out), &st) &&
-      S_ISREG(st.st_mode) && ftruncate(fileno(rep->out), 0))
+  if (path && !fstat(fileno(rep->out), &st) && S_ISREG(st.st_mode) &&
+      ftruncate(fileno(rep->out), 0))
     cli_warn("stat", "-o: cannot empty the file: %s", strerror(errno));
 }
 
 static void output_abandoned(struct stat_report *rep, const char *path)
 {
-  if (rep->out == stdout)
+  if (!path)
     return;
   fclose(rep->out);
-  rep->out = stdout;
+  rep->out = NULL; /* nothing is printed after a first run that never ran */
   if (output_created)
     unlink(path);
+}
+
+/*
+ * Without -o, the results go to standard error, as perf stat's, so that the
+ * command's standard output stays its own.  Through a stream of their own
+ * on a copy of fd 2 (close-on-exec: the command does not inherit it): fully
+ * buffered and flushed after each summary or interval line, so that a table
+ * goes out in a few writes rather than one per character as on the
+ * unbuffered stderr (the command's own messages cut it less, a timeline at
+ * -I 1 costs less), and a write error is the results' own, seen at the end.
+ * Where fd 2 cannot be copied (it is closed), stderr itself.
+ */
+static FILE *results_stderr(void)
+{
+  int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f && fd >= 0)
+    close(fd);
+  return f ? f : stderr;
 }
 
 /*
@@ -362,9 +386,10 @@ static void output_abandoned(struct stat_report *rep, const char *path)
 static int open_report(struct stat_report *rep, const struct stat_opts *o,
                        pmux_session_t *s)
 {
-  if (o->output && !(rep->out = output_open(o->output))) {
+  if (!o->output)
+    rep->out = results_stderr();
+  else if (!(rep->out = output_open(o->output))) {
     cli_error("stat", "cannot write '%s': %s", o->output, strerror(errno));
-    rep->out = stdout;
     return -1;
   }
   rep->auto_split = pmux_session_auto_split(s);
@@ -416,7 +441,7 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
                               : PMUX_EXIT_FAIL;
   }
   if (first)
-    output_started(rep);
+    output_started(rep, o->output);
   size_t warned = strlen(pmux_session_warnings(run->s));
   run->err = pmux_session_run(run->s, &run->status);
   print_warnings(run->s, warned); /* the ones the run added */
@@ -511,7 +536,7 @@ int cmd_stat(int argc, char **argv)
   struct sigaction old_actions[4];
   pmux_session_t *last = NULL; /* the last run's, for the names and sets */
   int status = 0, err = 0;
-  rep.out = stdout;
+  rep.out = NULL; /* open_report's, once the first run's events are known */
   rep.format = o.json ? STAT_JSON : o.sep ? STAT_CSV : STAT_HUMAN;
   rep.sep = o.sep;
   rep.argv = no_command ? NULL : argv + first_arg;
@@ -583,9 +608,17 @@ int cmd_stat(int argc, char **argv)
 done:
   if (o.repeat)
     repeat_signals(0, old_actions);
-  if (rep.out && rep.out != stdout && (ferror(rep.out) | fclose(rep.out))) {
-    cli_error("stat", "-o '%s': writing the results: %s", o.output,
-              strerror(errno));
+  /* Results that could not be written (a full disk, a closed pipe) are a
+   * failure, not a silent success; on a full or closed stderr the message
+   * is lost, the exit status says it. */
+  if (rep.out && (rep.out == stderr ? fflush(stderr) | ferror(stderr)
+                                    : ferror(rep.out) | fclose(rep.out))) {
+    if (o.output)
+      cli_error("stat", "-o '%s': writing the results: %s", o.output,
+                strerror(errno));
+    else
+      cli_error("stat", "writing the results to standard error: %s",
+                strerror(errno));
     if (!rc)
       rc = PMUX_EXIT_FAIL;
   }

@@ -5,7 +5,8 @@
 # --mux=none refusing sets that cannot count together, and overflow
 # switching on a hardware trigger.  Needs a statically built pmux and
 # pmux-demo (cmake -DPMUX_STATIC=ON); python3 for the summary if present.
-# Prints everything; saves the JSON under OUT_DIR.
+# Prints everything (pmux stat's tables, on standard error, as perf stat's,
+# joined to standard output: 2>&1); saves the JSON under OUT_DIR.
 set -u
 B=${1:-build-static}
 OUT=${2:-/tmp/pmux-hw}
@@ -25,7 +26,7 @@ command -v perf >/dev/null && perf stat -e cycles,instructions true 2>&1 | tail 
 
 echo "== pmux info / stat with hardware events"
 "$P" info 2>&1 | head -30
-"$P" stat -e cycles,instructions,branches,branch-misses,task-clock -- "${W[@]}"
+"$P" stat -e cycles,instructions,branches,branch-misses,task-clock -- "${W[@]}" 2>&1
 if ! "$P" stat --json -e instructions:u -o "$OUT/probe.json" -- true ||
    grep -q '"supported":false' "$OUT/probe.json"; then
   echo "== no hardware counting here: stopping"
@@ -42,8 +43,8 @@ for i in 1 2 3; do
   "$P" stat --json --switch 1ms "${S[@]}" -o "$OUT/user$i.json" -- "${W[@]}"
   "$P" stat --json --mux=kernel "${S[@]}" -o "$OUT/kernel$i.json" -- "${W[@]}"
 done
-"$P" stat --switch 1ms "${S[@]}" -- "${W[@]}"
-"$P" stat --mux=kernel "${S[@]}" -- "${W[@]}"
+"$P" stat --switch 1ms "${S[@]}" -- "${W[@]}" 2>&1
+"$P" stat --mux=kernel "${S[@]}" -- "${W[@]}" 2>&1
 
 echo "== --mux=none: one set must run, four must be refused"
 "$P" stat --mux=none -S "$SET" -o /dev/null -- true; echo "one set: exit $?"
@@ -52,7 +53,7 @@ echo "== --mux=none: one set must run, four must be refused"
 echo "== overflow switching on a hardware trigger"
 "$P" stat --json -S "instructions:u,branches:u;switch=instructions:u/10000000/1" \
   -S "cycles:u;switch=1ms" -o "$OUT/overflow.json" -- "${W[@]}"
-"$P" stat -S "instructions:u,branches:u;switch=instructions:u/10000000/1" -S "cycles:u;switch=1ms" -- "${W[@]}"
+"$P" stat -S "instructions:u,branches:u;switch=instructions:u/10000000/1" -S "cycles:u;switch=1ms" -- "${W[@]}" 2>&1
 
 command -v python3 >/dev/null || { echo "no python3: see the JSON in $OUT"; exit 0; }
 python3 - "$OUT" <<'PY'

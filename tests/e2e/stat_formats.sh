@@ -3,6 +3,31 @@
 # each other and against the JSON contract.
 . "$(dirname "$0")/lib.sh"
 
+# The results go to standard error, as perf stat's, in every format: the
+# command's standard output stays exactly its own (-r 2: twice).
+for args in "" "-x," "--json" "-I 10" "-r 2"; do
+  "$PMUX" stat $args -e task-clock -- echo hello >"$TMP/cmd.out" 2>"$TMP/cmd.err"
+  want='hello\n'; [ "$args" = "-r 2" ] && want='hello\nhello\n'
+  cmp -s <(printf %b "$want") "$TMP/cmd.out" ||
+    fail "stat $args: the command's standard output is not its own: $(cat "$TMP/cmd.out")"
+  grep -q "task-clock" "$TMP/cmd.err" || fail "stat $args: no results on standard error: $(cat "$TMP/cmd.err")"
+  case $args in
+  "") grep -q "Performance counter stats for 'echo hello'" "$TMP/cmd.err" &&
+        grep -q "seconds time elapsed" "$TMP/cmd.err" ||
+        fail "no table on standard error: $(cat "$TMP/cmd.err")" ;;
+  --json) [ "$(tail -n 1 "$TMP/cmd.err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["name"])')" = task-clock ] ||
+        fail "--json: no JSON on standard error: $(cat "$TMP/cmd.err")" ;;
+  esac
+done
+pass "results on standard error, the command's standard output untouched"
+
+# -o /dev/stdout: the results down a pipe, whole JSON.
+"$PMUX" stat --json -o /dev/stdout -e task-clock -- true 2>"$TMP/pipe.err" |
+  python3 -m json.tool >"$TMP/pipe.json" || fail "-o /dev/stdout | json.tool: $(cat "$TMP/pipe.err")"
+[ "$(json_get "$TMP/pipe.json" 'd["events"][0]["name"]')" = task-clock ] ||
+  fail "-o /dev/stdout through a pipe: $(cat "$TMP/pipe.json")"
+pass "-o /dev/stdout pipes valid JSON"
+
 # Human: thousands separators, units, every event named.
 "$PMUX" stat -e page-faults,task-clock -o "$TMP/human.txt" -- "$DEMO" -r 2 -c 1
 grep -Eq '^ +[0-9]{1,3}(,[0-9]{3})+ +page-faults' "$TMP/human.txt" ||
@@ -87,13 +112,17 @@ pass "JSON escapes bytes that are not UTF-8"
   fail "switch_ns: $(json_get "$TMP/slice.json" 'd["switch_ns"]'), the slice used was 100 us"
 pass "switch_ns as honoured"
 
-# Output that cannot be written is a failure, not a silent success.
+# Output that cannot be written is a failure, not a silent success: to a
+# file, to standard output (-o /dev/stdout), and to standard error, where
+# the results go by default (and the message cannot).
 if [ -w /dev/full ]; then
-  for args in "-o /dev/full" "--json"; do
+  for args in "-o /dev/full" "--json -o /dev/stdout"; do
     rc=0; "$PMUX" stat $args -e task-clock -- true >/dev/full 2>"$TMP/full.err" || rc=$?
     [ "$rc" = 1 ] && grep -q "No space left" "$TMP/full.err" ||
       fail "stat $args to /dev/full: rc $rc: $(cat "$TMP/full.err")"
   done
+  rc=0; "$PMUX" stat --json -e task-clock -- true 2>/dev/full || rc=$?
+  [ "$rc" = 1 ] || fail "stat --json with standard error on /dev/full: rc $rc"
   pass "write errors fail the command"
 fi
 

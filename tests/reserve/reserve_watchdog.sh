@@ -25,8 +25,8 @@ wait_nmi() { # VALUE: wait up to 5 s for the fake watchdog to read VALUE
 }
 
 # normal exit
-"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- sh -c "cat $NMI >$TMP/during" \
-  >/dev/null 2>"$TMP/e" || fail "run: $(cat "$TMP/e")"
+"$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -o /dev/null -- sh -c "cat $NMI >$TMP/during" \
+  2>"$TMP/e" || fail "run: $(cat "$TMP/e")"
 [ "$(cat "$TMP/during")" = 0 ] || fail "not 0 during the session"
 [ "$(cat "$NMI")" = 1 ] || fail "not restored at exit"
 pass "0 during the session, restored at exit"
@@ -62,7 +62,7 @@ wait $P 2>/dev/null || true
 grep -q "NMI watchdog lease: stale: pmux pid $P (uid $(id -u), 'pmux stat -C 1 --disable-nmi-watchdog .*writes back 1" "$TMP/info" ||
   fail "info does not report the stale record: $(cat "$TMP/info")"
 [ "$(cat "$NMI")" = 0 ] || fail "info changed the watchdog"
-"$PMUX" stat -e task-clock -- true >/dev/null 2>"$TMP/next" || fail "next run"
+"$PMUX" stat -e task-clock -o /dev/null -- true 2>"$TMP/next" || fail "next run"
 [ "$(cat "$NMI")" = 1 ] || fail "next run did not restore: $(cat "$TMP/next")"
 grep -q "restored kernel.nmi_watchdog to 1 (pmux pid $P," "$TMP/next" ||
   fail "next run did not say so: $(cat "$TMP/next")"

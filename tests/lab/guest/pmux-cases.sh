@@ -10,6 +10,8 @@
 # overflow switching, sampling in every format, assignment against the kernel.
 # Usage: sh pmux-cases.sh CPU      (power8, power9, power10)
 # Prints "case NAME: ok|FAIL|info ..." lines; exit 1 when a case fails.
+# pmux stat prints its results on standard error, as perf stat: -o FILE keeps
+# them apart from its messages.
 # PMUX_LAB_STRICT=1 also fails on the issue's multiplexing target (median
 # error at 1 ms <= 1% and below the kernel's), which is otherwise only printed.
 CPU=$1
@@ -66,8 +68,8 @@ fi
 # the kernel's timer interrupts that land in N more loop iterations (about 0.5%
 # here: QEMU does not freeze the counter in the kernel, see docs/lab.md), so
 # within 1% of N; and it is measured 100% of the time.
-$PMUX stat -x , --mux none -e instructions:u -- $WORK spin $N > exact1.csv 2> exact.err || fail exact "pmux stat exit $?"
-$PMUX stat -x , --mux none -e instructions:u -- $WORK spin $((2 * N)) > exact2.csv 2>> exact.err || fail exact "pmux stat exit $?"
+$PMUX stat -x , --mux none -e instructions:u -o exact1.csv -- $WORK spin $N 2> exact.err || fail exact "pmux stat exit $?"
+$PMUX stat -x , --mux none -e instructions:u -o exact2.csv -- $WORK spin $((2 * N)) 2>> exact.err || fail exact "pmux stat exit $?"
 [ -s exact.err ] && { echo "pmux stat's messages:"; sort -u exact.err; }
 c1=$(csv_col exact1.csv instructions:u 0 raw); c2=$(csv_col exact2.csv instructions:u 0 raw)
 f1=$(csv_col exact1.csv instructions:u 0 fraction)
@@ -99,9 +101,10 @@ mux_case() {
   r=0
   while [ $r -lt $R ]; do
     r=$((r + 1))
+    rm -f "$name.csv" # -o leaves the last run's where a run never starts
     # shellcheck disable=SC2086
-    $PMUX stat -x , "$@" $SETS -- $WORK spin $N > "$name.csv" 2> "$name.msg" ||
-      { cat "$name.csv" "$name.msg"; fail "$name" "pmux stat exit $?"; MEDIAN=; return; }
+    $PMUX stat -x , "$@" $SETS -o "$name.csv" -- $WORK spin $N 2> "$name.msg" ||
+      { rc=$?; cat "$name.csv" "$name.msg" 2>/dev/null; fail "$name" "pmux stat exit $rc"; MEDIAN=; return; }
     awk -F, -v names="$INSN" -v n="$name#$r" '
       BEGIN { k = 0; split(names, w, " "); for (i in w) want[w[i]] = 1 }
       NR > 1 && ($1 in want) { ev[k] = $1; raw[k] = $3; est[k] = $4; fr[k] = $9; k++; t += $3 }
@@ -141,8 +144,8 @@ fi
 # count at once; one set that fills PMC1-4 runs unscaled.  And -e with more
 # events than PMC1-4 hold: split by counter assignment into sets that fit.
 ONE="r10002,r2001e,r3001e,r4001e"
-$PMUX stat -x , --mux none -S $ONE -- $WORK spin 1000 > none1.csv 2> none1.err; rc1=$?
-$PMUX stat -x , --mux none -S $ONE -S r1001e,r20002,r3001e,r4001e -- $WORK spin 1000 > none2.csv 2> none2.err; rc2=$?
+$PMUX stat -x , --mux none -S $ONE -o none1.csv -- $WORK spin 1000 2> none1.err; rc1=$?
+$PMUX stat -x , --mux none -S $ONE -S r1001e,r20002,r3001e,r4001e -o none2.csv -- $WORK spin 1000 2> none2.err; rc2=$?
 f1=$(csv_col none1.csv r10002 0 fraction)
 if [ $rc1 -eq 0 ] && [ "$f1" = "1.000000" ] && [ $rc2 -ne 0 ] && grep -q -- '--mux=none: set 1 cannot be counted' none2.err; then
   ok mux-none "one set: exit 0, fraction $f1; two sets on PMC1-4: exit $rc2, '$(head -n 1 none2.err)'"
@@ -152,14 +155,14 @@ else
 fi
 # Pinned events are counted beside the sets: a set that fills PMC1-4 and
 # a pinned PMC1 event do not fit together, and are refused before the run.
-$PMUX stat -x , --mux none -S $ONE --pin r1001e -- $WORK spin 1000 > none3.csv 2> none3.err; rc3=$?
+$PMUX stat -x , --mux none -S $ONE --pin r1001e -o none3.csv -- $WORK spin 1000 2> none3.err; rc3=$?
 if [ $rc3 -ne 0 ] && grep -q -- '--mux=none: the pinned events cannot be counted at the same time as the sets' none3.err; then
   ok mux-none-pinned "exit $rc3, '$(head -n 1 none3.err)'"
 else
   cat none3.err
   fail mux-none-pinned "a full set and a pinned PMC1 event: exit $rc3 (want non-zero, naming the pinned events)"
 fi
-$PMUX stat --json --switch 1ms -e r10002,r2001e,r3001e,r4001e,r20002,r1001e -- $WORK spin $N > split.json 2> split.err
+$PMUX stat --json --switch 1ms -e r10002,r2001e,r3001e,r4001e,r20002,r1001e -o split.json -- $WORK spin $N 2> split.err
 rc=$?
 nsets=$(tr '{' '\n' < split.json | sed -n 's/.*"set":\([0-9]*\).*/\1/p' | sort -u | wc -l)
 if [ $rc -eq 0 ] && grep -q '"auto_split":true' split.json && [ "$nsets" -ge 2 ] && grep -q 'split into' split.err; then
@@ -174,13 +177,13 @@ fi
 # instructions-counted-by-the-trigger / 200000 runs (needs PMU interrupts).
 P=100000; K=2
 $PMUX stat -x , -S "r10002;switch=instructions/$P/$K" -S "r20002;switch=instructions/$P/$K" \
-  -- $WORK spin $N > overflow.csv 2> overflow.err || { cat overflow.err; fail overflow "pmux stat exit $?"; }
+  -o overflow.csv -- $WORK spin $N 2> overflow.err || { cat overflow.err; fail overflow "pmux stat exit $?"; }
 cat overflow.csv
 trig=$(awk -F, 'NR > 1 && $1 == "instructions" { s += $3 } END { print s + 0 }' overflow.csv)
 if [ "${trig:-0}" -gt 0 ]; then
   # The CSV has no per-set run counts: the JSON does.
   $PMUX stat --json -S "r10002;switch=instructions/$P/$K" -S "r20002;switch=instructions/$P/$K" \
-    -- $WORK spin $N > overflow.json 2>/dev/null
+    -o overflow.json -- $WORK spin $N 2>/dev/null
   runs=$(tr '{' '\n' < overflow.json | sed -n 's/.*"switch":"overflow","runs":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
   trig=$(tr '{' '\n' < overflow.json | sed -n 's/.*"name":"instructions".*"raw":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
   expect=$(awk -v t="$trig" -v p=$P -v k=$K 'BEGIN { printf "%d", t / (p * k) }')
