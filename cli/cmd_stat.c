@@ -324,14 +324,42 @@ static void print_warnings(const pmux_session_t *s, size_t from)
  * (a typo) loses none of the results a file already held, and a file
  * made for it is removed (output_abandoned) rather than left empty.
  */
-static int output_created; /* -o FILE did not exist: pmux made it */
+static int output_created;   /* -o FILE did not exist: pmux made it */
+static int output_inherited; /* -o /dev/stdout...: a descriptor pmux was given */
+
+/*
+ * -o /dev/stdout, /dev/stderr, /dev/fd/N: the descriptor itself, copied.
+ * Opened by its name, Linux opens the file behind it afresh, at offset 0
+ * and without O_APPEND: `-o /dev/stdout >> log` would empty the log at the
+ * start, `-o /dev/stdout > out` write over what the command printed there.
+ * The shell already emptied (>) or not (>>) what it opened.
+ */
+static int output_given_fd(const char *path)
+{
+  if (!strcmp(path, "/dev/stdout"))
+    return STDOUT_FILENO;
+  if (!strcmp(path, "/dev/stderr"))
+    return STDERR_FILENO;
+  const char *n = path + 8; /* /dev/fd/ and a decimal number, as listed */
+  size_t len = strncmp(path, "/dev/fd/", 8) ? 0 : strlen(n);
+  if (len && len <= 9 && strspn(n, "0123456789") == len)
+    return atoi(n);
+  return -1;
+}
 
 static FILE *output_open(const char *path)
 {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  output_created = fd >= 0;
-  if (fd < 0 && errno == EEXIST)
-    fd = open(path, O_WRONLY | O_CLOEXEC);
+  int given = output_given_fd(path), fd;
+  output_inherited = given >= 0;
+  output_created = 0;
+  if (given >= 0) {
+    fd = fcntl(given, F_DUPFD_CLOEXEC, 3);
+  } else {
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    output_created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+      fd = open(path, O_WRONLY | O_CLOEXEC);
+  }
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (fd >= 0 && !f) {
     int e = errno;
@@ -344,8 +372,8 @@ static FILE *output_open(const char *path)
 static void output_started(struct stat_report *rep, const char *path)
 {
   struct stat st;
-  if (path && !fstat(fileno(rep->out), &st) && S_ISREG(st.st_mode) &&
-      ftruncate(fileno(rep->out), 0))
+  if (path && !output_inherited && !fstat(fileno(rep->out), &st) &&
+      S_ISREG(st.st_mode) && ftruncate(fileno(rep->out), 0))
     cli_warn("stat", "-o: cannot empty the file: %s", strerror(errno));
 }
 

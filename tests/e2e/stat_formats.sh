@@ -28,6 +28,20 @@ pass "results on standard error, the command's standard output untouched"
   fail "-o /dev/stdout through a pipe: $(cat "$TMP/pipe.json")"
 pass "-o /dev/stdout pipes valid JSON"
 
+# -o /dev/stdout is the descriptor the shell gave: '>>' appends, '>' keeps
+# what the command printed first (opened anew, the file was emptied and
+# written over from offset 0).
+echo keep >"$TMP/log"
+"$PMUX" stat -x, -o /dev/stdout -e task-clock -- echo hello >>"$TMP/log"
+[ "$(sed -n 1,2p "$TMP/log" | tr '\n' ' ')" = "keep hello " ] &&
+  [ "$(sed -n 3p "$TMP/log" | cut -d, -f1)" = event ] &&
+  [ "$(sed -n 4p "$TMP/log" | cut -d, -f1)" = task-clock ] ||
+  fail "-o /dev/stdout >> log: $(cat "$TMP/log")"
+"$PMUX" stat -x, -o /dev/stdout -e task-clock -- echo hello >"$TMP/log"
+[ "$(head -n 1 "$TMP/log")" = hello ] && [ "$(sed -n 3p "$TMP/log" | cut -d, -f1)" = task-clock ] ||
+  fail "-o /dev/stdout > log: $(cat "$TMP/log")"
+pass "-o /dev/stdout appends with '>>', after the command's output"
+
 # Human: thousands separators, units, every event named.
 "$PMUX" stat -e page-faults,task-clock -o "$TMP/human.txt" -- "$DEMO" -r 2 -c 1
 grep -Eq '^ +[0-9]{1,3}(,[0-9]{3})+ +page-faults' "$TMP/human.txt" ||
