@@ -20,6 +20,10 @@ void cli_warn(const char *cmd, const char *fmt, ...)
  * pmux_strerror(err); points at `pmux caps` for EPERM/EACCES/PMUX_ERIGHTS. */
 void cli_report(const char *cmd, int err, const char *detail);
 
+/* Append more to the comma-separated *list (NULL: empty; realloc'ed):
+ * repeated -e options join one list.  0, or -1 out of memory. */
+int cli_append_list(char **list, const char *more);
+
 /* Decimal or 0x hex unsigned, a digit first (no blank, no sign); -1 on
  * bad input or overflow. */
 int cli_parse_u64(const char *s, uint64_t *out);

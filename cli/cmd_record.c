@@ -191,23 +191,14 @@ int cmd_record(int argc, char **argv)
   }
 
   char *events = NULL;
-  if (nevs) {
-    size_t len = 0;
-    for (int i = 0; i < nevs; i++)
-      len += strlen(evs[i]) + 1;
-    if (!(events = malloc(len))) {
+  for (int i = 0; i < nevs; i++)
+    if (cli_append_list(&events, evs[i])) {
       stat_system_end(&ss);
+      free(events);
       cli_error("record", "out of memory");
       return PMUX_EXIT_FAIL;
     }
-    events[0] = 0;
-    for (int i = 0; i < nevs; i++) {
-      if (i)
-        strcat(events, ",");
-      strcat(events, evs[i]);
-    }
-    o.event = events;
-  }
+  o.event = events;
 
   pmux_record_stats_t st;
   int rc = pmux_record(&o, &st);

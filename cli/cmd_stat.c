@@ -110,19 +110,6 @@ struct stat_opts {
   struct stat_system sys; /* -a, -C, --exclusive, --disable-nmi-watchdog */
 };
 
-static int append_list(char **list, const char *more)
-{
-  size_t a = *list ? strlen(*list) : 0, b = strlen(more);
-  char *p = realloc(*list, a + b + 2);
-  if (!p)
-    return -1;
-  if (a)
-    p[a++] = ',';
-  memcpy(p + a, more, b + 1);
-  *list = p;
-  return 0;
-}
-
 static int parse_args(int argc, char **argv, struct stat_opts *o)
 {
   enum { OPT_PIN = 256, OPT_SWITCH, OPT_MUX, OPT_JSON };
@@ -151,7 +138,7 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
                           NULL)) != -1) {
     switch (c) {
     case 'e':
-      if (append_list(&o->events, optarg))
+      if (cli_append_list(&o->events, optarg))
         return -1;
       break;
     case 'S': {
@@ -163,7 +150,7 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
       break;
     }
     case OPT_PIN:
-      if (append_list(&o->pinned, optarg))
+      if (cli_append_list(&o->pinned, optarg))
         return -1;
       break;
     case OPT_SWITCH:

@@ -45,6 +45,19 @@ void cli_report(const char *cmd, int err, const char *detail)
                     "and how to be granted more\n", cmd);
 }
 
+int cli_append_list(char **list, const char *more)
+{
+  size_t a = *list ? strlen(*list) : 0, b = strlen(more);
+  char *p = realloc(*list, a + b + 2);
+  if (!p)
+    return -1;
+  if (a)
+    p[a++] = ',';
+  memcpy(p + a, more, b + 1);
+  *list = p;
+  return 0;
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
   char *end;
