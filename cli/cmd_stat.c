@@ -416,6 +416,13 @@ static int open_report(struct stat_report *rep, const struct stat_opts *o,
     pmux_session_set_interval(s, o->interval_ns, on_interval, rep);
   }
   print_warnings(s, 0);
+  /* --switch that nothing honours is said, not silently ignored */
+  if (o->switch_ns && o->mux != PMUX_MUX_USER)
+    cli_warn("stat", "--switch: under --mux %s pmux switches no set",
+             o->mux == PMUX_MUX_KERNEL ? "kernel (the kernel rotates on its "
+                                         "own timer)" : "none");
+  else if (o->switch_ns && pmux_session_nsets(s) < 2)
+    cli_warn("stat", "--switch: one set, nothing rotates");
   return 0;
 }
 

@@ -92,3 +92,13 @@ ev=$(printf 'page-faults,%.0s' $(seq 63))page-faults
 rc=0; "$PMUX" stat -S "$ev;switch=task-clock/1000000/1" -- true 2>"$TMP/65.err" || rc=$?
 [ "$rc" = 1 ] && grep -q "at most 64" "$TMP/65.err" || fail "65 events with the trigger: rc $rc: $(cat "$TMP/65.err")"
 pass "a trigger that overfills its set is refused"
+
+# --switch that nothing honours is said (it was silently ignored)
+"$PMUX" stat --switch 5ms -e task-clock -o /dev/null -- true 2>"$TMP/sw1" || fail "--switch, one set"
+grep -q "warning: --switch: one set, nothing rotates" "$TMP/sw1" || fail "--switch, one set: $(cat "$TMP/sw1")"
+"$PMUX" stat --mux kernel --switch 5ms -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/sw2" ||
+  fail "--switch, --mux kernel"
+grep -q "warning: --switch: under --mux kernel" "$TMP/sw2" || fail "--switch, --mux kernel: $(cat "$TMP/sw2")"
+"$PMUX" stat --switch 5ms -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/sw3" || fail "--switch, two sets"
+[ ! -s "$TMP/sw3" ] || fail "--switch with two sets warned: $(cat "$TMP/sw3")"
+pass "--switch without a set to rotate is said"
