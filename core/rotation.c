@@ -335,8 +335,12 @@ static int trigger_signal(void)
   return SIGRTMIN + 1;
 }
 
+static int all_sets_together(const pmux_session_t *s);
+
 static int arm_triggers(pmux_session_t *s)
 {
+  if (all_sets_together(s))
+    return 0; /* kernel and none mux: a trigger switches nothing */
   for (int k = 0; k < s->nsets; k++) {
     int t = s->sets[k].trigger_event;
     if (t < 0)

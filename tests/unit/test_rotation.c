@@ -2,6 +2,7 @@
  * test_rotation.c - the rotation engine end to end through the public API,
  * on software events and the bundled workload (pmux-demo).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -630,6 +631,76 @@ static void test_no_trigger_signal_after_the_run(void **state)
     fail_msg("%d trigger signals reached the caller after the run", stray);
 }
 
+/* The perf event fds of this process that would signal it (O_ASYNC), from
+ * /proc/self/fdinfo: the engine's armed triggers. */
+static int armed_perf_fds(void)
+{
+  int n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    char p[300], link[64] = "";
+    snprintf(p, sizeof(p), "/proc/self/fd/%s", de->d_name);
+    ssize_t l = readlink(p, link, sizeof(link) - 1);
+    if (l <= 0 || strncmp(link, "anon_inode:[perf_event]", (size_t)l))
+      continue;
+    snprintf(p, sizeof(p), "/proc/self/fdinfo/%s", de->d_name);
+    FILE *f = fopen(p, "r");
+    unsigned flags = 0;
+    if (f && fscanf(f, "pos: %*s flags: %o", &flags) == 1 && (flags & O_ASYNC))
+      n++;
+    if (f)
+      fclose(f);
+  }
+  if (d)
+    closedir(d);
+  return n;
+}
+
+static void count_armed_then_stop(pmux_session_t *s, uint64_t elapsed_ns,
+                                  int first, void *arg)
+{
+  (void)elapsed_ns;
+  (void)first;
+  if (*(int *)arg < 0)
+    *(int *)arg = armed_perf_fds();
+  pmux_session_stop(s);
+}
+
+/* A trigger switches nothing when every set counts at once (kernel and
+ * none mux): it is not armed there (it woke the engine at every overflow
+ * for nothing).  Under user mux it is: the check can see one. */
+static void test_triggers_armed_only_under_user_mux(void **state)
+{
+  (void)state;
+  pmux_mux_t muxes[] = {PMUX_MUX_KERNEL, PMUX_MUX_USER};
+  for (int m = 0; m < 2; m++) {
+    pid_t child = start_faulting_child();
+    pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
+    pmux_session_t *s;
+    assert_int_equal(pmux_session_create(&s, &t), 0);
+    assert_int_equal(pmux_session_set_mux(s, muxes[m]), 0);
+    assert_int_equal(
+        pmux_session_add_set_spec(s, "page-faults;switch=page-faults/1000/1"),
+        0);
+    assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
+    int armed = -1;
+    assert_int_equal(
+        pmux_session_set_interval(s, 20000000, count_armed_then_stop, &armed),
+        0);
+    if (pmux_session_start(s))
+      fail_msg("start: %s", pmux_session_errmsg(s));
+    assert_int_equal(pmux_session_run(s, NULL), 0);
+    pmux_session_destroy(s);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    if (muxes[m] == PMUX_MUX_KERNEL)
+      assert_int_equal(armed, 0);
+    else
+      assert_true(armed >= 1);
+  }
+}
+
 struct seen {
   uint64_t raw[2];
 };
@@ -745,6 +816,7 @@ int main(void)
       cmocka_unit_test(test_event_listed_twice_in_a_set),
       cmocka_unit_test(test_no_trigger_signal_after_the_run),
       cmocka_unit_test(test_timeline_adds_up_on_a_target_that_goes_on),
+      cmocka_unit_test(test_triggers_armed_only_under_user_mux),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
