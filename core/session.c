@@ -44,6 +44,19 @@ static uint64_t honour_slice(pmux_session_t *s, const char *what, uint64_t ns)
   return PMUX_MIN_SWITCH_NS;
 }
 
+/* A set's own switch= (a slice or a trigger) is honoured by pmux's rotation
+ * only: under --mux kernel or none every set counts at once, and that is
+ * said, not silently ignored. */
+static void warn_unused_switch(pmux_session_t *s, const struct pmux_set *set)
+{
+  if (s->mux == PMUX_MUX_USER || (!set->switch_ns && !set->trigger))
+    return;
+  size_t used = strlen(s->warnings);
+  snprintf(s->warnings + used, sizeof(s->warnings) - used,
+           "set %d: switch= ignored: under --mux %s every set counts at "
+           "once\n", set->id, s->mux == PMUX_MUX_KERNEL ? "kernel" : "none");
+}
+
 const char *pmux_session_errmsg(const pmux_session_t *s)
 {
   return s ? s->errmsg : "";
@@ -367,6 +380,7 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
       free(idx);
     }
   }
+  warn_unused_switch(s, set);
   return s->nsets++;
 }
 
@@ -406,7 +420,10 @@ int pmux_session_set_mux(pmux_session_t *s, pmux_mux_t mux)
   if (mux != PMUX_MUX_USER && mux != PMUX_MUX_KERNEL && mux != PMUX_MUX_NONE)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "bad mux mode %d",
                                             (int)mux));
+  int changed = s->mux != mux;
   s->mux = mux;
+  for (int k = 0; changed && k < s->nsets; k++)
+    warn_unused_switch(s, &s->sets[k]);
   return 0;
 }
 

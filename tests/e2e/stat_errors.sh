@@ -102,3 +102,17 @@ grep -q "warning: --switch: under --mux kernel" "$TMP/sw2" || fail "--switch, --
 "$PMUX" stat --switch 5ms -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/sw3" || fail "--switch, two sets"
 [ ! -s "$TMP/sw3" ] || fail "--switch with two sets warned: $(cat "$TMP/sw3")"
 pass "--switch without a set to rotate is said"
+
+# A set's own switch= under --mux kernel or none is said too (it was
+# silently ignored, as --switch once was)
+for m in kernel none; do
+  "$PMUX" stat --mux $m -S 'task-clock;switch=5ms' -S 'page-faults;switch=page-faults/10/2' \
+    -o /dev/null -- true 2>"$TMP/sw-$m" || fail "switch=, --mux $m"
+  grep -q "warning: set 0: switch= ignored: under --mux $m" "$TMP/sw-$m" &&
+    grep -q "warning: set 1: switch= ignored: under --mux $m" "$TMP/sw-$m" ||
+    fail "switch=, --mux $m: $(cat "$TMP/sw-$m")"
+done
+"$PMUX" stat -S 'task-clock;switch=5ms' -S page-faults -o /dev/null -- true 2>"$TMP/sw-user" ||
+  fail "switch=, --mux user"
+[ ! -s "$TMP/sw-user" ] || fail "switch= under --mux user warned: $(cat "$TMP/sw-user")"
+pass "a set's switch= that nothing honours is said"
