@@ -297,6 +297,16 @@ static int open_reference(pmux_session_t *s)
     if (thread_gone(s, fd))
       continue; /* ref_fd stays -1: open_group skips the instance */
     if (fd < 0) {
+      /* The reference clock counts user level only: refused on a process,
+       * it is the process that pmux may not attach to. */
+      if ((fd == -EACCES || fd == -EPERM) &&
+          s->target.kind == PMUX_TARGET_PID) {
+        char why[400];
+        return pmux__fail(fd, "pid %d: cannot attach: %s: %s",
+                          (int)s->inst_pid[inst], strerror(-fd),
+                          pmux__rights_explain_other_process(why,
+                                                             sizeof(why)));
+      }
       if (fd == -EACCES || fd == -EPERM)
         return pmux__fail(fd, "cannot open the reference clock: %s "
                           "(see 'pmux caps')", strerror(-fd));

@@ -567,6 +567,23 @@ int pmux_rights_get(pmux_rights_t *out)
   return 0;
 }
 
+const char *pmux__rights_explain_other_process(char *buf, size_t len)
+{
+  pmux_rights_t *r = malloc(sizeof(*r));
+  if (!r || pmux_rights_get(r)) {
+    snprintf(buf, len, "see 'pmux caps'");
+    free(r);
+    return buf;
+  }
+  const pmux_right_verdict_t *v = &r->right[PMUX_RIGHT_OTHER_PROC];
+  if (v->allowed)
+    snprintf(buf, len, "see 'pmux caps'");
+  else
+    snprintf(buf, len, "%s; fix: %s", v->reason, v->fix);
+  free(r);
+  return buf;
+}
+
 const char *pmux__rights_explain(int system_wide, int kernel_level, char *buf,
                                  size_t len)
 {

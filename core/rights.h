@@ -19,4 +19,11 @@
 const char *pmux__rights_explain(int system_wide, int kernel_level, char *buf,
                                  size_t len);
 
+/*
+ * The same for a process pmux may not attach to (another user's: ptrace
+ * read access), e.g. "counting another user's process needs ptrace read
+ * access: CAP_PERFMON or CAP_SYS_PTRACE; ...; fix: ...".  Returns buf.
+ */
+const char *pmux__rights_explain_other_process(char *buf, size_t len);
+
 #endif

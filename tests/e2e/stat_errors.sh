@@ -82,6 +82,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   grep -qx True <<<"$(json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] > 0')" ||
     fail "no user-level counts"
   pass "rights: the blocker and the fix, and ':u' works unprivileged"
+  # Another user's process: the message named an internal "reference
+  # clock" and no pid; now the pid, the blocker and the fix.
+  rc=0; "${nobody[@]}" "$PMUX" stat -p 1 -e task-clock:u -o /dev/null 2>"$TMP/p1" || rc=$?
+  [ $rc = 1 ] || fail "-p 1 as nobody: rc $rc"
+  grep -q "pid 1: cannot attach: Permission denied: counting another user's process" "$TMP/p1" &&
+    grep -q "fix: " "$TMP/p1" || fail "-p 1 as nobody: $(cat "$TMP/p1")"
+  pass "rights: another user's process names the pid, the blocker and the fix"
 else
   echo "skip part: rights (needs root, setpriv and perf_event_paranoid >= 2)"
 fi
