@@ -11,6 +11,15 @@
 #include "estimate.h"
 #include "session.h"
 
+static int is_reference_clock(const pmux_session_t *s,
+                              const struct pmux_event *e)
+{
+  return e->info.is_software &&
+         e->info.config == (s->target.kind == PMUX_TARGET_CPUS
+                                ? PERF_COUNT_SW_CPU_CLOCK
+                                : PERF_COUNT_SW_TASK_CLOCK);
+}
+
 void pmux__session_estimate(pmux_session_t *s)
 {
   /* In kernel mux the sets count at overlapping times: no wall total
@@ -47,6 +56,11 @@ void pmux__session_estimate(pmux_session_t *s)
     pmux__est_result(&s->events[e->pool].acc, &totals, &o);
     e->estimate = o.estimate;
     e->error_bound = o.bound;
+    /* The clock the reference counts (task-clock of a task, cpu-clock of
+     * CPUs) is its set's own time, scaled to the run's: exact, even from
+     * one slice, where the bound would doubt all the rest. */
+    if (o.measured && is_reference_clock(s, e))
+      e->error_bound = 0;
     /* (A bound of 0 stays: an event that is the set's own time, such as
      * task-clock, is exact however its slices were chosen.) */
     if (chosen_by_count && o.estimate > o.raw && o.bound > 0)
