@@ -454,6 +454,7 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
   }
   if (first && open_report(rep, o, run->s))
     return PMUX_EXIT_FAIL;
+  size_t warned = strlen(pmux_session_warnings(run->s));
   err = pmux_session_start(run->s);
   if (err) {
     cli_report("stat", err, pmux_session_errmsg(run->s));
@@ -464,9 +465,8 @@ static int stat_run(const struct stat_opts *o, const pmux_target_t *target,
   }
   if (first)
     output_started(rep, o->output);
-  size_t warned = strlen(pmux_session_warnings(run->s));
   run->err = pmux_session_run(run->s, &run->status);
-  print_warnings(run->s, warned); /* the ones the run added */
+  print_warnings(run->s, warned); /* the ones the start and run added */
   if (run->err)
     cli_report("stat", run->err, pmux_session_errmsg(run->s));
   return 0;

@@ -536,6 +536,12 @@ int pmux_session_start(pmux_session_t *s)
                                             "session already started"));
   if (s->nsets == 0 && s->nevents == 0)
     return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG, "no events"));
+  if (s->mux == PMUX_MUX_USER && s->nsets == 1 &&
+      (s->sets[0].switch_ns || s->sets[0].trigger)) {
+    size_t used = strlen(s->warnings); /* said, not silently ignored */
+    snprintf(s->warnings + used, sizeof(s->warnings) - used,
+             "set 0: switch= ignored: the only set, nothing rotates\n");
+  }
   int err_read = -1;
   int err = pmux__block_signals(s);
   if (err)

@@ -123,3 +123,10 @@ done
   fail "switch=, --mux user"
 [ ! -s "$TMP/sw-user" ] || fail "switch= under --mux user warned: $(cat "$TMP/sw-user")"
 pass "a set's switch= that nothing honours is said"
+
+# a set's own switch= with no other set to rotate to is said, after the run
+# (the start's warnings were never printed)
+"$PMUX" stat -S 'page-faults;switch=1ms' -o /dev/null -- true 2>"$TMP/one" || fail "one set with switch="
+grep -q "warning: set 0: switch= ignored: the only set, nothing rotates" "$TMP/one" ||
+  fail "one set with switch=: $(cat "$TMP/one")"
+pass "switch= on the only set is said"
