@@ -733,6 +733,61 @@ static int debug_file_symbols(struct dso *d, Elf *e)
   return got;
 }
 
+/* The ABI an ELF header tells (e_ident's class and byte order, e_machine
+ * as stored): what a process's vdso image must share with its objects. */
+static int elf_abi(const uint8_t *h, size_t len, uint8_t abi[4])
+{
+  if (len < 20 || memcmp(h, "\177ELF", 4))
+    return -1;
+  abi[0] = h[4];
+  abi[1] = h[5];
+  abi[2] = h[18];
+  abi[3] = h[19];
+  return 0;
+}
+
+/* The ABI of the objects process pid had mapped by time t (its latest file
+ * mapping then: at an exec, the program and its interpreter are mapped
+ * before the vdso): -1 when none is known or can be read. */
+static int process_abi(const pmux_sample_file_t *f, uint32_t pid,
+                       uint64_t t, uint8_t abi[4])
+{
+  const struct fmap *best = NULL;
+  for (size_t i = 0; i < f->nmaps; i++) {
+    const struct fmap *m = &f->maps[i];
+    if (m->m.pid == pid && m->name[0] == '/' && m->m.time <= t &&
+        (!best || m->m.time >= best->m.time))
+      best = m;
+  }
+  if (!best)
+    return -1;
+  int fd = open(best->name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return -1;
+  struct stat sb;
+  uint8_t h[20];
+  int rc = -1;
+  if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
+      pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h))
+    rc = elf_abi(h, sizeof(h), abi);
+  close(fd);
+  return rc;
+}
+
+/* Whether the recorder's vdso image (VDSO) is the one mapping m held: of
+ * its length, and, where the process's objects tell its ABI, of that ABI
+ * (x86-64's 32-bit vdso is as long as the 64-bit one: the length alone
+ * named a 32-bit process's vdso samples from the 64-bit image). */
+static int vdso_fits(const pmux_sample_file_t *f, const struct fmap *m)
+{
+  uint8_t ours[4], theirs[4];
+  if (!f->vdso || m->m.len != f->vdso_len ||
+      elf_abi(f->vdso, f->vdso_len, ours))
+    return 0;
+  return process_abi(f, m->m.pid, m->m.time, theirs) ||
+         !memcmp(ours, theirs, sizeof(ours));
+}
+
 /* The program headers and function symbols of e into d (ok: usable). */
 static void dso_read(struct dso *d, Elf *e)
 {
@@ -941,10 +996,9 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
     return 0;
   }
   snprintf(dso, dlen, "%s", m->name);
-  /* "[vdso]" from the image the recorder copied, when its length is
-   * this mapping's (another ABI's vdso, a 32-bit process's, is not it). */
-  int vdso = !strcmp(m->name, "[vdso]") && f->vdso &&
-             m->m.len == f->vdso_len;
+  /* "[vdso]" from the image the recorder copied, when it is this
+   * mapping's (another ABI's vdso, a 32-bit process's, is not it). */
+  int vdso = !strcmp(m->name, "[vdso]") && vdso_fits(f, m);
   if (m->name[0] == '[' && !vdso) {
     snprintf(sym, len, "%s", m->name);
     return 0;

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -761,6 +762,92 @@ static void test_sample_file_fork(void **state)
   pmux_sample_file_close(f);
 }
 
+/* This process's vdso (the image record copies): its address and length,
+ * from the "[vdso]" line of /proc/self/maps; 0 when there is none. */
+static size_t own_vdso(const uint8_t **at)
+{
+  FILE *maps = fopen("/proc/self/maps", "re");
+  char line[512];
+  unsigned long long lo = 0, hi = 0;
+  size_t len = 0;
+  while (maps && fgets(line, sizeof(line), maps))
+    if (strstr(line, " [vdso]") && sscanf(line, "%llx-%llx", &lo, &hi) == 2) {
+      *at = (const uint8_t *)(uintptr_t)lo;
+      len = (size_t)(hi - lo);
+      break;
+    }
+  if (maps)
+    fclose(maps);
+  return len;
+}
+
+/* A "[vdso]" mapping is named from the recorder's image only in a process
+ * of the image's ABI: x86-64's 32-bit vdso is as long as the 64-bit one,
+ * and a 32-bit process's vdso samples were named from the 64-bit image.
+ * Pid 1 runs a 32-bit program, pid 2 this test's own (the image's ABI),
+ * pid 3 nothing known (the length alone decides). */
+static void test_sample_file_vdso_abi(void **state)
+{
+  (void)state;
+  const uint8_t *vdso = NULL;
+  size_t vlen = own_vdso(&vdso);
+  if (!vlen || vdso[4] != 2) /* ELFCLASS64: the other ABI is ELFCLASS32 */
+    skip();
+  char elf32[] = "/tmp/pmux-test-elf32-XXXXXX", self[4096];
+  int fd = mkstemp(elf32);
+  assert_true(fd >= 0);
+  uint8_t h[52] = {0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */, vdso[5], 1};
+  h[16] = vdso[5] == 1 ? 2 : 0; /* ET_EXEC, in the file's byte order */
+  h[17] = vdso[5] == 1 ? 0 : 2;
+  h[18] = vdso[5] == 1 ? 3 : 0; /* EM_386 */
+  h[19] = vdso[5] == 1 ? 0 : 3;
+  assert_int_equal(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
+  close(fd);
+  ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  assert_true(sl > 0);
+  self[sl] = 0;
+
+  const char *names[] = {elf32, "[vdso]", self, "[vdso]", "[vdso]"};
+  const uint32_t pids[] = {1, 1, 2, 2, 3};
+  const uint64_t starts[] = {0x1000, 0x100000, 0x1000, 0x100000, 0x100000};
+  struct mem m = {0};
+  put_header(&m);
+  uint64_t mlen = 0;
+  for (size_t i = 0; i < 5; i++)
+    mlen += sizeof(struct pmux_sf_map) + strlen(names[i]);
+  struct pmux_sf_section s = {PMUX_SF_MAPS, 0, mlen};
+  put(&m, &s, sizeof(s));
+  for (size_t i = 0; i < 5; i++) {
+    struct pmux_sf_map map = {pids[i], (uint32_t)strlen(names[i]), starts[i],
+                              names[i][0] == '/' ? 0x1000 : vlen, 0, 1 + i};
+    put(&m, &map, sizeof(map));
+    put(&m, names[i], map.name_len);
+  }
+  put_section(&m, PMUX_SF_VDSO, vdso, vlen);
+  put_section(&m, PMUX_SF_END, NULL, 0);
+  pmux_sample_file_t *f;
+  assert_int_equal(pmux_sample_file_open_mem(m.buf, m.len, &f), 0);
+  free(m.buf);
+
+  /* an address the image names, in the image's own ABI */
+  char sym[256], dso[256];
+  uint64_t ip = 0;
+  for (uint64_t o = 0; o < vlen && !ip; o += 4)
+    if (pmux_sample_file_symbol(f, 2, 0x100000 + o, 10, sym, sizeof(sym),
+                                dso, sizeof(dso)) == 1)
+      ip = 0x100000 + o;
+  assert_true(ip != 0);
+  assert_string_equal(dso, "[vdso]");
+  assert_int_equal(pmux_sample_file_symbol(f, 3, ip, 10, sym, sizeof(sym),
+                                           dso, sizeof(dso)), 1);
+  /* the 32-bit process's vdso is another image: not named from ours */
+  assert_int_equal(pmux_sample_file_symbol(f, 1, ip, 10, sym, sizeof(sym),
+                                           dso, sizeof(dso)), 0);
+  assert_string_equal(sym, "[vdso]");
+  pmux_sample_file_close(f);
+  unlink(elf32);
+}
+
 /* ------------------------------------------------------------- cost */
 
 static void test_default_handler_cost(void **state)
@@ -806,6 +893,7 @@ int main(void)
       cmocka_unit_test(test_decoders_truncated),
       cmocka_unit_test(test_sample_file),
       cmocka_unit_test(test_sample_file_fork),
+      cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_default_handler_cost),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
