@@ -463,24 +463,38 @@ static size_t meta_add(char *buf, size_t cap, size_t n, const char *fmt, ...)
   return (size_t)w < cap - n ? n + (size_t)w : cap - 1;
 }
 
-/* Append s to buf as meta_add does, each control character and '\\'
- * escaped C-style ("\\n", "\\x1b"): a value is one line, and an
- * argument holding a newline (sh -c 'a\nb') must neither end the command
- * early nor start a key of its own. */
-static size_t meta_add_escaped(char *buf, size_t cap, size_t n, const char *s)
+/* Append the command argv to buf as meta_add does, its arguments joined
+ * by blanks, each control character and '\\' escaped C-style ("\\n",
+ * "\\x1b"): a value is one line, and an argument holding a newline
+ * (sh -c 'a\nb') must neither end the command early nor start a key of
+ * its own.  Cut to fit before the first piece (a blank, a character, an
+ * escape) that does not fit whole: a cut "\\x0" or a lone "\\" at the end
+ * is no escape a reader can undo. */
+static size_t meta_add_command(char *buf, size_t cap, size_t n,
+                               char *const *argv)
 {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '\\')
-      n = meta_add(buf, cap, n, "\\\\");
-    else if (c == '\n')
-      n = meta_add(buf, cap, n, "\\n");
-    else if (c == '\t')
-      n = meta_add(buf, cap, n, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      n = meta_add(buf, cap, n, "\\x%02x", c);
-    else
-      n = meta_add(buf, cap, n, "%c", c);
+  for (int i = 0; argv[i]; i++) {
+    if (i && n + 1 >= cap)
+      return n;
+    if (i)
+      n = meta_add(buf, cap, n, " ");
+    for (const char *s = argv[i]; *s; s++) {
+      char piece[8];
+      unsigned char c = (unsigned char)*s;
+      if (c == '\\')
+        snprintf(piece, sizeof(piece), "\\\\");
+      else if (c == '\n')
+        snprintf(piece, sizeof(piece), "\\n");
+      else if (c == '\t')
+        snprintf(piece, sizeof(piece), "\\t");
+      else if (c < 0x20 || c == 0x7f)
+        snprintf(piece, sizeof(piece), "\\x%02x", c);
+      else
+        snprintf(piece, sizeof(piece), "%c", c);
+      if (n + strlen(piece) >= cap)
+        return n;
+      n = meta_add(buf, cap, n, "%s", piece);
+    }
   }
   return n;
 }
@@ -506,10 +520,7 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   if (pmux__boot_id(boot, sizeof(boot)) == 0)
     n = meta_add(meta, sizeof(meta), n, "boot_id=%s\n", boot);
   n = meta_add(meta, cmd_cap, n, "command=");
-  for (int i = 0; o->argv[i]; i++) {
-    n = meta_add(meta, cmd_cap, n, "%s", i ? " " : "");
-    n = meta_add_escaped(meta, cmd_cap, n, o->argv[i]);
-  }
+  n = meta_add_command(meta, cmd_cap, n, o->argv);
   n = meta_add(meta, sizeof(meta), n,
                "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\nsets=%d\n",
                u.nodename, u.release, u.machine, (long long)time(NULL),

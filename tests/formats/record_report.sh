@@ -167,3 +167,21 @@ t=1' || fail "record of a two-line command"
 [ "$(json_get "$TMP/nl.json" 'd["command"]')" = 'sh -c true\nt=1' ] ||
   fail "command: $(json_get "$TMP/nl.json" 'd["command"]')"
 pass "a command with a newline is kept whole, escaped"
+
+# A command longer than META keeps is cut between escapes, never inside
+# one: a cut "\x0" or a lone trailing "\" is no escape a reader can undo.
+# Four lengths of prefix put the cut at each place within a 4-byte "\x01".
+ctl=$(printf '\001%.0s' $(seq 1000))
+for pad in "" a aa aaa; do
+  "$PMUX" record -q -o "$TMP/long.data" -- sh -c true "$pad$ctl" ||
+    fail "record of a long command ($pad)"
+  python3 - "$TMP/long.data" <<'PY' || fail "META's command cut inside an escape (prefix '$pad')"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+c = d[d.index(b"\ncommand=") + 9:].split(b"\n", 1)[0].decode()
+assert c.startswith("sh -c true "), c[:40]
+assert len(c) > 3000, len(c)
+assert re.fullmatch(r'(?:[^\\]|\\\\|\\n|\\t|\\x[0-9a-f]{2})*', c), c[-12:]
+PY
+done
+pass "a long command is cut between escapes"
