@@ -217,13 +217,29 @@ static int parse_switches(pmux_sample_file_t *f, const uint8_t *p,
   return 0;
 }
 
+/* A value META escapes (the command: \\n, \\t, \\\\, \\xHH), cut to fit
+ * out: drop the half escape the cut may have left at its end. */
+static void cut_to_escapes(char *s)
+{
+  size_t i = 0, whole = 0;
+  while (s[i]) {
+    size_t w = s[i] != '\\' ? 1 : s[i + 1] == 'x' ? 4 : 2;
+    if (strnlen(s + i, w) < w)
+      break;
+    i += w;
+    whole = i;
+  }
+  s[whole] = 0;
+}
+
 static int parse_section(pmux_sample_file_t *f, uint32_t type,
                          const uint8_t *p, size_t len, size_t at)
 {
   size_t o = 0;
   switch (type) {
   case PMUX_SF_META: {
-    meta_value(p, len, "command", f->command, sizeof(f->command));
+    if (!meta_value(p, len, "command", f->command, sizeof(f->command)))
+      cut_to_escapes(f->command);
     int whole = meta_value(p, len, "boot_id", f->boot_id, sizeof(f->boot_id));
     if (whole >= 0)
       f->boot_id_bad = !whole;

@@ -185,3 +185,19 @@ assert re.fullmatch(r'(?:[^\\]|\\\\|\\n|\\t|\\x[0-9a-f]{2})*', c), c[-12:]
 PY
 done
 pass "a long command is cut between escapes"
+
+# report keeps the first 1023 bytes of the command: cut between escapes
+# too (its cut "\x0" showed in the header and in --json).
+for pad in "" a aa aaa; do
+  "$PMUX" record -q -o "$TMP/long.data" -- sh -c true "$pad$ctl" ||
+    fail "record of a long command ($pad)"
+  "$PMUX" report --json -i "$TMP/long.data" > "$TMP/long.json" ||
+    fail "report of a long command ($pad)"
+  python3 - "$TMP/long.json" <<'PY' || fail "report's command cut inside an escape (prefix '$pad')"
+import json, re, sys
+c = json.load(open(sys.argv[1]))["command"]
+assert c.startswith("sh -c true ") and len(c) > 1000, c[:40]
+assert re.fullmatch(r'(?:[^\\]|\\\\|\\n|\\t|\\x[0-9a-f]{2})*', c), c[-12:]
+PY
+done
+pass "report cuts a long command between escapes"
