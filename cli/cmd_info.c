@@ -169,8 +169,13 @@ int cmd_info(int argc, char **argv)
     printf("libpfm4 PMU for this CPU: %s (%s)\n", hi.pfm_pmu, hi.pfm_desc);
   else
     printf("libpfm4 PMU for this CPU: none found\n");
-  printf("pmux description: %s\n",
-         hi.pmu ? pmux_pmu_name(hi.pmu) : "none for this CPU (see --pmu)");
+  if (hi.pmu)
+    printf("pmux description: %s\n", pmux_pmu_name(hi.pmu));
+  else if (*hi.no_desc)
+    printf("pmux description: none for this CPU: %s (see --pmu)\n",
+           hi.no_desc);
+  else
+    printf("pmux description: none for this CPU (see --pmu)\n");
   if (!hi.hw_pmu) {
     printf("hardware PMU: no hardware PMU: software events only\n");
     printf("  evidence: %s\n", hi.evidence);

@@ -189,11 +189,16 @@ struct pmux_pmu {
   const struct pmux__family *fam;
 };
 
+struct pmux__cpuid;
+
 /* What a family's C file adds to its data (pmu/<family>/<family>.c). */
 struct pmux__family {
   const char *name;
   /* 1 when this host's CPU is the description's (CPUID, /proc/cpuinfo). */
   int (*probe)(const struct pmux_pmu *pmu);
+  /* Optional: 1, with a sentence in buf, when the host is of this family
+   * but of a model none of its descriptions fits (`pmux info` says so). */
+  int (*unknown)(const struct pmux__cpuid *id, char *buf, size_t len);
   /* Optional: a variant from "NAME:params" (intel_arch:v=3,gp=4,...);
    * params NULL: sized from the host.  Returns a new finalized pmu. */
   int (*instantiate)(const struct pmux_pmu *tmpl, const char *params,
@@ -269,6 +274,10 @@ struct pmux__cpuid {
   int valid;
 };
 int pmux__host_cpuid(struct pmux__cpuid *out);
+/* 1, with a sentence in buf, when a family knows the host's CPU family but
+ * none of its models (AMD family 0x19 beyond Zen 3 and Zen 4). */
+int pmux__pmu_family_unknown(const struct pmux__cpuid *id, char *buf,
+                             size_t len);
 /* The value of "key" in /proc/cpuinfo (first occurrence), or -ENOENT. */
 int pmux__cpuinfo_field(const char *key, char *buf, size_t len);
 

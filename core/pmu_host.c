@@ -204,6 +204,8 @@ int pmux_pmu_host_info(pmux_pmu_host_info_t *out)
     out->pmu = p;
   else if (err != PMUX_ENOPMU)
     return err; /* a broken description (PMUX_PMU_PATH), named */
+  else if (!pmux__host_cpuid(&id))
+    pmux__pmu_family_unknown(&id, out->no_desc, sizeof(out->no_desc));
   return 0;
 }
 
@@ -219,9 +221,10 @@ int pmux_pmu_host(const pmux_pmu_t **out)
                       "(%s); name a PMU with --pmu to plan for one",
                       hi.evidence);
   if (!hi.pmu)
-    return pmux__fail(PMUX_ENOPMU, "no pmux description for this CPU (%s%s%s);"
+    return pmux__fail(PMUX_ENOPMU, "no pmux description for this CPU (%s%s%s%s%s);"
                       " name one with --pmu", hi.cpu,
-                      *hi.pfm_pmu ? ", libpfm4: " : "", hi.pfm_pmu);
+                      *hi.pfm_pmu ? ", libpfm4: " : "", hi.pfm_pmu,
+                      *hi.no_desc ? "; " : "", hi.no_desc);
   *out = hi.pmu;
   return 0;
 }

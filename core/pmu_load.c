@@ -996,6 +996,15 @@ static const struct pmux__family *const families[] = {
     &pmux__family_mips, &pmux__family_powerpc,
 };
 
+int pmux__pmu_family_unknown(const struct pmux__cpuid *id, char *buf,
+                             size_t len)
+{
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(families); i++)
+    if (families[i]->unknown && families[i]->unknown(id, buf, len))
+      return 1;
+  return 0;
+}
+
 /* A character that would split a name where events are written
  * ("PMU::EVENT:UMASK:MOD=N", comma-separated lists, a stat spec's ';'; '='
  * in a modifier's), or 0 when the name can be written. */

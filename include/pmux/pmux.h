@@ -389,6 +389,7 @@ typedef struct pmux_pmu_host_info {
   int hw_pmu;           /* 1: the kernel exposes a hardware PMU */
   char evidence[768];   /* the facts behind hw_pmu, "; "-separated */
   const pmux_pmu_t *pmu;/* the matching description, or NULL */
+  char no_desc[192];    /* pmu NULL: why, when a family knows ("" if not) */
 } pmux_pmu_host_info_t;
 PMUX_EXTERN int pmux_pmu_host_info(pmux_pmu_host_info_t *out);
 

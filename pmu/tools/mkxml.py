@@ -164,6 +164,10 @@ splice(f"{pmudir}/amd/amd64_fam10h.xml", x86_events(
 splice(f"{pmudir}/amd/amd64_fam17h.xml", x86_events(
     f"{tsvdir}/amd64_fam17h_zen1.tsv",
     groups=table_groups("amd64_events_fam17h_zen1.h")))
+for zen in ("zen3", "zen4"):
+    splice(f"{pmudir}/amd/amd64_{zen}.xml", x86_events(
+        f"{tsvdir}/amd64_fam19h_{zen}.tsv",
+        groups=table_groups(f"amd64_events_fam19h_{zen}.h")))
 splice(f"{pmudir}/mips/mips74k.xml", csv_events(f"{refdir}/mips74k_events.csv"))
 splice(f"{pmudir}/powerpc/power7.xml", csv_events(f"{refdir}/power7_events.csv"))
 splice(f"{pmudir}/powerpc/power8.xml", csv_events(f"{refdir}/power8_events.csv"))

@@ -70,9 +70,21 @@ grep -q "has no modifier or unit mask 'e'" <<<"$out" || fail "modifier not refus
 
 # --- every family answers
 for p in core2 intel_arch "intel_arch:v=3,gp=8,fixed=3,width=48" amd64_k8 \
-         amd64_fam10h amd64_fam17h mips74k power7 power8; do
+         amd64_fam10h amd64_fam17h amd64_zen3 amd64_zen4 amd64_fam19h_zen3 \
+         amd64_fam19h_zen4 mips74k power7 power8; do
   "$PMUX" info --pmu "$p" | says "counters:" || fail "info --pmu $p"
 done
+# Family 19h: the libpfm4 names, and events only one of Zen 3 / Zen 4 has
+"$PMUX" info --pmu amd64_fam19h_zen4 | says "^PMU amd64_zen4: AMD64 Family 19h (Zen 4)" ||
+  fail "info --pmu amd64_fam19h_zen4"
+"$PMUX" info --pmu zen3 | says "libpfm4 name: amd64_fam19h_zen3" || fail "info --pmu zen3"
+"$PMUX" list --pmu amd64_zen4 | says "^  OP_CACHE_HIT_MISS .*OC_HIT OC_MISS ALL_OC_ACCESS" ||
+  fail "list --pmu amd64_zen4"
+"$PMUX" list --pmu amd64_zen4 | says "^  PACKED_FP_OPS_RETIRED" || fail "list zen4: PACKED_FP_OPS_RETIRED"
+"$PMUX" list --pmu amd64_zen3 | says "^  PACKED_FP_OPS_RETIRED" && fail "list zen3 has a Zen 4 event"
+"$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_INSTRUCTIONS,CYCLES_NOT_IN_HALT,OP_CACHE_HIT_MISS:OC_MISS --json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["sets"][0]; assert s["fits"] and s["events"][2]["config"]=="0x20053048f", s' ||
+  fail "check --pmu amd64_zen4"
 "$PMUX" check --pmu power8 -S PM_RUN_CYC,PM_RUN_INST_CMPL,PM_1PLUS_PPC_CMPL --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
 "$PMUX" check --pmu amd64_fam17h --exclude PMC0 -S RETIRED_INSTRUCTIONS --json \

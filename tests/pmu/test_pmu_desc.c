@@ -43,7 +43,8 @@ static void builtins_load(void **state)
 }
 
 static const char *const names[] = {"core2", "intel_arch", "amd64_k8",
-                                    "amd64_fam10h", "amd64_fam17h", "mips74k",
+                                    "amd64_fam10h", "amd64_fam17h",
+                                    "amd64_zen3", "amd64_zen4", "mips74k",
                                     "power7", "power8", "power9", "power10"};
 
 static void registry_names_and_aliases(void **state)
@@ -57,7 +58,9 @@ static void registry_names_and_aliases(void **state)
   static const char *const aliases[][2] = {
       {"core", "core2"},           {"ix86arch", "intel_arch"},
       {"amd64_k8_revg", "amd64_k8"}, {"amd64_fam10h_barcelona", "amd64_fam10h"},
-      {"amd64_fam17h_zen1", "amd64_fam17h"}, {"mips_74k", "mips74k"},
+      {"amd64_fam17h_zen1", "amd64_fam17h"},
+      {"amd64_fam19h_zen3", "amd64_zen3"}, {"amd64_fam19h_zen4", "amd64_zen4"},
+      {"zen4", "amd64_zen4"}, {"mips_74k", "mips74k"},
       {"POWER8", "power8"}};
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(aliases); i++) {
     assert_int_equal(pmux_pmu_find(aliases[i][0], &p), 0);
@@ -185,6 +188,17 @@ static const struct vector vectors[] = {
     {"amd64_fam17h", "RETIRED_FUSED_BRANCH_INSTRUCTIONS", 0, 0x1005300d0ull,
      0x1000000d0ull, 0x3f},
     {"amd64_fam17h", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
+    /* Family 19h: libpfm4 4.13's default images (dump.c) */
+    {"amd64_zen3", "RETIRED_INSTRUCTIONS", 0, 0x5300c0, 0xc0, 0x3f},
+    {"amd64_zen3", "CYCLES_NOT_IN_HALT:u", 0, 0x510076, 0x76, 0x3f},
+    {"amd64_zen4", "OP_CACHE_HIT_MISS", 0, 0x20053078full, 0x20000078full,
+     0x3f},
+    {"amd64_zen4", "OP_CACHE_HIT_MISS:OC_MISS:k", 0, 0x20052048full,
+     0x20000048full, 0x3f},
+    {"amd64_zen4", "RETIRED_UCODE_INSTRUCTIONS:h", 0, 0x201005000c1ull,
+     0x1000000c1ull, 0x3f},
+    {"amd64_zen4", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
+    {"amd64_zen4", "r200000", PMUX_ECONFIG, 0, 0, 0}, /* bit 21 reserved */
     /* SUBLINK_MASK's group has no default and may be left out */
     {"amd64_fam10h", "HYPERTRANSPORT_LINK0", 0, 0x533ff6, 0x3ff6, 0xf},
     {"amd64_fam10h", "HYPERTRANSPORT_LINK0:DATA_DWORD_SENT", 0, 0x5302f6,
