@@ -77,6 +77,107 @@ int pmux__assign_match(const struct pmux_pmu *pmu, const uint64_t *allowed,
   return placed;
 }
 
+/*
+ * Pair events (AMD Large Increment per Cycle, the kernel's
+ * PERF_X86_EVENT_PAIR) take a counter they may use and the one after it.
+ * That is no longer a bipartite matching: every placement of the pair events
+ * is tried (there are at most ncounters/2 of them), the other events matched
+ * on the counters left.
+ */
+struct pairs {
+  const struct pmux_pmu *pmu;
+  const uint64_t *allowed;
+  const unsigned char *pair;
+  int n;
+  int *counter;
+  uint64_t *rest;        /* allowed masks of the other events */
+  int *rest_idx, *rest_cnt, nrest;
+};
+
+static int place_pairs(struct pairs *p, int i, uint64_t free_mask)
+{
+  while (i < p->n && !p->pair[i])
+    i++;
+  if (i == p->n) {
+    int placed = pmux__assign_match(p->pmu, p->rest, p->nrest, free_mask,
+                                    p->rest_cnt);
+    if (placed < 0)
+      return placed;
+    if (placed < p->nrest)
+      return 0;
+    for (int k = 0; k < p->nrest; k++)
+      p->counter[p->rest_idx[k]] = p->rest_cnt[k];
+    return 1;
+  }
+  for (int c = 0; c + 1 < p->pmu->ncounters; c++) {
+    uint64_t two = 3ull << c;
+    if (!(p->allowed[i] >> c & 1) || (free_mask & two) != two)
+      continue;
+    p->counter[i] = c;
+    int r = place_pairs(p, i + 1, free_mask & ~two);
+    if (r)
+      return r;
+  }
+  p->counter[i] = -1;
+  return 0;
+}
+
+int pmux__assign_pairs(const struct pmux_pmu *pmu, const uint64_t *allowed,
+                       const unsigned char *pair, int n, uint64_t free_mask,
+                       int *counter)
+{
+  int npair = 0;
+  for (int i = 0; pair && i < n; i++)
+    npair += pair[i] != 0;
+  if (!npair) {
+    int placed = pmux__assign_match(pmu, allowed, n, free_mask, counter);
+    return placed < 0 ? placed : placed == n;
+  }
+  for (int i = 0; i < n; i++)
+    counter[i] = -1;
+  if (2 * npair > pmu->ncounters)
+    return 0;
+  size_t sz = (size_t)(n ? n : 1);
+  struct pairs p = {.pmu = pmu, .allowed = allowed, .pair = pair, .n = n,
+                    .counter = counter, .rest = malloc(sz * sizeof(uint64_t)),
+                    .rest_idx = malloc(sz * sizeof(int)),
+                    .rest_cnt = malloc(sz * sizeof(int))};
+  int r = -ENOMEM;
+  if (p.rest && p.rest_idx && p.rest_cnt) {
+    for (int i = 0; i < n; i++)
+      if (!pair[i]) {
+        p.rest_idx[p.nrest] = i;
+        p.rest[p.nrest++] = allowed[i];
+      }
+    r = place_pairs(&p, 0, free_mask & pmux__pmu_mask(pmu, -1));
+  }
+  if (r <= 0)
+    for (int i = 0; i < n; i++)
+      counter[i] = -1;
+  free(p.rest);
+  free(p.rest_idx);
+  free(p.rest_cnt);
+  return r;
+}
+
+/* The pair flags of a set in *out (to free), NULL when it has no pair
+ * event; 0 or -ENOMEM. */
+static int pair_flags(const pmux_pmu_event_t *const *ev, int n,
+                      unsigned char **out)
+{
+  *out = NULL;
+  int any = 0;
+  for (int i = 0; i < n; i++)
+    any |= ev[i]->pair;
+  if (!any)
+    return 0;
+  if (!(*out = malloc((size_t)n)))
+    return -ENOMEM;
+  for (int i = 0; i < n; i++)
+    (*out)[i] = ev[i]->pair;
+  return 0;
+}
+
 /* ------------------------------------------ rules beyond the matching */
 
 /*
@@ -140,9 +241,13 @@ static int search(struct search *s, int i)
   if (i == s->n) {
     if (--s->budget < 0)
       return -1;
-    int placed = pmux__assign_match(s->pmu, s->masks, s->n, s->free_mask,
-                                    s->counter);
-    return placed < 0 ? placed : placed == s->n;
+    unsigned char *pair;
+    if (pair_flags(s->ev, s->n, &pair))
+      return -ENOMEM;
+    int r = pmux__assign_pairs(s->pmu, s->masks, pair, s->n, s->free_mask,
+                               s->counter);
+    free(pair);
+    return r;
   }
   int nsh = s->pmu->nshares; /* at most PMUX__SHARES_MAX (pmu_load.c) */
   for (int k = 0; k < s->nopt[i]; k++) {
@@ -265,8 +370,12 @@ static int set_fits(const struct pmux_pmu *pmu,
     return 0;
   for (int i = 0; i < n; i++)
     allowed[i] = ev[i]->counters;
-  int r = pmux__assign_match(pmu, allowed, n, free_mask, counter);
-  return r < 0 ? r : r == n;
+  unsigned char *pair;
+  if (pair_flags(ev, n, &pair))
+    return -ENOMEM;
+  int r = pmux__assign_pairs(pmu, allowed, pair, n, free_mask, counter);
+  free(pair);
+  return r;
 }
 
 /* Why a set that matches on counters still does not fit: a pair that
@@ -394,6 +503,32 @@ static int explain(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
   return 0;
 }
 
+/* Why a set that matches on counters does not fit once its pair events
+ * take two counters each. */
+static int explain_pairs(const struct pmux_pmu *pmu,
+                         const pmux_pmu_event_t *ev, int n, uint64_t free_mask)
+{
+  int first = -1, need = 0;
+  for (int i = 0; i < n; i++) {
+    need += ev[i].pair ? 2 : 1;
+    if (ev[i].pair && first < 0)
+      first = i;
+  }
+  int nfree = __builtin_popcountll(free_mask & pmux__pmu_mask(pmu, -1));
+  if (first < 0)
+    return pmux__fail(PMUX_ECONSTRAINT, "the events do not fit the free "
+                      "counters of %s", pmu->name);
+  if (need > nfree)
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' takes a pair of counters (an "
+                      "even one and the next, as the kernel places Large "
+                      "Increment per Cycle events): %d events need %d "
+                      "counters, %d are free", ev[first].name, n, need, nfree);
+  return pmux__fail(PMUX_ECONSTRAINT, "'%s' takes a pair of counters (an even "
+                    "one and the next, as the kernel places Large Increment "
+                    "per Cycle events): no such pair is left free on %s",
+                    ev[first].name, pmu->name);
+}
+
 int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
                     uint64_t free_mask, int *counter)
 {
@@ -416,9 +551,16 @@ int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
   for (int i = 0; i < n; i++)
     evp[i] = &ev[i];
   int odd = plm_mismatch(pmu, evp, n);
-  if (odd >= 0 || !has_rules(pmu)) {
+  if (odd >= 0) {
     free(evp);
-    return odd >= 0 ? explain_plm(pmu, &ev[0], &ev[odd]) : 0;
+    return explain_plm(pmu, &ev[0], &ev[odd]);
+  }
+  if (!has_rules(pmu)) {
+    int r = set_fits(pmu, evp, n, free_mask, counter);
+    free(evp);
+    if (r < 0)
+      return r;
+    return r ? 0 : explain_pairs(pmu, ev, n, free_mask);
   }
   int r = fit_rules(pmu, evp, n, free_mask, counter);
   free(evp);

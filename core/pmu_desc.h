@@ -60,6 +60,9 @@ struct pmux__constraint {
   uint64_t code, match;
   char *counters_spec;
   uint64_t counters;
+  int pair;          /* the event also takes the next counter (AMD Large
+                        Increment per Cycle events: the kernel's
+                        PERF_X86_EVENT_PAIR, the odd one counts Merge) */
   int line;
 };
 
@@ -256,11 +259,18 @@ int pmux__pmu_alternatives(const struct pmux_pmu *pmu, uint64_t code,
 /* Counters a code may use from the code alone (PMC field, constraint rows,
  * else the generic counters); 0 when its PMC does not exist. */
 uint64_t pmux__pmu_code_counters(const struct pmux_pmu *pmu, uint64_t code);
+/* 1 when the constraint row a code matches takes counter pairs. */
+int pmux__pmu_code_pair(const struct pmux_pmu *pmu, uint64_t code);
 
 /* Matching: counter[i] for each event given its allowed masks; returns the
  * number of events placed (n when all fit).  Fixed counters are preferred. */
 int pmux__assign_match(const struct pmux_pmu *pmu, const uint64_t *allowed,
                        int n, uint64_t free_mask, int *counter);
+/* The same where pair[i] marks an event that also takes the counter after
+ * its own (NULL: none): 1 when all fit, 0 when not, negative on error. */
+int pmux__assign_pairs(const struct pmux_pmu *pmu, const uint64_t *allowed,
+                       const unsigned char *pair, int n, uint64_t free_mask,
+                       int *counter);
 
 /* The description matching the host CPU (hardware PMU exposed or not);
  * PMUX_ENOPMU when none does. */

@@ -223,6 +223,14 @@ static uint64_t counters_for(const struct pmux_pmu *pmu,
   return pmux__pmu_mask(pmu, PMUX__CNT_GENERIC);
 }
 
+int pmux__pmu_code_pair(const struct pmux_pmu *pmu, uint64_t code)
+{
+  for (int i = 0; i < pmu->ncons; i++)
+    if ((code & pmu->cons[i].match) == pmu->cons[i].code)
+      return pmu->cons[i].pair;
+  return 0;
+}
+
 uint64_t pmux__pmu_code_counters(const struct pmux_pmu *pmu, uint64_t code)
 {
   int bad;
@@ -608,6 +616,8 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   int bad_pmc;
   uint64_t key = code | code_of_image(pmu, st.img);
   out->counters = counters_for(pmu, ev, key, &bad_pmc);
+  out->pair = !(ev && ev->counters) && pmu->pmc_field < 0 &&
+              pmux__pmu_code_pair(pmu, key);
   if (bad_pmc)
     return pmux__fail(PMUX_EEVENT, "event '%s': the code selects a PMC %s "
                       "does not have", name, pmu->name);

@@ -370,8 +370,12 @@ static void start_modifier(struct loader *ld, const char **atts)
 
 static void start_constraint(struct loader *ld, const char **atts)
 {
-  static const char *const known[] = {"code", "match", "counters", NULL};
+  static const char *const known[] = {"code", "match", "counters", "pair",
+                                      NULL};
   if (check_attrs(ld, "constraint", atts, known))
+    return;
+  int pair;
+  if (yesno(ld, "constraint", "pair", attr(atts, "pair"), 0, &pair))
     return;
   const char *code = need(ld, "constraint", atts, "code");
   const char *cnt = need(ld, "constraint", atts, "counters");
@@ -395,6 +399,7 @@ static void start_constraint(struct loader *ld, const char **atts)
   k->code = c;
   k->match = m;
   k->counters_spec = xstrdup(ld, cnt);
+  k->pair = pair;
   k->line = (int)XML_GetCurrentLineNumber(ld->xp);
 }
 
@@ -1278,6 +1283,17 @@ int pmux__pmu_finalize(struct pmux_pmu *pmu)
       return desc_fail(file, k->line, "empty-counter-mask",
                        "constraint for code %#llx allows no counter",
                        (unsigned long long)k->code);
+    /* a pair event also takes the counter after each one it may use */
+    for (int c = 0; k->pair && c < pmu->ncounters; c++)
+      if ((k->counters >> c & 1) &&
+          (c + 1 >= pmu->ncounters || (k->counters >> (c + 1) & 1) ||
+           pmu->counters[c].kind != PMUX__CNT_GENERIC ||
+           pmu->counters[c + 1].kind != PMUX__CNT_GENERIC))
+        return desc_fail(file, k->line, "constraint-pair",
+                         "pair constraint for code %#llx allows %s, which "
+                         "is not followed by a generic counter it leaves "
+                         "free", (unsigned long long)k->code,
+                         pmu->counters[c].name);
   }
   for (int i = 0; i < pmu->nevents; i++) {
     struct pmux__event *e = &pmu->events[i];

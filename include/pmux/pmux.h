@@ -301,6 +301,8 @@ typedef struct pmux_pmu_event {
   unsigned exclude_user : 1;
   unsigned exclude_kernel : 1;
   unsigned exclude_hv : 1;
+  unsigned pair : 1;    /* also takes the counter after its own (AMD Large
+                           Increment per Cycle events, Family 17h on) */
 } pmux_pmu_event_t;
 
 /* Find a description by name; PMUX_ENOPMU (message lists the known ones). */

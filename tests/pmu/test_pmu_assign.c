@@ -346,6 +346,77 @@ static void split_partitions(void **state)
   assert_int_equal(pmux_pmu_split(p, a, 10, free_mask, so), 2);
 }
 
+/* AMD Family 17h on: event 0x003 (RETIRED_SSE_AVX_FLOPS, a Large Increment
+ * per Cycle event) takes an even counter and the next one, as the kernel's
+ * pair constraint (arch/x86/events/amd/core.c); sets fit as the kernel
+ * counts them. */
+static void amd_pairs(void **state)
+{
+  (void)state;
+  static const char *const pmus[][2] = {
+      {"amd64_fam17h", "RETIRED_SSE_AVX_OPERATIONS:DP_MULT_ADD_FLOPS"},
+      {"amd64_zen3", "RETIRED_SSE_AVX_FLOPS"},
+      {"amd64_zen4", "RETIRED_SSE_AVX_FLOPS"}};
+  for (size_t k = 0; k < PMUX_ARRAY_SIZE(pmus); k++) {
+    const pmux_pmu_t *p = pmu(pmus[k][0]);
+    pmux_pmu_event_t f[3], o[6], ev[8];
+    int c[8];
+    for (int i = 0; i < 3; i++)
+      assert_int_equal(pmux_pmu_encode(p, pmus[k][1], &f[i]), 0);
+    for (int i = 0; i < 6; i++)
+      assert_int_equal(pmux_pmu_encode(p, "RETIRED_INSTRUCTIONS", &o[i]), 0);
+    assert_true(f[0].pair);
+    assert_int_equal(f[0].counters, 0x15); /* PMC0, PMC2, PMC4 */
+    assert_false(o[0].pair);
+    assert_int_equal(o[0].counters, 0x3f);
+    /* raw images and other unit masks too: the kernel keys on the event */
+    pmux_pmu_event_t r;
+    assert_int_equal(pmux_pmu_encode(p, "r530103", &r), 0);
+    assert_true(r.pair);
+    assert_int_equal(pmux_pmu_encode(p, "r5300c0", &r), 0);
+    assert_false(r.pair);
+    uint64_t all = pmux_pmu_counters_mask(p);
+    /* one pair and four others: six counters */
+    ev[0] = f[0];
+    memcpy(ev + 1, o, 5 * sizeof(*o));
+    assert_int_equal(pmux_pmu_assign(p, ev, 5, all, c), 0);
+    assert_int_equal(c[0] % 2, 0);
+    for (int i = 1; i < 5; i++)
+      assert_int_not_equal(c[i], c[0] + 1);
+    /* one pair and five others: seven counters */
+    assert_int_equal(pmux_pmu_assign(p, ev, 6, all, c), PMUX_ECONSTRAINT);
+    assert_non_null(strstr(pmux_errmsg(), "takes a pair of counters"));
+    assert_non_null(strstr(pmux_errmsg(), "6 events need 7 counters"));
+    /* three pairs fill the PMU; a fourth event does not fit */
+    memcpy(ev, f, 3 * sizeof(*f));
+    assert_int_equal(pmux_pmu_assign(p, ev, 3, all, c), 0);
+    ev[3] = o[0];
+    assert_int_equal(pmux_pmu_assign(p, ev, 4, all, c), PMUX_ECONSTRAINT);
+    /* PMC1 and PMC3 held: PMC4+5 is the only pair left */
+    uint64_t holes = all & ~0xaull;
+    ev[0] = f[0];
+    ev[1] = o[0];
+    ev[2] = o[1];
+    assert_int_equal(pmux_pmu_assign(p, ev, 3, holes, c), 0);
+    assert_int_equal(c[0], 4);
+    memcpy(ev, f, 2 * sizeof(*f));
+    assert_int_equal(pmux_pmu_assign(p, ev, 2, holes, c), PMUX_ECONSTRAINT);
+    assert_non_null(strstr(pmux_errmsg(), "no such pair is left free"));
+    /* the watchdog's PMC0 out: one pair and three others, not four */
+    uint64_t wd = all & ~(1ull << pmux_pmu_watchdog_counter(p));
+    ev[0] = f[0];
+    memcpy(ev + 1, o, 4 * sizeof(*o));
+    assert_int_equal(pmux_pmu_assign(p, ev, 4, wd, c), 0);
+    assert_true(c[0] == 2 || c[0] == 4);
+    assert_int_equal(pmux_pmu_assign(p, ev, 5, wd, c), PMUX_ECONSTRAINT);
+    /* --split: one pair and five others make two sets */
+    ev[0] = f[0];
+    memcpy(ev + 1, o, 5 * sizeof(*o));
+    int so[6];
+    assert_int_equal(pmux_pmu_split(p, ev, 6, all, so), 2);
+  }
+}
+
 static void split_by_names(void **state)
 {
   (void)state;
@@ -375,6 +446,7 @@ int main(void)
       cmocka_unit_test(adversarial_same_counter),
       cmocka_unit_test(split_partitions),
       cmocka_unit_test(split_by_names),
+      cmocka_unit_test(amd_pairs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

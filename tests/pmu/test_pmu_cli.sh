@@ -85,6 +85,13 @@ done
 "$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_INSTRUCTIONS,CYCLES_NOT_IN_HALT,OP_CACHE_HIT_MISS:OC_MISS --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["sets"][0]; assert s["fits"] and s["events"][2]["config"]=="0x20053048f", s' ||
   fail "check --pmu amd64_zen4"
+# RETIRED_SSE_AVX_FLOPS takes a counter pair: with four others it fits, with
+# five it does not, and the reason says so
+"$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_SSE_AVX_FLOPS,RETIRED_INSTRUCTIONS,CYCLES_NOT_IN_HALT,RETIRED_UCODE_OPS,RETIRED_UCODE_INSTRUCTIONS \
+  | says "^set 0: fits" || fail "check zen4: a pair and four others"
+out=$("$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_SSE_AVX_FLOPS,RETIRED_INSTRUCTIONS,CYCLES_NOT_IN_HALT,RETIRED_UCODE_OPS,RETIRED_UCODE_INSTRUCTIONS,r76 2>&1) &&
+  fail "check zen4: a pair and five others fit: $out"
+grep -q "takes a pair of counters.*6 events need 7 counters" <<<"$out" || fail "check zen4 pair reason: $out"
 "$PMUX" check --pmu power8 -S PM_RUN_CYC,PM_RUN_INST_CMPL,PM_1PLUS_PPC_CMPL --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
 "$PMUX" check --pmu amd64_fam17h --exclude PMC0 -S RETIRED_INSTRUCTIONS --json \

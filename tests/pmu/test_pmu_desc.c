@@ -197,6 +197,9 @@ static const struct vector vectors[] = {
      0x20000048full, 0x3f},
     {"amd64_zen4", "RETIRED_UCODE_INSTRUCTIONS:h", 0, 0x201005000c1ull,
      0x1000000c1ull, 0x3f},
+    /* the kernel's pair constraint: event 0x003 on PMC0, PMC2 or PMC4 */
+    {"amd64_zen4", "RETIRED_SSE_AVX_FLOPS", 0, 0x531f03, 0x1f03, 0x15},
+    {"amd64_zen3", "RETIRED_SSE_AVX_FLOPS:MAC_FLOPS", 0, 0x530803, 0x803, 0x15},
     {"amd64_zen4", "r1000000000000", PMUX_ECONFIG, 0, 0, 0},
     {"amd64_zen4", "r200000", PMUX_ECONFIG, 0, 0, 0}, /* bit 21 reserved */
     /* SUBLINK_MASK's group has no default and may be left out */
