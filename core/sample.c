@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -637,13 +638,15 @@ static void write_vdso(struct rec *r)
   FILE *maps = wanted ? fopen("/proc/self/maps", "re") : NULL;
   if (!maps)
     return;
+  /* the vdso the kernel told this process of; its extent from the maps */
+  unsigned long long base = getauxval(AT_SYSINFO_EHDR), lo = 0, hi = 0;
   char line[512];
-  unsigned long long lo = 0, hi = 0;
-  while (fgets(line, sizeof(line), maps))
-    if (strstr(line, "[vdso]") && sscanf(line, "%llx-%llx", &lo, &hi) == 2)
+  while (base && fgets(line, sizeof(line), maps))
+    if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo == base)
       break;
   fclose(maps);
-  if (hi <= lo || hi - lo > (1u << 20) || memcmp((void *)(uintptr_t)lo, "\177ELF", 4))
+  if (!base || lo != base || hi <= lo || hi - lo > PMUX_SF_VDSO_MAX ||
+      memcmp((void *)(uintptr_t)lo, "\177ELF", 4))
     return;
   put_section(r, PMUX_SF_VDSO, (const void *)(uintptr_t)lo, (size_t)(hi - lo));
 }

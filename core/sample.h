@@ -13,6 +13,7 @@
 #define PMUX_SF_VERSION ((1u << 16) | 3)
 #define PMUX_SF_ENDIAN 0x01020304u
 #define PMUX_SF_UNTERMINATED UINT64_MAX /* section length never patched */
+#define PMUX_SF_VDSO_MAX (1u << 20) /* a vdso is a few pages; more is no vdso */
 
 struct pmux_sf_header {
   char magic[8];           /* "PMUXSMP\0" */

@@ -350,6 +350,8 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
       return bad(at, "VDSO section", "a second one");
     if (len < 4 || memcmp(p, "\177ELF", 4))
       return bad(at, "VDSO section", "not an ELF image");
+    if (len > PMUX_SF_VDSO_MAX)
+      return bad(at, "VDSO section", "larger than a vdso can be");
     /* a copy: libelf wants the image aligned, the section may not be */
     f->vdso = malloc(len);
     if (!f->vdso)
@@ -687,6 +689,11 @@ static void read_symbols(struct dso *d, Elf *e, Elf_Scn *scn,
                          const GElf_Shdr *sh)
 {
   Elf_Data *data = elf_getdata(scn, NULL);
+  /* entries of the class's size: a smaller sh_entsize (a crafted file)
+   * would size the table many times over */
+  size_t entsize = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
+  if (!entsize || sh->sh_entsize < entsize)
+    return;
   size_t n = sh->sh_size / sh->sh_entsize;
   d->syms = calloc(n ? n : 1, sizeof(*d->syms));
   for (size_t i = 0; data && d->syms && i < n; i++) {

@@ -786,6 +786,27 @@ static size_t own_vdso(const uint8_t **at)
  * and a 32-bit process's vdso samples were named from the 64-bit image.
  * Pid 1 runs a 32-bit program, pid 2 this test's own (the image's ABI),
  * pid 3 nothing known (the length alone decides). */
+/* A VDSO section larger than any vdso (a crafted file) is refused, with
+ * its offset, before it is copied. */
+static void test_sample_file_vdso_too_large(void **state)
+{
+  (void)state;
+  struct mem m = {0};
+  put_header(&m);
+  size_t n = PMUX_SF_VDSO_MAX + 1;
+  uint8_t *img = calloc(1, n);
+  assert_non_null(img);
+  memcpy(img, "\177ELF", 4);
+  put_section(&m, PMUX_SF_VDSO, img, n);
+  put_section(&m, PMUX_SF_END, NULL, 0);
+  free(img);
+  pmux_sample_file_t *f = NULL;
+  assert_int_equal(pmux_sample_file_open_mem(m.buf, m.len, &f), PMUX_EFILE);
+  assert_non_null(strstr(pmux_errmsg(), "VDSO section"));
+  pmux_sample_file_close(f);
+  free(m.buf);
+}
+
 static void test_sample_file_vdso_abi(void **state)
 {
   (void)state;
@@ -894,6 +915,7 @@ int main(void)
       cmocka_unit_test(test_sample_file),
       cmocka_unit_test(test_sample_file_fork),
       cmocka_unit_test(test_sample_file_vdso_abi),
+      cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
