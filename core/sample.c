@@ -103,6 +103,8 @@ struct trigger {
 struct map_rec {
   struct pmux_sf_map m;
   char *name;
+  uint8_t id[20];          /* the build-id the kernel gave it, or none */
+  uint8_t id_len;
 };
 
 struct rec {
@@ -193,22 +195,24 @@ static void *room_for_one(void *arr, size_t *cap, size_t n, size_t size)
   return a;
 }
 
-static void add_map(struct rec *r, uint32_t pid, uint64_t start,
-                    uint64_t len, uint64_t pgoff, uint64_t time,
-                    const char *name, size_t nlen)
+static struct map_rec *add_map(struct rec *r, uint32_t pid, uint64_t start,
+                               uint64_t len, uint64_t pgoff, uint64_t time,
+                               const char *name, size_t nlen)
 {
   struct map_rec *grown = room_for_one(r->maps, &r->capmaps, r->nmaps,
                                        sizeof(*grown));
   if (!grown)
-    return;
+    return NULL;
   r->maps = grown;
   char *n = strndup(name, nlen);
   if (!n)
-    return;
+    return NULL;
   struct map_rec *m = &r->maps[r->nmaps++];
   m->m = (struct pmux_sf_map){pid, (uint32_t)strlen(n), start, len, pgoff,
                               time};
   m->name = n;
+  m->id_len = 0;
+  return m;
 }
 
 static void add_task(struct rec *r, uint32_t kind, uint32_t pid,
@@ -371,8 +375,16 @@ static int handle(struct rec *r, const struct ring *rg, const char *p,
     memcpy(&t, p + sz - 16, 8);
     const char *name = p + 72;
     size_t nlen = strnlen(name, sz - 24 - 72);
-    if (nlen)
-      add_map(r, pid, a[0], a[1], a[2], t, name, nlen);
+    if (!nlen)
+      break;
+    struct map_rec *m = add_map(r, pid, a[0], a[1], a[2], t, name, nlen);
+    /* {u8 size, u8, u16, u8 id[20]} in place of maj min ino ino_gen */
+    uint8_t idl = (uint8_t)p[40];
+    if (m && (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID) && idl &&
+        idl <= sizeof(m->id)) {
+      memcpy(m->id, p + 44, idl);
+      m->id_len = idl;
+    }
     break;
   }
   default:
@@ -572,6 +584,27 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
 
 static void write_switches(struct rec *r);
 
+/* The build-id the kernel gave each mapping, by its index in MAPS: which
+ * build a sample ran, even when the file was rebuilt while recording. */
+static void write_map_build_ids(struct rec *r)
+{
+  uint64_t len = 0;
+  for (size_t i = 0; i < r->nmaps; i++)
+    if (r->maps[i].id_len)
+      len += sizeof(struct pmux_sf_map_build_id) + r->maps[i].id_len;
+  if (!len)
+    return;
+  struct pmux_sf_section s = {PMUX_SF_MAP_BUILD_IDS, 0, len};
+  put(r, &s, sizeof(s));
+  for (size_t i = 0; i < r->nmaps; i++) {
+    if (!r->maps[i].id_len)
+      continue;
+    struct pmux_sf_map_build_id b = {(uint32_t)i, r->maps[i].id_len};
+    put(r, &b, sizeof(b));
+    put(r, r->maps[i].id, r->maps[i].id_len);
+  }
+}
+
 struct named_file {
   const char *name;
   uint32_t len;
@@ -673,6 +706,7 @@ static void write_tail(struct rec *r, long data_at)
     put(r, &r->maps[i].m, sizeof(r->maps[i].m));
     put(r, r->maps[i].name, r->maps[i].m.name_len);
   }
+  write_map_build_ids(r);
   write_build_ids(r);
   write_vdso(r);
   struct pmux_sf_stats st;
@@ -832,6 +866,27 @@ static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
  * with it and read at each sample (perfmon2's sampled PMDs, through
  * PERF_SAMPLE_READ on the group).
  */
+/* Whether the kernel puts the mapped file's build-id in PERF_RECORD_MMAP2
+ * (attr.build_id, Linux 5.12 on; older kernels refuse the bit). */
+static int kernel_gives_build_ids(void)
+{
+  static int known = -1;
+  if (known < 0) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.type = PERF_TYPE_SOFTWARE;
+    a.config = PERF_COUNT_SW_DUMMY;
+    a.disabled = a.mmap2 = a.build_id = 1;
+    a.exclude_kernel = a.exclude_hv = 1;
+    int fd = pmux__perf_open(&a, 0, -1, -1, 0);
+    known = fd >= 0;
+    if (fd >= 0)
+      close(fd);
+  }
+  return known;
+}
+
 static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
                      int set_size, int nsets, const pmux_record_opts_t *o,
                      uint32_t watermark)
@@ -863,6 +918,7 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
    * (open_side_band); one set is always on itself. */
   attr->mmap = attr->mmap2 = attr->comm = attr->task = e->set == 0 &&
                                                        nsets == 1;
+  attr->build_id = attr->mmap2 && kernel_gives_build_ids();
   attr->sample_id_all = 1;
   attr->watermark = 1;
   attr->wakeup_watermark = watermark;
@@ -888,6 +944,7 @@ static int open_side_band(struct rec *r, const pmux_record_opts_t *o,
                      PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
   attr.sample_id_all = 1;
   attr.mmap = attr.mmap2 = attr.comm = attr.task = 1;
+  attr.build_id = kernel_gives_build_ids();
   attr.exclude_kernel = attr.exclude_hv = 1;
   attr.inherit = !o->system_wide;
   /* A command's from its exec, as set 0; CPUs' from now. */

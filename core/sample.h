@@ -44,6 +44,8 @@ enum pmux_sf_type {
                           forked which, and execs) */
   PMUX_SF_BUILD_IDS = 10, /* struct pmux_sf_build_id + name + id, repeated
                              (1.3: which build of each mapped file) */
+  PMUX_SF_MAP_BUILD_IDS = 12, /* struct pmux_sf_map_build_id + id, repeated
+                                 (1.3: the build the kernel mapped) */
   PMUX_SF_VDSO = 11,   /* the recorder's vdso image (1.3: names for the
                           samples in "[vdso]" mappings) */
   PMUX_SF_END = 0xffff,
@@ -70,6 +72,13 @@ struct pmux_sf_map {
 struct pmux_sf_build_id {
   uint32_t name_len;       /* then name_len bytes, no NUL */
   uint32_t id_len;         /* then id_len bytes: the NT_GNU_BUILD_ID */
+};
+
+/* The build-id the kernel gave a mapping (PERF_RECORD_MISC_MMAP_BUILD_ID,
+ * Linux 5.12 on), for the MAPS entry of index map (counted from 0). */
+struct pmux_sf_map_build_id {
+  uint32_t map;
+  uint32_t id_len;         /* then id_len bytes */
 };
 
 /* A process forked from another (PERF_RECORD_FORK, not a thread), or

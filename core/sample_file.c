@@ -38,7 +38,9 @@ struct phdr_load {
 struct dso {
   char *path;
   int loaded, ok;
-  int changed;             /* its build-id is not the recording's */
+  int changed;             /* its build-id is not the one BUILD_IDS holds */
+  uint8_t id[PMUX__BUILD_ID_MAX]; /* its build-id on disk now */
+  size_t id_len;
   struct fsym *syms;
   size_t nsyms;
   struct phdr_load *loads;
@@ -55,6 +57,8 @@ struct recorded_id {
 struct fmap {
   struct pmux_sf_map m;
   const char *name;        /* owned */
+  const uint8_t *id;       /* MAP_BUILD_IDS: the build the kernel mapped */
+  uint32_t id_len;         /* 0: none recorded for this mapping */
 };
 
 struct pmux_sample_file {
@@ -322,6 +326,23 @@ static int parse_section(pmux_sample_file_t *f, uint32_t type,
     memcpy(f->tasks, p, len);
     f->ntasks = len / sizeof(struct pmux_sf_task);
     f->have_tasks = 1;
+    return 0;
+  case PMUX_SF_MAP_BUILD_IDS:
+    while (o < len) {
+      struct pmux_sf_map_build_id b;
+      if (len - o < sizeof(b))
+        return bad(at + o, "MAP_BUILD_IDS section", "entry truncated");
+      memcpy(&b, p + o, sizeof(b));
+      o += sizeof(b);
+      if (b.map >= f->nmaps || f->maps[b.map].id_len)
+        return bad(at + o, "MAP_BUILD_IDS section",
+                   "no such mapping, or one named twice");
+      if (b.id_len == 0 || b.id_len > PMUX__BUILD_ID_MAX || b.id_len > len - o)
+        return bad(at + o, "MAP_BUILD_IDS section", "bad id length");
+      f->maps[b.map].id = p + o;
+      f->maps[b.map].id_len = b.id_len;
+      o += b.id_len;
+    }
     return 0;
   case PMUX_SF_BUILD_IDS:
     if (f->have_ids)
@@ -648,19 +669,17 @@ static int sym_cmp(const void *a, const void *b)
   return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Whether the object at path (e) is the build the recording saw: its
- * build-id is the one BUILD_IDS holds for path, or BUILD_IDS has none to
- * compare with (a file recorded without one, or before 1.3). */
-static int same_build(const pmux_sample_file_t *f, const char *path, Elf *e)
+/* Whether d, as on disk now, is the build the recording saw at the end:
+ * its build-id is the one BUILD_IDS holds for its path, or BUILD_IDS has
+ * none to compare with (a file recorded without one, or before 1.3). */
+static int same_build(const pmux_sample_file_t *f, const struct dso *d)
 {
-  size_t pl = strlen(path);
+  size_t pl = strlen(d->path);
   for (size_t i = 0; i < f->nids; i++) {
     const struct recorded_id *r = &f->ids[i];
-    if (r->name_len != pl || memcmp(r->name, path, pl))
+    if (r->name_len != pl || memcmp(r->name, d->path, pl))
       continue;
-    uint8_t now[PMUX__BUILD_ID_MAX];
-    size_t n = pmux__elf_build_id(e, now, sizeof(now));
-    return n == r->id_len && !memcmp(now, r->id, n);
+    return d->id_len == r->id_len && !memcmp(d->id, r->id, d->id_len);
   }
   return 1;
 }
@@ -873,10 +892,9 @@ static void dso_load(const pmux_sample_file_t *f, struct dso *d)
   }
   Elf *e = elf_begin(fd, ELF_C_READ, NULL);
   if (e && elf_kind(e) == ELF_K_ELF) {
-    if (same_build(f, d->path, e))
-      dso_read(d, e);
-    else
-      d->changed = 1; /* its symbols would name the wrong functions */
+    d->id_len = pmux__elf_build_id(e, d->id, sizeof(d->id));
+    d->changed = !same_build(f, d);
+    dso_read(d, e); /* a mapping of the same build may still use them */
   }
   if (e)
     elf_end(e);
@@ -899,14 +917,32 @@ static struct dso *dso_get(pmux_sample_file_t *f, const char *path)
     return NULL;
   f->ndsos++;
   dso_load(f, d);
-  if (d->changed) {
-    const char **c = realloc(f->changed, (f->nchanged + 1) * sizeof(*c));
-    if (c) {
-      f->changed = c;
-      f->changed[f->nchanged++] = d->path;
-    }
-  }
   return d;
+}
+
+/* Whether mapping m was of another build than d, the file on disk now (its
+ * symbols would name the wrong functions): by the build-id the kernel gave
+ * the mapping when there is one (MAP_BUILD_IDS: a binary rebuilt while
+ * recording has mappings of both builds), else by BUILD_IDS, read when the
+ * recording ended.  Such a file is listed once for
+ * pmux_sample_file_changed(). */
+static int other_build(pmux_sample_file_t *f, const struct fmap *m,
+                       const struct dso *d)
+{
+  int other = m->id_len ? m->id_len != d->id_len ||
+                              memcmp(m->id, d->id, d->id_len)
+                        : d->changed;
+  if (!other)
+    return 0;
+  for (size_t i = 0; i < f->nchanged; i++)
+    if (f->changed[i] == d->path)
+      return 1;
+  const char **c = realloc(f->changed, (f->nchanged + 1) * sizeof(*c));
+  if (c) {
+    f->changed = c;
+    f->changed[f->nchanged++] = d->path;
+  }
+  return 1;
 }
 
 /* The mapping of process pid covering ip at time t (0: any time): the
@@ -1031,7 +1067,7 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
   base = base ? base + 1 : m->name;
   char bracketed[4100];
   snprintf(bracketed, sizeof(bracketed), vdso ? "%s" : "[%s]", base);
-  if (!d || !d->ok) {
+  if (!d || !d->ok || (!vdso && other_build(f, m, d))) {
     snprintf(sym, len, "%s", bracketed);
     return 0;
   }

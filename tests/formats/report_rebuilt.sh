@@ -36,3 +36,26 @@ d = json.load(open(sys.argv[1]))
 assert d["changed"] == [sys.argv[2]], d["changed"]
 PY
 pass "a binary rebuilt since the recording: said so, its functions not named"
+
+# Rebuilt WHILE recording: the first process ran one build, the second
+# another, from the same path.  The build-ids the kernel gave each mapping
+# (MAP_BUILD_IDS) tell them apart; those read at the end (BUILD_IDS) saw
+# only the last build, and named the first one's samples from it.
+grep -q . <(python3 "$PMUX_SRC/tests/formats/read_default.py" "$TMP/r.data" |
+  python3 -c 'import json,sys; print(*[x for x in json.load(sys.stdin)["sections"] if x == 12])') ||
+  { pass "(the kernel gives no mapping build-ids: the rebuild while recording is not checked)"; exit 0; }
+cp "$PMUX_BUILD/pmux-spin" "$TMP/prog2"
+"$PMUX" record -q -F 1000 -o "$TMP/w.data" -- sh -c "'$TMP/prog2' 300 &&
+  cp '$DEMO' '$TMP/prog2.new' && mv '$TMP/prog2.new' '$TMP/prog2' && '$TMP/prog2' -r 4" ||
+  fail "record of a rebuild failed"
+"$PMUX" report --json -i "$TMP/w.data" >"$TMP/w.json" || fail "report failed"
+python3 - "$TMP/w.json" "$TMP/prog2" <<'PY' || fail "rebuilt while recording: $(head -c 800 "$TMP/w.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["changed"] == [sys.argv[2]], d["changed"]
+rows = {r["symbol"]: r["samples"] for r in d["top"] if r["dso"] == sys.argv[2]}
+assert rows.get("compute_phase", 0) > 0, rows   # the build on disk: named
+assert rows.get("[prog2]", 0) > 0, rows          # the one before: not
+assert "spin_hot" not in rows, rows
+PY
+pass "a binary rebuilt while recording: the first build's samples are not named from the second"
