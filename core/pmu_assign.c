@@ -611,6 +611,19 @@ int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
       }
       continue;
     }
+    /* A counter it may use is free, yet it may not fit alone: a pair event
+     * whose every pair is broken by a held counter. */
+    evp[0] = &ev[e];
+    int alone = set_fits(pmu, evp, 1, free_mask, cnt);
+    if (alone <= 0) {
+      if (!err)
+        err = alone < 0 ? alone : pmux_pmu_assign(pmu, &ev[e], 1, free_mask,
+                                                  cnt);
+      if (!err) /* set_fits and pmux_pmu_assign disagree: cannot happen */
+        err = pmux__fail(PMUX_ECONSTRAINT, "'%s' does not fit the free "
+                         "counters of %s", ev[e].name, pmu->name);
+      continue;
+    }
     int placed_in = -1;
     for (int s = 0; s < nsets && placed_in < 0; s++) {
       int m = 0;

@@ -414,6 +414,17 @@ static void amd_pairs(void **state)
     memcpy(ev + 1, o, 5 * sizeof(*o));
     int so[6];
     assert_int_equal(pmux_pmu_split(p, ev, 6, all, so), 2);
+    /* --split with PMC1, PMC3 and PMC5 held: no pair is free, so the pair
+     * event fits no set, not even alone (an error, set_of -1), while the
+     * other event still gets a set */
+    uint64_t nopair = all & ~0x2aull;
+    ev[0] = f[0];
+    ev[1] = o[0];
+    so[0] = so[1] = 7;
+    assert_int_equal(pmux_pmu_split(p, ev, 2, nopair, so), PMUX_ECONSTRAINT);
+    assert_non_null(strstr(pmux_errmsg(), "takes a pair of counters"));
+    assert_int_equal(so[0], -1);
+    assert_int_equal(so[1], 0);
   }
 }
 
