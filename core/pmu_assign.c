@@ -82,7 +82,13 @@ int pmux__assign_match(const struct pmux_pmu *pmu, const uint64_t *allowed,
  * PERF_X86_EVENT_PAIR) take a counter they may use and the one after it.
  * That is no longer a bipartite matching: every placement of the pair events
  * is tried (there are at most ncounters/2 of them), the other events matched
- * on the counters left.
+ * on the counters left.  Pair events with the same allowed counters are
+ * interchangeable, so each takes a counter above the previous one's (one
+ * placement per set of pairs, not every ordering of it); a set needing
+ * more counters than are free is refused before the search; and the search
+ * has a budget of matchings, running out of it being a "does not fit" (as
+ * for the kernel rules below), so that a wide PMUX_PMU_PATH description cannot
+ * make it exponential.
  */
 struct pairs {
   const struct pmux_pmu *pmu;
@@ -92,6 +98,7 @@ struct pairs {
   int *counter;
   uint64_t *rest;        /* allowed masks of the other events */
   int *rest_idx, *rest_cnt, nrest;
+  long budget;           /* matchings left to try */
 };
 
 static int place_pairs(struct pairs *p, int i, uint64_t free_mask)
@@ -99,6 +106,8 @@ static int place_pairs(struct pairs *p, int i, uint64_t free_mask)
   while (i < p->n && !p->pair[i])
     i++;
   if (i == p->n) {
+    if (--p->budget < 0)
+      return 0;
     int placed = pmux__assign_match(p->pmu, p->rest, p->nrest, free_mask,
                                     p->rest_cnt);
     if (placed < 0)
@@ -109,7 +118,13 @@ static int place_pairs(struct pairs *p, int i, uint64_t free_mask)
       p->counter[p->rest_idx[k]] = p->rest_cnt[k];
     return 1;
   }
-  for (int c = 0; c + 1 < p->pmu->ncounters; c++) {
+  int from = 0; /* above an earlier pair event with the same counters */
+  for (int k = i - 1; k >= 0; k--)
+    if (p->pair[k] && p->allowed[k] == p->allowed[i]) {
+      from = p->counter[k] + 2;
+      break;
+    }
+  for (int c = from; c + 1 < p->pmu->ncounters && p->budget >= 0; c++) {
     uint64_t two = 3ull << c;
     if (!(p->allowed[i] >> c & 1) || (free_mask & two) != two)
       continue;
@@ -135,13 +150,15 @@ int pmux__assign_pairs(const struct pmux_pmu *pmu, const uint64_t *allowed,
   }
   for (int i = 0; i < n; i++)
     counter[i] = -1;
-  if (2 * npair > pmu->ncounters)
+  free_mask &= pmux__pmu_mask(pmu, -1);
+  if (npair + n > __builtin_popcountll(free_mask))
     return 0;
   size_t sz = (size_t)(n ? n : 1);
   struct pairs p = {.pmu = pmu, .allowed = allowed, .pair = pair, .n = n,
                     .counter = counter, .rest = malloc(sz * sizeof(uint64_t)),
                     .rest_idx = malloc(sz * sizeof(int)),
-                    .rest_cnt = malloc(sz * sizeof(int))};
+                    .rest_cnt = malloc(sz * sizeof(int)),
+                    .budget = 200000};
   int r = -ENOMEM;
   if (p.rest && p.rest_idx && p.rest_cnt) {
     for (int i = 0; i < n; i++)
@@ -149,7 +166,7 @@ int pmux__assign_pairs(const struct pmux_pmu *pmu, const uint64_t *allowed,
         p.rest_idx[p.nrest] = i;
         p.rest[p.nrest++] = allowed[i];
       }
-    r = place_pairs(&p, 0, free_mask & pmux__pmu_mask(pmu, -1));
+    r = place_pairs(&p, 0, free_mask);
   }
   if (r <= 0)
     for (int i = 0; i < n; i++)

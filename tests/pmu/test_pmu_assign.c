@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -428,6 +429,53 @@ static void amd_pairs(void **state)
   }
 }
 
+/* Pair events are placed by a search; it must stay fast on a wide PMU
+ * (a PMUX_PMU_PATH description may have 64 counters): 14 pair events on 28
+ * counters and one more event, which cannot fit, once tried every
+ * ordering of the identical pair events (14! placements). */
+static void pairs_wide_pmu_fast(void **state)
+{
+  (void)state;
+  char xml[4096];
+  size_t off = (size_t)snprintf(xml, sizeof(xml),
+                                "<pmu name=\"wide\" family=\"amd64\">\n");
+  char evens[512] = "";
+  for (int c = 0; c < 28; c++) {
+    off += (size_t)snprintf(xml + off, sizeof(xml) - off,
+                            "<counter name=\"PMC%d\" kind=\"generic\" "
+                            "width=\"48\" addr=\"%#x\"/>\n", c, 0x100 + c);
+    if (c % 2 == 0)
+      snprintf(evens + strlen(evens), sizeof(evens) - strlen(evens), "%sPMC%d",
+               c ? "," : "", c);
+  }
+  off += (size_t)snprintf(xml + off, sizeof(xml) - off,
+                          "<field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+                          "<codemap code-lsb=\"0\" width=\"8\" "
+                          "image-lsb=\"0\"/>\n"
+                          "<constraint code=\"0x03\" counters=\"%s\" "
+                          "pair=\"yes\"/>\n"
+                          "<event name=\"PAIRED\" code=\"0x03\"/>\n"
+                          "<event name=\"OTHER\" code=\"0x76\"/>\n</pmu>\n",
+                          evens);
+  assert_true(off < sizeof(xml));
+  struct pmux_pmu *p = NULL;
+  assert_int_equal(pmux__pmu_load_buffer(xml, strlen(xml), "wide.xml", &p), 0);
+  assert_int_equal(pmux__pmu_finalize(p), 0);
+  pmux_pmu_event_t ev[15];
+  int c[15], so[15];
+  for (int i = 0; i < 14; i++)
+    assert_int_equal(pmux_pmu_encode(p, "PAIRED", &ev[i]), 0);
+  assert_int_equal(pmux_pmu_encode(p, "OTHER", &ev[14]), 0);
+  assert_true(ev[0].pair);
+  alarm(20); /* SIGALRM fails the test where the search blows up */
+  assert_int_equal(pmux_pmu_assign(p, ev, 14, ~0ull, c), 0);
+  assert_int_equal(pmux_pmu_assign(p, ev, 15, ~0ull, c), PMUX_ECONSTRAINT);
+  assert_non_null(strstr(pmux_errmsg(), "15 events need 29 counters"));
+  assert_int_equal(pmux_pmu_split(p, ev, 15, ~0ull, so), 2);
+  alarm(0);
+  pmux__pmu_free(p);
+}
+
 static void split_by_names(void **state)
 {
   (void)state;
@@ -458,6 +506,7 @@ int main(void)
       cmocka_unit_test(split_partitions),
       cmocka_unit_test(split_by_names),
       cmocka_unit_test(amd_pairs),
+      cmocka_unit_test(pairs_wide_pmu_fast),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
