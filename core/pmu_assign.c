@@ -521,29 +521,56 @@ static int explain(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
 }
 
 /* Why a set that matches on counters does not fit once its pair events
- * take two counters each. */
+ * take two counters each: too few counters, or too few free pairs (a
+ * counter a pair event may use, free with the one after it). */
 static int explain_pairs(const struct pmux_pmu *pmu,
                          const pmux_pmu_event_t *ev, int n, uint64_t free_mask)
 {
-  int first = -1, need = 0;
+  int first = -1, need = 0, npair = 0;
+  uint64_t starts = 0;
   for (int i = 0; i < n; i++) {
     need += ev[i].pair ? 2 : 1;
-    if (ev[i].pair && first < 0)
+    if (!ev[i].pair)
+      continue;
+    npair++;
+    starts |= ev[i].counters;
+    if (first < 0)
       first = i;
   }
-  int nfree = __builtin_popcountll(free_mask & pmux__pmu_mask(pmu, -1));
+  free_mask &= pmux__pmu_mask(pmu, -1);
+  int nfree = __builtin_popcountll(free_mask);
   if (first < 0)
     return pmux__fail(PMUX_ECONSTRAINT, "the events do not fit the free "
                       "counters of %s", pmu->name);
+  static const char why[] = "takes a pair of counters (an even one and the "
+                            "next, as the kernel places Large Increment per "
+                            "Cycle events)";
   if (need > nfree)
-    return pmux__fail(PMUX_ECONSTRAINT, "'%s' takes a pair of counters (an "
-                      "even one and the next, as the kernel places Large "
-                      "Increment per Cycle events): %d events need %d "
-                      "counters, %d are free", ev[first].name, n, need, nfree);
-  return pmux__fail(PMUX_ECONSTRAINT, "'%s' takes a pair of counters (an even "
-                    "one and the next, as the kernel places Large Increment "
-                    "per Cycle events): no such pair is left free on %s",
-                    ev[first].name, pmu->name);
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' %s: %d events need %d "
+                      "counters, %d are free", ev[first].name, why, n, need,
+                      nfree);
+  char pairs[256];
+  size_t off = 0;
+  int nfp = 0;
+  pairs[0] = 0;
+  for (int c = 0; c + 1 < pmu->ncounters; c++)
+    if ((starts >> c & 1) && (free_mask >> c & 3) == 3) {
+      nfp++;
+      if (off < sizeof(pairs))
+        off += (size_t)snprintf(pairs + off, sizeof(pairs) - off, "%s%s+%s",
+                                off ? ", " : "", pmu->counters[c].name,
+                                pmu->counters[c + 1].name);
+    }
+  if (!nfp)
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' %s: no such pair is left free "
+                      "on %s", ev[first].name, why, pmu->name);
+  if (nfp < npair)
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' %s: %d events take a pair, "
+                      "only %d pair%s free (%s)", ev[first].name, why, npair,
+                      nfp, nfp == 1 ? " is" : "s are", pairs);
+  return pmux__fail(PMUX_ECONSTRAINT, "'%s' %s: the other events do not fit "
+                    "the counters the pairs leave free on %s",
+                    ev[first].name, why, pmu->name);
 }
 
 int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,

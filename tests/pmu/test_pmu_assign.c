@@ -400,8 +400,14 @@ static void amd_pairs(void **state)
     ev[2] = o[1];
     assert_int_equal(pmux_pmu_assign(p, ev, 3, holes, c), 0);
     assert_int_equal(c[0], 4);
+    /* two pair events there: one pair is free, not none */
     memcpy(ev, f, 2 * sizeof(*f));
     assert_int_equal(pmux_pmu_assign(p, ev, 2, holes, c), PMUX_ECONSTRAINT);
+    assert_non_null(strstr(pmux_errmsg(), "2 events take a pair, only 1 "
+                                          "pair is free (PMC4+PMC5)"));
+    /* PMC5 held too: none is */
+    assert_int_equal(pmux_pmu_assign(p, ev, 1, holes & ~0x20ull, c),
+                     PMUX_ECONSTRAINT);
     assert_non_null(strstr(pmux_errmsg(), "no such pair is left free"));
     /* the watchdog's PMC0 out: one pair and three others, not four */
     uint64_t wd = all & ~(1ull << pmux_pmu_watchdog_counter(p));
