@@ -197,6 +197,11 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
         pmux_counter_info_t ci;
         pmux_pmu_counter(pmu, e->counter, &ci);
         json_string(stdout, ci.name);
+        if (e->ok && e->enc.pair && /* the next counter goes with it */
+            !pmux_pmu_counter(pmu, e->counter + 1, &ci)) {
+          printf(", \"pair_counter\": ");
+          json_string(stdout, ci.name);
+        }
       } else {
         printf("null");
       }
@@ -251,7 +256,10 @@ static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
       if (e->counter >= 0) {
         pmux_counter_info_t ci;
         pmux_pmu_counter(pmu, e->counter, &ci);
-        printf(" -> %s\n", ci.name);
+        printf(" -> %s", ci.name);
+        if (e->ok && e->enc.pair && !pmux_pmu_counter(pmu, e->counter + 1, &ci))
+          printf("+%s", ci.name);
+        printf("\n");
       } else {
         printf(" -> -\n");
       }

@@ -92,6 +92,12 @@ done
 out=$("$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_SSE_AVX_FLOPS,RETIRED_INSTRUCTIONS,CYCLES_NOT_IN_HALT,RETIRED_UCODE_OPS,RETIRED_UCODE_INSTRUCTIONS,r76 2>&1) &&
   fail "check zen4: a pair and five others fit: $out"
 grep -q "takes a pair of counters.*6 events need 7 counters" <<<"$out" || fail "check zen4 pair reason: $out"
+# both counters of the pair are shown (only the first was)
+"$PMUX" check --pmu amd64_zen4 --no-reserve -S RETIRED_SSE_AVX_FLOPS,RETIRED_INSTRUCTIONS \
+  | says "RETIRED_SSE_AVX_FLOPS .* -> PMC0+PMC1$" || fail "check zen4: the pair's counters"
+"$PMUX" check --pmu amd64_zen4 --no-reserve --json -S RETIRED_SSE_AVX_FLOPS,RETIRED_INSTRUCTIONS \
+  | python3 -c 'import json,sys; e=json.load(sys.stdin)["sets"][0]["events"]; assert (e[0]["counter"], e[0]["pair_counter"]) == ("PMC0", "PMC1") and "pair_counter" not in e[1], e' ||
+  fail "check --json zen4: the pair's counters"
 "$PMUX" check --pmu power8 -S PM_RUN_CYC,PM_RUN_INST_CMPL,PM_1PLUS_PPC_CMPL --json \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [e["counter"] for e in d["sets"][0]["events"]]==["PMC6","PMC5","PMC1"], d'
 "$PMUX" check --pmu amd64_fam17h --exclude PMC0 -S RETIRED_INSTRUCTIONS --json \
