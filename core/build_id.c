@@ -35,22 +35,42 @@ size_t pmux__elf_build_id(Elf *e, uint8_t *id, size_t max)
   return 0;
 }
 
+Elf *pmux__elf_open(const char *path, int *fd)
+{
+  *fd = -1;
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return NULL;
+  int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (f < 0)
+    return NULL;
+  struct stat sb;
+  Elf *e = NULL;
+  if (fstat(f, &sb) == 0 && S_ISREG(sb.st_mode))
+    e = elf_begin(f, ELF_C_READ, NULL);
+  if (e && elf_kind(e) != ELF_K_ELF) {
+    elf_end(e);
+    e = NULL;
+  }
+  if (!e)
+    close(f);
+  else
+    *fd = f;
+  return e;
+}
+
+void pmux__elf_close(Elf *e, int fd)
+{
+  if (e)
+    elf_end(e);
+  if (fd >= 0)
+    close(fd);
+}
+
 size_t pmux__file_build_id(const char *path, uint8_t *id, size_t max)
 {
-  if (elf_version(EV_CURRENT) == EV_NONE)
-    return 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return 0;
-  struct stat sb;
-  size_t n = 0;
-  if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-    if (e && elf_kind(e) == ELF_K_ELF)
-      n = pmux__elf_build_id(e, id, max);
-    if (e)
-      elf_end(e);
-  }
-  close(fd);
+  int fd;
+  Elf *e = pmux__elf_open(path, &fd);
+  size_t n = e ? pmux__elf_build_id(e, id, max) : 0;
+  pmux__elf_close(e, fd);
   return n;
 }

@@ -15,6 +15,13 @@
 /* Longest build-id kept: GNU ld writes 20 bytes (SHA-1), 16 for md5/uuid. */
 #define PMUX__BUILD_ID_MAX 64
 
+/* The ELF object at path, for reading: NULL when it cannot be opened, is
+ * no regular file (a path named by a sample file may be a FIFO or a
+ * device, which must not block or mislead the reader) or is not ELF.
+ * *fd is for pmux__elf_close(). */
+Elf *pmux__elf_open(const char *path, int *fd);
+void pmux__elf_close(Elf *e, int fd);
+
 /* The build-id of e into id: its length, or 0 when e has none (or one
  * longer than max). */
 size_t pmux__elf_build_id(Elf *e, uint8_t *id, size_t max);

@@ -750,28 +750,20 @@ static int debug_file_symbols(struct dso *d, Elf *e)
                dir && *dir ? dir : "/usr/lib/debug", hex,
                hex + 2) >= (int)sizeof(path))
     return 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return 0;
-  struct stat sb;
-  int got = 0;
-  Elf *dbg = NULL;
-  if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
-    dbg = elf_begin(fd, ELF_C_READ, NULL);
+  int fd, got = 0;
+  Elf *dbg = pmux__elf_open(path, &fd);
   uint8_t did[PMUX__BUILD_ID_MAX];
   GElf_Shdr sh;
   int symtab;
   Elf_Scn *scn = NULL;
   /* the same build (its id), and a full table */
-  if (dbg && elf_kind(dbg) == ELF_K_ELF &&
-      pmux__elf_build_id(dbg, did, sizeof(did)) == n && !memcmp(did, id, n) &&
-      (scn = symbol_table(dbg, &sh, &symtab)) && symtab) {
+  if (dbg && pmux__elf_build_id(dbg, did, sizeof(did)) == n &&
+      !memcmp(did, id, n) && (scn = symbol_table(dbg, &sh, &symtab)) &&
+      symtab) {
     read_symbols(d, dbg, scn, &sh);
     got = 1;
   }
-  if (dbg)
-    elf_end(dbg);
-  close(fd);
+  pmux__elf_close(dbg, fd);
   return got;
 }
 
@@ -880,25 +872,14 @@ static void dso_load(const pmux_sample_file_t *f, struct dso *d)
     vdso_load(f, d);
     return;
   }
-  /* The path comes from the file: only a regular file is read (a FIFO or
-   * a device named by a crafted file must not block or mislead report). */
-  int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return;
-  struct stat sb;
-  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-    close(fd);
-    return;
-  }
-  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-  if (e && elf_kind(e) == ELF_K_ELF) {
+  int fd;
+  Elf *e = pmux__elf_open(d->path, &fd); /* a path the file names */
+  if (e) {
     d->id_len = pmux__elf_build_id(e, d->id, sizeof(d->id));
     d->changed = !same_build(f, d);
     dso_read(d, e); /* a mapping of the same build may still use them */
   }
-  if (e)
-    elf_end(e);
-  close(fd);
+  pmux__elf_close(e, fd);
 }
 
 static struct dso *dso_get(pmux_sample_file_t *f, const char *path)
