@@ -74,6 +74,14 @@ for p in core2 intel_arch "intel_arch:v=3,gp=8,fixed=3,width=48" amd64_k8 \
          amd64_fam19h_zen4 mips74k power7 power8; do
   "$PMUX" info --pmu "$p" | says "counters:" || fail "info --pmu $p"
 done
+# info --help names every built-in description (amd64_zen3 and amd64_zen4
+# were missing from its list)
+help=$("$PMUX" info --help)
+for f in "$PMUX_SRC"/pmu/*/*.xml; do
+  n=$(sed -n 's/.*<pmu name="\([^"]*\)".*/\1/p' "$f" | head -n1)
+  [ -n "$n" ] || fail "$f: no <pmu name>"
+  grep -q -- "\b$n\b" <<<"$help" || fail "info --help lacks $n"
+done
 # Family 19h: the libpfm4 names, and events only one of Zen 3 / Zen 4 has
 "$PMUX" info --pmu amd64_fam19h_zen4 | says "^PMU amd64_zen4: AMD64 Family 19h (Zen 4)" ||
   fail "info --pmu amd64_fam19h_zen4"
