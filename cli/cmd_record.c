@@ -170,6 +170,10 @@ int cmd_record(int argc, char **argv)
   if (o.switch_ns && o.nsets < 2) /* not silently: it changes nothing */
     cli_warn("record", "--switch: %s, nothing rotates",
              o.nsets ? "one set" : "no -S sets");
+  const char *opts = o.nsets == 1 ? strchr(sets[0], ';') : NULL;
+  if (opts && strstr(opts, "switch=")) /* as stat says it */
+    cli_warn("record", "set 0: switch= ignored: the only set, nothing "
+                       "rotates");
   if (ss.exclusive && !ss.wanted) {
     cli_error("record", "--exclusive applies to system-wide sampling "
                         "(-a or -C)");

@@ -42,7 +42,11 @@ grep -q "warning: --switch: no -S sets, nothing rotates" "$TMP/sw.err" || fail "
 "$PMUX" record -q --switch 5ms -S cpu-clock -S task-clock -o "$TMP/sw.data" -- true 2>"$TMP/sw.err" ||
   fail "record --switch with two sets failed"
 [ ! -s "$TMP/sw.err" ] || fail "--switch with two sets warned: $(cat "$TMP/sw.err")"
-pass "--switch without sets to rotate is said"
+"$PMUX" record -q -S 'cpu-clock;switch=5ms' -o "$TMP/sw.data" -- true 2>"$TMP/sw.err" ||
+  fail "record with switch= on the only set failed"
+grep -q "warning: set 0: switch= ignored: the only set, nothing rotates" "$TMP/sw.err" ||
+  fail "switch= on the only set: $(cat "$TMP/sw.err")"
+pass "--switch or switch= without sets to rotate is said"
 
 # A sample file pmux may not read or write: the error names it and its
 # mode's refusal, and does not send the user to `pmux caps`, which is
