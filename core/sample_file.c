@@ -47,6 +47,14 @@ struct dso {
   size_t nloads;
 };
 
+/* The functions a JIT named for perf in /tmp/perf-PID.map ("START SIZE
+ * NAME" lines, hex): its code has no file. */
+struct jit_map {
+  uint32_t pid;
+  struct fsym *syms;       /* sorted by address; size from the line */
+  size_t nsyms;
+};
+
 /* A file's build-id as BUILD_IDS (1.3) recorded it: both point into the
  * file's buffer. */
 struct recorded_id {
@@ -89,6 +97,8 @@ struct pmux_sample_file {
   int have_ids;
   struct dso *dsos;
   size_t ndsos;
+  struct jit_map *jits;    /* /tmp/perf-PID.map of the JIT processes seen */
+  size_t njits;
   const char **changed;    /* paths of the dsos whose build-id changed */
   size_t nchanged;
   char boot_id[PMUX__BOOT_ID_MAX]; /* META's boot_id: "" when absent */
@@ -579,6 +589,12 @@ void pmux_sample_file_close(pmux_sample_file_t *f)
   free(f->dsos);
   free(f->ids);
   free(f->changed);
+  for (size_t i = 0; i < f->njits; i++) {
+    for (size_t j = 0; j < f->jits[i].nsyms; j++)
+      free(f->jits[i].syms[j].name);
+    free(f->jits[i].syms);
+  }
+  free(f->jits);
   free(f->vdso);
   pmux__kallsyms_free(f->ksyms);
   free(f->buf);
@@ -1022,6 +1038,89 @@ int pmux_sample_file_kernel_symbols(const pmux_sample_file_t *f,
   return 0;
 }
 
+/* Read /tmp/perf-PID.map into j.  Only a regular file of the reader's own
+ * (or root's), not a link: anyone may write in /tmp, and a map planted
+ * there would name the samples of another user's JIT. */
+static void jit_load(struct jit_map *j)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/perf-%u.map", (unsigned)j->pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  struct stat sb;
+  FILE *in = NULL;
+  if (fd >= 0 && !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
+      (sb.st_uid == geteuid() || sb.st_uid == 0))
+    in = fdopen(fd, "r");
+  if (!in) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  char line[1024];
+  size_t cap = 0;
+  while (fgets(line, sizeof(line), in)) {
+    unsigned long long start, size;
+    int at = 0;
+    if (sscanf(line, "%llx %llx %n", &start, &size, &at) != 2 || !at)
+      continue; /* not a map line: skipped, as perf skips it */
+    char *name = line + at;
+    name[strcspn(name, "\n")] = 0;
+    if (!*name || !size)
+      continue;
+    if (j->nsyms == cap) {
+      size_t c = cap ? 2 * cap : 64;
+      struct fsym *g = realloc(j->syms, c * sizeof(*g));
+      if (!g)
+        break;
+      j->syms = g;
+      cap = c;
+    }
+    char *n = strdup(name);
+    if (!n)
+      break;
+    j->syms[j->nsyms++] = (struct fsym){start, size, n};
+  }
+  fclose(in);
+  qsort(j->syms, j->nsyms, sizeof(*j->syms), sym_cmp);
+}
+
+/* The function a JIT named at ip in process pid's perf map, or NULL. */
+static const char *jit_symbol(pmux_sample_file_t *f, uint32_t pid,
+                              uint64_t ip)
+{
+  struct jit_map *j = NULL;
+  for (size_t i = 0; i < f->njits && !j; i++)
+    if (f->jits[i].pid == pid)
+      j = &f->jits[i];
+  if (!j) {
+    struct jit_map *g = realloc(f->jits, (f->njits + 1) * sizeof(*g));
+    if (!g)
+      return NULL;
+    f->jits = g;
+    j = &f->jits[f->njits++];
+    *j = (struct jit_map){pid, NULL, 0};
+    jit_load(j);
+  }
+  size_t lo = 0, hi = j->nsyms; /* the last entry starting at or below ip */
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (j->syms[mid].addr <= ip)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (!lo || ip - j->syms[lo - 1].addr >= j->syms[lo - 1].size)
+    return NULL;
+  return j->syms[lo - 1].name;
+}
+
+/* Anonymous executable memory, where JITs put their code: the kernel names
+ * it "//anon" (or "[anon:NAME]" when named with PR_SET_VMA). */
+static int anonymous(const char *name)
+{
+  return !strcmp(name, "//anon") || !strncmp(name, "[anon", 5);
+}
+
 int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
                             uint64_t ip, uint64_t t, char *sym, size_t len,
                             char *dso, size_t dlen)
@@ -1036,6 +1135,12 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
     return 0;
   }
   snprintf(dso, dlen, "%s", m->name);
+  const char *jit = anonymous(m->name) ? jit_symbol(f, pid, ip) : NULL;
+  if (jit) {
+    snprintf(sym, len, "%s", jit);
+    snprintf(dso, dlen, "/tmp/perf-%u.map", (unsigned)pid);
+    return 1;
+  }
   /* "[vdso]" from the image the recorder copied, when it is this
    * mapping's (another ABI's vdso, a 32-bit process's, is not it). */
   int vdso = !strcmp(m->name, "[vdso]") && vdso_fits(f, m);

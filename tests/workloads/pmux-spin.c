@@ -5,10 +5,16 @@
  * with CHILDREN > 0 it forks that many copies that spin too).
  *        pmux-spin wBLOCKS [CHILDREN]  a fixed amount of work instead of a
  * fixed time (for overhead benchmarks): BLOCKS blocks of 200000 steps.
+ *        pmux-spin jMILLISECONDS  spin in "JIT" code: a copy of jit_body()
+ * in an anonymous executable mapping, named in /tmp/perf-PID.map as a JIT
+ * names its code for perf (x86-64: the copy must run where it lands); the
+ * map's path is printed.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,8 +39,50 @@ __attribute__((noinline)) uint64_t spin_hot(uint64_t until, uint64_t blocks)
   return x + n;
 }
 
+/* A leaf loop without data references: its bytes run anywhere. */
+__attribute__((noinline)) uint64_t jit_body(uint64_t n)
+{
+  uint64_t x = 1;
+  for (uint64_t i = 0; i < n; i++)
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+  return x;
+}
+
+#define JIT_BYTES 256
+
+static int jit_spin(long ms)
+{
+#if defined(__x86_64__)
+  uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (code == MAP_FAILED)
+    return 2;
+  memcpy(code, (const void *)jit_body, JIT_BYTES);
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+  FILE *map = fopen(path, "w");
+  if (!map)
+    return 2;
+  fprintf(map, "%lx %x jit_spin\n", (unsigned long)(uintptr_t)code, JIT_BYTES);
+  fclose(map);
+  printf("%s\n", path); /* for whoever removes it */
+  fflush(stdout);
+  uint64_t (*fn)(uint64_t) = (uint64_t(*)(uint64_t))(uintptr_t)code;
+  uint64_t until = now_ns() + (uint64_t)ms * 1000000u, r = 0;
+  while (now_ns() < until)
+    r += fn(200000);
+  return r == 42 ? 3 : 0;
+#else
+  (void)ms;
+  fprintf(stderr, "pmux-spin: j: x86-64 only\n");
+  return 2;
+#endif
+}
+
 int main(int argc, char **argv)
 {
+  if (argc > 1 && argv[1][0] == 'j')
+    return jit_spin(atol(argv[1] + 1));
   long ms = argc > 1 ? atol(argv[1]) : 300;
   uint64_t blocks =
       argc > 1 && argv[1][0] == 'w' ? strtoull(argv[1] + 1, NULL, 10) : 0;
