@@ -605,9 +605,12 @@ static void write_map_build_ids(struct rec *r)
   }
 }
 
+/* A file the maps name, and its build-id as on disk at the end. */
 struct named_file {
   const char *name;
   uint32_t len;
+  uint32_t id_len;         /* 0: none (a duplicate, or no build-id) */
+  uint8_t id[PMUX__BUILD_ID_MAX];
 };
 
 static int named_file_cmp(const void *a, const void *b)
@@ -620,43 +623,41 @@ static int named_file_cmp(const void *a, const void *b)
 
 /* The build-id of each file the maps name (each once: system-wide, many
  * processes map the same libraries), so that report can tell a binary
- * rebuilt since from the one that ran.  Read now, at the end: a file
- * replaced while recording is seen as its replacement. */
+ * rebuilt since from the one that ran.  Read now, at the end: for the
+ * mappings the kernel gave no build-id (MAP_BUILD_IDS), a file replaced
+ * while recording is seen as its replacement. */
 static void write_build_ids(struct rec *r)
 {
   struct named_file *files = calloc(r->nmaps ? r->nmaps : 1, sizeof(*files));
-  uint8_t(*ids)[PMUX__BUILD_ID_MAX] =
-      calloc(r->nmaps ? r->nmaps : 1, sizeof(*ids));
-  uint32_t *id_len = calloc(r->nmaps ? r->nmaps : 1, sizeof(*id_len));
   size_t n = 0;
   uint64_t len = 0;
-  for (size_t i = 0; files && ids && id_len && i < r->nmaps; i++)
+  for (size_t i = 0; files && i < r->nmaps; i++)
     if (r->maps[i].name[0] == '/' && r->maps[i].m.name_len < 4096)
-      files[n++] = (struct named_file){r->maps[i].name, r->maps[i].m.name_len};
+      files[n++] = (struct named_file){.name = r->maps[i].name,
+                                       .len = r->maps[i].m.name_len};
   qsort(files, n, sizeof(*files), named_file_cmp);
   for (size_t k = 0; k < n; k++) {
+    struct named_file *f = &files[k];
     char path[4096];
-    if (k && !named_file_cmp(&files[k], &files[k - 1]))
+    if (k && !named_file_cmp(f, f - 1))
       continue;
-    memcpy(path, files[k].name, files[k].len);
-    path[files[k].len] = 0;
-    id_len[k] = (uint32_t)pmux__file_build_id(path, ids[k], sizeof(ids[k]));
-    if (id_len[k])
-      len += sizeof(struct pmux_sf_build_id) + files[k].len + id_len[k];
+    memcpy(path, f->name, f->len);
+    path[f->len] = 0;
+    f->id_len = (uint32_t)pmux__file_build_id(path, f->id, sizeof(f->id));
+    if (f->id_len)
+      len += sizeof(struct pmux_sf_build_id) + f->len + f->id_len;
   }
   struct pmux_sf_section s = {PMUX_SF_BUILD_IDS, 0, len};
   put(r, &s, sizeof(s));
   for (size_t k = 0; k < n; k++) {
-    if (!id_len[k])
+    if (!files[k].id_len)
       continue;
-    struct pmux_sf_build_id b = {files[k].len, id_len[k]};
+    struct pmux_sf_build_id b = {files[k].len, files[k].id_len};
     put(r, &b, sizeof(b));
     put(r, files[k].name, files[k].len);
-    put(r, ids[k], id_len[k]);
+    put(r, files[k].id, files[k].id_len);
   }
   free(files);
-  free(ids);
-  free(id_len);
 }
 
 /* This process's vdso, for the samples in the recorded processes'
