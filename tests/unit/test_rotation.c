@@ -589,6 +589,22 @@ static pid_t start_faulting_child(void)
   return child;
 }
 
+/* A session on pid under mux: set 0 page-faults switched after the
+ * trigger (EVENT/PERIOD/N), set 1 task-clock; not started. */
+static pmux_session_t *trigger_session(pid_t pid, pmux_mux_t mux,
+                                       const char *trigger)
+{
+  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = pid};
+  pmux_session_t *s;
+  char spec[128];
+  snprintf(spec, sizeof(spec), "page-faults;switch=%s", trigger);
+  assert_int_equal(pmux_session_create(&s, &t), 0);
+  assert_int_equal(pmux_session_set_mux(s, mux), 0);
+  assert_int_equal(pmux_session_add_set_spec(s, spec), 0);
+  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
+  return s;
+}
+
 /* A run that ends while its target goes on (stopped, a PID target) leaves
  * no trigger armed: in kernel mux every set, the trigger's too, is still
  * enabled, and each overflow queued the engine's real-time signal to the
@@ -604,13 +620,8 @@ static void test_no_trigger_signal_after_the_run(void **state)
   sigaction(SIGIO, &sa, &old_io);
   stray_signals = 0;
   pid_t child = start_faulting_child();
-  pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
-  pmux_session_t *s;
-  assert_int_equal(pmux_session_create(&s, &t), 0);
-  assert_int_equal(pmux_session_set_mux(s, PMUX_MUX_KERNEL), 0);
-  assert_int_equal(
-      pmux_session_add_set_spec(s, "page-faults;switch=page-faults/1/1"), 0);
-  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
+  pmux_session_t *s =
+      trigger_session(child, PMUX_MUX_KERNEL, "page-faults/1/1");
   if (pmux_session_start(s))
     fail_msg("start: %s", pmux_session_errmsg(s));
   pthread_t th;
@@ -676,14 +687,7 @@ static void test_triggers_armed_only_under_user_mux(void **state)
   pmux_mux_t muxes[] = {PMUX_MUX_KERNEL, PMUX_MUX_USER};
   for (int m = 0; m < 2; m++) {
     pid_t child = start_faulting_child();
-    pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = child};
-    pmux_session_t *s;
-    assert_int_equal(pmux_session_create(&s, &t), 0);
-    assert_int_equal(pmux_session_set_mux(s, muxes[m]), 0);
-    assert_int_equal(
-        pmux_session_add_set_spec(s, "page-faults;switch=page-faults/1000/1"),
-        0);
-    assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 1);
+    pmux_session_t *s = trigger_session(child, muxes[m], "page-faults/1000/1");
     int armed = -1;
     assert_int_equal(
         pmux_session_set_interval(s, 20000000, count_armed_then_stop, &armed),
