@@ -1,10 +1,11 @@
 /*
  * perfcap_load.c - open and read perfcap.conf, refusing any file that
- * someone other than root could have written (pam_cap's Debian version
- * accepted a world-writable file; we do not).
+ * someone other than root could have written or put in place (pam_cap's
+ * Debian version accepted a world-writable file; we do not).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,94 @@ static int refuse(int rc, char *err, size_t errlen, const char *why)
   return rc;
 }
 
+/* Why a folder on the way to the file would let someone other than root
+ * put another file in its place, or NULL.  In a sticky folder (/tmp) only
+ * an entry's owner may rename or remove it. */
+static const char *unsafe_folder(const struct stat *st)
+{
+  if (st->st_uid != 0)
+    return "is not owned by root";
+  if ((st->st_mode & S_ISVTX) || !(st->st_mode & (S_IWGRP | S_IWOTH)))
+    return NULL;
+  return st->st_mode & S_IWOTH ? "is writable by everyone"
+                               : "is writable by its group";
+}
+
+/* A descriptor of the folder that holds PATH's last component, with
+ * *name pointing at that component, or a negative errno.  The walk starts
+ * at / and opens one component at a time, following no link, and checks
+ * each folder as the file itself is checked: a folder a user could write,
+ * or a link they could repoint, would let them swap root's rule file for
+ * another root-owned one. */
+static int open_folder(const char *path, const char **name, char *err,
+                       size_t errlen)
+{
+  const char *p = path;
+  int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (;;) {
+    struct stat st;
+    int len = p > path ? (int)(p - path) : 1;
+    if (dir < 0 || fstat(dir, &st)) {
+      int e = errno;
+      snprintf(err, errlen, "folder %.*s: %s", len, path, strerror(e));
+      if (dir >= 0)
+        close(dir);
+      return -e;
+    }
+    const char *why = unsafe_folder(&st);
+    if (why) {
+      snprintf(err, errlen, "folder %.*s %s", len, path, why);
+      close(dir);
+      return -EPERM;
+    }
+    while (*p == '/')
+      p++;
+    const char *end = strchr(p, '/');
+    if (!end) {
+      *name = p;
+      return dir;
+    }
+    char comp[NAME_MAX + 1];
+    if ((size_t)(end - p) > NAME_MAX) {
+      snprintf(err, errlen, "folder name longer than %d bytes", NAME_MAX);
+      close(dir);
+      return -ENAMETOOLONG;
+    }
+    memcpy(comp, p, (size_t)(end - p));
+    comp[end - p] = 0;
+    p = end;
+    len = (int)(p - path);
+    if (!fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) && !S_ISDIR(st.st_mode)) {
+      snprintf(err, errlen, "%.*s %s", len, path,
+               S_ISLNK(st.st_mode) ? "is a symbolic link" : "is not a folder");
+      close(dir);
+      return S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+    }
+    int next = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+                                     O_CLOEXEC);
+    int e = errno;
+    close(dir);
+    dir = next;
+    errno = e;
+  }
+}
+
 int perfcap_load(const char *path, char **buf, size_t *len, char *err,
                  size_t errlen)
 {
   *buf = NULL;
   *len = 0;
+  const char *name = NULL;
+  int dir = open_folder(path, &name, err, errlen);
+  if (dir < 0)
+    return dir;
   /* O_NOFOLLOW: a link could point an admin's rule file at one a user
    * controls; O_NONBLOCK: a FIFO put in its place must not hang login. */
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-                          O_NONBLOCK);
+  int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+                                 O_NONBLOCK);
+  int open_errno = errno;
+  close(dir);
+  errno = open_errno;
   if (fd < 0) {
     int e = errno;
     if (e == ELOOP)

@@ -1,6 +1,7 @@
 /*
  * perfcap_load.h - read perfcap.conf safely: a regular root-owned file that
- * nobody else may write, reached without following a link, of bounded size.
+ * nobody else may write, in folders nobody else may write, reached without
+ * following a link, of bounded size.
  */
 #ifndef PERFCAP_LOAD_H
 #define PERFCAP_LOAD_H

@@ -39,6 +39,10 @@
 #endif
 
 static const char *module, *probe, *workdir;
+/* The cases' configs: in a folder of /tmp (sticky, root's), not under
+ * the build tree, whose folders this test does not choose: the module
+ * refuses a config below a folder anyone but root can write. */
+static char confroot[] = "/tmp/pmux-pam-test-XXXXXX";
 
 /* The invented world, for nss_wrapper. */
 static const char passwd_text[] =
@@ -62,6 +66,12 @@ enum conf_kind {
   CONF_MISSING,
   CONF_NOT_ROOT,
   CONF_FIFO, /* a FIFO in its place: refused, and login must not hang */
+  /* The folder holding it, which decides who may swap it for another. */
+  CONF_DIR_WRITABLE,
+  CONF_DIR_GROUP_WRITABLE,
+  CONF_DIR_STICKY,
+  CONF_DIR_NOT_ROOT,
+  CONF_DIR_SYMLINK,
 };
 enum tweak {
   TWEAK_NONE,
@@ -208,16 +218,43 @@ static int apply_tweak(enum tweak t)
   return -1;
 }
 
+/* Make DIR the kind of folder the case wants around its config; for a
+ * folder reached through a link, CONF becomes the path through it. */
+static int set_folder(int kind, const char *dir, char *conf, size_t size)
+{
+  char real[4200];
+  switch (kind) {
+  case CONF_DIR_WRITABLE:
+    return chmod(dir, 0777);
+  case CONF_DIR_GROUP_WRITABLE:
+    return chmod(dir, 0775);
+  case CONF_DIR_STICKY:
+    return chmod(dir, 01777);
+  case CONF_DIR_NOT_ROOT:
+    return chown(dir, 5001, 5001);
+  case CONF_DIR_SYMLINK:
+    snprintf(real, sizeof(real), "%s/real", dir);
+    snprintf(conf, size, "%s/via", dir);
+    if (mkdir(real, 0755) || symlink(real, conf))
+      return -1;
+    snprintf(conf, size, "%s/via/perfcap.conf", dir);
+    return 0;
+  }
+  return 0;
+}
+
 /* The child: set the stage, call libpam, check, maybe become the user. */
 static int run_case(const struct pcase *c, int idx)
 {
   char dir[4096], pamd[4200], svc[4300], conf[4200], target[4200];
-  snprintf(dir, sizeof(dir), "%s/case-%02d", workdir, idx);
+  snprintf(dir, sizeof(dir), "%s/case-%02d", confroot, idx);
   snprintf(pamd, sizeof(pamd), "%s/pam.d", dir);
   snprintf(svc, sizeof(svc), "%s/perfcap-test", pamd);
   snprintf(conf, sizeof(conf), "%s/perfcap.conf", dir);
   mkdir(dir, 0755);
   mkdir(pamd, 0755);
+  if (set_folder(c->kind, dir, conf, sizeof(conf)))
+    return failf("cannot set up the folder of %s: %s", conf, strerror(errno));
 
   const char *text = c->conf ? c->conf : "";
   size_t len = c->conf_len ? c->conf_len : strlen(text);
@@ -428,6 +465,21 @@ static const struct pcase cases[] = {
    .expect_rc = SYSERR, .expect_log = "perfcap.conf: not a regular file"},
   {"missing file", NULL, .kind = CONF_MISSING, .user = "alice",
    .expect_rc = SYSERR, .expect_log = "cannot open: No such file"},
+  /* the folders on its path: nobody but root may write them */
+  {"folder writable by everyone", "perfmon alice\n", .kind = CONF_DIR_WRITABLE,
+   .user = "alice", .expect_rc = SYSERR,
+   .expect_log = "is writable by everyone; granting nothing"},
+  {"folder writable by its group", "perfmon alice\n",
+   .kind = CONF_DIR_GROUP_WRITABLE, .user = "alice", .expect_rc = SYSERR,
+   .expect_log = "is writable by its group; granting nothing"},
+  {"folder not owned by root", "perfmon alice\n", .kind = CONF_DIR_NOT_ROOT,
+   .user = "alice", .expect_rc = SYSERR,
+   .expect_log = "is not owned by root; granting nothing"},
+  {"folder reached through a link", "perfmon alice\n",
+   .kind = CONF_DIR_SYMLINK, .user = "alice", .expect_rc = SYSERR,
+   .expect_log = "/via is a symbolic link; granting nothing"},
+  {"sticky folder writable by everyone", "perfmon alice\n",
+   .kind = CONF_DIR_STICKY, .user = "alice", .expect_inh = I_PERFMON},
   {"long comment line", long_line, .user = "alice", .expect_rc = SYSERR,
    .expect_log = "line 1: longer than 1024 bytes"},
   {"file too big", big_file, .user = "alice", .expect_rc = SYSERR,
@@ -598,6 +650,10 @@ int main(int argc, char **argv)
   char plain[4200], fcap[4200];
   snprintf(plain, sizeof(plain), "%s/probe-plain", workdir);
   snprintf(fcap, sizeof(fcap), "%s/probe-fcap", workdir);
+  if (!mkdtemp(confroot)) {
+    printf("FAIL: mkdtemp %s: %s\n", confroot, strerror(errno));
+    return 1;
+  }
   int have_fcap = !copy_probe(fcap, 1);
   if (copy_probe(plain, 0)) {
     printf("FAIL: cannot copy the probe\n");
@@ -641,6 +697,10 @@ int main(int argc, char **argv)
       failed++;
     }
   }
+  char rm[200];
+  snprintf(rm, sizeof(rm), "rm -rf '%s'", confroot);
+  if (system(rm))
+    printf("warning: %s not removed\n", confroot);
   printf("%d cases, %d failed, %d skipped\n", n, failed, skipped);
   return failed ? 1 : 0;
 }
