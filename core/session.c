@@ -38,8 +38,8 @@ static uint64_t honour_slice(pmux_session_t *s, const char *what, uint64_t ns)
     return ns;
   size_t used = strlen(s->warnings);
   snprintf(s->warnings + used, sizeof(s->warnings) - used,
-           "%s: a slice of %llu ns is below the %llu us the timer can "
-           "honour; using %llu us\n", what, (unsigned long long)ns,
+           "%s: a slice of %g us is below the %llu us the timer can "
+           "honour; using %llu us\n", what, (double)ns / 1000,
            PMUX_MIN_SWITCH_NS / 1000, PMUX_MIN_SWITCH_NS / 1000);
   return PMUX_MIN_SWITCH_NS;
 }

@@ -57,10 +57,10 @@ pass "help and list"
 
 # A slice the timer cannot honour is raised, with a warning saying so.
 "$PMUX" stat --switch 10us -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/warn"
-grep -q "warning: --switch: a slice of 10000 ns is below the 100 us" "$TMP/warn" ||
+grep -q "warning: --switch: a slice of 10 us is below the 100 us" "$TMP/warn" ||
   fail "no warning for a 10us slice: $(cat "$TMP/warn")"
 "$PMUX" stat -S 'task-clock;switch=20us' -o /dev/null -- true 2>"$TMP/warn"
-grep -q "set 0: a slice of 20000 ns" "$TMP/warn" || fail "no warning for set 0"
+grep -q "set 0: a slice of 20 us" "$TMP/warn" || fail "no warning for set 0"
 pass "slices too short are raised, and said so"
 
 # Rights: an unprivileged user under perf_event_paranoid >= 2 is told what
