@@ -66,6 +66,18 @@ static void usage(FILE *out)
           "  --json            machine-readable output\n");
 }
 
+/* The name in tok without the blanks around it, as pmux stat's lists take
+ * them (tok is cut short in place). */
+static char *trim(char *tok)
+{
+  while (isspace((unsigned char)*tok))
+    tok++;
+  for (char *end = tok + strlen(tok);
+       end > tok && isspace((unsigned char)end[-1]);)
+    *--end = 0;
+  return tok;
+}
+
 static int add_events(struct ev *evs, int *nev, const char *list, int *first,
                       int *count)
 {
@@ -78,12 +90,7 @@ static int add_events(struct ev *evs, int *nev, const char *list, int *first,
   *count = 0;
   for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
-    /* blanks around a name, as pmux stat's lists take them */
-    while (isspace((unsigned char)*tok))
-      tok++;
-    for (char *end = tok + strlen(tok);
-         end > tok && isspace((unsigned char)end[-1]);)
-      *--end = 0;
+    tok = trim(tok);
     if (!*tok)
       continue;
     if (*nev >= MAX_EVENTS) {
@@ -267,7 +274,55 @@ static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
   }
 }
 
-int cmd_check(int argc, char **argv)
+/* What the command line asks.  The events of every -S and -e go to one
+ * array, in the order given; a set names a run of it. */
+struct check_opts {
+  const char *pmu_name, *exclude;
+  int split, json, reserve;
+  struct ev *evs;
+  int nev;
+  int set_first[MAX_EVENTS], set_count[MAX_EVENTS], nspec; /* -S */
+  int e_first, e_count; /* the -e lists, joined */
+};
+
+/* -S EVENTS: one set.  0, or -1 after the message. */
+static int add_set_option(struct check_opts *o, const char *arg)
+{
+  int first, count;
+  if (add_events(o->evs, &o->nev, arg, &first, &count) ||
+      o->nspec >= MAX_EVENTS) {
+    cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+    return -1;
+  }
+  if (!count) {
+    cli_error("check", "-S '%s': a set names no event", arg);
+    return -1;
+  }
+  o->set_first[o->nspec] = first;
+  o->set_count[o->nspec++] = count;
+  return 0;
+}
+
+/* -e EVENTS: more of the one -e list.  0, or -1 after the message. */
+static int add_event_option(struct check_opts *o, const char *arg)
+{
+  int first, count;
+  if (add_events(o->evs, &o->nev, arg, &first, &count)) {
+    cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+    return -1;
+  }
+  if (o->e_first >= 0 && first != o->e_first + o->e_count) {
+    cli_error("check", "give the -e lists together, before or after -S");
+    return -1;
+  }
+  if (o->e_first < 0)
+    o->e_first = first;
+  o->e_count += count;
+  return 0;
+}
+
+/* -1 to run, else the exit status to stop with (--help, a usage error). */
+static int parse_args(int argc, char **argv, struct check_opts *o)
 {
   static const struct option opts[] = {
       {"pmu", required_argument, NULL, 'p'},
@@ -277,58 +332,34 @@ int cmd_check(int argc, char **argv)
       {"no-reserve", no_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *pmu_name = NULL, *exclude = NULL;
-  int split = 0, json = 0, reserve = 1;
-  static struct ev evs[MAX_EVENTS];
-  int nev = 0;
-  /* set specs: first index and count into evs; kind S or e */
-  int set_first[MAX_EVENTS], set_count[MAX_EVENTS], nspec = 0;
-  int e_first = -1, e_count = 0;
   int c;
-  memset(evs, 0, sizeof(evs));
+  o->reserve = 1;
+  o->e_first = -1;
   optind = 1;
   while ((c = getopt_long(argc, argv, "+hS:e:", opts, NULL)) != -1) {
-    int first, count;
     switch (c) {
     case 'p':
-      pmu_name = optarg;
+      o->pmu_name = optarg;
       break;
     case 's':
-      split = 1;
+      o->split = 1;
       break;
     case 'j':
-      json = 1;
+      o->json = 1;
       break;
     case 'x':
-      exclude = optarg;
+      o->exclude = optarg;
       break;
     case 'r':
-      reserve = 0;
+      o->reserve = 0;
       break;
     case 'S':
-      if (add_events(evs, &nev, optarg, &first, &count) || nspec >= MAX_EVENTS) {
-        cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+      if (add_set_option(o, optarg))
         return PMUX_EXIT_USAGE;
-      }
-      if (!count) {
-        cli_error("check", "-S '%s': a set names no event", optarg);
-        return PMUX_EXIT_USAGE;
-      }
-      set_first[nspec] = first;
-      set_count[nspec++] = count;
       break;
     case 'e':
-      if (add_events(evs, &nev, optarg, &first, &count)) {
-        cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+      if (add_event_option(o, optarg))
         return PMUX_EXIT_USAGE;
-      }
-      if (e_first >= 0 && first != e_first + e_count) {
-        cli_error("check", "give the -e lists together, before or after -S");
-        return PMUX_EXIT_USAGE;
-      }
-      if (e_first < 0)
-        e_first = first;
-      e_count += count;
       break;
     case 'h':
       usage(stdout);
@@ -338,7 +369,7 @@ int cmd_check(int argc, char **argv)
       return PMUX_EXIT_USAGE;
     }
   }
-  if (optind < argc || (!nspec && e_count == 0)) {
+  if (optind < argc || (!o->nspec && o->e_count == 0)) {
     if (optind < argc)
       cli_error("check", "unexpected argument '%s'", argv[optind]);
     else
@@ -346,119 +377,180 @@ int cmd_check(int argc, char **argv)
     usage(stderr);
     return PMUX_EXIT_USAGE;
   }
-  if (split && e_count == 0) {
+  if (o->split && o->e_count == 0) {
     cli_error("check", "--split partitions the -e events; none given");
     return PMUX_EXIT_USAGE;
   }
-  const pmux_pmu_t *pmu;
-  int err = pmu_name ? pmux_pmu_find(pmu_name, &pmu) : pmux_pmu_host(&pmu);
-  if (err) {
-    cli_report("check", err, pmux_errmsg());
+  return -1;
+}
+
+/* --exclude LIST: take the counters named out of *mask.  -1 to run, else
+ * the exit status to stop with. */
+static int exclude_counters(const pmux_pmu_t *pmu, const char *list,
+                            uint64_t *mask)
+{
+  char *copy = strdup(list);
+  if (!copy)
     return PMUX_EXIT_FAIL;
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    tok = trim(tok); /* as -S lists take them */
+    int found = -1;
+    for (int i = 0; i < pmux_pmu_ncounters(pmu); i++) {
+      pmux_counter_info_t ci;
+      pmux_pmu_counter(pmu, i, &ci);
+      if (!strcasecmp(ci.name, tok))
+        found = i;
+    }
+    if (found < 0) {
+      cli_error("check", "--exclude: %s has no counter '%s'",
+                pmux_pmu_name(pmu), tok);
+      free(copy);
+      return PMUX_EXIT_USAGE;
+    }
+    *mask &= ~(1ull << found);
   }
-  uint64_t free_mask = pmux_pmu_counters_mask(pmu);
-  pmux_reservation_t resv, *res = NULL;
-  if (reserve) {
-    err = pmux_reserve(pmu, &resv);
+  free(copy);
+  return -1;
+}
+
+/* The counters the sets may take: the PMU's, less --exclude (*bare) and
+ * less the reservation (*free_mask; *res NULL with --no-reserve).  -1 to
+ * run, else the exit status to stop with. */
+static int find_counters(const pmux_pmu_t *pmu, const struct check_opts *o,
+                         pmux_reservation_t *resv,
+                         const pmux_reservation_t **res, uint64_t *free_mask,
+                         uint64_t *bare_mask)
+{
+  *free_mask = pmux_pmu_counters_mask(pmu);
+  *res = NULL;
+  if (o->reserve) {
+    int err = pmux_reserve(pmu, resv);
     if (err) {
       cli_report("check", err, pmux_errmsg());
       return PMUX_EXIT_FAIL;
     }
-    res = &resv;
+    *res = resv;
   }
-  if (exclude) {
-    char *copy = strdup(exclude);
-    if (!copy)
-      return PMUX_EXIT_FAIL;
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-      /* blanks around a name, as -S lists take them */
-      while (isspace((unsigned char)*tok))
-        tok++;
-      for (char *end = tok + strlen(tok);
-           end > tok && isspace((unsigned char)end[-1]);)
-        *--end = 0;
-      int found = -1;
-      for (int i = 0; i < pmux_pmu_ncounters(pmu); i++) {
-        pmux_counter_info_t ci;
-        pmux_pmu_counter(pmu, i, &ci);
-        if (!strcasecmp(ci.name, tok))
-          found = i;
-      }
-      if (found < 0) {
-        cli_error("check", "--exclude: %s has no counter '%s'",
-                  pmux_pmu_name(pmu), tok);
-        free(copy);
-        return PMUX_EXIT_USAGE;
-      }
-      free_mask &= ~(1ull << found);
-    }
-    free(copy);
+  if (o->exclude) {
+    int stop = exclude_counters(pmu, o->exclude, free_mask);
+    if (stop >= 0)
+      return stop;
   }
-  uint64_t bare_mask = free_mask; /* --exclude only */
-  if (res)
-    free_mask &= res->free_mask;
+  *bare_mask = *free_mask; /* --exclude only */
+  if (*res)
+    *free_mask &= (*res)->free_mask;
+  return -1;
+}
+
+static void encode_events(const pmux_pmu_t *pmu, struct ev *evs, int nev)
+{
   for (int i = 0; i < nev; i++) {
     evs[i].ok = !pmux_pmu_encode(pmu, evs[i].name, &evs[i].enc);
     if (!evs[i].ok)
       snprintf(evs[i].err, sizeof(evs[i].err), "%s", pmux_errmsg());
   }
+}
+
+/* A new set of the n events from evs[first]; the number of sets after. */
+static int add_set(struct set *sets, int nsets, struct ev *evs, int first,
+                   int n)
+{
+  for (int i = 0; i < n; i++)
+    sets[nsets].ev[sets[nsets].n++] = &evs[first + i];
+  return nsets + 1;
+}
+
+/* --split: the encodable -e events are partitioned into as few sets as
+ * fit; the others get a set each.  The number of sets after, or -1 after
+ * the message. */
+static int split_events(const pmux_pmu_t *pmu, const struct check_opts *o,
+                        uint64_t free_mask, struct set *sets, int nsets)
+{
+  struct ev *evs = o->evs;
+  static pmux_pmu_event_t enc[MAX_EVENTS]; /* large: not on the stack */
+  int idx[MAX_EVENTS], set_of[MAX_EVENTS], m = 0;
+  for (int i = 0; i < o->e_count; i++)
+    if (evs[o->e_first + i].ok) {
+      idx[m] = o->e_first + i;
+      enc[m++] = evs[o->e_first + i].enc;
+    }
+  int k = pmux_pmu_split(pmu, enc, m, free_mask, set_of);
+  if (k < 0 && k != PMUX_ECONSTRAINT) {
+    cli_report("check", k, pmux_errmsg());
+    return -1;
+  }
+  int base = nsets, used = 0;
+  for (int j = 0; j < m; j++)
+    if (set_of[j] + 1 > used)
+      used = set_of[j] + 1;
+  nsets += used;
+  /* events in the order given, within each set */
+  for (int i = 0, j = 0; i < o->e_count; i++) {
+    int ev = o->e_first + i;
+    if (j < m && idx[j] == ev) {
+      if (set_of[j] >= 0) {
+        struct set *s = &sets[base + set_of[j]];
+        s->ev[s->n++] = &evs[ev];
+      } else {
+        nsets = add_set(sets, nsets, evs, ev, 1);
+      }
+      j++;
+    } else {
+      nsets = add_set(sets, nsets, evs, ev, 1);
+    }
+  }
+  return nsets;
+}
+
+/* The sets to check: each -S, then the -e events as one set or split.
+ * The number of sets, or -1 after the message. */
+static int build_sets(const pmux_pmu_t *pmu, const struct check_opts *o,
+                      uint64_t free_mask, struct set *sets)
+{
+  int nsets = 0;
+  for (int s = 0; s < o->nspec; s++)
+    nsets = add_set(sets, nsets, o->evs, o->set_first[s], o->set_count[s]);
+  if (o->e_count && !o->split)
+    nsets = add_set(sets, nsets, o->evs, o->e_first, o->e_count);
+  else if (o->e_count)
+    nsets = split_events(pmu, o, free_mask, sets, nsets);
+  return nsets;
+}
+
+int cmd_check(int argc, char **argv)
+{
+  static struct ev evs[MAX_EVENTS];
+  memset(evs, 0, sizeof(evs));
+  struct check_opts o = {.evs = evs};
+  int stop = parse_args(argc, argv, &o);
+  if (stop >= 0)
+    return stop;
+  const pmux_pmu_t *pmu;
+  int err = o.pmu_name ? pmux_pmu_find(o.pmu_name, &pmu) : pmux_pmu_host(&pmu);
+  if (err) {
+    cli_report("check", err, pmux_errmsg());
+    return PMUX_EXIT_FAIL;
+  }
+  pmux_reservation_t resv;
+  const pmux_reservation_t *res;
+  uint64_t free_mask, bare_mask;
+  stop = find_counters(pmu, &o, &resv, &res, &free_mask, &bare_mask);
+  if (stop >= 0)
+    return stop;
+  encode_events(pmu, evs, o.nev);
 
   static struct set sets[MAX_EVENTS * 2];
-  int nsets = 0;
   memset(sets, 0, sizeof(sets));
-  for (int s = 0; s < nspec; s++) {
-    for (int i = 0; i < set_count[s]; i++)
-      sets[nsets].ev[sets[nsets].n++] = &evs[set_first[s] + i];
-    nsets++;
-  }
-  if (e_count && !split) {
-    for (int i = 0; i < e_count; i++)
-      sets[nsets].ev[sets[nsets].n++] = &evs[e_first + i];
-    nsets++;
-  } else if (e_count) {
-    /* encodable events are partitioned; the others get a set each */
-    pmux_pmu_event_t enc[MAX_EVENTS];
-    int idx[MAX_EVENTS], set_of[MAX_EVENTS], m = 0;
-    for (int i = 0; i < e_count; i++)
-      if (evs[e_first + i].ok) {
-        idx[m] = e_first + i;
-        enc[m++] = evs[e_first + i].enc;
-      }
-    int k = pmux_pmu_split(pmu, enc, m, free_mask, set_of);
-    if (k < 0 && k != PMUX_ECONSTRAINT) {
-      cli_report("check", k, pmux_errmsg());
-      return PMUX_EXIT_FAIL;
-    }
-    int base = nsets, used = 0;
-    for (int j = 0; j < m; j++)
-      if (set_of[j] + 1 > used)
-        used = set_of[j] + 1;
-    nsets += used;
-    /* events in the order given, within each set */
-    for (int i = 0, j = 0; i < e_count; i++) {
-      int ev = e_first + i;
-      if (j < m && idx[j] == ev) {
-        if (set_of[j] >= 0) {
-          struct set *s = &sets[base + set_of[j]];
-          s->ev[s->n++] = &evs[ev];
-        } else {
-          sets[nsets].ev[sets[nsets].n++] = &evs[ev];
-          nsets++;
-        }
-        j++;
-      } else {
-        sets[nsets].ev[sets[nsets].n++] = &evs[ev];
-        nsets++;
-      }
-    }
-  }
+  int nsets = build_sets(pmu, &o, free_mask, sets);
+  if (nsets < 0)
+    return PMUX_EXIT_FAIL;
   int all_fit = 1;
   for (int s = 0; s < nsets; s++) {
     check_set(pmu, &sets[s], free_mask, bare_mask, res);
     all_fit &= sets[s].fits;
   }
-  if (json)
+  if (o.json)
     print_json(pmu, sets, nsets, res, free_mask);
   else
     print_text(pmu, sets, nsets, free_mask, res);
