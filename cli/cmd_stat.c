@@ -629,7 +629,7 @@ int cmd_stat(int argc, char **argv)
   else if (WIFEXITED(status))
     rc = PMUX_EXIT_OK;
 done:
-  if (o.repeat)
+  if (rep.repeat) /* the handlers were installed: not when -r's init failed */
     repeat_signals(0, old_actions);
   /* Results that could not be written (a full disk, a closed pipe) are a
    * failure, not a silent success; on a full or closed stderr the message
