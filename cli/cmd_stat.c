@@ -111,135 +111,150 @@ struct stat_opts {
   struct stat_system sys; /* -a, -C, --exclusive, --disable-nmi-watchdog */
 };
 
-static int parse_args(int argc, char **argv, struct stat_opts *o)
+enum { OPT_PIN = 256, OPT_SWITCH, OPT_MUX, OPT_JSON };
+
+/* -S SPEC: one more set.  0, or -1 out of memory. */
+static int add_set_spec(struct stat_opts *o, char *spec)
 {
-  enum { OPT_PIN = 256, OPT_SWITCH, OPT_MUX, OPT_JSON };
-  static const struct option longopts[] = {
-      {"event", required_argument, NULL, 'e'},
-      {"set", required_argument, NULL, 'S'},
-      {"pin", required_argument, NULL, OPT_PIN},
-      {"switch", required_argument, NULL, OPT_SWITCH},
-      {"mux", required_argument, NULL, OPT_MUX},
-      {"pid", required_argument, NULL, 'p'},
-      {"field-separator", required_argument, NULL, 'x'},
-      {"json", no_argument, NULL, OPT_JSON},
-      {"output", required_argument, NULL, 'o'},
-      {"interval", required_argument, NULL, 'I'},
-      {"repeat", required_argument, NULL, 'r'},
-      {"help", no_argument, NULL, 'h'},
-      {"all-cpus", no_argument, NULL, 'a'},
-      {"cpu", required_argument, NULL, 'C'},
-      {"exclusive", no_argument, NULL, STAT_OPT_EXCLUSIVE},
-      {"disable-nmi-watchdog", no_argument, NULL, STAT_OPT_NMI_OFF},
-      {NULL, 0, NULL, 0}};
-  int c;
+  char **p = realloc(o->sets, sizeof(char *) * (size_t)(o->nsets + 1));
+  if (!p)
+    return -1;
+  o->sets = p;
+  o->sets[o->nsets++] = spec;
+  return 0;
+}
+
+/* --mux MODE.  0, or -1 after the message. */
+static int parse_mux(const char *arg, struct stat_opts *o)
+{
+  if (!strcmp(arg, "user"))
+    o->mux = PMUX_MUX_USER;
+  else if (!strcmp(arg, "kernel"))
+    o->mux = PMUX_MUX_KERNEL;
+  else if (!strcmp(arg, "none"))
+    o->mux = PMUX_MUX_NONE;
+  else {
+    cli_error("stat", "--mux '%s': want user, kernel or none", arg);
+    return -1;
+  }
+  o->mux_name = arg;
+  return 0;
+}
+
+/* -p PID.  0, or -1 after the message. */
+static int parse_pid(const char *arg, struct stat_opts *o)
+{
   uint64_t v;
-  o->mux_name = "user";
-  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:r:haC:", longopts,
-                          NULL)) != -1) {
-    switch (c) {
-    case 'e':
-      if (cli_append_list(&o->events, optarg))
-        return -1;
-      break;
-    case 'S': {
-      char **p = realloc(o->sets, sizeof(char *) * (size_t)(o->nsets + 1));
-      if (!p)
-        return -1;
-      o->sets = p;
-      o->sets[o->nsets++] = optarg;
-      break;
-    }
-    case OPT_PIN:
-      if (cli_append_list(&o->pinned, optarg))
-        return -1;
-      break;
-    case OPT_SWITCH:
-      if (pmux_duration_parse(optarg, &o->switch_ns)) {
-        cli_error("stat", "--switch: %s", pmux_errmsg());
-        return -1;
-      }
-      break;
-    case OPT_MUX:
-      if (!strcmp(optarg, "user"))
-        o->mux = PMUX_MUX_USER;
-      else if (!strcmp(optarg, "kernel"))
-        o->mux = PMUX_MUX_KERNEL;
-      else if (!strcmp(optarg, "none"))
-        o->mux = PMUX_MUX_NONE;
-      else {
-        cli_error("stat", "--mux '%s': want user, kernel or none", optarg);
-        return -1;
-      }
-      o->mux_name = optarg;
-      break;
-    case 'p':
-      if (cli_parse_u64(optarg, &v) || v == 0 || v > 0x7fffffff) {
-        cli_error("stat", "-p '%s': not a process id", optarg);
-        return -1;
-      }
-      o->pid = (pid_t)v;
-      break;
-    case 'x':
-      if (!*optarg) {
-        cli_error("stat", "-x: the separator must not be empty");
-        return -1;
-      }
-      /* Numbers (digits . - inf) and column names (letters, _) must never
-       * hold it: only names are quoted. */
-      if (strpbrk(optarg, "0123456789.+-_\"abcdefghijklmnopqrstuvwxyz"
-                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
-        cli_error("stat", "-x '%s': a separator cannot hold letters, digits "
-                  "or any of . + - _ \" (they appear in numbers and column "
-                  "names)", optarg);
-        return -1;
-      }
-      o->sep = optarg;
-      break;
-    case OPT_JSON:
-      o->json = 1;
-      break;
-    case 'o':
-      o->output = optarg;
-      break;
-    case 'I':
-      if (pmux_duration_parse(optarg, &o->interval_ns)) {
-        cli_error("stat", "-I: %s", pmux_errmsg());
-        return -1;
-      }
-      if (o->interval_ns < 1000000) {
-        cli_error("stat", "-I '%s': want an interval of at least 1 ms",
-                  optarg);
-        return -1;
-      }
-      break;
-    case 'r':
-      if (cli_parse_u64(optarg, &v) || v < 1 || v > STAT_REPEAT_MAX) {
-        cli_error("stat", "-r/--repeat '%s': want a number of runs from 1 "
-                  "to %d", optarg, STAT_REPEAT_MAX);
-        return -1;
-      }
-      o->repeat = (int)v;
-      break;
-    case 'h':
-      usage(stdout);
-      exit(PMUX_EXIT_OK);
-    case 'a':
-    case 'C':
-    case STAT_OPT_EXCLUSIVE:
-    case STAT_OPT_NMI_OFF:
-      stat_system_option(&o->sys, c, optarg);
-      break;
-    default:
-      usage(stderr);
+  if (cli_parse_u64(arg, &v) || v == 0 || v > 0x7fffffff) {
+    cli_error("stat", "-p '%s': not a process id", arg);
+    return -1;
+  }
+  o->pid = (pid_t)v;
+  return 0;
+}
+
+/* -x SEP.  0, or -1 after the message. */
+static int parse_separator(const char *arg, struct stat_opts *o)
+{
+  if (!*arg) {
+    cli_error("stat", "-x: the separator must not be empty");
+    return -1;
+  }
+  /* Numbers (digits . - inf) and column names (letters, _) must never
+   * hold it: only names are quoted. */
+  if (strpbrk(arg, "0123456789.+-_\"abcdefghijklmnopqrstuvwxyz"
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+    cli_error("stat", "-x '%s': a separator cannot hold letters, digits "
+              "or any of . + - _ \" (they appear in numbers and column "
+              "names)", arg);
+    return -1;
+  }
+  o->sep = arg;
+  return 0;
+}
+
+/* -I TIME.  0, or -1 after the message. */
+static int parse_interval(const char *arg, struct stat_opts *o)
+{
+  if (pmux_duration_parse(arg, &o->interval_ns)) {
+    cli_error("stat", "-I: %s", pmux_errmsg());
+    return -1;
+  }
+  if (o->interval_ns < 1000000) {
+    cli_error("stat", "-I '%s': want an interval of at least 1 ms", arg);
+    return -1;
+  }
+  return 0;
+}
+
+/* -r N.  0, or -1 after the message. */
+static int parse_repeat(const char *arg, struct stat_opts *o)
+{
+  uint64_t v;
+  if (cli_parse_u64(arg, &v) || v < 1 || v > STAT_REPEAT_MAX) {
+    cli_error("stat", "-r/--repeat '%s': want a number of runs from 1 "
+              "to %d", arg, STAT_REPEAT_MAX);
+    return -1;
+  }
+  o->repeat = (int)v;
+  return 0;
+}
+
+/* One option of the loop: 0, or -1 after the message (a usage error). */
+static int parse_option(int c, char *arg, struct stat_opts *o)
+{
+  switch (c) {
+  case 'e':
+    return cli_append_list(&o->events, arg);
+  case 'S':
+    return add_set_spec(o, arg);
+  case OPT_PIN:
+    return cli_append_list(&o->pinned, arg);
+  case OPT_SWITCH:
+    if (pmux_duration_parse(arg, &o->switch_ns)) {
+      cli_error("stat", "--switch: %s", pmux_errmsg());
       return -1;
     }
+    return 0;
+  case OPT_MUX:
+    return parse_mux(arg, o);
+  case 'p':
+    return parse_pid(arg, o);
+  case 'x':
+    return parse_separator(arg, o);
+  case OPT_JSON:
+    o->json = 1;
+    return 0;
+  case 'o':
+    o->output = arg;
+    return 0;
+  case 'I':
+    return parse_interval(arg, o);
+  case 'r':
+    return parse_repeat(arg, o);
+  case 'h':
+    usage(stdout);
+    exit(PMUX_EXIT_OK);
+  case 'a':
+  case 'C':
+  case STAT_OPT_EXCLUSIVE:
+  case STAT_OPT_NMI_OFF:
+    stat_system_option(&o->sys, c, arg);
+    return 0;
+  default:
+    usage(stderr);
+    return -1;
   }
+}
+
+/* Options that each parse but not together.  0, or -1 after the message. */
+static int check_combination(const struct stat_opts *o, int have_command)
+{
   if (o->json && o->sep) {
     cli_error("stat", "--json and -x are exclusive");
     return -1;
   }
-  if (o->pid && optind < argc) {
+  if (o->pid && have_command) {
     cli_error("stat", "give either -p PID or a command, not both");
     return -1;
   }
@@ -260,11 +275,43 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
               "system-wide sessions (-a or -C LIST)");
     return -1;
   }
-  if (!o->pid && !o->sys.wanted && optind >= argc) {
+  if (!o->pid && !o->sys.wanted && !have_command) {
     cli_error("stat", "no command to measure (pmux stat [OPTIONS] -- COMMAND)");
     usage(stderr);
     return -1;
   }
+  return 0;
+}
+
+/* The index of COMMAND in argv, or -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct stat_opts *o)
+{
+  static const struct option longopts[] = {
+      {"event", required_argument, NULL, 'e'},
+      {"set", required_argument, NULL, 'S'},
+      {"pin", required_argument, NULL, OPT_PIN},
+      {"switch", required_argument, NULL, OPT_SWITCH},
+      {"mux", required_argument, NULL, OPT_MUX},
+      {"pid", required_argument, NULL, 'p'},
+      {"field-separator", required_argument, NULL, 'x'},
+      {"json", no_argument, NULL, OPT_JSON},
+      {"output", required_argument, NULL, 'o'},
+      {"interval", required_argument, NULL, 'I'},
+      {"repeat", required_argument, NULL, 'r'},
+      {"help", no_argument, NULL, 'h'},
+      {"all-cpus", no_argument, NULL, 'a'},
+      {"cpu", required_argument, NULL, 'C'},
+      {"exclusive", no_argument, NULL, STAT_OPT_EXCLUSIVE},
+      {"disable-nmi-watchdog", no_argument, NULL, STAT_OPT_NMI_OFF},
+      {NULL, 0, NULL, 0}};
+  int c;
+  o->mux_name = "user";
+  while ((c = getopt_long(argc, argv, "+e:S:p:x:o:I:r:haC:", longopts,
+                          NULL)) != -1)
+    if (parse_option(c, optarg, o))
+      return -1;
+  if (check_combination(o, optind < argc))
+    return -1;
   return optind;
 }
 
@@ -513,131 +560,176 @@ static int run_succeeded(const struct stat_run *run)
   return !run->err && WIFEXITED(run->status) && !WEXITSTATUS(run->status);
 }
 
-int cmd_stat(int argc, char **argv)
+static void free_opts(struct stat_opts *o)
 {
-  struct stat_opts o;
-  memset(&o, 0, sizeof(o));
-  int first_arg = parse_args(argc, argv, &o);
-  if (first_arg < 0) {
-    free(o.events);
-    free(o.pinned);
-    free(o.sets);
-    return PMUX_EXIT_USAGE;
-  }
-  pmux_target_t target = {0};
-  char desc[96] = "";
+  free(o->events);
+  free(o->pinned);
+  free(o->sets);
+}
+
+/*
+ * What is measured: CPUs (leased here; COMMAND, if any, runs meanwhile),
+ * a process, or COMMAND; desc names the first two for the report.  0, or
+ * -1 after the message (the caller gives the leases back).
+ */
+static int make_target(struct stat_opts *o, int argc, char **argv,
+                       int first_arg, pmux_target_t *target, char *desc,
+                       size_t desc_len)
+{
   stat_system_recover();
-  if (o.sys.wanted) {
+  if (o->sys.wanted) {
     char cmdline[320];
     stat_system_cmdline(argc, argv, cmdline, sizeof(cmdline));
-    if (stat_system_begin(&o.sys, &target, cmdline)) {
-      stat_system_end(&o.sys);
-      free(o.events);
-      free(o.pinned);
-      free(o.sets);
-      return PMUX_EXIT_FAIL;
-    }
+    if (stat_system_begin(&o->sys, target, cmdline))
+      return -1;
     if (first_arg < argc)
-      target.argv = argv + first_arg;
-    snprintf(desc, sizeof(desc), "%s", o.sys.desc);
-  } else if (o.pid) {
-    target.kind = PMUX_TARGET_PID;
-    target.pid = o.pid;
-    target.pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN;
-    snprintf(desc, sizeof(desc), "pid %d", (int)o.pid);
+      target->argv = argv + first_arg;
+    snprintf(desc, desc_len, "%s", o->sys.desc);
+  } else if (o->pid) {
+    target->kind = PMUX_TARGET_PID;
+    target->pid = o->pid;
+    target->pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN;
+    snprintf(desc, desc_len, "pid %d", (int)o->pid);
   } else {
-    target.kind = PMUX_TARGET_COMMAND;
-    target.argv = argv + first_arg;
+    target->kind = PMUX_TARGET_COMMAND;
+    target->argv = argv + first_arg;
   }
-  if (!o.sys.wanted)
-    stat_system_warn_thread(o.pid);
-  int no_command = o.pid || !target.argv;
+  if (!o->sys.wanted)
+    stat_system_warn_thread(o->pid);
+  return 0;
+}
 
-  int rc = PMUX_EXIT_FAIL;
-  struct stat_report rep = {0};
-  struct stat_repeat agg = {0};
-  struct sigaction old_actions[4];
-  pmux_session_t *last = NULL; /* the last run's, for the names and sets */
-  int status = 0, err = 0;
-  rep.out = NULL; /* open_report's, once the first run's events are known */
-  rep.format = o.json ? STAT_JSON : o.sep ? STAT_CSV : STAT_HUMAN;
-  rep.sep = o.sep;
-  rep.argv = no_command ? NULL : argv + first_arg;
-  rep.target_desc = desc;
-  rep.mux = o.mux_name;
-  rep.switch_ns = o.switch_ns ? o.switch_ns : PMUX_DEFAULT_SWITCH_NS;
-  rep.exit_status = -1;
-  if (o.repeat) {
-    if (stat_repeat_init(&agg, o.repeat))
-      goto done;
-    rep.repeat = &agg;
-    repeat_signals(1, old_actions);
-  }
+/* The report's settings; its output is opened by the first run. */
+static void init_report(struct stat_report *rep, const struct stat_opts *o,
+                        char **command, const char *desc)
+{
+  rep->out = NULL; /* open_report's, once the first run's events are known */
+  rep->format = o->json ? STAT_JSON : o->sep ? STAT_CSV : STAT_HUMAN;
+  rep->sep = o->sep;
+  rep->argv = command;
+  rep->target_desc = desc;
+  rep->mux = o->mux_name;
+  rep->switch_ns = o->switch_ns ? o->switch_ns : PMUX_DEFAULT_SWITCH_NS;
+  rep->exit_status = -1;
+}
 
-  int runs = o.repeat ? o.repeat : 1, code = 0;
+/* What the runs left: the last one's session (for the names and sets),
+ * its command's wait status and engine error, and the exit code of a run
+ * that could not start (0 if none). */
+struct stat_runs {
+  pmux_session_t *last;
+  int status, err, code;
+};
+
+/* -r: a signal the user meant for the run ends the repetition too, even
+ * when the command survives it. */
+static void note_stop_signal(const pmux_session_t *s)
+{
+  int fwd = pmux_session_forwarded_signal(s);
+  for (size_t i = 0; i < sizeof(repeat_stop_signals) /
+                             sizeof(repeat_stop_signals[0]); i++)
+    if (fwd == repeat_stop_signals[i])
+      repeat_stop_signal = fwd;
+}
+
+/* Run once, or -r N times until a run fails or a stop signal comes. */
+static void run_all(const struct stat_opts *o, const pmux_target_t *target,
+                    struct stat_report *rep, struct stat_repeat *agg,
+                    struct stat_runs *r)
+{
+  int runs = o->repeat ? o->repeat : 1;
   for (int k = 0; k < runs && !repeat_stop_signal; k++) {
     struct stat_run run = {0};
-    code = stat_run(&o, &target, &rep, k == 0, &run);
-    if (code) {
+    r->code = stat_run(o, target, rep, k == 0, &run);
+    if (r->code) {
       pmux_session_destroy(run.s);
-      agg.stop_failure = STAT_STOP_START;
+      agg->stop_failure = STAT_STOP_START;
       break;
     }
-    pmux_session_destroy(last);
-    last = run.s;
-    status = run.status;
-    err = run.err;
-    if (o.repeat && stat_repeat_add(&agg, last,
-                                    pmux_session_elapsed_ns(last))) {
-      code = PMUX_EXIT_FAIL;
+    pmux_session_destroy(r->last);
+    r->last = run.s;
+    r->status = run.status;
+    r->err = run.err;
+    if (o->repeat && stat_repeat_add(agg, r->last,
+                                     pmux_session_elapsed_ns(r->last))) {
+      r->code = PMUX_EXIT_FAIL;
       break;
     }
     if (!run_succeeded(&run)) {
       if (run.err)
-        agg.stop_failure = STAT_STOP_MEASURING;
+        agg->stop_failure = STAT_STOP_MEASURING;
       break;
     }
-    /* A command may survive the signal its user meant for the run. */
-    int fwd = pmux_session_forwarded_signal(last);
-    for (size_t i = 0; o.repeat && i < sizeof(repeat_stop_signals) /
-                                        sizeof(repeat_stop_signals[0]); i++)
-      if (fwd == repeat_stop_signals[i])
-        repeat_stop_signal = fwd;
+    if (o->repeat)
+      note_stop_signal(r->last);
   }
-  agg.stop_signal = repeat_stop_signal;
-  if (!last) { /* nothing ran: the failure was reported */
-    rc = code ? code : repeat_stop_signal ? 128 + repeat_stop_signal
-                                          : PMUX_EXIT_FAIL;
-    goto done;
+}
+
+/* pmux stat's exit status once something ran: the command's, else
+ * whether the measuring went well. */
+static int exit_status(const struct stat_runs *r, int no_command)
+{
+  int status = r->status;
+  if (r->code)
+    return r->code; /* a later run could not start */
+  if (no_command)
+    return r->err ? PMUX_EXIT_FAIL : PMUX_EXIT_OK;
+  if (WIFEXITED(status) && WEXITSTATUS(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  if (repeat_stop_signal)
+    return 128 + repeat_stop_signal; /* stopped between runs */
+  if (r->err)
+    return PMUX_EXIT_FAIL; /* the command did well, the measuring did not */
+  if (WIFEXITED(status))
+    return PMUX_EXIT_OK;
+  return PMUX_EXIT_FAIL;
+}
+
+/* Run, print the summary; the exit status.  r->last is the caller's to
+ * destroy. */
+static int measure(const struct stat_opts *o, const pmux_target_t *target,
+                   struct stat_report *rep, struct stat_repeat *agg,
+                   int no_command, struct stat_runs *r)
+{
+  struct sigaction old_actions[4];
+  if (o->repeat) {
+    if (stat_repeat_init(agg, o->repeat))
+      return PMUX_EXIT_FAIL;
+    rep->repeat = agg;
+    repeat_signals(1, old_actions);
   }
-  rep.exit_status = no_command ? -1 : status;
-  rep.elapsed_ns = pmux_session_elapsed_ns(last);
-  rep.switch_ns = pmux_session_switch_ns(last); /* as honoured, not asked */
-  stat_print_summary(&rep, last);
-  if (code)
-    rc = code; /* a later run could not start */
-  else if (no_command)
-    rc = err ? PMUX_EXIT_FAIL : PMUX_EXIT_OK;
-  else if (WIFEXITED(status) && WEXITSTATUS(status))
-    rc = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    rc = 128 + WTERMSIG(status);
-  else if (repeat_stop_signal)
-    rc = 128 + repeat_stop_signal; /* stopped between runs */
-  else if (err)
-    rc = PMUX_EXIT_FAIL; /* the command did well, the measuring did not */
-  else if (WIFEXITED(status))
-    rc = PMUX_EXIT_OK;
-done:
-  if (rep.repeat) /* the handlers were installed: not when -r's init failed */
+  run_all(o, target, rep, agg, r);
+  agg->stop_signal = repeat_stop_signal;
+  int rc;
+  if (!r->last) { /* nothing ran: the failure was reported */
+    rc = r->code ? r->code : repeat_stop_signal ? 128 + repeat_stop_signal
+                                                : PMUX_EXIT_FAIL;
+  } else {
+    rep->exit_status = no_command ? -1 : r->status;
+    rep->elapsed_ns = pmux_session_elapsed_ns(r->last);
+    /* as honoured, not asked */
+    rep->switch_ns = pmux_session_switch_ns(r->last);
+    stat_print_summary(rep, r->last);
+    rc = exit_status(r, no_command);
+  }
+  if (o->repeat)
     repeat_signals(0, old_actions);
-  /* Results that could not be written (a full disk, a closed pipe) are a
-   * failure, not a silent success; on a full or closed stderr the message
-   * is lost, the exit status says it. */
-  if (rep.out && (rep.out == stderr ? fflush(stderr) | ferror(stderr)
-                                    : ferror(rep.out) | fclose(rep.out))) {
-    if (o.output)
-      cli_error("stat", "-o '%s': writing the results: %s", o.output,
+  return rc;
+}
+
+/*
+ * Results that could not be written (a full disk, a closed pipe) are a
+ * failure, not a silent success; on a full or closed stderr the message
+ * is lost, the exit status says it.  The exit status, rc or a failure.
+ */
+static int close_results(struct stat_report *rep, const char *output, int rc)
+{
+  if (rep->out && (rep->out == stderr ? fflush(stderr) | ferror(stderr)
+                                      : ferror(rep->out) | fclose(rep->out))) {
+    if (output)
+      cli_error("stat", "-o '%s': writing the results: %s", output,
                 strerror(errno));
     else
       cli_error("stat", "writing the results to standard error: %s",
@@ -645,12 +737,36 @@ done:
     if (!rc)
       rc = PMUX_EXIT_FAIL;
   }
-  pmux_session_destroy(last);
+  return rc;
+}
+
+int cmd_stat(int argc, char **argv)
+{
+  struct stat_opts o;
+  memset(&o, 0, sizeof(o));
+  int first_arg = parse_args(argc, argv, &o);
+  if (first_arg < 0) {
+    free_opts(&o);
+    return PMUX_EXIT_USAGE;
+  }
+  pmux_target_t target = {0};
+  char desc[96] = "";
+  if (make_target(&o, argc, argv, first_arg, &target, desc, sizeof(desc))) {
+    stat_system_end(&o.sys);
+    free_opts(&o);
+    return PMUX_EXIT_FAIL;
+  }
+  int no_command = o.pid || !target.argv;
+  struct stat_report rep = {0};
+  init_report(&rep, &o, no_command ? NULL : argv + first_arg, desc);
+  struct stat_repeat agg = {0};
+  struct stat_runs runs = {0};
+  int rc = measure(&o, &target, &rep, &agg, no_command, &runs);
+  rc = close_results(&rep, o.output, rc);
+  pmux_session_destroy(runs.last);
   stat_repeat_free(&agg);
   stat_system_end(&o.sys);
   free(rep.last_raw);
-  free(o.events);
-  free(o.pinned);
-  free(o.sets);
+  free_opts(&o);
   return rc;
 }
