@@ -108,6 +108,7 @@ struct stat_opts {
   const char *output;
   uint64_t interval_ns;
   int repeat;             /* -r N; 0 when not given */
+  int help;               /* -h: printed, nothing to run */
   struct stat_system sys; /* -a, -C, --exclusive, --disable-nmi-watchdog */
 };
 
@@ -200,7 +201,8 @@ static int parse_repeat(const char *arg, struct stat_opts *o)
   return 0;
 }
 
-/* One option of the loop: 0, or -1 after the message (a usage error). */
+/* One option of the loop: 0, or -1 after the message (a usage error) or
+ * the help. */
 static int parse_option(int c, char *arg, struct stat_opts *o)
 {
   switch (c) {
@@ -233,8 +235,10 @@ static int parse_option(int c, char *arg, struct stat_opts *o)
   case 'r':
     return parse_repeat(arg, o);
   case 'h':
+    /* returned, not exit()ed: main checks that the help was written */
     usage(stdout);
-    exit(PMUX_EXIT_OK);
+    o->help = 1;
+    return -1;
   case 'a':
   case 'C':
   case STAT_OPT_EXCLUSIVE:
@@ -283,7 +287,8 @@ static int check_combination(const struct stat_opts *o, int have_command)
   return 0;
 }
 
-/* The index of COMMAND in argv, or -1 on a usage error. */
+/* The index of COMMAND in argv, or -1 on a usage error or after --help
+ * (o->help). */
 static int parse_args(int argc, char **argv, struct stat_opts *o)
 {
   static const struct option longopts[] = {
@@ -747,7 +752,7 @@ int cmd_stat(int argc, char **argv)
   int first_arg = parse_args(argc, argv, &o);
   if (first_arg < 0) {
     free_opts(&o);
-    return PMUX_EXIT_USAGE;
+    return o.help ? PMUX_EXIT_OK : PMUX_EXIT_USAGE;
   }
   pmux_target_t target = {0};
   char desc[96] = "";

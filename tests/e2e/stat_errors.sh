@@ -55,6 +55,17 @@ grep -q "minor-faults" "$TMP/list" || fail "list PATTERN"
 grep -q "task-clock" "$TMP/list" && fail "list PATTERN did not filter"
 pass "help and list"
 
+# --help that cannot be written fails, as any output does (main checks
+# standard output once the command returns).
+if [ -w /dev/full ]; then
+  for c in stat record report check; do
+    rc=0; "$PMUX" $c --help >/dev/full 2>"$TMP/full.err" || rc=$?
+    [ "$rc" = 1 ] && grep -q "No space left" "$TMP/full.err" ||
+      fail "$c --help to /dev/full: rc $rc: $(cat "$TMP/full.err")"
+  done
+  pass "--help that cannot be written fails"
+fi
+
 # A slice the timer cannot honour is raised, with a warning saying so.
 "$PMUX" stat --switch 10us -S task-clock -S page-faults -o /dev/null -- true 2>"$TMP/warn"
 grep -q "warning: --switch: a slice of 10 us is below the 100 us" "$TMP/warn" ||
