@@ -44,7 +44,7 @@ static void usage(FILE *out)
 "      --format NAME[:ARGS]  sampling format (default 'default'); see\n"
 "                         'pmux formats'\n"
 "  -m, --mmap-pages N     ring buffer data pages per CPU, a power of two\n"
-"                         (default 128)\n"
+"                         (default 128, at most 1048576)\n"
 "  -o, --output FILE      the sample file (default pmux.data)\n"
 "  -q, --quiet            no summary on stderr (lost samples are\n"
 "                         still reported)\n"
@@ -107,13 +107,18 @@ static void warn_unused_switch(const struct record_opts *o)
                        "rotates");
 }
 
+#define RECORD_PAGES_MAX (1u << 20)
+
 /* -m N.  0, or -1 after the message. */
 static int parse_pages(const char *arg, pmux_record_opts_t *rec)
 {
   uint64_t v;
-  if (cli_parse_u64(arg, &v) < 0 || v == 0 || v > (1u << 20) ||
-      (v & (v - 1))) {
+  if (cli_parse_u64(arg, &v) < 0 || v == 0 || (v & (v - 1))) {
     cli_error("record", "-m %s: want a power of two number of pages", arg);
+    return -1;
+  }
+  if (v > RECORD_PAGES_MAX) {
+    cli_error("record", "-m %s: at most %u pages", arg, RECORD_PAGES_MAX);
     return -1;
   }
   rec->mmap_pages = (unsigned)v;

@@ -72,3 +72,13 @@ grep -q "event '" "$TMP/w.err" && skip "cpu-clock:u refused here: $(cat "$TMP/w.
 ! grep -q "pmux caps" "$TMP/w.err" || fail "record sends to pmux caps: $(cat "$TMP/w.err")"
 pass "an unreadable or unwritable file is named, without pointing at pmux caps"
 
+
+# -m over the bound is refused for being over it: 2^21 is a power of two
+# (the message said it was not).
+rc=0; "$PMUX" record -m 2097152 -o "$TMP/m.data" -- true 2>"$TMP/m.err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "-m 2097152: at most 1048576 pages" "$TMP/m.err" \
+  || fail "record -m 2097152: rc $rc: $(cat "$TMP/m.err")"
+rc=0; "$PMUX" record -m 3 -o "$TMP/m.data" -- true 2>"$TMP/m.err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "-m 3: want a power of two number of pages" "$TMP/m.err" \
+  || fail "record -m 3: rc $rc: $(cat "$TMP/m.err")"
+pass "-m names what is wrong with its number"
