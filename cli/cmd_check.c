@@ -63,7 +63,8 @@ static void usage(FILE *out)
           "                    other PMU users (default: their counters are\n"
           "                    taken out, as read from this host or\n"
           "                    PMUX_SYSROOT)\n"
-          "  --json            machine-readable output\n");
+          "  --json            machine-readable output\n"
+          "  -h, --help        this help\n");
 }
 
 /* The name in tok without the blanks around it, as pmux stat's lists take
@@ -78,31 +79,42 @@ static char *trim(char *tok)
   return tok;
 }
 
+/* Append LIST's events to evs, at *first on, *count of them.  An empty
+ * name is refused as pmux stat refuses it, never skipped.  0, or -1 after
+ * the message. */
 static int add_events(struct ev *evs, int *nev, const char *list, int *first,
                       int *count)
 {
   char *copy = strdup(list);
-  if (!copy)
+  if (!copy) {
+    cli_error("check", "out of memory");
     return -1;
+  }
   /* a `pmux stat` set spec "EVENTS;switch=..." checks as its events */
   copy[strcspn(copy, ";")] = 0;
   *first = *nev;
   *count = 0;
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save)) {
+  int rc = 0;
+  for (char *next = copy, *tok; (tok = strsep(&next, ","));) {
+    size_t offset = (size_t)(tok - copy);
     tok = trim(tok);
-    if (!*tok)
-      continue;
+    if (!*tok) {
+      cli_error("check", "event list '%s': empty event name at offset %zu",
+                list, offset);
+      rc = -1;
+      break;
+    }
     if (*nev >= MAX_EVENTS) {
-      free(copy);
-      return -1;
+      cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+      rc = -1;
+      break;
     }
     snprintf(evs[*nev].name, sizeof(evs[*nev].name), "%s", tok);
     (*nev)++;
     (*count)++;
   }
   free(copy);
-  return 0;
+  return rc;
 }
 
 /* Assign one set; fill fits/reason/counters. */
@@ -282,43 +294,34 @@ struct check_opts {
   struct ev *evs;
   int nev;
   int set_first[MAX_EVENTS], set_count[MAX_EVENTS], nspec; /* -S */
-  int e_first, e_count; /* the -e lists, joined */
+  char *elist;          /* the -e lists, joined */
+  int e_first, e_count; /* and their events in evs */
 };
 
 /* -S EVENTS: one set.  0, or -1 after the message. */
 static int add_set_option(struct check_opts *o, const char *arg)
 {
   int first, count;
-  if (add_events(o->evs, &o->nev, arg, &first, &count) ||
-      o->nspec >= MAX_EVENTS) {
-    cli_error("check", "too many events (at most %d)", MAX_EVENTS);
+  if (o->nspec >= MAX_EVENTS) {
+    cli_error("check", "too many sets (at most %d)", MAX_EVENTS);
     return -1;
   }
-  if (!count) {
-    cli_error("check", "-S '%s': a set names no event", arg);
+  if (add_events(o->evs, &o->nev, arg, &first, &count))
     return -1;
-  }
   o->set_first[o->nspec] = first;
   o->set_count[o->nspec++] = count;
   return 0;
 }
 
-/* -e EVENTS: more of the one -e list.  0, or -1 after the message. */
+/* -e EVENTS: more of the one -e list, added after the -S sets are (the
+ * lists join wherever they are given, as pmux stat's).  0, or -1 after
+ * the message. */
 static int add_event_option(struct check_opts *o, const char *arg)
 {
-  int first, count;
-  if (add_events(o->evs, &o->nev, arg, &first, &count)) {
-    cli_error("check", "too many events (at most %d)", MAX_EVENTS);
-    return -1;
-  }
-  if (o->e_first >= 0 && first != o->e_first + o->e_count) {
-    cli_error("check", "give the -e lists together, before or after -S");
-    return -1;
-  }
-  if (o->e_first < 0)
-    o->e_first = first;
-  o->e_count += count;
-  return 0;
+  if (!cli_append_list(&o->elist, arg))
+    return 0;
+  cli_error("check", "out of memory");
+  return -1;
 }
 
 /* -1 to run, else the exit status to stop with (--help, a usage error). */
@@ -369,6 +372,9 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
       return PMUX_EXIT_USAGE;
     }
   }
+  if (o->elist && add_events(o->evs, &o->nev, o->elist, &o->e_first,
+                             &o->e_count))
+    return PMUX_EXIT_USAGE;
   if (optind < argc || (!o->nspec && o->e_count == 0)) {
     if (optind < argc)
       cli_error("check", "unexpected argument '%s'", argv[optind]);
@@ -508,13 +514,17 @@ static int split_events(const pmux_pmu_t *pmu, const struct check_opts *o,
 static int build_sets(const pmux_pmu_t *pmu, const struct check_opts *o,
                       uint64_t free_mask, struct set *sets)
 {
+  /* Numbered as pmux stat numbers them: the -e set (or its split) first,
+   * then the -S sets in the order given. */
   int nsets = 0;
-  for (int s = 0; s < o->nspec; s++)
-    nsets = add_set(sets, nsets, o->evs, o->set_first[s], o->set_count[s]);
   if (o->e_count && !o->split)
     nsets = add_set(sets, nsets, o->evs, o->e_first, o->e_count);
   else if (o->e_count)
     nsets = split_events(pmu, o, free_mask, sets, nsets);
+  if (nsets < 0)
+    return nsets;
+  for (int s = 0; s < o->nspec; s++)
+    nsets = add_set(sets, nsets, o->evs, o->set_first[s], o->set_count[s]);
   return nsets;
 }
 
@@ -524,6 +534,8 @@ int cmd_check(int argc, char **argv)
   memset(evs, 0, sizeof(evs));
   struct check_opts o = {.evs = evs};
   int stop = parse_args(argc, argv, &o);
+  free(o.elist); /* its events are in evs now */
+  o.elist = NULL;
   if (stop >= 0)
     return stop;
   const pmux_pmu_t *pmu;

@@ -51,7 +51,9 @@ int cli_append_list(char **list, const char *more)
   char *p = realloc(*list, a + b + 2);
   if (!p)
     return -1;
-  if (a)
+  /* Joined even after an empty list: "" then "a" is ",a", refused as an
+   * empty name, as "a" then "" is. */
+  if (*list)
     p[a++] = ',';
   memcpy(p + a, more, b + 1);
   *list = p;

@@ -13,6 +13,9 @@ expect_error() { # WANT-SUBSTRING ARGS...
 }
 expect_error "event 'page-faultz': unknown; did you mean 'page-faults'" stat -e page-faultz -- true
 expect_error "modifier or unit mask 'zz'" stat -e cycles:zz -- true
+# An empty -e list is refused wherever it comes, not dropped when first.
+expect_error "event list ',page-faults': empty event name at offset 0" stat -e '' -e page-faults -- true
+expect_error "event list 'page-faults,': empty event name at offset 12" stat -e page-faults -e '' -- true
 expect_error "bad duration '2parsecs'" stat -S 'task-clock;switch=2parsecs' -- true
 # Durations are decimal: strtod would read 0x10 as sixteen.
 expect_error "-I: duration '0x3e8': decimal only" stat -I 0x3e8 -e task-clock -- true

@@ -174,6 +174,20 @@ out=$("$PMUX" check --pmu core2 --no-reserve -S 'MUL ,	FP_COMP_OPS_EXE' -e ' FP_
   fail "check with blanks around names: exit $?: $out"
 grep -q "^  MUL  .*-> PMC1" <<<"$out" || fail "check 'MUL ': $out"
 
+# --- check: the -e lists join wherever they are given, and their set is
+# set 0, as pmux stat numbers it; an empty name is refused, as stat does
+"$PMUX" check --pmu core2 --no-reserve -e MUL -S DIV -e FP_COMP_OPS_EXE --json > "$tmp/e.json" ||
+  fail "check -e -S -e: exit $?"
+python3 - "$tmp/e.json" <<'PY' || fail "check -e -S -e: $(cat "$tmp/e.json")"
+import json, sys
+sets = json.load(open(sys.argv[1]))["sets"]
+assert [[e["name"] for e in s["events"]] for s in sets] == [["MUL", "FP_COMP_OPS_EXE"], ["DIV"]], sets
+PY
+for args in "-S MUL,,DIV" "-e MUL, -S DIV" "-e '' -S DIV -e MUL"; do
+  out=$(eval "\"\$PMUX\" check --pmu core2 $args" 2>&1) && fail "check $args: exit 0: $out"
+  grep -q "empty event name at offset" <<<"$out" || fail "check $args: $out"
+done
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
