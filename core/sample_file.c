@@ -157,156 +157,219 @@ static void cut_to_escapes(char *s)
   s[whole] = 0;
 }
 
+/* META: "KEY=value" lines; the command and the boot id are read. */
+static int parse_meta(pmux_sample_file_t *f, const uint8_t *p, size_t len)
+{
+  if (!meta_value(p, len, "command", f->command, sizeof(f->command)))
+    cut_to_escapes(f->command);
+  int whole = meta_value(p, len, "boot_id", f->boot_id, sizeof(f->boot_id));
+  if (whole >= 0)
+    f->boot_id_bad = !whole;
+  return 0;
+}
+
+/* EVENTS: u32 count; per event struct pmux_sf_event + name.  The first
+ * one names the sampling event. */
+static int parse_events(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                        size_t at)
+{
+  uint32_t n;
+  struct pmux_sf_event e;
+  if (len < 4)
+    return bad(at, "EVENTS section", "shorter than its count");
+  memcpy(&n, p, 4);
+  size_t o = 4;
+  for (uint32_t i = 0; i < n; i++) {
+    if (len - o < sizeof(e))
+      return bad(at + o, "EVENTS section", "event entry truncated");
+    memcpy(&e, p + o, sizeof(e));
+    o += sizeof(e);
+    if (e.name_len > len - o)
+      return bad(at + o, "EVENTS section", "event name runs past section");
+    if (i == 0) {
+      size_t c = e.name_len < sizeof(f->event) - 1 ? e.name_len
+                                                   : sizeof(f->event) - 1;
+      memcpy(f->event, p + o, c);
+      f->event[c] = 0;
+    }
+    o += e.name_len;
+  }
+  return 0;
+}
+
+/* FORMAT: the format's UUID, its name and its arguments. */
+static int parse_format(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                        size_t at)
+{
+  if (len < 16)
+    return bad(at, "FORMAT section", "no UUID");
+  char args[256];
+  size_t o = 16;
+  if (get_str(p, len, &o, f->format_name, sizeof(f->format_name)) < 0 ||
+      get_str(p, len, &o, args, sizeof(args)) < 0)
+    return bad(at + o, "FORMAT section", "name or arguments truncated");
+  f->fmt = pmux__format_by_uuid(p);
+  if (!f->fmt)
+    return pmux__fail(PMUX_EFORMAT,
+                      "file offset %zu: format '%s' (its UUID) is not "
+                      "known to this pmux",
+                      at, f->format_name);
+  return 0;
+}
+
+/* MAPS: struct pmux_sf_map + file name, repeated. */
+static int parse_maps(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                      size_t at)
+{
+  size_t o = 0;
+  f->have_maps = 1;
+  while (o < len) {
+    struct pmux_sf_map m;
+    if (len - o < sizeof(m))
+      return bad(at + o, "MAPS section", "mapping truncated");
+    memcpy(&m, p + o, sizeof(m));
+    o += sizeof(m);
+    if (m.name_len > len - o || m.name_len == 0 || m.name_len > 4096)
+      return bad(at + o, "MAPS section", "bad file name length");
+    struct fmap *nm = realloc(f->maps, (f->nmaps + 1) * sizeof(*nm));
+    if (!nm)
+      return -ENOMEM;
+    f->maps = nm;
+    char *name = strndup((const char *)p + o, m.name_len);
+    if (!name)
+      return -ENOMEM;
+    f->maps[f->nmaps++] = (struct fmap){m, name};
+    o += m.name_len;
+  }
+  return 0;
+}
+
+/* TASKS (1.2): struct pmux_sf_task, repeated. */
+static int parse_tasks(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                       size_t at)
+{
+  if (f->have_tasks)
+    return bad(at, "TASKS section", "a second one");
+  if (len % sizeof(struct pmux_sf_task))
+    return bad(at, "TASKS section", "not a whole number of entries");
+  f->tasks = malloc(len ? len : 1);
+  if (!f->tasks)
+    return -ENOMEM;
+  memcpy(f->tasks, p, len);
+  f->ntasks = len / sizeof(struct pmux_sf_task);
+  f->have_tasks = 1;
+  return 0;
+}
+
+/* MAP_BUILD_IDS (1.3): struct pmux_sf_map_build_id + id, repeated, each
+ * for a mapping of MAPS (by index). */
+static int parse_map_build_ids(pmux_sample_file_t *f, const uint8_t *p,
+                               size_t len, size_t at)
+{
+  size_t o = 0;
+  while (o < len) {
+    struct pmux_sf_map_build_id b;
+    if (len - o < sizeof(b))
+      return bad(at + o, "MAP_BUILD_IDS section", "entry truncated");
+    memcpy(&b, p + o, sizeof(b));
+    o += sizeof(b);
+    if (b.map >= f->nmaps || f->maps[b.map].id_len)
+      return bad(at + o, "MAP_BUILD_IDS section",
+                 "no such mapping, or one named twice");
+    if (b.id_len == 0 || b.id_len > PMUX__BUILD_ID_MAX || b.id_len > len - o)
+      return bad(at + o, "MAP_BUILD_IDS section", "bad id length");
+    f->maps[b.map].id = p + o;
+    f->maps[b.map].id_len = b.id_len;
+    o += b.id_len;
+  }
+  return 0;
+}
+
+/* BUILD_IDS (1.3): struct pmux_sf_build_id + file name + id, repeated. */
+static int parse_build_ids(pmux_sample_file_t *f, const uint8_t *p,
+                           size_t len, size_t at)
+{
+  size_t o = 0;
+  if (f->have_ids)
+    return bad(at, "BUILD_IDS section", "a second one");
+  f->have_ids = 1;
+  while (o < len) {
+    struct pmux_sf_build_id b;
+    if (len - o < sizeof(b))
+      return bad(at + o, "BUILD_IDS section", "entry truncated");
+    memcpy(&b, p + o, sizeof(b));
+    o += sizeof(b);
+    if (b.name_len == 0 || b.name_len > 4096 || b.id_len == 0 ||
+        b.id_len > PMUX__BUILD_ID_MAX || b.name_len + b.id_len > len - o)
+      return bad(at + o, "BUILD_IDS section", "bad name or id length");
+    struct recorded_id *n = realloc(f->ids, (f->nids + 1) * sizeof(*n));
+    if (!n)
+      return -ENOMEM;
+    f->ids = n;
+    f->ids[f->nids++] = (struct recorded_id){p + o, p + o + b.name_len,
+                                             b.name_len, b.id_len};
+    o += b.name_len + b.id_len;
+  }
+  return 0;
+}
+
+/* VDSO (1.3): the recorder's vdso image. */
+static int parse_vdso(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                      size_t at)
+{
+  if (f->vdso)
+    return bad(at, "VDSO section", "a second one");
+  if (len < 4 || memcmp(p, "\177ELF", 4))
+    return bad(at, "VDSO section", "not an ELF image");
+  if (len > PMUX_SF_VDSO_MAX)
+    return bad(at, "VDSO section", "larger than a vdso can be");
+  /* a copy: libelf wants the image aligned, the section may not be */
+  f->vdso = malloc(len);
+  if (!f->vdso)
+    return -ENOMEM;
+  memcpy(f->vdso, p, len);
+  f->vdso_len = len;
+  return 0;
+}
+
+/* STATS: struct pmux_sf_stats. */
+static int parse_stats(pmux_sample_file_t *f, const uint8_t *p, size_t len,
+                       size_t at)
+{
+  if (len < sizeof(f->stats))
+    return bad(at, "STATS section", "truncated");
+  memcpy(&f->stats, p, sizeof(f->stats));
+  f->have_stats = 1;
+  return 0;
+}
+
+/* One section other than DATA and END, at file offset at. */
 static int parse_section(pmux_sample_file_t *f, uint32_t type,
                          const uint8_t *p, size_t len, size_t at)
 {
-  size_t o = 0;
   switch (type) {
-  case PMUX_SF_META: {
-    if (!meta_value(p, len, "command", f->command, sizeof(f->command)))
-      cut_to_escapes(f->command);
-    int whole = meta_value(p, len, "boot_id", f->boot_id, sizeof(f->boot_id));
-    if (whole >= 0)
-      f->boot_id_bad = !whole;
-    return 0;
-  }
-  case PMUX_SF_EVENTS: {
-    uint32_t n;
-    struct pmux_sf_event e;
-    if (len < 4)
-      return bad(at, "EVENTS section", "shorter than its count");
-    memcpy(&n, p, 4);
-    o = 4;
-    for (uint32_t i = 0; i < n; i++) {
-      if (len - o < sizeof(e))
-        return bad(at + o, "EVENTS section", "event entry truncated");
-      memcpy(&e, p + o, sizeof(e));
-      o += sizeof(e);
-      if (e.name_len > len - o)
-        return bad(at + o, "EVENTS section", "event name runs past section");
-      if (i == 0) {
-        size_t c = e.name_len < sizeof(f->event) - 1 ? e.name_len
-                                                     : sizeof(f->event) - 1;
-        memcpy(f->event, p + o, c);
-        f->event[c] = 0;
-      }
-      o += e.name_len;
-    }
-    return 0;
-  }
+  case PMUX_SF_META:
+    return parse_meta(f, p, len);
+  case PMUX_SF_EVENTS:
+    return parse_events(f, p, len, at);
   case PMUX_SF_SETS:
     return parse_sets(f, p, len, at);
   case PMUX_SF_SWITCHES:
     return parse_switches(f, p, len, at);
-  case PMUX_SF_FORMAT: {
-    if (len < 16)
-      return bad(at, "FORMAT section", "no UUID");
-    char args[256];
-    o = 16;
-    if (get_str(p, len, &o, f->format_name, sizeof(f->format_name)) < 0 ||
-        get_str(p, len, &o, args, sizeof(args)) < 0)
-      return bad(at + o, "FORMAT section", "name or arguments truncated");
-    f->fmt = pmux__format_by_uuid(p);
-    if (!f->fmt)
-      return pmux__fail(PMUX_EFORMAT,
-                        "file offset %zu: format '%s' (its UUID) is not "
-                        "known to this pmux",
-                        at, f->format_name);
-    return 0;
-  }
-  case PMUX_SF_MAPS: {
-    f->have_maps = 1;
-    while (o < len) {
-      struct pmux_sf_map m;
-      if (len - o < sizeof(m))
-        return bad(at + o, "MAPS section", "mapping truncated");
-      memcpy(&m, p + o, sizeof(m));
-      o += sizeof(m);
-      if (m.name_len > len - o || m.name_len == 0 || m.name_len > 4096)
-        return bad(at + o, "MAPS section", "bad file name length");
-      struct fmap *nm = realloc(f->maps, (f->nmaps + 1) * sizeof(*nm));
-      if (!nm)
-        return -ENOMEM;
-      f->maps = nm;
-      char *name = strndup((const char *)p + o, m.name_len);
-      if (!name)
-        return -ENOMEM;
-      f->maps[f->nmaps++] = (struct fmap){m, name};
-      o += m.name_len;
-    }
-    return 0;
-  }
+  case PMUX_SF_FORMAT:
+    return parse_format(f, p, len, at);
+  case PMUX_SF_MAPS:
+    return parse_maps(f, p, len, at);
   case PMUX_SF_TASKS:
-    if (f->have_tasks)
-      return bad(at, "TASKS section", "a second one");
-    if (len % sizeof(struct pmux_sf_task))
-      return bad(at, "TASKS section", "not a whole number of entries");
-    f->tasks = malloc(len ? len : 1);
-    if (!f->tasks)
-      return -ENOMEM;
-    memcpy(f->tasks, p, len);
-    f->ntasks = len / sizeof(struct pmux_sf_task);
-    f->have_tasks = 1;
-    return 0;
+    return parse_tasks(f, p, len, at);
   case PMUX_SF_MAP_BUILD_IDS:
-    while (o < len) {
-      struct pmux_sf_map_build_id b;
-      if (len - o < sizeof(b))
-        return bad(at + o, "MAP_BUILD_IDS section", "entry truncated");
-      memcpy(&b, p + o, sizeof(b));
-      o += sizeof(b);
-      if (b.map >= f->nmaps || f->maps[b.map].id_len)
-        return bad(at + o, "MAP_BUILD_IDS section",
-                   "no such mapping, or one named twice");
-      if (b.id_len == 0 || b.id_len > PMUX__BUILD_ID_MAX || b.id_len > len - o)
-        return bad(at + o, "MAP_BUILD_IDS section", "bad id length");
-      f->maps[b.map].id = p + o;
-      f->maps[b.map].id_len = b.id_len;
-      o += b.id_len;
-    }
-    return 0;
+    return parse_map_build_ids(f, p, len, at);
   case PMUX_SF_BUILD_IDS:
-    if (f->have_ids)
-      return bad(at, "BUILD_IDS section", "a second one");
-    f->have_ids = 1;
-    while (o < len) {
-      struct pmux_sf_build_id b;
-      if (len - o < sizeof(b))
-        return bad(at + o, "BUILD_IDS section", "entry truncated");
-      memcpy(&b, p + o, sizeof(b));
-      o += sizeof(b);
-      if (b.name_len == 0 || b.name_len > 4096 || b.id_len == 0 ||
-          b.id_len > PMUX__BUILD_ID_MAX || b.name_len + b.id_len > len - o)
-        return bad(at + o, "BUILD_IDS section", "bad name or id length");
-      struct recorded_id *n = realloc(f->ids, (f->nids + 1) * sizeof(*n));
-      if (!n)
-        return -ENOMEM;
-      f->ids = n;
-      f->ids[f->nids++] = (struct recorded_id){p + o, p + o + b.name_len,
-                                               b.name_len, b.id_len};
-      o += b.name_len + b.id_len;
-    }
-    return 0;
+    return parse_build_ids(f, p, len, at);
   case PMUX_SF_VDSO:
-    if (f->vdso)
-      return bad(at, "VDSO section", "a second one");
-    if (len < 4 || memcmp(p, "\177ELF", 4))
-      return bad(at, "VDSO section", "not an ELF image");
-    if (len > PMUX_SF_VDSO_MAX)
-      return bad(at, "VDSO section", "larger than a vdso can be");
-    /* a copy: libelf wants the image aligned, the section may not be */
-    f->vdso = malloc(len);
-    if (!f->vdso)
-      return -ENOMEM;
-    memcpy(f->vdso, p, len);
-    f->vdso_len = len;
-    return 0;
+    return parse_vdso(f, p, len, at);
   case PMUX_SF_STATS:
-    if (len < sizeof(f->stats))
-      return bad(at, "STATS section", "truncated");
-    memcpy(&f->stats, p, sizeof(f->stats));
-    f->have_stats = 1;
-    return 0;
+    return parse_stats(f, p, len, at);
   default:
     return 0; /* unknown sections are skipped: newer minor versions */
   }
