@@ -395,9 +395,11 @@ static void jit_load(struct jit_map *j)
       close(fd);
     return;
   }
-  char line[1024];
-  size_t cap = 0;
-  while (fgets(line, sizeof(line), in)) {
+  /* lines of any length: a name cut at a buffer's end left its tail to
+   * be read as a line of its own */
+  char *line = NULL;
+  size_t line_cap = 0, cap = 0;
+  while (getline(&line, &line_cap, in) > 0) {
     unsigned long long start, size;
     int at = 0;
     if (sscanf(line, "%llx %llx %n", &start, &size, &at) != 2 || !at)
@@ -419,6 +421,7 @@ static void jit_load(struct jit_map *j)
       break;
     j->syms[j->nsyms++] = (struct fsym){start, size, n};
   }
+  free(line);
   fclose(in);
   qsort(j->syms, j->nsyms, sizeof(*j->syms), sym_cmp);
 }

@@ -729,6 +729,54 @@ static const char *sym_of(pmux_sample_file_t *f, uint32_t pid, uint64_t t)
   return sym;
 }
 
+/* A sample file with one "//anon" mapping of process pid at 0x1000 (64
+ * KiB), whose code a JIT names in /tmp/perf-PID.map. */
+static pmux_sample_file_t *anon_file(uint32_t pid)
+{
+  struct mem m = {0};
+  put_header(&m);
+  struct pmux_sf_map map = {pid, 6, 0x1000, 0x10000, 0, 5};
+  struct pmux_sf_section s = {PMUX_SF_MAPS, 0, sizeof(map) + 6};
+  put(&m, &s, sizeof(s));
+  put(&m, &map, sizeof(map));
+  put(&m, "//anon", 6);
+  put_section(&m, PMUX_SF_END, NULL, 0);
+  pmux_sample_file_t *f;
+  assert_int_equal(pmux_sample_file_open_mem(m.buf, m.len, &f), 0);
+  free(m.buf);
+  return f;
+}
+
+/* A JIT's name longer than a line buffer (node's and Java's carry their
+ * signature and path) is one name: its tail is not a line of its own,
+ * which could name code that is not there. */
+static void test_sample_file_jit_long_line(void **state)
+{
+  (void)state;
+  uint32_t pid = (uint32_t)getpid();
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/perf-%u.map", (unsigned)pid);
+  FILE *out = fopen(path, "w");
+  assert_non_null(out);
+  /* 1023 bytes before the tail: where a 1 KiB line buffer cut it */
+  char name[1100];
+  memset(name, 'x', 1014);
+  snprintf(name + 1014, sizeof(name) - 1014, "2000 10 tail");
+  fprintf(out, "1000 100 %s\n", name);
+  fclose(out);
+  pmux_sample_file_t *f = anon_file(pid);
+  char sym[2048], dso[128];
+  int named = pmux_sample_file_symbol(f, pid, 0x2004, 0, sym, sizeof(sym),
+                                      dso, sizeof(dso));
+  int whole = pmux_sample_file_symbol(f, pid, 0x1004, 0, sym, sizeof(sym),
+                                      dso, sizeof(dso)) == 1 &&
+              !strcmp(sym, name);
+  pmux_sample_file_close(f);
+  unlink(path);
+  assert_int_equal(named, 0);
+  assert_true(whole);
+}
+
 /* An address no mapping of the sample's process covers is named from its
  * parent's, as mapped at the fork, while it has not exec'd; never from an
  * unrelated process's (system-wide, that is the wrong object). */
@@ -914,6 +962,7 @@ int main(void)
       cmocka_unit_test(test_decoders_truncated),
       cmocka_unit_test(test_sample_file),
       cmocka_unit_test(test_sample_file_fork),
+      cmocka_unit_test(test_sample_file_jit_long_line),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
