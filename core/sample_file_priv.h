@@ -13,6 +13,7 @@
 #include "build_id.h"
 #include "format.h"
 #include "internal.h"
+#include "jit_map.h"
 #include "kallsyms.h"
 #include "sample.h"
 
@@ -35,14 +36,6 @@ struct dso {
   size_t nsyms;
   struct phdr_load *loads;
   size_t nloads;
-};
-
-/* The functions a JIT named for perf in /tmp/perf-PID.map ("START SIZE
- * NAME" lines, hex): its code has no file. */
-struct jit_map {
-  uint32_t pid;
-  struct fsym *syms;       /* sorted by address; size from the line */
-  size_t nsyms;
 };
 
 /* A file's build-id as BUILD_IDS (1.3) recorded it: both point into the
@@ -87,7 +80,7 @@ struct pmux_sample_file {
   int have_ids;
   struct dso *dsos;
   size_t ndsos;
-  struct jit_map *jits;    /* /tmp/perf-PID.map of the JIT processes seen */
+  pmux__jit_map_t *jits;   /* /tmp/perf-PID.map of the JIT processes seen */
   size_t njits;
   const char **changed;    /* paths of the dsos whose build-id changed */
   size_t nchanged;

@@ -377,83 +377,24 @@ int pmux_sample_file_kernel_symbols(const pmux_sample_file_t *f,
   return 0;
 }
 
-/* Read /tmp/perf-PID.map into j.  Only a regular file of the reader's own
- * (or root's), not a link: anyone may write in /tmp, and a map planted
- * there would name the samples of another user's JIT. */
-static void jit_load(struct jit_map *j)
-{
-  char path[64];
-  snprintf(path, sizeof(path), "/tmp/perf-%u.map", (unsigned)j->pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  struct stat sb;
-  FILE *in = NULL;
-  if (fd >= 0 && !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
-      (sb.st_uid == geteuid() || sb.st_uid == 0))
-    in = fdopen(fd, "r");
-  if (!in) {
-    if (fd >= 0)
-      close(fd);
-    return;
-  }
-  /* lines of any length: a name cut at a buffer's end left its tail to
-   * be read as a line of its own */
-  char *line = NULL;
-  size_t line_cap = 0, cap = 0;
-  while (getline(&line, &line_cap, in) > 0) {
-    unsigned long long start, size;
-    int at = 0;
-    if (sscanf(line, "%llx %llx %n", &start, &size, &at) != 2 || !at)
-      continue; /* not a map line: skipped, as perf skips it */
-    char *name = line + at;
-    name[strcspn(name, "\n")] = 0;
-    if (!*name || !size)
-      continue;
-    if (j->nsyms == cap) {
-      size_t c = cap ? 2 * cap : 64;
-      struct fsym *g = realloc(j->syms, c * sizeof(*g));
-      if (!g)
-        break;
-      j->syms = g;
-      cap = c;
-    }
-    char *n = strdup(name);
-    if (!n)
-      break;
-    j->syms[j->nsyms++] = (struct fsym){start, size, n};
-  }
-  free(line);
-  fclose(in);
-  qsort(j->syms, j->nsyms, sizeof(*j->syms), sym_cmp);
-}
-
 /* The function a JIT named at ip in process pid's perf map, or NULL. */
 static const char *jit_symbol(pmux_sample_file_t *f, uint32_t pid,
                               uint64_t ip)
 {
-  struct jit_map *j = NULL;
+  pmux__jit_map_t *j = NULL;
   for (size_t i = 0; i < f->njits && !j; i++)
     if (f->jits[i].pid == pid)
       j = &f->jits[i];
   if (!j) {
-    struct jit_map *g = realloc(f->jits, (f->njits + 1) * sizeof(*g));
+    pmux__jit_map_t *g = realloc(f->jits, (f->njits + 1) * sizeof(*g));
     if (!g)
       return NULL;
     f->jits = g;
     j = &f->jits[f->njits++];
-    *j = (struct jit_map){pid, NULL, 0};
-    jit_load(j);
+    *j = (pmux__jit_map_t){.pid = pid};
+    pmux__jit_map_load(j);
   }
-  size_t lo = 0, hi = j->nsyms; /* the last entry starting at or below ip */
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (j->syms[mid].addr <= ip)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (!lo || ip - j->syms[lo - 1].addr >= j->syms[lo - 1].size)
-    return NULL;
-  return j->syms[lo - 1].name;
+  return pmux__jit_map_find(j, ip);
 }
 
 /* Anonymous executable memory, where JITs put their code: the kernel names
@@ -539,11 +480,8 @@ void pmux__sample_symbols_free(pmux_sample_file_t *f)
   }
   free(f->dsos);
   free(f->changed);
-  for (size_t i = 0; i < f->njits; i++) {
-    for (size_t j = 0; j < f->jits[i].nsyms; j++)
-      free(f->jits[i].syms[j].name);
-    free(f->jits[i].syms);
-  }
+  for (size_t i = 0; i < f->njits; i++)
+    pmux__jit_map_free(&f->jits[i]);
   free(f->jits);
   pmux__kallsyms_free(f->ksyms);
 }
