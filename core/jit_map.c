@@ -39,18 +39,36 @@ static int add_sym(pmux__jit_map_t *j, uint64_t addr, uint64_t size,
   return 0;
 }
 
+/* A hex number at *s, as %llx reads one (white space, a sign and 0x
+ * before it allowed), *s moved past it: -1 for none, or one over 64 bits,
+ * whose conversion by sscanf is undefined. */
+static int hex_field(const char **s, uint64_t *v)
+{
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(*s, &end, 16);
+  if (end == *s || errno == ERANGE)
+    return -1;
+  *v = x;
+  *s = end;
+  return 0;
+}
+
 /* One line, its newline left out (a NUL in it ends it). */
 static int parse_line(pmux__jit_map_t *j, const char *text, size_t len)
 {
   char *line = strndup(text, len);
   if (!line)
     return -ENOMEM;
-  unsigned long long start, size;
-  int at = 0, rc = 0;
-  /* not a map line, or one naming nothing: skipped, as perf skips it */
-  if (sscanf(line, "%llx %llx %n", &start, &size, &at) == 2 && at &&
-      line[at] && size)
-    rc = add_sym(j, start, size, line + at);
+  const char *s = line;
+  uint64_t start, size;
+  int rc = 0;
+  if (!hex_field(&s, &start) && !hex_field(&s, &size)) {
+    s += strspn(s, " \t\n\v\f\r");
+    /* one naming nothing is skipped, as perf skips it */
+    if (*s && size)
+      rc = add_sym(j, start, size, s);
+  }
   free(line);
   return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "format.h"
 #include "internal.h"
+#include "jit_map.h"
 #include "sample.h"
 
 /* ---------------------------------------------------------- helpers */
@@ -777,6 +778,24 @@ static void test_sample_file_jit_long_line(void **state)
   assert_true(whole);
 }
 
+/* A perf map's number over 64 bits (sscanf's conversion of one is
+ * undefined; glibc's gave the largest) makes its line not a map line. */
+static void test_jit_map_overflow(void **state)
+{
+  (void)state;
+  pmux__jit_map_t j = {0};
+  const char text[] = "10000000000000000 10 big\n"
+                      "1000 10000000000000000 huge\n"
+                      "2000 10 fits\n";
+  assert_int_equal(pmux__jit_map_parse(&j, text, sizeof(text) - 1), 0);
+  pmux__jit_map_sort(&j);
+  assert_int_equal(j.nsyms, 1);
+  assert_null(pmux__jit_map_find(&j, UINT64_MAX));
+  assert_null(pmux__jit_map_find(&j, 0x1000));
+  assert_string_equal(pmux__jit_map_find(&j, 0x2004), "fits");
+  pmux__jit_map_free(&j);
+}
+
 /* An address no mapping of the sample's process covers is named from its
  * parent's, as mapped at the fork, while it has not exec'd; never from an
  * unrelated process's (system-wide, that is the wrong object). */
@@ -963,6 +982,7 @@ int main(void)
       cmocka_unit_test(test_sample_file),
       cmocka_unit_test(test_sample_file_fork),
       cmocka_unit_test(test_sample_file_jit_long_line),
+      cmocka_unit_test(test_jit_map_overflow),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
