@@ -15,10 +15,14 @@
 
 #include "jit_map.h"
 
+/* By address, then in the map's order: qsort need not be stable (glibc's
+ * is not since 2.37), and a lookup takes the last entry at an address. */
 static int sym_cmp(const void *a, const void *b)
 {
   const struct pmux__jit_sym *x = a, *y = b;
-  return x->addr < y->addr ? -1 : x->addr > y->addr;
+  if (x->addr != y->addr)
+    return x->addr < y->addr ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static int add_sym(pmux__jit_map_t *j, uint64_t addr, uint64_t size,
@@ -35,7 +39,8 @@ static int add_sym(pmux__jit_map_t *j, uint64_t addr, uint64_t size,
   char *n = strdup(name);
   if (!n)
     return -ENOMEM;
-  j->syms[j->nsyms++] = (struct pmux__jit_sym){addr, size, n};
+  j->syms[j->nsyms] = (struct pmux__jit_sym){addr, size, n, j->nsyms};
+  j->nsyms++;
   return 0;
 }
 

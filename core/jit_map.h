@@ -13,6 +13,8 @@
 struct pmux__jit_sym {
   uint64_t addr, size;
   char *name;
+  size_t order;            /* its place in the map: of two at one address,
+                              the later is the JIT's newer code */
 };
 
 typedef struct pmux__jit_map {

@@ -796,6 +796,27 @@ static void test_jit_map_overflow(void **state)
   pmux__jit_map_free(&j);
 }
 
+/* A JIT that puts new code where freed code was appends its line: of
+ * entries at one address, the last in the map names it, however many
+ * entries the sort moves around (qsort need not keep their order). */
+static void test_jit_map_reused_address(void **state)
+{
+  (void)state;
+  pmux__jit_map_t j = {0};
+  char line[64];
+  for (unsigned i = 0; i < 1000; i++) {
+    /* entries at other addresses around the reused one */
+    int n = snprintf(line, sizeof(line), "%x 10 other%u\n",
+                     0x100000 + (i * 7919u % 1000u) * 0x100, i);
+    assert_int_equal(pmux__jit_map_parse(&j, line, (size_t)n), 0);
+    n = snprintf(line, sizeof(line), "1000 10 gen%u\n", i);
+    assert_int_equal(pmux__jit_map_parse(&j, line, (size_t)n), 0);
+  }
+  pmux__jit_map_sort(&j);
+  assert_string_equal(pmux__jit_map_find(&j, 0x1004), "gen999");
+  pmux__jit_map_free(&j);
+}
+
 /* An address no mapping of the sample's process covers is named from its
  * parent's, as mapped at the fork, while it has not exec'd; never from an
  * unrelated process's (system-wide, that is the wrong object). */
@@ -983,6 +1004,7 @@ int main(void)
       cmocka_unit_test(test_sample_file_fork),
       cmocka_unit_test(test_sample_file_jit_long_line),
       cmocka_unit_test(test_jit_map_overflow),
+      cmocka_unit_test(test_jit_map_reused_address),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
