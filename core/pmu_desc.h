@@ -223,6 +223,10 @@ struct pmux__builtin_xml {
 extern const struct pmux__builtin_xml pmux__builtin_xml[];
 extern const size_t pmux__builtin_xml_count;
 
+/* Fail with PMUX_EDESC and "FILE:LINE: RULE: detail" (file NULL:
+ * "<buffer>"): the loader's and the consistency check's failures. */
+int pmux__desc_fail(const char *file, int line, const char *rule,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Parse one description; on failure PMUX_EDESC and a message
  * "FILE:LINE: rule: detail" (pmux_errmsg()). */
 int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,
