@@ -444,19 +444,13 @@ static void suggest(const struct pmux_pmu *pmu, const char *s, char *hint,
                             pmu->events[best[k]].name);
 }
 
-int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
-                    pmux_pmu_event_t *out)
+/* "PMU::EVENT": the PMU part must name this PMU (canonical or alias).  buf
+ * (a copy of name) is cut into the event's name (*event) and what follows
+ * its first ':' (*quals, NULL when nothing does). */
+static int split_name(const pmux_pmu_t *pmu, const char *name, char *buf,
+                      char **event, char **quals)
 {
-  if (!pmu || !name || !out)
-    return pmux__fail(-EINVAL, "pmux_pmu_encode: NULL argument");
-  memset(out, 0, sizeof(*out));
-  snprintf(out->name, sizeof(out->name), "%s", name);
-  if (strlen(name) >= 256)
-    return pmux__fail(PMUX_EEVENT, "event name too long");
-  char buf[256];
-  snprintf(buf, sizeof(buf), "%s", name);
   char *s = buf;
-  /* "PMU::EVENT": the PMU part must name this PMU (canonical or alias). */
   char *sep = strstr(s, "::");
   if (sep) {
     *sep = 0;
@@ -474,81 +468,112 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   char *colon = strchr(s, ':');
   if (colon)
     *colon++ = 0;
+  *event = s;
+  *quals = colon;
+  return 0;
+}
 
-  struct enc_state st = {0};
+/* A raw register image: reserved bits and bits of no field are an error,
+ * not dropped; it replaces every field that perf takes from config. */
+static int encode_raw_image(const struct pmux_pmu *pmu, const char *name,
+                            uint64_t raw, struct enc_state *st,
+                            uint64_t *code)
+{
+  if (raw & pmu->reserved)
+    return pmux__fail(PMUX_ECONFIG, "raw event '%s': reserved bits %#llx "
+                      "set (%s reserves %#llx)", name,
+                      (unsigned long long)(raw & pmu->reserved), pmu->name,
+                      (unsigned long long)pmu->reserved);
+  uint64_t fields = 0;
   for (int i = 0; i < pmu->nfields; i++)
-    put_field(&st.img, &pmu->fields[i], pmu->fields[i].dflt);
-  const struct pmux__event *ev = pmux__pmu_event_find(pmu, s);
-  uint64_t raw = 0, code = 0;
-  int is_raw = 0;
-  if (!ev) {
-    if (parse_raw(s, &raw)) {
-      char hint[160];
-      suggest(pmu, s, hint, sizeof(hint));
-      return pmux__fail(PMUX_EEVENT, "event '%s': %s has no such event "
-                        "(see pmux list --pmu %s)%s", name, pmu->name,
-                        pmu->name, hint);
-    }
-    is_raw = 1;
+    fields |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
+  if (raw & ~fields)
+    return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are no "
+                      "field of %s", name,
+                      (unsigned long long)(raw & ~fields), pmu->name);
+  for (int i = 0; i < pmu->nfields; i++)
+    if (pmu->fields[i].perf)
+      put_field(&st->img, &pmu->fields[i], 0);
+  st->img |= raw;
+  *code = code_of_image(pmu, raw);
+  /* Bits a fixed counter lacks (edge, inv, cmask...) keep the image off
+   * fixed counters, as the same modifiers would: the kernel's fixed
+   * constraint compares them too. */
+  for (int j = 0; j < pmu->nmods; j++) {
+    const struct pmux__modifier *m = &pmu->mods[j];
+    if (m->plm || m->fixed_ok || m->field < 0)
+      continue;
+    const struct pmux__field *f = &pmu->fields[m->field];
+    if ((raw >> f->lsb) & fmask(f))
+      st->not_fixed = 1;
   }
-  if (is_raw && !pmu->perf_code) {
-    /* A raw register image: reserved bits are an error, not dropped. */
-    if (raw & pmu->reserved)
-      return pmux__fail(PMUX_ECONFIG, "raw event '%s': reserved bits %#llx "
-                        "set (%s reserves %#llx)", name,
-                        (unsigned long long)(raw & pmu->reserved), pmu->name,
-                        (unsigned long long)pmu->reserved);
-    uint64_t fields = 0;
-    for (int i = 0; i < pmu->nfields; i++)
-      fields |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
-    if (raw & ~fields)
-      return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are no "
-                        "field of %s", name,
-                        (unsigned long long)(raw & ~fields), pmu->name);
-    /* the raw value replaces every field that perf takes from config */
-    for (int i = 0; i < pmu->nfields; i++)
-      if (pmu->fields[i].perf)
-        put_field(&st.img, &pmu->fields[i], 0);
-    st.img |= raw;
-    code = code_of_image(pmu, raw);
-    /* Bits a fixed counter lacks (edge, inv, cmask...) keep the image off
-     * fixed counters, as the same modifiers would: the kernel's fixed
-     * constraint compares them too. */
-    for (int j = 0; j < pmu->nmods; j++) {
-      const struct pmux__modifier *m = &pmu->mods[j];
-      if (m->plm || m->fixed_ok || m->field < 0)
-        continue;
-      const struct pmux__field *f = &pmu->fields[m->field];
-      if ((raw >> f->lsb) & fmask(f))
-        st.not_fixed = 1;
-    }
-  } else if (is_raw) {
-    code = raw;
-    /* a raw code that is the image (POWER): bits no codemap carries are
-     * an error, not dropped (MIPS codes carry bits the image does not) */
-    int identity = 1;
-    for (int i = 0; i < pmu->ncodemaps; i++)
-      identity &= pmu->codemaps[i].code_lsb == pmu->codemaps[i].image_lsb;
-    if (identity && (code_of_image(pmu, place_code(pmu, code)) != code ||
-                     (code & pmu->reserved)))
-      return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are not "
-                        "part of a %s event code", name,
-                        (unsigned long long)((code & pmu->reserved) |
-                                             (code & ~code_of_image(
-                                                 pmu, place_code(pmu, code)))),
-                        pmu->name);
-    put_code(pmu, &st.img, code);
-  } else {
-    code = ev->code;
-    put_code(pmu, &st.img, code);
-  }
+  return 0;
+}
 
-  /* Unit masks first (tokens naming one of the event's), then modifiers. */
+/* A raw event code where perf takes the code.  When the code is the image
+ * (POWER), bits no codemap carries are an error, not dropped (MIPS codes
+ * carry bits the image does not). */
+static int encode_raw_code(const struct pmux_pmu *pmu, const char *name,
+                           uint64_t code, struct enc_state *st)
+{
+  int identity = 1;
+  for (int i = 0; i < pmu->ncodemaps; i++)
+    identity &= pmu->codemaps[i].code_lsb == pmu->codemaps[i].image_lsb;
+  if (identity && (code_of_image(pmu, place_code(pmu, code)) != code ||
+                   (code & pmu->reserved)))
+    return pmux__fail(PMUX_ECONFIG, "raw event '%s': bits %#llx are not "
+                      "part of a %s event code", name,
+                      (unsigned long long)((code & pmu->reserved) |
+                                           (code & ~code_of_image(
+                                               pmu, place_code(pmu, code)))),
+                      pmu->name);
+  put_code(pmu, &st->img, code);
+  return 0;
+}
+
+/* The event named (*ev), or a raw one (*ev NULL), placed in the image over
+ * the field defaults; *code is its event code. */
+static int encode_event(const struct pmux_pmu *pmu, const char *name,
+                        const char *event, struct enc_state *st,
+                        const struct pmux__event **ev, uint64_t *code)
+{
+  for (int i = 0; i < pmu->nfields; i++)
+    put_field(&st->img, &pmu->fields[i], pmu->fields[i].dflt);
+  *ev = pmux__pmu_event_find(pmu, event);
+  if (*ev) {
+    *code = (*ev)->code;
+    put_code(pmu, &st->img, *code);
+    return 0;
+  }
+  uint64_t raw;
+  if (parse_raw(event, &raw)) {
+    char hint[160];
+    suggest(pmu, event, hint, sizeof(hint));
+    return pmux__fail(PMUX_EEVENT, "event '%s': %s has no such event "
+                      "(see pmux list --pmu %s)%s", name, pmu->name,
+                      pmu->name, hint);
+  }
+  if (!pmu->perf_code)
+    return encode_raw_image(pmu, name, raw, st, code);
+  *code = raw;
+  return encode_raw_code(pmu, name, raw, st);
+}
+
+/* What follows the event's name, sorted: its unit masks, each once, and
+ * the rest, modifiers, as a comma-separated list. */
+struct qualifiers {
   int given[128];    /* indexes of the unit masks given, each once */
-  int ngiven = 0;
-  char mods[256] = "";
+  int ngiven;
+  char mods[256];
+};
+
+static int sort_qualifiers(const struct pmux__event *ev, const char *name,
+                           char *quals, struct qualifiers *q)
+{
   size_t moff = 0;
-  for (char *tok = colon; tok && *tok;) {
+  q->ngiven = 0;
+  q->mods[0] = 0;
+  for (char *tok = quals; tok && *tok;) {
     char *next = strchr(tok, ':');
     if (next)
       *next++ = 0;
@@ -558,42 +583,65 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
         um = u;
     if (um >= 0) {
       int dup = 0;
-      for (int k = 0; k < ngiven; k++)
-        dup |= given[k] == um;
-      if (!dup && ngiven < (int)PMUX_ARRAY_SIZE(given))
-        given[ngiven++] = um;
+      for (int k = 0; k < q->ngiven; k++)
+        dup |= q->given[k] == um;
+      if (!dup && q->ngiven < (int)PMUX_ARRAY_SIZE(q->given))
+        q->given[q->ngiven++] = um;
     } else {
       if (!*tok)
         return pmux__fail(PMUX_ESYNTAX, "event '%s': empty modifier", name);
-      if (moff + strlen(tok) + 2 >= sizeof(mods))
+      if (moff + strlen(tok) + 2 >= sizeof(q->mods))
         return pmux__fail(PMUX_ESYNTAX, "event '%s': too many modifiers",
                           name);
-      moff += (size_t)snprintf(mods + moff, sizeof(mods) - moff, "%s%s",
-                               moff ? "," : "", tok);
+      moff += (size_t)snprintf(q->mods + moff, sizeof(q->mods) - moff,
+                               "%s%s", moff ? "," : "", tok);
     }
     tok = next;
   }
+  return 0;
+}
+
+/* The unit-mask field: the unit masks given, else the event's default. */
+static int apply_umasks(const struct pmux_pmu *pmu,
+                        const struct pmux__event *ev, const char *name,
+                        const struct qualifiers *q, struct enc_state *st)
+{
   uint64_t umask = 0;
   int err;
-  if (ev && (err = umask_image(ev, name, given, ngiven, &umask)))
+  if (ev && (err = umask_image(ev, name, q->given, q->ngiven, &umask)))
     return err;
-  if (pmu->umask_field >= 0 && (ngiven || (ev && ev->has_umask))) {
+  if (pmu->umask_field >= 0 && (q->ngiven || (ev && ev->has_umask))) {
     const struct pmux__field *uf = &pmu->fields[pmu->umask_field];
-    put_field(&st.img, uf, umask); /* replaces the field's default */
-    if (ngiven && umask != (ev->has_umask ? ev->umask : 0))
-      st.not_fixed = 1; /* a fixed counter counts only the default */
+    put_field(&st->img, uf, umask); /* replaces the field's default */
+    if (q->ngiven && umask != (ev->has_umask ? ev->umask : 0))
+      st->not_fixed = 1; /* a fixed counter counts only the default */
   }
-  if (ev && ev->preset && (err = apply_list(pmu, name, ev->preset, &st)))
-    return err;
-  st.npreset = st.nseen;
-  st.preset = ev ? ev->preset : NULL;
-  if ((err = apply_list(pmu, name, mods, &st)))
-    return err;
+  return 0;
+}
 
-  /* Privilege levels: default user + kernel. */
-  unsigned plm = st.plm_given ? st.plm
-                              : (1u << PMUX__PLM_USER) | (1u << PMUX__PLM_KERNEL);
-  if (st.plm_given && !plm)
+/* The event's preset, then the modifiers given (none may set one of the
+ * preset's again). */
+static int apply_modifiers(const struct pmux_pmu *pmu,
+                           const struct pmux__event *ev, const char *name,
+                           const char *mods, struct enc_state *st)
+{
+  int err;
+  if (ev && ev->preset && (err = apply_list(pmu, name, ev->preset, st)))
+    return err;
+  st->npreset = st->nseen;
+  st->preset = ev ? ev->preset : NULL;
+  return apply_list(pmu, name, mods, st);
+}
+
+/* Privilege levels, default user + kernel: the image's privilege fields
+ * and perf's exclude_* flags. */
+static int apply_plm(const struct pmux_pmu *pmu, const char *name,
+                     struct enc_state *st, pmux_pmu_event_t *out)
+{
+  unsigned plm = (1u << PMUX__PLM_USER) | (1u << PMUX__PLM_KERNEL);
+  if (st->plm_given)
+    plm = st->plm;
+  if (st->plm_given && !plm)
     return pmux__fail(PMUX_EMODIFIER, "event '%s': every privilege level is "
                       "excluded", name);
   int has_hv = 0;
@@ -604,17 +652,28 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
     if (m->plm == PMUX__PLM_HV)
       has_hv = 1;
     if (m->field >= 0)
-      put_field(&st.img, &pmu->fields[m->field], (plm >> m->plm) & 1);
+      put_field(&st->img, &pmu->fields[m->field], (plm >> m->plm) & 1);
   }
   out->exclude_user = !((plm >> PMUX__PLM_USER) & 1);
   out->exclude_kernel = !((plm >> PMUX__PLM_KERNEL) & 1);
   out->exclude_hv = has_hv ? !((plm >> PMUX__PLM_HV) & 1) : 1;
+  return 0;
+}
 
-  if (st.img & pmu->reserved)
+/* The counters the finished image may go on (and whether it takes a pair):
+ * its PMC, event list or constraint row, widened by the alternatives the
+ * kernel may switch to, narrowed off fixed counters by modifiers they lack;
+ * refused by the kernel's rules, or when none is left. */
+static int place_counters(const struct pmux_pmu *pmu,
+                          const struct pmux__event *ev, const char *name,
+                          uint64_t code, const struct enc_state *st,
+                          pmux_pmu_event_t *out)
+{
+  if (st->img & pmu->reserved)
     return pmux__fail(PMUX_ECONFIG, "event '%s': reserved bits %#llx set",
-                      name, (unsigned long long)(st.img & pmu->reserved));
+                      name, (unsigned long long)(st->img & pmu->reserved));
   int bad_pmc;
-  uint64_t key = code | code_of_image(pmu, st.img);
+  uint64_t key = code | code_of_image(pmu, st->img);
   out->counters = counters_for(pmu, ev, key, &bad_pmc);
   out->pair = !(ev && ev->counters) && pmu->pmc_field < 0 &&
               pmux__pmu_code_pair(pmu, key);
@@ -632,22 +691,55 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
                                     (int)PMUX_ARRAY_SIZE(alt));
   for (int k = 1; k < nalt; k++)
     out->counters |= pmux__pmu_code_counters(pmu, alt[k]);
-  if (st.not_fixed)
+  if (st->not_fixed)
     out->counters &= ~pmux__pmu_mask(pmu, PMUX__CNT_FIXED);
   if (!out->counters)
     return pmux__fail(PMUX_ECONSTRAINT, "event '%s': with these modifiers "
                       "no counter of %s can count it", name, pmu->name);
+  return 0;
+}
+
+/* perf's config: the code itself, or the image's fields that perf takes. */
+static uint64_t perf_config(const struct pmux_pmu *pmu, uint64_t code,
+                            uint64_t img)
+{
+  if (pmu->perf_code)
+    return code;
+  uint64_t pc = 0;
+  for (int i = 0; i < pmu->nfields; i++)
+    if (pmu->fields[i].perf)
+      pc |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
+  return img & pc;
+}
+
+int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
+                    pmux_pmu_event_t *out)
+{
+  if (!pmu || !name || !out)
+    return pmux__fail(-EINVAL, "pmux_pmu_encode: NULL argument");
+  memset(out, 0, sizeof(*out));
+  snprintf(out->name, sizeof(out->name), "%s", name);
+  if (strlen(name) >= 256)
+    return pmux__fail(PMUX_EEVENT, "event name too long");
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", name);
+  char *event = NULL, *quals = NULL;
+  struct enc_state st = {0};
+  const struct pmux__event *ev = NULL;
+  uint64_t code = 0;
+  struct qualifiers q;
+  int err;
+  if ((err = split_name(pmu, name, buf, &event, &quals)) ||
+      (err = encode_event(pmu, name, event, &st, &ev, &code)) ||
+      (err = sort_qualifiers(ev, name, quals, &q)) ||
+      (err = apply_umasks(pmu, ev, name, &q, &st)) ||
+      (err = apply_modifiers(pmu, ev, name, q.mods, &st)) ||
+      (err = apply_plm(pmu, name, &st, out)) ||
+      (err = place_counters(pmu, ev, name, code, &st, out)))
+    return err;
   out->code = code;
   out->config = st.img;
   out->perf_type = PERF_TYPE_RAW;
-  if (pmu->perf_code) {
-    out->perf_config = code;
-  } else {
-    uint64_t pc = 0;
-    for (int i = 0; i < pmu->nfields; i++)
-      if (pmu->fields[i].perf)
-        pc |= fmask(&pmu->fields[i]) << pmu->fields[i].lsb;
-    out->perf_config = st.img & pc;
-  }
+  out->perf_config = perf_config(pmu, code, st.img);
   return 0;
 }
