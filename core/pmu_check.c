@@ -126,14 +126,16 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     for (int i = 0; i < pmu->nmods; i++)
       if (!strcmp(pmu->mods[i].name, tok) && pmu->mods[i].field >= 0)
         m = &pmu->mods[i];
-    /* The value must fit its field, and a valued modifier needs one: else
-     * every encoding of the event would fail later, far from the cause. */
-    uint64_t v = 1;
-    const struct pmux__field *f = m ? &pmu->fields[m->field] : NULL;
+    /* The value must fit its field (a flag modifier takes 0 or 1, as the
+     * encoder says), and a valued modifier needs one: else every encoding
+     * of the event would fail later, far from the cause. */
+    uint64_t v = 1, max = 1;
+    if (m && m->takes_value)
+      max = field_mask(&pmu->fields[m->field]) >> pmu->fields[m->field].lsb;
     int idx = m ? (int)(m - pmu->mods) : 0;
     int twice = idx < 64 && (seen >> idx & 1);
     if (!m || (eq && pmux__pmu_parse_u64(eq, &v)) || (!eq && m->takes_value) ||
-        (f->width < 64 && v >> f->width) || twice) {
+        v > max || twice) {
       /* A token too long for bad is cut, and says so. */
       if (snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
                    twice ? " (twice)" : "") >= (int)badlen && badlen > 4)
