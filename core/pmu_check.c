@@ -133,7 +133,7 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     if (m && m->takes_value)
       max = field_mask(&pmu->fields[m->field]) >> pmu->fields[m->field].lsb;
     int idx = m ? (int)(m - pmu->mods) : 0;
-    int twice = idx < 64 && (seen >> idx & 1);
+    int twice = m && idx < 64 && (seen >> idx & 1);
     if (!m || (eq && pmux__pmu_parse_u64(eq, &v)) || (!eq && m->takes_value) ||
         v > max || twice) {
       /* A token too long for bad is cut, and says so. */

@@ -472,6 +472,32 @@ static void preset_numbers(void **state)
   assert_non_null(strstr(pmux_errmsg(), "c=01"));
 }
 
+/* A preset naming an unknown modifier after the first modifier is refused
+ * with its name alone: it is not "twice" (the first modifier's index is the
+ * one an unknown name was checked against). */
+static const char preset_unknown_xml[] =
+    "<pmu name=\"p\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <field name=\"edge\" lsb=\"18\" width=\"1\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <modifier name=\"e\" field=\"edge\"/>\n"
+    "  <event name=\"A\" code=\"0x10\" preset=\"e,zz\"/>\n"
+    "</pmu>\n";
+
+static void preset_unknown_not_twice(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  assert_int_equal(pmux__pmu_load_buffer(preset_unknown_xml,
+                                         strlen(preset_unknown_xml),
+                                         "unknown.xml", &p),
+                   PMUX_EDESC);
+  assert_null(p);
+  if (!strstr(pmux_errmsg(), "presets 'zz':"))
+    fail_msg("message '%s', want presets 'zz':", pmux_errmsg());
+}
+
 /* A field's default is replaced by the code and the unit mask written over
  * it, never ORed with them (0x80 | 0x10 would be another event). */
 static const char defaults_xml[] =
@@ -525,6 +551,7 @@ int main(void)
       cmocka_unit_test(umask_groups),
       cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
+      cmocka_unit_test(preset_unknown_not_twice),
       cmocka_unit_test(defaults_replaced),
       cmocka_unit_test(plm_and_excludes),
       cmocka_unit_test(intel_arch_variants),
