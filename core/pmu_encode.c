@@ -126,7 +126,7 @@ static int mark_seen(const char *evname, const struct pmux__modifier *m,
 static int apply_mod(const struct pmux_pmu *pmu, const char *evname,
                      const char *tok, struct enc_state *st)
 {
-  char name[32];
+  char name[128]; /* as long as apply_list's tokens: a name is never cut */
   const char *eq = strchr(tok, '=');
   pmux__copy_prefix(name, sizeof(name), tok,
                     eq ? (size_t)(eq - tok) : strlen(tok));

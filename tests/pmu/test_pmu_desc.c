@@ -498,6 +498,36 @@ static void preset_unknown_not_twice(void **state)
     fail_msg("message '%s', want presets 'zz':", pmux_errmsg());
 }
 
+/* A modifier's name is never cut: one of 41 characters is found, not taken
+ * for the modifier named by its first 31. */
+static const char long_mod_xml[] =
+    "<pmu name=\"p\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <field name=\"edge\" lsb=\"18\" width=\"1\"/>\n"
+    "  <field name=\"inv\" lsb=\"23\" width=\"1\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <modifier name=\"edge_detect_on_every_cycle_of_t\" "
+    "field=\"edge\"/>\n"
+    "  <modifier name=\"edge_detect_on_every_cycle_of_the_counter\" "
+    "field=\"inv\"/>\n"
+    "  <event name=\"A\" code=\"0x10\"/>\n"
+    "</pmu>\n";
+
+static void long_modifier_names(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  if (pmux__pmu_load_buffer(long_mod_xml, strlen(long_mod_xml), "long.xml",
+                            &p))
+    fail_msg("%s", pmux_errmsg());
+  pmux_pmu_event_t out;
+  if (pmux_pmu_encode(p, "A:edge_detect_on_every_cycle_of_the_counter", &out))
+    fail_msg("%s", pmux_errmsg());
+  assert_int_equal(out.config & (1u << 18 | 1u << 23), 1u << 23);
+  pmux__pmu_free(p);
+}
+
 /* A field's default is replaced by the code and the unit mask written over
  * it, never ORed with them (0x80 | 0x10 would be another event). */
 static const char defaults_xml[] =
@@ -552,6 +582,7 @@ int main(void)
       cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
       cmocka_unit_test(preset_unknown_not_twice),
+      cmocka_unit_test(long_modifier_names),
       cmocka_unit_test(defaults_replaced),
       cmocka_unit_test(plm_and_excludes),
       cmocka_unit_test(intel_arch_variants),
