@@ -105,26 +105,30 @@ static int dup_str(char **dst, const char *src)
   return *dst ? 0 : -1;
 }
 
-static void *dup_mem(const void *src, size_t n, size_t size)
+/* *dst (a pointer to an array pointer) = a copy of n elements of size
+ * bytes, NULL when n is 0; -1 when out of memory. */
+static int dup_array(void *dst, const void *src, int n, size_t size)
 {
+  void **d = dst;
+  *d = NULL;
   if (!n)
-    return NULL;
-  void *p = malloc(n * size);
-  if (p)
-    memcpy(p, src, n * size);
-  return p;
+    return 0;
+  *d = malloc((size_t)n * size);
+  if (!*d)
+    return -1;
+  memcpy(*d, src, (size_t)n * size);
+  return 0;
 }
 
-int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
+/* A clone starts as a copy of its source's values that owns nothing: every
+ * pointer it would share is NULL and every array of them empty, so that
+ * pmux__pmu_free() can take it wherever a copy fails. */
+static void own_nothing(struct pmux_pmu *p)
 {
-  *out = NULL;
-  struct pmux_pmu *p = calloc(1, sizeof(*p));
-  if (!p)
-    return -ENOMEM;
-  *p = *src;
-  /* Null every owned pointer first so that a failure can free safely. */
   p->name = p->desc = p->family = p->pfm = p->file = p->addr_space = NULL;
   p->watchdog_spec = p->pmc_field_name = NULL;
+  for (int i = 0; i < p->ncounters; i++)
+    p->counters[i].name = NULL;
   p->aliases = NULL;
   p->fields = NULL;
   p->codemaps = NULL;
@@ -134,16 +138,12 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
   p->refuses = NULL;
   p->shares = NULL;
   p->alts = NULL;
-  int nr = p->nrefuses, nsh = p->nshares;
-  p->nrefuses = p->nshares = 0;
-  if (p->nalts && !(p->alts = dup_mem(src->alts, (size_t)p->nalts,
-                                      sizeof(*p->alts))))
-    p->nalts = 0, nr = -1;
-  int na = p->naliases, nf = p->nfields, nm = p->nmods, nc = p->ncons,
-      ne = p->nevents;
-  p->naliases = p->nfields = p->nmods = p->ncons = p->nevents = 0;
-  for (int i = 0; i < p->ncounters; i++)
-    p->counters[i].name = NULL;
+  p->naliases = p->nfields = p->ncodemaps = p->nmods = p->ncons = 0;
+  p->nevents = p->nrefuses = p->nshares = p->nalts = 0;
+}
+
+static int clone_strings(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
   int bad = dup_str(&p->name, src->name) | dup_str(&p->desc, src->desc) |
             dup_str(&p->family, src->family) | dup_str(&p->pfm, src->pfm) |
             dup_str(&p->file, src->file) |
@@ -152,99 +152,151 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
             dup_str(&p->pmc_field_name, src->pmc_field_name);
   for (int i = 0; i < p->ncounters; i++)
     bad |= dup_str(&p->counters[i].name, src->counters[i].name);
-  if (na && (p->aliases = calloc((size_t)na, sizeof(char *)))) {
-    p->naliases = na;
-    for (int i = 0; i < na; i++)
-      bad |= dup_str(&p->aliases[i], src->aliases[i]);
-  } else if (na)
-    bad = 1;
-  if (nf && (p->fields = dup_mem(src->fields, (size_t)nf, sizeof(*p->fields)))) {
-    for (int i = 0; i < nf; i++)
-      p->fields[i].name = NULL;
-    p->nfields = nf;
-    for (int i = 0; i < nf; i++)
-      bad |= dup_str(&p->fields[i].name, src->fields[i].name);
-  } else if (nf)
-    bad = 1;
-  if (p->ncodemaps && !(p->codemaps = dup_mem(src->codemaps,
-                                              (size_t)p->ncodemaps,
-                                              sizeof(*p->codemaps))))
-    bad = 1, p->ncodemaps = 0;
-  if (nm && (p->mods = dup_mem(src->mods, (size_t)nm, sizeof(*p->mods)))) {
-    for (int i = 0; i < nm; i++)
-      p->mods[i].name = p->mods[i].desc = NULL;
-    p->nmods = nm;
-    for (int i = 0; i < nm; i++)
-      bad |= dup_str(&p->mods[i].name, src->mods[i].name) |
-             dup_str(&p->mods[i].desc, src->mods[i].desc);
-  } else if (nm)
-    bad = 1;
-  if (nc && (p->cons = dup_mem(src->cons, (size_t)nc, sizeof(*p->cons)))) {
-    for (int i = 0; i < nc; i++)
-      p->cons[i].counters_spec = NULL;
-    p->ncons = nc;
-    for (int i = 0; i < nc; i++)
-      bad |= dup_str(&p->cons[i].counters_spec, src->cons[i].counters_spec);
-  } else if (nc)
-    bad = 1;
-  if (ne && (p->events = calloc((size_t)ne, sizeof(*p->events)))) {
-    p->nevents = ne;
-    for (int i = 0; i < ne; i++) {
-      struct pmux__event *d = &p->events[i];
-      const struct pmux__event *s = &src->events[i];
-      d->code = s->code;
-      d->has_umask = s->has_umask;
-      d->umask = s->umask;
-      d->ngroups = s->ngroups;
-      d->grouped = s->grouped;
-      d->counters = s->counters;
-      d->line = s->line;
-      bad |= dup_str(&d->name, s->name) | dup_str(&d->desc, s->desc) |
-             dup_str(&d->preset, s->preset) |
-             dup_str(&d->alias_of, s->alias_of) |
-             dup_str(&d->counters_spec, s->counters_spec);
-      if (s->numasks) {
-        d->umasks = calloc((size_t)s->numasks, sizeof(*d->umasks));
-        if (!d->umasks) {
-          bad = 1;
-          continue;
-        }
-        d->numasks = s->numasks;
-        for (int u = 0; u < s->numasks; u++) {
-          d->umasks[u].code = s->umasks[u].code;
-          d->umasks[u].group = s->umasks[u].group;
-          d->umasks[u].dflt = s->umasks[u].dflt;
-          d->umasks[u].exclusive = s->umasks[u].exclusive;
-          d->umasks[u].optional = s->umasks[u].optional;
-          d->umasks[u].line = s->umasks[u].line;
-          bad |= dup_str(&d->umasks[u].name, s->umasks[u].name) |
-                 dup_str(&d->umasks[u].desc, s->umasks[u].desc);
-        }
-      }
-    }
-  } else if (ne)
-    bad = 1;
-  if (nr < 0)
-    bad = 1, nr = 0;
-  if (nr && (p->refuses = dup_mem(src->refuses, (size_t)nr,
-                                  sizeof(*p->refuses)))) {
-    for (int i = 0; i < nr; i++)
-      p->refuses[i].why = NULL;
-    p->nrefuses = nr;
-    for (int i = 0; i < nr; i++)
-      bad |= dup_str(&p->refuses[i].why, src->refuses[i].why);
-  } else if (nr)
-    bad = 1;
-  if (nsh && (p->shares = dup_mem(src->shares, (size_t)nsh,
-                                  sizeof(*p->shares)))) {
-    for (int i = 0; i < nsh; i++)
-      p->shares[i].name = NULL;
-    p->nshares = nsh;
-    for (int i = 0; i < nsh; i++)
-      bad |= dup_str(&p->shares[i].name, src->shares[i].name);
-  } else if (nsh)
-    bad = 1;
-  if (bad) {
+  return bad;
+}
+
+static int clone_aliases(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (!src->naliases)
+    return 0;
+  p->aliases = calloc((size_t)src->naliases, sizeof(char *));
+  if (!p->aliases)
+    return -1;
+  p->naliases = src->naliases;
+  int bad = 0;
+  for (int i = 0; i < p->naliases; i++)
+    bad |= dup_str(&p->aliases[i], src->aliases[i]);
+  return bad;
+}
+
+static int clone_fields(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->fields, src->fields, src->nfields, sizeof(*p->fields)))
+    return -1;
+  for (int i = 0; i < src->nfields; i++)
+    p->fields[i].name = NULL;
+  p->nfields = src->nfields;
+  int bad = 0;
+  for (int i = 0; i < p->nfields; i++)
+    bad |= dup_str(&p->fields[i].name, src->fields[i].name);
+  return bad;
+}
+
+static int clone_mods(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->mods, src->mods, src->nmods, sizeof(*p->mods)))
+    return -1;
+  for (int i = 0; i < src->nmods; i++)
+    p->mods[i].name = p->mods[i].desc = NULL;
+  p->nmods = src->nmods;
+  int bad = 0;
+  for (int i = 0; i < p->nmods; i++)
+    bad |= dup_str(&p->mods[i].name, src->mods[i].name) |
+           dup_str(&p->mods[i].desc, src->mods[i].desc);
+  return bad;
+}
+
+static int clone_cons(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->cons, src->cons, src->ncons, sizeof(*p->cons)))
+    return -1;
+  for (int i = 0; i < src->ncons; i++)
+    p->cons[i].counters_spec = NULL;
+  p->ncons = src->ncons;
+  int bad = 0;
+  for (int i = 0; i < p->ncons; i++)
+    bad |= dup_str(&p->cons[i].counters_spec, src->cons[i].counters_spec);
+  return bad;
+}
+
+/* d: zeroed, or left for pmux__pmu_free() to free whatever it owns. */
+static int clone_event(struct pmux__event *d, const struct pmux__event *s)
+{
+  *d = *s;
+  d->name = d->desc = d->preset = d->alias_of = d->counters_spec = NULL;
+  d->umasks = NULL;
+  d->numasks = 0;
+  int bad = dup_str(&d->name, s->name) | dup_str(&d->desc, s->desc) |
+            dup_str(&d->preset, s->preset) |
+            dup_str(&d->alias_of, s->alias_of) |
+            dup_str(&d->counters_spec, s->counters_spec);
+  if (dup_array(&d->umasks, s->umasks, s->numasks, sizeof(*d->umasks)))
+    return -1;
+  for (int u = 0; u < s->numasks; u++)
+    d->umasks[u].name = d->umasks[u].desc = NULL;
+  d->numasks = s->numasks;
+  for (int u = 0; u < d->numasks; u++)
+    bad |= dup_str(&d->umasks[u].name, s->umasks[u].name) |
+           dup_str(&d->umasks[u].desc, s->umasks[u].desc);
+  return bad;
+}
+
+static int clone_events(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (!src->nevents)
+    return 0;
+  p->events = calloc((size_t)src->nevents, sizeof(*p->events));
+  if (!p->events)
+    return -1;
+  p->nevents = src->nevents;
+  int bad = 0;
+  for (int i = 0; i < p->nevents; i++)
+    bad |= clone_event(&p->events[i], &src->events[i]);
+  return bad;
+}
+
+static int clone_refuses(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->refuses, src->refuses, src->nrefuses,
+                sizeof(*p->refuses)))
+    return -1;
+  for (int i = 0; i < src->nrefuses; i++)
+    p->refuses[i].why = NULL;
+  p->nrefuses = src->nrefuses;
+  int bad = 0;
+  for (int i = 0; i < p->nrefuses; i++)
+    bad |= dup_str(&p->refuses[i].why, src->refuses[i].why);
+  return bad;
+}
+
+static int clone_shares(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->shares, src->shares, src->nshares, sizeof(*p->shares)))
+    return -1;
+  for (int i = 0; i < src->nshares; i++)
+    p->shares[i].name = NULL;
+  p->nshares = src->nshares;
+  int bad = 0;
+  for (int i = 0; i < p->nshares; i++)
+    bad |= dup_str(&p->shares[i].name, src->shares[i].name);
+  return bad;
+}
+
+/* The arrays of plain values: codemaps and alternatives. */
+static int clone_values(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->codemaps, src->codemaps, src->ncodemaps,
+                sizeof(*p->codemaps)))
+    return -1;
+  p->ncodemaps = src->ncodemaps;
+  if (dup_array(&p->alts, src->alts, src->nalts, sizeof(*p->alts)))
+    return -1;
+  p->nalts = src->nalts;
+  return 0;
+}
+
+int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
+{
+  *out = NULL;
+  struct pmux_pmu *p = calloc(1, sizeof(*p));
+  if (!p)
+    return -ENOMEM;
+  *p = *src;
+  own_nothing(p);
+  if (clone_strings(p, src) || clone_aliases(p, src) ||
+      clone_fields(p, src) || clone_mods(p, src) || clone_cons(p, src) ||
+      clone_events(p, src) || clone_refuses(p, src) ||
+      clone_shares(p, src) || clone_values(p, src)) {
     pmux__pmu_free(p);
     return -ENOMEM;
   }
