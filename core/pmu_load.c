@@ -707,6 +707,60 @@ static void start_alternative(struct loader *ld, const char **atts)
   p->line = (int)XML_GetCurrentLineNumber(ld->xp);
 }
 
+static void start_alias(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", NULL};
+  const char *n;
+  if (check_attrs(ld, "alias", atts, known) ||
+      !(n = need(ld, "alias", atts, "name")))
+    return;
+  char **a = grow(ld, (void **)&ld->pmu->aliases, &ld->pmu->naliases,
+                  sizeof(*a));
+  if (a)
+    *a = xstrdup(ld, n);
+}
+
+static void start_reserved(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"mask", NULL};
+  const char *m;
+  uint64_t v;
+  if (check_attrs(ld, "reserved", atts, known) ||
+      !(m = need(ld, "reserved", atts, "mask")) ||
+      num(ld, "reserved", "mask", m, UINT64_MAX, &v))
+    return;
+  ld->pmu->reserved |= v;
+}
+
+static void start_watchdog(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"counter", NULL};
+  const char *c;
+  if (check_attrs(ld, "watchdog", atts, known) ||
+      !(c = need(ld, "watchdog", atts, "counter")))
+    return;
+  if (ld->pmu->watchdog_spec) {
+    lfail(ld, "duplicate-watchdog", "a second <watchdog> (the first is on "
+          "line %d)", ld->pmu->line_watchdog);
+    return;
+  }
+  ld->pmu->watchdog_spec = xstrdup(ld, c);
+  ld->pmu->line_watchdog = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
+/* The elements inside <pmu>. */
+static const struct {
+  const char *name;
+  void (*start)(struct loader *ld, const char **atts);
+} elements[] = {
+    {"alias", start_alias},           {"counter", start_counter},
+    {"field", start_field},           {"codemap", start_codemap},
+    {"reserved", start_reserved},     {"modifier", start_modifier},
+    {"watchdog", start_watchdog},     {"constraint", start_constraint},
+    {"event", start_event},           {"refuse", start_refuse},
+    {"share", start_share},           {"alternative", start_alternative},
+};
+
 static void XMLCALL on_start(void *data, const char *el, const char **atts)
 {
   struct loader *ld = data;
@@ -732,59 +786,12 @@ static void XMLCALL on_start(void *data, const char *el, const char **atts)
     lfail(ld, "structure", "<%s> is not allowed here", el);
     return;
   }
-  if (!strcmp(el, "alias")) {
-    static const char *const known[] = {"name", NULL};
-    const char *n;
-    if (check_attrs(ld, "alias", atts, known) ||
-        !(n = need(ld, "alias", atts, "name")))
-      return;
-    char **a = grow(ld, (void **)&ld->pmu->aliases, &ld->pmu->naliases,
-                    sizeof(*a));
-    if (a)
-      *a = xstrdup(ld, n);
-  } else if (!strcmp(el, "counter")) {
-    start_counter(ld, atts);
-  } else if (!strcmp(el, "field")) {
-    start_field(ld, atts);
-  } else if (!strcmp(el, "codemap")) {
-    start_codemap(ld, atts);
-  } else if (!strcmp(el, "reserved")) {
-    static const char *const known[] = {"mask", NULL};
-    const char *m;
-    uint64_t v;
-    if (check_attrs(ld, "reserved", atts, known) ||
-        !(m = need(ld, "reserved", atts, "mask")) ||
-        num(ld, "reserved", "mask", m, UINT64_MAX, &v))
-      return;
-    ld->pmu->reserved |= v;
-  } else if (!strcmp(el, "modifier")) {
-    start_modifier(ld, atts);
-  } else if (!strcmp(el, "watchdog")) {
-    static const char *const known[] = {"counter", NULL};
-    const char *c;
-    if (check_attrs(ld, "watchdog", atts, known) ||
-        !(c = need(ld, "watchdog", atts, "counter")))
-      return;
-    if (ld->pmu->watchdog_spec) {
-      lfail(ld, "duplicate-watchdog", "a second <watchdog> (the first is on "
-            "line %d)", ld->pmu->line_watchdog);
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(elements); i++)
+    if (!strcmp(el, elements[i].name)) {
+      elements[i].start(ld, atts);
       return;
     }
-    ld->pmu->watchdog_spec = xstrdup(ld, c);
-    ld->pmu->line_watchdog = (int)XML_GetCurrentLineNumber(ld->xp);
-  } else if (!strcmp(el, "constraint")) {
-    start_constraint(ld, atts);
-  } else if (!strcmp(el, "event")) {
-    start_event(ld, atts);
-  } else if (!strcmp(el, "refuse")) {
-    start_refuse(ld, atts);
-  } else if (!strcmp(el, "share")) {
-    start_share(ld, atts);
-  } else if (!strcmp(el, "alternative")) {
-    start_alternative(ld, atts);
-  } else {
-    lfail(ld, "unknown-element", "<%s> is not part of the format", el);
-  }
+  lfail(ld, "unknown-element", "<%s> is not part of the format", el);
 }
 
 static void XMLCALL on_end(void *data, const char *el)
