@@ -342,14 +342,13 @@ static void start_modifier(struct loader *ld, const char **atts)
     return;
   m->name = xstrdup(ld, name);
   m->desc = xstrdup(ld, attr(atts, "desc"));
-  /* the field is resolved by name in finalize; keep it in desc's place */
-  m->field = -1;
+  m->field = -1; /* a privilege modifier may set no register bit (POWER) */
   m->plm = plm;
   m->takes_value = value;
   m->fixed_ok = fixed;
   m->line = (int)XML_GetCurrentLineNumber(ld->xp);
   if (attr(atts, "field")) {
-    /* stash the field name until finalize: field index -2 - k is unknown */
+    /* resolved here: the field must be declared before the modifier */
     int found = -1;
     for (int i = 0; i < ld->pmu->nfields; i++)
       if (!strcmp(ld->pmu->fields[i].name, attr(atts, "field")))
