@@ -510,6 +510,67 @@ static int parse_lhs(struct loader *ld, const char *el, const char *s,
   return 0;
 }
 
+/* The values of the term s..end, from v: "V[..V][|V[..V]]...", each inside
+ * the term's field, into t's ranges. */
+static int parse_ranges(struct loader *ld, const char *el, const char *s,
+                        const char *v, const char *end, struct pmux__term *t)
+{
+  while (v < end) {
+    size_t vn = strcspn(v, "|");
+    if (v + vn > end)
+      vn = (size_t)(end - v);
+    char buf[64];
+    if (!vn || vn >= sizeof(buf))
+      return lfail(ld, "condition", "<%s>: bad value list in '%.*s'", el,
+                   (int)(end - s), s);
+    memcpy(buf, v, vn);
+    buf[vn] = 0;
+    char *dots = strstr(buf, "..");
+    uint64_t lo, hi;
+    if (dots)
+      *dots = 0;
+    if (pmux__pmu_parse_u64(buf, &lo) ||
+        (dots && pmux__pmu_parse_u64(dots + 2, &hi)))
+      return lfail(ld, "condition", "<%s>: bad value '%.*s'", el, (int)vn, v);
+    if (!dots)
+      hi = lo;
+    if (hi < lo || (dots ? lo > t->mask : (lo & ~t->mask) != 0))
+      return lfail(ld, "condition", "<%s>: value '%.*s' is empty or wider "
+                   "than its field", el, (int)vn, v);
+    if (t->nranges >= PMUX__RANGES_MAX)
+      return lfail(ld, "condition", "<%s>: more than %d values in a term",
+                   el, PMUX__RANGES_MAX);
+    t->lo[t->nranges] = lo;
+    t->hi[t->nranges] = hi;
+    t->nranges++;
+    v += vn;
+    if (v < end && *v == '|')
+      v++;
+  }
+  if (!t->nranges)
+    return lfail(ld, "condition", "<%s>: term '%.*s' has no value", el,
+                 (int)(end - s), s);
+  return 0;
+}
+
+/* One term s..end: LHS (= or !=) VALUES. */
+static int parse_term(struct loader *ld, const char *el, const char *s,
+                      const char *end, struct pmux__term *t)
+{
+  const char *eq = memchr(s, '=', (size_t)(end - s));
+  if (!eq || eq == s)
+    return lfail(ld, "condition", "<%s>: term '%.*s' has no '=' or '!='",
+                 el, (int)(end - s), s);
+  const char *lend = eq;
+  if (eq[-1] == '!') {
+    t->negate = 1;
+    lend--;
+  }
+  if (parse_lhs(ld, el, s, (size_t)(lend - s), &t->lsb, &t->mask))
+    return ld->err;
+  return parse_ranges(ld, el, s, eq + 1, end, t);
+}
+
 /* "TERM, TERM, ...", TERM = LHS (= or !=) V[..V][|V[..V]]... */
 static int parse_cond(struct loader *ld, const char *el, const char *text,
                       struct pmux__cond *c)
@@ -528,54 +589,8 @@ static int parse_cond(struct loader *ld, const char *el, const char *text,
     if (c->nterms >= PMUX__TERMS_MAX)
       return lfail(ld, "condition", "<%s>: more than %d terms", el,
                    PMUX__TERMS_MAX);
-    struct pmux__term *t = &c->t[c->nterms++];
-    const char *eq = memchr(s, '=', (size_t)(end - s));
-    if (!eq || eq == s)
-      return lfail(ld, "condition", "<%s>: term '%.*s' has no '=' or '!='",
-                   el, (int)(end - s), s);
-    const char *lend = eq;
-    if (eq[-1] == '!') {
-      t->negate = 1;
-      lend--;
-    }
-    if (parse_lhs(ld, el, s, (size_t)(lend - s), &t->lsb, &t->mask))
+    if (parse_term(ld, el, s, end, &c->t[c->nterms++]))
       return ld->err;
-    const char *v = eq + 1;
-    while (v < end) {
-      size_t vn = strcspn(v, "|");
-      if (v + vn > end)
-        vn = (size_t)(end - v);
-      char buf[64];
-      if (!vn || vn >= sizeof(buf))
-        return lfail(ld, "condition", "<%s>: bad value list in '%.*s'", el,
-                     (int)(end - s), s);
-      memcpy(buf, v, vn);
-      buf[vn] = 0;
-      char *dots = strstr(buf, "..");
-      uint64_t lo, hi;
-      if (dots)
-        *dots = 0;
-      if (pmux__pmu_parse_u64(buf, &lo) ||
-          (dots && pmux__pmu_parse_u64(dots + 2, &hi)))
-        return lfail(ld, "condition", "<%s>: bad value '%.*s'", el, (int)vn, v);
-      if (!dots)
-        hi = lo;
-      if (hi < lo || (dots ? lo > t->mask : (lo & ~t->mask) != 0))
-        return lfail(ld, "condition", "<%s>: value '%.*s' is empty or wider "
-                     "than its field", el, (int)vn, v);
-      if (t->nranges >= PMUX__RANGES_MAX)
-        return lfail(ld, "condition", "<%s>: more than %d values in a term",
-                     el, PMUX__RANGES_MAX);
-      t->lo[t->nranges] = lo;
-      t->hi[t->nranges] = hi;
-      t->nranges++;
-      v += vn;
-      if (v < end && *v == '|')
-        v++;
-    }
-    if (!t->nranges)
-      return lfail(ld, "condition", "<%s>: term '%.*s' has no value", el,
-                   (int)(end - s), s);
     s += n;
     if (*s == ',')
       s++;
