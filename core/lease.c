@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "lease.h"
 #include "sysroot.h"
 
 #define NMI_PATH "/proc/sys/kernel/nmi_watchdog"
@@ -39,20 +40,15 @@ struct pmux_lease {
   char nmi_old[16];      /* "1\n": what to write back */
 };
 
-static int read_record(int fd, pmux_lease_holder_t *h)
+int pmux__lease_record_parse(const char *text, pmux_lease_holder_t *h)
 {
-  char buf[512];
-  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
   memset(h, 0, sizeof(*h));
   h->nmi_old = -1;
-  if (n <= 0)
-    return -ENOENT;
-  buf[n] = 0;
   int pid = 0;
   unsigned uid = 0;
   unsigned long long start = 0;
   int nmi = -1;
-  if (sscanf(buf, "pid=%d uid=%u start=%llu nmi_old=%d cmd=%159[^\n]", &pid,
+  if (sscanf(text, "pid=%d uid=%u start=%llu nmi_old=%d cmd=%159[^\n]", &pid,
              &uid, &start, &nmi, h->cmd) < 4 || pid <= 0)
     return -EINVAL;
   h->pid = pid;
@@ -60,6 +56,19 @@ static int read_record(int fd, pmux_lease_holder_t *h)
   h->start = start;
   h->nmi_old = nmi;
   return 0;
+}
+
+static int read_record(int fd, pmux_lease_holder_t *h)
+{
+  char buf[512];
+  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0) {
+    memset(h, 0, sizeof(*h));
+    h->nmi_old = -1;
+    return -ENOENT;
+  }
+  buf[n] = 0;
+  return pmux__lease_record_parse(buf, h);
 }
 
 static int write_record(int fd, int nmi_old, const char *cmd)
