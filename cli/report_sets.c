@@ -13,57 +13,7 @@
 
 #include "report_sets.h"
 #include "json.h"
-
-enum switch_kind { SWITCH_UNKNOWN, SWITCH_TIME, SWITCH_OVERFLOW };
-
-struct switch_desc {
-  enum switch_kind kind;
-  uint64_t slice_ns;       /* SWITCH_TIME */
-  char trigger[256];       /* SWITCH_OVERFLOW: the event... */
-  uint64_t period, count;  /* ...its sample period, overflows per switch */
-};
-
-/* All of s a decimal number: 1, with *v. */
-static int decimal(const char *s, size_t len, uint64_t *v)
-{
-  char buf[32], *end;
-  if (len == 0 || len >= sizeof(buf) || s[0] < '0' || s[0] > '9')
-    return 0;
-  memcpy(buf, s, len);
-  buf[len] = 0;
-  *v = strtoull(buf, &end, 10);
-  return *end == 0;
-}
-
-/* "2000000ns" or "EVENT/PERIOD/N" (EVENT may hold slashes itself:
- * "cpu/event=0x3c/", so the numbers are taken from the right). */
-static struct switch_desc describe(const char *spec)
-{
-  struct switch_desc d = {SWITCH_UNKNOWN, 0, "", 0, 0};
-  if (!spec)
-    return d;
-  size_t len = strlen(spec);
-  if (len > 2 && !strcmp(spec + len - 2, "ns") &&
-      decimal(spec, len - 2, &d.slice_ns)) {
-    d.kind = SWITCH_TIME;
-    return d;
-  }
-  const char *last = strrchr(spec, '/');
-  if (!last || last == spec)
-    return d;
-  const char *mid = last - 1;
-  while (mid > spec && *mid != '/')
-    mid--;
-  if (*mid != '/' || mid == spec ||
-      !decimal(mid + 1, (size_t)(last - mid - 1), &d.period) ||
-      !decimal(last + 1, strlen(last + 1), &d.count) ||
-      (size_t)(mid - spec) >= sizeof(d.trigger))
-    return d;
-  memcpy(d.trigger, spec, (size_t)(mid - spec));
-  d.trigger[mid - spec] = 0;
-  d.kind = SWITCH_OVERFLOW;
-  return d;
-}
+#include "switch_desc.h"
 
 /* 2000000 -> "2ms", 1500000 -> "1500us", 123 -> "123ns". */
 static const char *duration(uint64_t ns, char *buf, size_t len)
@@ -87,7 +37,7 @@ void report_sets_text(FILE *out, const pmux_sample_file_t *f)
     return;
   fprintf(out, "# sets: %zu, rotated\n", n);
   for (size_t i = 0; i < n; i++) {
-    struct switch_desc d = describe(sets[i].switched);
+    struct switch_desc d = switch_desc_parse(sets[i].switched);
     char b[32];
     fprintf(out, "#   %u: %s  ", sets[i].id, sets[i].events);
     switch (d.kind) {
@@ -119,7 +69,7 @@ void report_sets_json(FILE *out, const pmux_sample_file_t *f)
     return;
   fprintf(out, "\"sets\":[");
   for (size_t i = 0; i < n; i++) {
-    struct switch_desc d = describe(sets[i].switched);
+    struct switch_desc d = switch_desc_parse(sets[i].switched);
     fprintf(out, "%s{\"id\":%u,\"events\":", i ? "," : "", sets[i].id);
     json_string(out, sets[i].events);
     switch (d.kind) {
