@@ -2,12 +2,14 @@
  * switch_desc.c - a set's switching, from the text of a sample file's
  * SETS section (switch_desc.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "switch_desc.h"
 
-/* All of s a decimal number: 1, with *v. */
+/* All of s a decimal number that fits: 1, with *v.  (strtoull gives
+ * 2^64-1 for more: a number the file did not say.) */
 static int decimal(const char *s, size_t len, uint64_t *v)
 {
   char buf[32], *end;
@@ -15,8 +17,9 @@ static int decimal(const char *s, size_t len, uint64_t *v)
     return 0;
   memcpy(buf, s, len);
   buf[len] = 0;
+  errno = 0;
   *v = strtoull(buf, &end, 10);
-  return *end == 0;
+  return *end == 0 && !errno;
 }
 
 /* "2000000ns" or "EVENT/PERIOD/N" (EVENT may hold slashes itself:
