@@ -1,0 +1,48 @@
+/*
+ * fuzz_cpulist.c - libFuzzer target for pmux_cpulist_parse() (core/lease.c),
+ * stat's and record's -C list ("0-3,8").  Any text must give CPUs or
+ * PMUX_ESYNTAX; the CPUs given are at most max, each in 0..2^20, and a
+ * list of them written back ("0,1,2") gives the same CPUs.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmux/pmux.h"
+
+#define MAX 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  char *s = malloc(size + 1);
+  if (!s)
+    return 0;
+  memcpy(s, data, size);
+  s[size] = '\0';
+  int cpus[MAX + 1], again[MAX + 1];
+  cpus[MAX] = -7; /* a canary past max */
+  int n = pmux_cpulist_parse(s, cpus, MAX);
+  free(s);
+  if (n < 0) {
+    if (n != PMUX_ESYNTAX)
+      abort();
+    return 0;
+  }
+  if (n > MAX || cpus[MAX] != -7)
+    abort();
+  char list[MAX * 9 + 1] = "";
+  size_t len = 0;
+  for (int i = 0; i < n; i++) {
+    if (cpus[i] < 0 || cpus[i] > 1 << 20)
+      abort();
+    len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%d",
+                            i ? "," : "", cpus[i]);
+  }
+  if (n == 0)
+    return 0;
+  if (pmux_cpulist_parse(list, again, MAX) != n ||
+      memcmp(again, cpus, sizeof(int) * (size_t)n))
+    abort();
+  return 0;
+}
