@@ -14,6 +14,7 @@
  * session found before it wrote 0; whoever next finds that lease stale
  * (pmux_lease_recover(), or pmux_lease_take()) writes the value back.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -513,17 +514,19 @@ int pmux_cpulist_parse(const char *list, int *cpus, int max)
   if (!p || !*p)
     return pmux__fail(PMUX_ESYNTAX, "empty CPU list");
   while (*p) {
-    char *end;
+    char *end = NULL;
     errno = 0;
-    long a = strtol(p, &end, 10), b;
-    if (end == p || a < 0 || a > 1 << 20 || errno)
+    /* A digit first: strtol skips blanks and takes a sign, so " -0" and
+     * "+1" were CPUs. */
+    long a = isdigit((unsigned char)*p) ? strtol(p, &end, 10) : -1, b;
+    if (a < 0 || a > 1 << 20 || errno)
       return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': bad number at '%s'",
                         list, p);
     b = a;
     p = end;
     if (*p == '-') {
-      b = strtol(++p, &end, 10);
-      if (end == p || b < a || b > 1 << 20)
+      b = isdigit((unsigned char)*++p) ? strtol(p, &end, 10) : -1;
+      if (b < a || b > 1 << 20)
         return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': bad range", list);
       p = end;
     }
@@ -533,7 +536,7 @@ int pmux_cpulist_parse(const char *list, int *cpus, int max)
                           list, max);
       cpus[n++] = (int)c;
     }
-    if (*p == ',')
+    if (*p == ',' && p[1]) /* "0," lacks its last CPU */
       p++;
     else if (*p)
       return pmux__fail(PMUX_ESYNTAX, "CPU list '%s': unexpected '%c'", list,

@@ -249,6 +249,13 @@ static void test_cpulist(void **state)
   assert_int_equal(pmux_cpulist_parse("3-1", c, 16), PMUX_ESYNTAX);
   assert_int_equal(pmux_cpulist_parse("0,x", c, 16), PMUX_ESYNTAX);
   assert_int_equal(pmux_cpulist_parse("0-99", c, 16), PMUX_ESYNTAX);
+  /* Digits only, as sysfs writes lists (fuzz_cpulist): strtol's blanks,
+   * signs and a trailing comma are refused. */
+  static const char *bad[] = {" 1", "+1", "1- 3", "1-+3", "1,", "0, 2",
+                              "-0"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    if (pmux_cpulist_parse(bad[i], c, 16) != PMUX_ESYNTAX)
+      fail_msg("CPU list '%s' taken", bad[i]);
 }
 
 static char rundir[64];
