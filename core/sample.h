@@ -1,6 +1,6 @@
 /*
  * sample.h - the sample file (docs/file-format.md), shared by the writer
- * (core/sample.c, used by `pmux record`) and the reader
+ * (core/sample_write.c, used by `pmux record`) and the reader
  * (core/sample_file.c, used by `pmux report`).
  */
 #ifndef PMUX_CORE_SAMPLE_H
