@@ -711,12 +711,11 @@ static int switch_due(struct rec *r, int k, int tfd)
   return read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks);
 }
 
-int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
+/* The options checked before anything starts: the format, and the ring
+ * size in pages. */
+static int check_opts(const pmux_record_opts_t *o, const pmux_format_t **fmt,
+                      const char **fargs, unsigned *pages)
 {
-  pmux_record_stats_t dummy;
-  pmux_record_stats_t *st = stats ? stats : &dummy;
-  memset(st, 0, sizeof(*st));
-  pmux__clear_error();
   if (!o || !o->argv || !o->argv[0])
     return pmux__fail(PMUX_ECONFIG, "no command to record");
   if (o->period && o->freq)
@@ -724,197 +723,244 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   if (o->nsets > 0 && o->event)
     return pmux__fail(PMUX_ECONFIG, "give the events with -e or as sets "
                       "(-S), not both");
-
-  const pmux_format_t *fmt;
-  const char *fargs;
-  int rc = pmux__format_parse(o->format ? o->format : "default", &fmt, &fargs);
+  int rc = pmux__format_parse(o->format ? o->format : "default", fmt, fargs);
   if (rc < 0)
     return rc;
-
-  unsigned pages = o->mmap_pages ? o->mmap_pages : DEFAULT_PAGES;
-  if (pages & (pages - 1))
+  *pages = o->mmap_pages ? o->mmap_pages : DEFAULT_PAGES;
+  if (*pages & (*pages - 1))
     return pmux__fail(PMUX_ECONFIG, "-m %u: the ring size must be a power of "
-                      "two pages", pages);
+                      "two pages", *pages);
+  if (o->system_wide && o->ncpus > 0 &&
+      (o->ncpus > PMUX__RECORD_CPUS_MAX || !o->cpus))
+    return pmux__fail(PMUX_ECONFIG, "too many CPUs (%d)", o->ncpus);
+  return 0;
+}
 
-  int cpus[1024];
-  int ncpus = online_cpus(cpus, 1024);
-  if (o->system_wide && o->ncpus > 0) {
-    if (o->ncpus > 1024 || !o->cpus)
-      return pmux__fail(PMUX_ECONFIG, "too many CPUs (%d)", o->ncpus);
-    ncpus = o->ncpus;
-    memcpy(cpus, o->cpus, sizeof(int) * (size_t)ncpus);
-  }
-  long ps = sysconf(_SC_PAGESIZE);
-  uint32_t watermark = (uint32_t)((uint64_t)pages * (uint64_t)ps / 4);
-
+/* The recording's state, nothing acquired yet; NULL when out of memory. */
+static struct rec *rec_new(const pmux_record_opts_t *o,
+                           pmux_record_stats_t *st, const pmux_format_t *fmt,
+                           const char *fargs, unsigned pages)
+{
   struct rec *r = calloc(1, sizeof(*r));
   if (!r)
-    return -ENOMEM;
+    return NULL;
   r->st = st;
   r->fmt = fmt;
+  r->fargs = fargs;
   r->path = o->output ? o->output : "pmux.data";
-  struct ring *rings = NULL;
-  struct pollfd *pfd = NULL;
-  int go[2] = {-1, -1}, ex[2] = {-1, -1};
-  pid_t pid = -1;
-  int pidfd = -1, tfd = -1, nr = 0;
-  long data_at = -1;
-  struct sigaction sa, old[5];
-  static const int fwd[5] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
-  int sig_set = 0;
+  r->pages = pages;
+  r->ncpus = online_cpus(r->cpus, PMUX__RECORD_CPUS_MAX);
+  if (o->system_wide && o->ncpus > 0) {
+    r->ncpus = o->ncpus;
+    memcpy(r->cpus, o->cpus, sizeof(int) * (size_t)r->ncpus);
+  }
+  r->ps = sysconf(_SC_PAGESIZE);
+  r->watermark = (uint32_t)((uint64_t)pages * (uint64_t)r->ps / 4);
+  r->go[0] = r->go[1] = r->ex[0] = r->ex[1] = -1;
+  r->pid = -1;
+  r->pidfd = r->tfd = -1;
+  r->data_at = -1;
+  return r;
+}
 
-  rc = parse_sets(r, o);
+/* The sets, and room for the rings and the poll list they make. */
+static int prepare_sets(struct rec *r, const pmux_record_opts_t *o)
+{
+  int rc = parse_sets(r, o);
   if (rc < 0)
-    goto out;
-  size_t maxr = (size_t)ncpus * (size_t)r->nsev;
-  rings = calloc(maxr, sizeof(*rings));
-  r->trings = calloc((size_t)ncpus * (size_t)r->nsets, sizeof(*r->trings));
-  pfd = calloc(maxr + (size_t)ncpus * (size_t)r->nsets + 2, sizeof(*pfd));
-  if (!rings || !r->trings || !pfd) {
-    rc = -ENOMEM;
-    goto out;
-  }
+    return rc;
+  size_t maxr = (size_t)r->ncpus * (size_t)r->nsev;
+  size_t ntrig = (size_t)r->ncpus * (size_t)r->nsets;
+  r->rings = calloc(maxr, sizeof(*r->rings));
+  r->trings = calloc(ntrig, sizeof(*r->trings));
+  r->pfd = calloc(maxr + ntrig + 2, sizeof(*r->pfd));
+  if (!r->rings || !r->trings || !r->pfd)
+    return -ENOMEM;
+  return 0;
+}
 
-  /* The format first: a refusal (rights...) starts nothing, leaves no
-   * file. */
-  pmux_fmt_params_t fp = {(uint32_t)r->nvalues, (uint32_t)ncpus};
-  pmux_fmt_out_t fo = {out_write, r, &st->samples};
+/* The format first: a refusal (rights...) starts nothing, leaves no
+ * file. */
+static int start_format(struct rec *r)
+{
+  const pmux_format_t *fmt = r->fmt;
+  pmux_fmt_params_t fp = {(uint32_t)r->nvalues, (uint32_t)r->ncpus};
+  pmux_fmt_out_t fo = {out_write, r, &r->st->samples};
   pmux__clear_error();
-  rc = fmt->init(&r->fst, fargs, &fp, &fo);
-  if (rc < 0) {
-    r->fst = NULL;
-    /* A format that failed without a word ("Cannot allocate memory" for
-     * default:entries=16777216) is named, with the memory it wanted. */
-    if (!pmux_errmsg()[0]) {
-      size_t want = fmt->getsize ? fmt->getsize(fargs, &fp) : 0;
-      char size[64] = "";
-      if (want)
-        snprintf(size, sizeof(size), " (its buffer takes %zu bytes)", want);
-      rc = pmux__fail(rc, "format '%s%s%s': cannot start%s: %s", fmt->name,
-                      *fargs ? ":" : "", fargs, size, pmux_strerror(rc));
-    }
-    goto out;
+  int rc = fmt->init(&r->fst, r->fargs, &fp, &fo);
+  if (rc >= 0)
+    return rc;
+  r->fst = NULL;
+  /* A format that failed without a word ("Cannot allocate memory" for
+   * default:entries=16777216) is named, with the memory it wanted. */
+  if (!pmux_errmsg()[0]) {
+    size_t want = fmt->getsize ? fmt->getsize(r->fargs, &fp) : 0;
+    char size[64] = "";
+    if (want)
+      snprintf(size, sizeof(size), " (its buffer takes %zu bytes)", want);
+    rc = pmux__fail(rc, "format '%s%s%s': cannot start%s: %s", fmt->name,
+                    *r->fargs ? ":" : "", r->fargs, size, pmux_strerror(rc));
   }
+  return rc;
+}
 
-  /* The command, held before exec until the events exist. */
-  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
-    rc = pmux__fail(-errno, "pipe: %s", strerror(errno));
-    goto out;
-  }
-  pid = fork();
-  if (pid < 0) {
-    rc = pmux__fail(-errno, "fork: %s", strerror(errno));
-    goto out;
-  }
-  if (pid == 0) {
-    char c;
-    close(go[1]);
-    close(ex[0]);
-    if (read(go[0], &c, 1) != 1)
-      _exit(127);
-    execvp(o->argv[0], o->argv);
-    int e = errno;
-    if (write(ex[1], &e, sizeof(e)) < 0)
-      _exit(127);
+/* The child: exec the command once released through go, or send exec's
+ * errno through ex. */
+static __attribute__((noreturn)) void run_when_released(int go, int ex,
+                                                       char *const *argv)
+{
+  char c;
+  if (read(go, &c, 1) != 1)
     _exit(127);
-  }
-  close(go[0]);
-  close(ex[1]);
-  go[0] = ex[1] = -1;
+  execvp(argv[0], argv);
+  int e = errno;
+  if (write(ex, &e, sizeof(e)) < 0)
+    _exit(127);
+  _exit(127);
+}
 
+/* The command, held before exec until the events exist. */
+static int fork_command(struct rec *r, const pmux_record_opts_t *o)
+{
+  if (pipe2(r->go, O_CLOEXEC) < 0 || pipe2(r->ex, O_CLOEXEC) < 0)
+    return pmux__fail(-errno, "pipe: %s", strerror(errno));
+  r->pid = fork();
+  if (r->pid < 0)
+    return pmux__fail(-errno, "fork: %s", strerror(errno));
+  if (r->pid == 0) {
+    close(r->go[1]);
+    close(r->ex[0]);
+    run_when_released(r->go[0], r->ex[1], o->argv);
+  }
+  close(r->go[0]);
+  close(r->ex[1]);
+  r->go[0] = r->ex[1] = -1;
   /* Per task: the command and its children (inherit); system-wide: every
    * task on each CPU. */
-  pid_t events_pid = o->system_wide ? -1 : pid;
-  r->mfd = calloc(maxr, sizeof(int));
-  if (!r->mfd) {
-    rc = -ENOMEM;
-    goto out;
+  r->events_pid = o->system_wide ? -1 : r->pid;
+  return 0;
+}
+
+/* The leader of a set on one CPU, with its ring; 1 when the CPU went
+ * offline (no ring). */
+static int open_ring(struct rec *r, const struct sev *ev, int cpu,
+                     struct perf_event_attr *attr)
+{
+  struct ring *rg = &r->rings[r->nr];
+  rg->fd = pmux__perf_open(attr, r->events_pid, cpu, -1, 0);
+  if (rg->fd < 0) {
+    if (rg->fd == -ENODEV || rg->fd == -ENOENT) {
+      rg->fd = -1;
+      return 1; /* CPU went offline */
+    }
+    int rc = open_fail(ev, cpu, rg->fd, attr);
+    if (rg->fd == -EINVAL && (attr->sample_type & PERF_SAMPLE_READ))
+      rc = pmux__fail(PMUX_ENOTSUP,
+                      "set '%s': reading the set's events at each "
+                      "sample (PERF_SAMPLE_READ with inherit) needs "
+                      "Linux 6.12 or later; give one event per set",
+                      r->set_text[ev->set]);
+    rg->fd = -1;
+    return rc;
   }
-  for (int i = 0; i < ncpus; i++) {
-    int leader = -1;
-    for (int k = 0; k < r->nsev; k++) {
-      const struct sev *ev = &r->sevs[k];
-      struct perf_event_attr attr;
-      sev_attr(&attr, ev, r->set_size[ev->set], r->nsets, o, watermark);
-      if (ev->idx > 0) {
-        if (leader < 0)
-          continue; /* the leader's CPU is offline */
-        int fd = pmux__perf_open(&attr, events_pid, cpus[i], leader, 0);
-        if (fd < 0) {
-          rc = open_fail(ev, cpus[i], fd, &attr);
-          goto out;
-        }
-        r->mfd[r->nmfd++] = fd;
-        continue;
-      }
-      struct ring *rg = &rings[nr];
-      rg->fd = pmux__perf_open(&attr, events_pid, cpus[i], -1, 0);
-      if (rg->fd < 0) {
-        leader = -1;
-        if (rg->fd == -ENODEV || rg->fd == -ENOENT) {
-          rg->fd = -1;
-          continue; /* CPU went offline */
-        }
-        rc = open_fail(ev, cpus[i], rg->fd, &attr);
-        if (rg->fd == -EINVAL && (attr.sample_type & PERF_SAMPLE_READ))
-          rc = pmux__fail(PMUX_ENOTSUP,
-                          "set '%s': reading the set's events at each "
-                          "sample (PERF_SAMPLE_READ with inherit) needs "
-                          "Linux 6.12 or later; give one event per set",
-                          r->set_text[ev->set]);
-        rg->fd = -1;
-        goto out;
-      }
-      leader = rg->fd;
-      rg->cpu = cpus[i];
-      rg->set = ev->set;
-      rg->ev = ev->idx;
-      rg->has_read = r->set_size[ev->set] > 1;
-      rg->map_len = (size_t)(pages + 1) * (size_t)ps;
-      rg->base = mmap(NULL, rg->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                      rg->fd, 0);
-      if (rg->base == MAP_FAILED) {
-        rg->base = NULL;
-        rc = mmap_fail(-errno, pages);
-        close(rg->fd);
-        rg->fd = -1;
-        goto out;
-      }
-      struct perf_event_mmap_page *pg = rg->base;
-      rg->data = (char *)rg->base + (pg->data_offset ? pg->data_offset
-                                                     : (uint64_t)ps);
-      rg->size = pg->data_size ? pg->data_size : (uint64_t)pages * ps;
-      pfd[nr].fd = rg->fd;
-      pfd[nr].events = POLLIN;
-      nr++;
-      if (r->nsets > 1 && ev->set == 0) {
-        rc = open_side_band(r, o, events_pid, cpus[i], rg->fd);
-        if (rc < 0)
-          goto out;
-      }
+  rg->cpu = cpu;
+  rg->set = ev->set;
+  rg->ev = ev->idx;
+  rg->has_read = r->set_size[ev->set] > 1;
+  rg->map_len = (size_t)(r->pages + 1) * (size_t)r->ps;
+  rg->base = mmap(NULL, rg->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  rg->fd, 0);
+  if (rg->base == MAP_FAILED) {
+    rg->base = NULL;
+    int rc = mmap_fail(-errno, r->pages);
+    close(rg->fd);
+    rg->fd = -1;
+    return rc;
+  }
+  struct perf_event_mmap_page *pg = rg->base;
+  rg->data = (char *)rg->base + (pg->data_offset ? pg->data_offset
+                                                 : (uint64_t)r->ps);
+  rg->size = pg->data_size ? pg->data_size : (uint64_t)r->pages * r->ps;
+  r->pfd[r->nr].fd = rg->fd;
+  r->pfd[r->nr].events = POLLIN;
+  r->nr++;
+  return 0;
+}
+
+/* Every set's events on one CPU: each leader with its ring, its members
+ * in its group. */
+static int open_cpu_events(struct rec *r, const pmux_record_opts_t *o,
+                           int cpu)
+{
+  int leader = -1;
+  for (int k = 0; k < r->nsev; k++) {
+    const struct sev *ev = &r->sevs[k];
+    struct perf_event_attr attr;
+    sev_attr(&attr, ev, r->set_size[ev->set], r->nsets, o, r->watermark);
+    if (ev->idx > 0) {
+      if (leader < 0)
+        continue; /* the leader's CPU is offline */
+      int fd = pmux__perf_open(&attr, r->events_pid, cpu, leader, 0);
+      if (fd < 0)
+        return open_fail(ev, cpu, fd, &attr);
+      r->mfd[r->nmfd++] = fd;
+      continue;
+    }
+    leader = -1;
+    int rc = open_ring(r, ev, cpu, &attr);
+    if (rc < 0)
+      return rc;
+    if (rc > 0)
+      continue;
+    leader = r->rings[r->nr - 1].fd;
+    if (r->nsets > 1 && ev->set == 0) {
+      rc = open_side_band(r, o, r->events_pid, cpu, leader);
+      if (rc < 0)
+        return rc;
     }
   }
-  st->ncpus = r->nsets ? nr / r->nsets : 0;
+  return 0;
+}
+
+/* The events on every CPU, then the triggers, then the format's hold on
+ * them. */
+static int open_events(struct rec *r, const pmux_record_opts_t *o)
+{
+  r->mfd = calloc((size_t)r->ncpus * (size_t)r->nsev, sizeof(int));
+  if (!r->mfd)
+    return -ENOMEM;
+  for (int i = 0; i < r->ncpus; i++) {
+    int rc = open_cpu_events(r, o, r->cpus[i]);
+    if (rc < 0)
+      return rc;
+  }
+  r->st->ncpus = r->nsets ? r->nr / r->nsets : 0;
   /* Triggers join their groups last, after every sampled member, so the
    * samples' group values keep the set's order.  One set has nothing to
    * switch to: no trigger. */
-  for (int i = 0; r->nsets > 1 && i < nr; i++) {
-    if (!r->trig[rings[i].set].name)
+  for (int i = 0; r->nsets > 1 && i < r->nr; i++) {
+    const struct ring *rg = &r->rings[i];
+    if (!r->trig[rg->set].name)
       continue;
-    rc = open_trigger(r, rings[i].set, rings[i].fd, events_pid, rings[i].cpu,
-                      o, ps);
+    int rc = open_trigger(r, rg->set, rg->fd, r->events_pid, rg->cpu, o,
+                          r->ps);
     if (rc < 0)
-      goto out;
+      return rc;
   }
-  for (int i = 0; fmt->attach && i < nr; i++) {
-    rc = fmt->attach(r->fst, rings[i].fd, rings[i].set);
+  for (int i = 0; r->fmt->attach && i < r->nr; i++) {
+    int rc = r->fmt->attach(r->fst, r->rings[i].fd, r->rings[i].set);
     if (rc < 0)
-      goto out;
+      return rc;
   }
+  return 0;
+}
 
-  rc = keep_old_output(r->path);
+/* The sample file, its sections up to DATA written. */
+static int open_output(struct rec *r, const pmux_record_opts_t *o)
+{
+  int rc = keep_old_output(r->path);
   if (rc < 0)
-    goto out;
+    return rc;
   /* Owner-only, as perf record's: the samples show where every sampled
    * process (all of them with -a) ran, and kernel addresses. */
   int ofd = open(r->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -922,156 +968,220 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
     rc = pmux__fail(-errno, "%s: %s", r->path, strerror(errno));
     if (ofd >= 0)
       close(ofd);
-    goto out;
+    return rc;
   }
   /* The DATA section's length is written last, at its place: a pipe
    * would leave the file unreadable (and the compact format would decode
    * the sections after DATA as samples). */
-  if (lseek(fileno(r->out), 0, SEEK_CUR) < 0) {
-    rc = pmux__fail(-errno, "%s: record writes a file it can seek in (the "
-                    "data's length goes in its header at the end), not a "
-                    "pipe: %s", r->path, strerror(errno));
-    goto out;
-  }
-  data_at = pmux__sf_write_head(r, o, fargs);
+  if (lseek(fileno(r->out), 0, SEEK_CUR) < 0)
+    return pmux__fail(-errno, "%s: record writes a file it can seek in (the "
+                      "data's length goes in its header at the end), not a "
+                      "pipe: %s", r->path, strerror(errno));
+  r->data_at = pmux__sf_write_head(r, o, r->fargs);
+  return 0;
+}
 
-  int npfd = nr;
+/* What the loop polls besides the rings: the triggers, the command's
+ * exit and, with several sets, the time slice. */
+static int watch_the_rest(struct rec *r)
+{
+  r->npfd = r->nr;
   for (int i = 0; i < r->ntr; i++) {
-    pfd[npfd].fd = r->trings[i].fd;
-    pfd[npfd++].events = POLLIN;
+    r->pfd[r->npfd].fd = r->trings[i].fd;
+    r->pfd[r->npfd++].events = POLLIN;
   }
-  pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd >= 0) {
-    pfd[npfd].fd = pidfd;
-    pfd[npfd++].events = POLLIN;
+  r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+  if (r->pidfd >= 0) {
+    r->pfd[r->npfd].fd = r->pidfd;
+    r->pfd[r->npfd++].events = POLLIN;
   }
   if (r->nsets > 1) {
-    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (tfd < 0) {
-      rc = pmux__fail(-errno, "timerfd_create: %s", strerror(errno));
-      goto out;
-    }
-    pfd[npfd].fd = tfd;
-    pfd[npfd++].events = POLLIN;
+    r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (r->tfd < 0)
+      return pmux__fail(-errno, "timerfd_create: %s", strerror(errno));
+    r->pfd[r->npfd].fd = r->tfd;
+    r->pfd[r->npfd++].events = POLLIN;
   }
+  return 0;
+}
 
-  child_pid = pid;
+static const int fwd[PMUX__RECORD_NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                                           SIGUSR1};
+
+/* The signals that would stop pmux stop the command instead. */
+static void forward_signals(struct rec *r)
+{
+  struct sigaction sa;
+  child_pid = r->pid;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
-  for (int i = 0; i < 5; i++)
-    sigaction(fwd[i], &sa, &old[i]);
-  sig_set = 1;
+  for (int i = 0; i < PMUX__RECORD_NSIGS; i++)
+    sigaction(fwd[i], &sa, &r->old[i]);
+  r->sig_set = 1;
+}
 
-  uint64_t t0 = pmux__now_ns();
+/* Let the command exec, and learn whether it could; set 0 is active from
+ * then on. */
+static int release_command(struct rec *r, const pmux_record_opts_t *o)
+{
+  r->t0 = pmux__now_ns();
   if (o->system_wide) {
-    set_enable(rings, nr, 0, 1);
+    set_enable(r->rings, r->nr, 0, 1);
     synthesize_maps(r); /* after: a mapping made meanwhile is in a ring */
   }
   char c = 1;
-  if (write(go[1], &c, 1) != 1) {
-    rc = pmux__fail(PMUX_ECHILD, "cannot release the command");
-    goto out;
-  }
-  close(go[1]);
-  go[1] = -1;
+  if (write(r->go[1], &c, 1) != 1)
+    return pmux__fail(PMUX_ECHILD, "cannot release the command");
+  close(r->go[1]);
+  r->go[1] = -1;
   int e;
   ssize_t got;
-  while ((got = read(ex[0], &e, sizeof(e))) < 0 && errno == EINTR)
+  while ((got = read(r->ex[0], &e, sizeof(e))) < 0 && errno == EINTR)
     ;
   if (got == (ssize_t)sizeof(e)) {
-    rc = pmux__fail(PMUX_ECHILD, "%s: %s", o->argv[0], strerror(e));
-    waitpid(pid, &st->status, 0);
-    st->status = pmux__exec_status(e) << 8; /* the child's _exit(127) */
-    pid = -1;
-    goto out;
+    int rc = pmux__fail(PMUX_ECHILD, "%s: %s", o->argv[0], strerror(e));
+    waitpid(r->pid, &r->st->status, 0);
+    r->st->status = pmux__exec_status(e) << 8; /* the child's _exit(127) */
+    r->pid = -1;
+    return rc;
   }
   /* Exec done: set 0 is counting (enable_on_exec); rotate from now. */
-  int active = 0;
-  if (tfd >= 0)
-    activate(r, 0, tfd);
+  if (r->tfd >= 0)
+    activate(r, 0, r->tfd);
   else
     r->runs[0] = 1;
+  return 0;
+}
 
-  int done = 0, status = 0, herr = 0;
-  while (!done) {
-    int n = poll(pfd, (nfds_t)npfd, pidfd >= 0 ? 1000 : 100);
+/* Until the command exits: switch sets when due, drain the rings.  A
+ * format's error (r->herr) stops the draining, not the command. */
+static int poll_until_exit(struct rec *r)
+{
+  int active = 0, status = 0, rc = 0;
+  while (r->pid > 0) {
+    int n = poll(r->pfd, (nfds_t)r->npfd, r->pidfd >= 0 ? 1000 : 100);
     if (n < 0 && errno != EINTR) {
       rc = pmux__fail(-errno, "poll: %s", strerror(errno));
       break;
     }
     /* The switch first, for its latency; then the rings. */
-    if (tfd >= 0 && switch_due(r, active, tfd)) {
-      set_enable(rings, nr, active, 0);
+    if (r->tfd >= 0 && switch_due(r, active, r->tfd)) {
+      set_enable(r->rings, r->nr, active, 0);
       active = (active + 1) % r->nsets;
-      set_enable(rings, nr, active, 1);
-      activate(r, active, tfd);
+      set_enable(r->rings, r->nr, active, 1);
+      activate(r, active, r->tfd);
     }
     for (int i = 0; i < r->ntr; i++)
       trigger_drop(&r->trings[i]);
-    for (int i = 0; i < nr && !herr; i++)
-      herr = drain(r, &rings[i]);
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) {
-      done = 1;
-      pid = -1;
-    }
+    for (int i = 0; i < r->nr && !r->herr; i++)
+      r->herr = drain(r, &r->rings[i]);
+    if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+      r->pid = -1;
   }
-  st->elapsed_ns = pmux__now_ns() - t0;
-  st->status = status;
+  r->st->status = status;
+  return rc;
+}
+
+/* The command is gone (or the loop failed): the stats, and what the
+ * rings still hold. */
+static int end_recording(struct rec *r, int rc)
+{
+  pmux_record_stats_t *st = r->st;
+  st->elapsed_ns = pmux__now_ns() - r->t0;
   st->nsets = r->nsets;
   for (int k = 0; k < r->nsets && k < PMUX_RECORD_RUNS_MAX; k++)
     st->runs[k] = r->runs[k];
-  for (int i = 0; i < nr; i++) {
-    pmux__perf_group_ioctl(rings[i].fd, PERF_EVENT_IOC_DISABLE);
-    if (!herr)
-      herr = drain(r, &rings[i]);
+  for (int i = 0; i < r->nr; i++) {
+    pmux__perf_group_ioctl(r->rings[i].fd, PERF_EVENT_IOC_DISABLE);
+    if (!r->herr)
+      r->herr = drain(r, &r->rings[i]);
   }
-  if (herr < 0 && rc == 0)
-    rc = pmux__fail(herr, "format '%s' failed: %s", fmt->name,
-                    pmux_strerror(herr));
+  if (r->herr < 0 && rc == 0)
+    rc = pmux__fail(r->herr, "format '%s' failed: %s", r->fmt->name,
+                    pmux_strerror(r->herr));
+  return rc;
+}
 
-out:
-  if (sig_set)
-    for (int i = 0; i < 5; i++)
-      sigaction(fwd[i], &old[i], NULL);
+/* From the options to the command's end; the first error stops it. */
+static int record(struct rec *r, const pmux_record_opts_t *o)
+{
+  int rc = prepare_sets(r, o);
+  if (rc >= 0)
+    rc = start_format(r);
+  if (rc >= 0)
+    rc = fork_command(r, o);
+  if (rc >= 0)
+    rc = open_events(r, o);
+  if (rc >= 0)
+    rc = open_output(r, o);
+  if (rc >= 0)
+    rc = watch_the_rest(r);
+  if (rc < 0)
+    return rc;
+  forward_signals(r);
+  rc = release_command(r, o);
+  if (rc < 0)
+    return rc;
+  return end_recording(r, poll_until_exit(r));
+}
+
+/* On every path: the signals back as they were, and the command, if still
+ * there, killed and reaped. */
+static void stop_command(struct rec *r, int rc)
+{
+  if (r->sig_set)
+    for (int i = 0; i < PMUX__RECORD_NSIGS; i++)
+      sigaction(fwd[i], &r->old[i], NULL);
   child_pid = 0;
-  if (pid > 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st->status, 0);
+  if (r->pid > 0) {
+    kill(r->pid, SIGKILL);
+    waitpid(r->pid, &r->st->status, 0);
     if (rc == PMUX_ECHILD) /* never released: not run, as not found */
-      st->status = pmux__exec_status(0) << 8;
+      r->st->status = pmux__exec_status(0) << 8;
   }
+}
+
+/* The format's end (it may still write), then the file's tail. */
+static int finish_file(struct rec *r, int rc)
+{
   if (r->fst) {
-    int xr = fmt->exit(r->fst);
+    int xr = r->fmt->exit(r->fst);
     if (xr < 0 && rc == 0)
-      rc = pmux__fail(xr, "format '%s': %s", fmt->name, pmux_strerror(xr));
+      rc = pmux__fail(xr, "format '%s': %s", r->fmt->name,
+                      pmux_strerror(xr));
   }
   if (r->out) {
-    st->data_bytes = r->data_bytes;
-    st->maps = r->nmaps;
-    pmux__sf_write_tail(r, data_at);
+    r->st->data_bytes = r->data_bytes;
+    r->st->maps = r->nmaps;
+    pmux__sf_write_tail(r, r->data_at);
     if (fclose(r->out) != 0 && !r->werr)
       r->werr = -errno;
     if (r->werr && rc == 0)
       rc = pmux__fail(r->werr, "%s: %s", r->path, strerror(-r->werr));
   }
-  for (int i = 0; i < nr; i++) {
-    if (rings[i].base)
-      munmap(rings[i].base, rings[i].map_len);
-    if (rings[i].fd >= 0)
-      close(rings[i].fd);
+  return rc;
+}
+
+/* The rings, the fds and the memory, whatever was acquired. */
+static void rec_free(struct rec *r, const pmux_record_opts_t *o)
+{
+  for (int i = 0; i < r->nr; i++) {
+    if (r->rings[i].base)
+      munmap(r->rings[i].base, r->rings[i].map_len);
+    if (r->rings[i].fd >= 0)
+      close(r->rings[i].fd);
   }
   for (int i = 0; i < 2; i++) {
-    if (go[i] >= 0)
-      close(go[i]);
-    if (ex[i] >= 0)
-      close(ex[i]);
+    if (r->go[i] >= 0)
+      close(r->go[i]);
+    if (r->ex[i] >= 0)
+      close(r->ex[i]);
   }
-  if (pidfd >= 0)
-    close(pidfd);
-  if (tfd >= 0)
-    close(tfd);
+  if (r->pidfd >= 0)
+    close(r->pidfd);
+  if (r->tfd >= 0)
+    close(r->tfd);
   for (int i = 0; i < r->nmfd; i++)
     close(r->mfd[i]);
   for (int i = 0; i < r->ntr; i++) {
@@ -1097,9 +1207,30 @@ out:
     free(r->set_text[i]);
   free(r->set_text);
   free(r->slice_ns);
+  free(r->rings);
+  free(r->pfd);
   free(r);
-  free(rings);
-  free(pfd);
+}
+
+int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
+{
+  pmux_record_stats_t dummy;
+  pmux_record_stats_t *st = stats ? stats : &dummy;
+  memset(st, 0, sizeof(*st));
+  pmux__clear_error();
+  const pmux_format_t *fmt = NULL;
+  const char *fargs = NULL;
+  unsigned pages = 0;
+  int rc = check_opts(o, &fmt, &fargs, &pages);
+  if (rc < 0)
+    return rc;
+  struct rec *r = rec_new(o, st, fmt, fargs, pages);
+  if (!r)
+    return -ENOMEM;
+  rc = record(r, o);
+  stop_command(r, rc);
+  rc = finish_file(r, rc);
+  rec_free(r, o);
   return rc;
 }
 

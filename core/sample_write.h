@@ -7,14 +7,18 @@
 #ifndef PMUX_CORE_SAMPLE_WRITE_H
 #define PMUX_CORE_SAMPLE_WRITE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "format.h"
 #include "internal.h"
 #include "sample.h"
 
 #define DEFAULT_FREQ 1000 /* samples per second when neither -c nor -F */
+#define PMUX__RECORD_CPUS_MAX 1024
+#define PMUX__RECORD_NSIGS 5 /* signals forwarded to the command */
 
 /* One sampling event (of one set), opened on every CPU. */
 struct sev {
@@ -64,6 +68,26 @@ struct rec {
   int nvalues;             /* sampled values per sample (largest group) */
   int *mfd;                /* group members' fds (no ring) */
   int nmfd;
+  /* The engine's own, from its start to its end; the writer reads none. */
+  const char *fargs;       /* the format's arguments */
+  unsigned pages;          /* data pages of each ring */
+  long ps;                 /* page size */
+  uint32_t watermark;      /* ring bytes that wake the loop */
+  int cpus[PMUX__RECORD_CPUS_MAX];
+  int ncpus;
+  struct ring *rings;      /* [ncpus * nsev] at most: one per set leader */
+  int nr;
+  struct pollfd *pfd;      /* rings, triggers, pidfd, timer */
+  int npfd;
+  int go[2], ex[2];        /* release the command; its exec's errno */
+  pid_t pid;               /* the command, until reaped (-1) */
+  pid_t events_pid;        /* the command, or -1 system-wide */
+  int pidfd, tfd;          /* the command's exit; the time slice (-1) */
+  long data_at;            /* DATA's section header in the file (-1) */
+  struct sigaction old[PMUX__RECORD_NSIGS]; /* dispositions to restore */
+  int sig_set;             /* old holds them */
+  uint64_t t0;             /* when the command was released */
+  int herr;                /* the format's first error while draining */
   char tmp[65536 + 8];     /* a record that wraps around the ring end */
 };
 
