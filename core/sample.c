@@ -973,10 +973,14 @@ static int open_output(struct rec *r, const pmux_record_opts_t *o)
   /* The DATA section's length is written last, at its place: a pipe
    * would leave the file unreadable (and the compact format would decode
    * the sections after DATA as samples). */
-  if (lseek(fileno(r->out), 0, SEEK_CUR) < 0)
-    return pmux__fail(-errno, "%s: record writes a file it can seek in (the "
-                      "data's length goes in its header at the end), not a "
-                      "pipe: %s", r->path, strerror(errno));
+  if (lseek(fileno(r->out), 0, SEEK_CUR) < 0) {
+    rc = pmux__fail(-errno, "%s: record writes a file it can seek in (the "
+                    "data's length goes in its header at the end), not a "
+                    "pipe: %s", r->path, strerror(errno));
+    fclose(r->out); /* nothing in it: no tail after no header either */
+    r->out = NULL;
+    return rc;
+  }
   r->data_at = pmux__sf_write_head(r, o, r->fargs);
   return 0;
 }

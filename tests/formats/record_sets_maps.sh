@@ -27,10 +27,13 @@ rc=0; "$PMUX" record -q -o "$TMP/keep.data" -- /nonexistent-command 2>/dev/null 
 cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
 rm -f "$TMP/ran"
 set +e
-"$PMUX" record -q -o /dev/stdout -- touch "$TMP/ran" 2>"$TMP/pipe.err" | cat >/dev/null
+"$PMUX" record -q -o /dev/stdout -- touch "$TMP/ran" 2>"$TMP/pipe.err" | cat >"$TMP/pipe.out"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 1 ] && grep -q "not a pipe" "$TMP/pipe.err" ||
   fail "record to a pipe: rc $rc: $(cat "$TMP/pipe.err")"
 [ ! -e "$TMP/ran" ] || fail "record to a pipe ran the command"
+# Refused means nothing written (the sections after DATA went down the
+# pipe, without a header before them).
+[ ! -s "$TMP/pipe.out" ] || fail "record to a pipe wrote $(wc -c < "$TMP/pipe.out") bytes"
 pass "an old recording is kept; a pipe is refused"
