@@ -1080,7 +1080,11 @@ static int poll_until_exit(struct rec *r)
       trigger_drop(&r->trings[i]);
     for (int i = 0; i < r->nr && !r->herr; i++)
       r->herr = drain(r, &r->rings[i]);
-    if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+    /* No child (ECHILD): the kernel reaped it itself, SIGCHLD being
+     * ignored (a parent's SIG_IGN lasts through exec).  It is gone, its
+     * status lost; rotation.c's loop ends on it too. */
+    pid_t w = waitpid(r->pid, &status, WNOHANG);
+    if (w == r->pid || (w < 0 && errno == ECHILD))
       r->pid = -1;
   }
   r->st->status = status;

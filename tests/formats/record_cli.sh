@@ -48,6 +48,19 @@ grep -q "warning: set 0: switch= ignored: the only set, nothing rotates" "$TMP/s
   fail "switch= on the only set: $(cat "$TMP/sw.err")"
 pass "--switch or switch= without sets to rotate is said"
 
+# A parent that ignores SIGCHLD passes that on through exec: the kernel
+# reaps the command itself and waitpid finds no child.  record waited for
+# it to exit forever, polling, and forwarded timeout's SIGTERM to no one.
+rc=0
+timeout -s KILL 20 python3 - "$PMUX" "$TMP/chld.data" <<'PY' || rc=$?
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], [sys.argv[1], "record", "-q", "-o", sys.argv[2], "--", "true"])
+PY
+[ "$rc" = 0 ] || fail "record with SIGCHLD ignored: rc $rc"
+"$PMUX" report -i "$TMP/chld.data" >/dev/null || fail "report of it failed"
+pass "record ends when the command was reaped for it (SIGCHLD ignored)"
+
 # A sample file pmux may not read or write: the error names it and its
 # mode's refusal, and does not send the user to `pmux caps`, which is
 # about perf rights (it did, for any EACCES).  Root reads everything: as
