@@ -479,11 +479,6 @@ static int parse_sets(struct rec *r, const pmux_record_opts_t *o)
   return 0;
 }
 
-/*
- * The first event of a set samples; the others are its group, counted
- * with it and read at each sample (perfmon2's sampled PMDs, through
- * PERF_SAMPLE_READ on the group).
- */
 /* Whether the kernel puts the mapped file's build-id in PERF_RECORD_MMAP2
  * (attr.build_id, Linux 5.12 on; older kernels refuse the bit). */
 static int kernel_gives_build_ids(void)
@@ -505,6 +500,11 @@ static int kernel_gives_build_ids(void)
   return known;
 }
 
+/*
+ * The first event of a set samples; the others are its group, counted
+ * with it and read at each sample (perfmon2's sampled PMDs, through
+ * PERF_SAMPLE_READ on the group).
+ */
 static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
                      int set_size, int nsets, const pmux_record_opts_t *o,
                      uint32_t watermark)
