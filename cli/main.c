@@ -3,6 +3,7 @@
  * (`pmux stat -e ... -- cmd`).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
     printf("pmux %s\n", PMUX_VERSION_STRING);
     return PMUX_EXIT_OK;
   }
+  /* A parent's SIG_IGN for SIGCHLD lasts through exec: the kernel would
+   * reap the measured command itself and its exit status be lost (the
+   * library refuses to start so).  pmux waits for its children, as perf. */
+  signal(SIGCHLD, SIG_DFL);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     if (!strcmp(argv[1], commands[i].name)) {
       /* getopt names the program by argv[0]: "pmux stat: ...". */

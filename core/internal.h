@@ -60,4 +60,10 @@ static inline int pmux__copy_prefix(char *dst, size_t cap, const char *src,
 /* Monotonic clock in nanoseconds. */
 uint64_t pmux__now_ns(void);
 
+/* 0 when a command forked now could be waited for, else PMUX_ESTATE with
+ * the message: with SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT, which a
+ * parent's SIG_IGN leaves through exec) the kernel reaps the command
+ * itself, and its end and exit status are lost. */
+int pmux__check_children_waitable(void);
+
 #endif

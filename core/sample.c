@@ -822,6 +822,9 @@ static __attribute__((noreturn)) void run_when_released(int go, int ex,
 /* The command, held before exec until the events exist. */
 static int fork_command(struct rec *r, const pmux_record_opts_t *o)
 {
+  int rc = pmux__check_children_waitable();
+  if (rc)
+    return rc;
   if (pipe2(r->go, O_CLOEXEC) < 0 || pipe2(r->ex, O_CLOEXEC) < 0)
     return pmux__fail(-errno, "pipe: %s", strerror(errno));
   r->pid = fork();

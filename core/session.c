@@ -543,7 +543,10 @@ int pmux_session_start(pmux_session_t *s)
              "set 0: switch= ignored: the only set, nothing rotates\n");
   }
   int err_read = -1;
-  int err = pmux__block_signals(s);
+  int err = s->argv ? pmux__check_children_waitable() : 0;
+  if (err)
+    return pmux__session_fail(s, err);
+  err = pmux__block_signals(s);
   if (err)
     return pmux__session_fail(s, pmux__fail(err, "cannot block signals"));
   if (s->argv) {

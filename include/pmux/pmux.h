@@ -201,6 +201,9 @@ PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,
  * leaves nothing behind (no child, the caller's signal mask restored, no
  * counters open): the session may be changed (pmux_session_set_mux...) and
  * started again, except after PMUX_ECHILD (the command could not be run).
+ * A COMMAND is refused (PMUX_ESTATE) while SIGCHLD is ignored (SIG_IGN or
+ * SA_NOCLDWAIT, which a parent's SIG_IGN leaves through exec): the kernel
+ * would reap it itself and its status be lost.
  */
 PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
 /*
@@ -495,7 +498,9 @@ typedef struct pmux_record_stats {
  * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command.
  * PMUX_EFORMAT, PMUX_EEVENT, PMUX_ECHILD (command not started; *stats
  * status 127<<8 when it was not found, 126<<8 when it could not be
- * executed, as a shell says), -EPERM with the mlock limit explained (pmux_errmsg()).
+ * executed, as a shell says), -EPERM with the mlock limit explained (pmux_errmsg()),
+ * PMUX_ESTATE while SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT): the
+ * kernel would reap the command itself and its status be lost.
  */
 PMUX_EXTERN int pmux_record(const pmux_record_opts_t *opts,
                             pmux_record_stats_t *stats);

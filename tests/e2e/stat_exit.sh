@@ -34,6 +34,18 @@ rc=$?
 "$PMUX" record -q -o "$TMP/x.data" -- "$TMP/data.txt" 2>/dev/null
 rc=$?
 [ $rc -eq 126 ] || fail "record: a command that cannot be executed gave $rc, want 126"
+# A parent's SIG_IGN for SIGCHLD lasts through exec: the kernel would reap
+# the command itself ("pidfd_open: No such process", nothing measured).
+timeout -s KILL 20 python3 - "$PMUX" "$TMP/chld.json" <<'PY'
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], [sys.argv[1], "stat", "-e", "task-clock", "--json",
+                       "-o", sys.argv[2], "--", "sh", "-c", "exit 5"])
+PY
+rc=$?
+[ $rc -eq 5 ] || fail "SIGCHLD ignored by the parent: exit $rc, want the command's 5"
+python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["events"][0]; assert e["measured"] and e["raw"] > 0, e' \
+  "$TMP/chld.json" || fail "SIGCHLD ignored by the parent: not measured: $(cat "$TMP/chld.json")"
 set -e
 pass "exit statuses"
 

@@ -49,17 +49,19 @@ grep -q "warning: set 0: switch= ignored: the only set, nothing rotates" "$TMP/s
 pass "--switch or switch= without sets to rotate is said"
 
 # A parent that ignores SIGCHLD passes that on through exec: the kernel
-# reaps the command itself and waitpid finds no child.  record waited for
-# it to exit forever, polling, and forwarded timeout's SIGTERM to no one.
+# would reap the command itself and waitpid find no child.  record waited
+# for it to exit forever, polling, and forwarded timeout's SIGTERM to no
+# one; then it ended with the status lost.  pmux puts SIGCHLD back to
+# SIG_DFL, so the command's status comes through.
 rc=0
 timeout -s KILL 20 python3 - "$PMUX" "$TMP/chld.data" <<'PY' || rc=$?
 import os, signal, sys
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-os.execv(sys.argv[1], [sys.argv[1], "record", "-q", "-o", sys.argv[2], "--", "true"])
+os.execv(sys.argv[1], [sys.argv[1], "record", "-q", "-o", sys.argv[2], "--", "sh", "-c", "exit 3"])
 PY
-[ "$rc" = 0 ] || fail "record with SIGCHLD ignored: rc $rc"
+[ "$rc" = 3 ] || fail "record with SIGCHLD ignored: rc $rc, want the command's 3"
 "$PMUX" report -i "$TMP/chld.data" >/dev/null || fail "report of it failed"
-pass "record ends when the command was reaped for it (SIGCHLD ignored)"
+pass "record ends with the command's status when SIGCHLD was ignored"
 
 # A sample file pmux may not read or write: the error names it and its
 # mode's refusal, and does not send the user to `pmux caps`, which is

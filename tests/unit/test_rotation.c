@@ -357,6 +357,25 @@ static void test_attach_when_the_first_thread_is_gone(void **state)
   pmux_session_destroy(s);
 }
 
+/* With SIGCHLD ignored the kernel reaps the command itself: its end and
+ * status would be lost, so the start is refused and says why; once
+ * SIGCHLD is back to SIG_DFL the same session starts. */
+static void test_start_refused_while_sigchld_is_ignored(void **state)
+{
+  (void)state;
+  pmux_session_t *s = command_session();
+  assert_int_equal(pmux_session_add_set(s, "task-clock", NULL), 0);
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+  assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+  int rc = pmux_session_start(s);
+  sigaction(SIGCHLD, &old, NULL);
+  assert_int_equal(rc, PMUX_ESTATE);
+  assert_non_null(strstr(pmux_session_errmsg(s), "SIGCHLD is ignored"));
+  assert_int_equal(pmux_session_pid(s) > 0, 0); /* nothing forked */
+  run_ok(s);
+  pmux_session_destroy(s);
+}
+
 static void test_bad_input_is_refused_and_named(void **state)
 {
   (void)state;
@@ -821,6 +840,7 @@ int main(void)
       cmocka_unit_test(test_no_trigger_signal_after_the_run),
       cmocka_unit_test(test_timeline_adds_up_on_a_target_that_goes_on),
       cmocka_unit_test(test_triggers_armed_only_under_user_mux),
+      cmocka_unit_test(test_start_refused_while_sigchld_is_ignored),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
