@@ -201,6 +201,119 @@ static void revoke_ambient(pam_handle_t *pamh)
   prctl(PR_SET_KEEPCAPS, d->keepcaps_before > 0, 0, 0, 0);
 }
 
+/* The capabilities perfcap.conf grants USER (*caps, 0 for none):
+ * PAM_SUCCESS, or the PAM error after logging it. */
+static int caps_for_user(pam_handle_t *pamh, const struct args *a,
+                         const char *user, const char *euser, unsigned *caps)
+{
+  char err[PERFCAP_ERR_MAX];
+  char *text = NULL;
+  size_t len = 0;
+  int rc = perfcap_load(a->config, &text, &len, err, sizeof(err));
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a->config, err);
+    return PAM_SYSTEM_ERR;
+  }
+  struct perfcap_conf conf;
+  rc = perfcap_conf_parse(&conf, text, len, err, sizeof(err));
+  free(text);
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a->config, err);
+    return PAM_SYSTEM_ERR;
+  }
+
+  gid_t *groups = NULL;
+  int ngroups = 0;
+  rc = user_groups(user, &groups, &ngroups);
+  if (rc) {
+    perfcap_conf_free(&conf);
+    pam_syslog(pamh, LOG_ERR, "user '%s': %s", euser,
+               rc == -ENOENT ? "unknown" : strerror(-rc));
+    return rc == -ENOENT ? PAM_USER_UNKNOWN : PAM_SYSTEM_ERR;
+  }
+  rc = perfcap_conf_match(&conf, user, groups, (size_t)ngroups, group_gid,
+                          NULL, caps, err, sizeof(err));
+  free(groups);
+  perfcap_conf_free(&conf);
+  if (rc) {
+    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a->config, err);
+    return PAM_SYSTEM_ERR;
+  }
+  return PAM_SUCCESS;
+}
+
+/* Whether the grant may be ambient too.  sshd never runs the cleanup in
+ * the child that becomes the user, which would then keep the monitor's
+ * whole permitted set after setuid (see pam_perfcap(8)): no ambient grant
+ * there, the inheritable one only. */
+static int ambient_wanted(pam_handle_t *pamh, const struct args *a)
+{
+  if (!(a->flags & ARG_AMBIENT))
+    return 0;
+  const void *service = NULL;
+  if (pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS && service &&
+      !strcmp((const char *)service, "sshd")) {
+    pam_syslog(pamh, LOG_WARNING, "ambient ignored for sshd: it does not "
+               "call pam_end(PAM_DATA_SILENT) after setuid");
+    return 0;
+  }
+  return 1;
+}
+
+/* Register G to be raised ambient after setuid (ambient_cleanup); 0, or -1
+ * when it cannot be. */
+static int register_ambient(pam_handle_t *pamh, const struct args *a,
+                            const struct perfcap_grant *g, int keepcaps_before)
+{
+  struct ambient_data *d = calloc(1, sizeof(*d));
+  if (!d)
+    return -1;
+  d->grant = *g;
+  d->debug = !!(a->flags & ARG_DEBUG);
+  d->keepcaps_before = keepcaps_before;
+  if (pam_set_data(pamh, PERFCAP_DATA_KEY, d, ambient_cleanup) !=
+      PAM_SUCCESS) {
+    free(d);
+    return -1;
+  }
+  return 0;
+}
+
+/* Raise G for the user: inheritable now, and ambient after setuid when
+ * asked; all of it or nothing.  A PAM code, logged. */
+static int grant(pam_handle_t *pamh, const struct args *a,
+                 const struct perfcap_grant *g, const char *euser)
+{
+  char err[PERFCAP_ERR_MAX], names[256];
+  perfcap_grant_format(g, names, sizeof(names));
+  int ambient = ambient_wanted(pamh, a);
+  /* The state to return to if the ambient grant cannot be registered. */
+  cap_t saved = cap_get_proc();
+  int saved_keepcaps = prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
+  if (!saved) {
+    pam_syslog(pamh, LOG_ERR, "cap_get_proc: %s", strerror(errno));
+    return PAM_SYSTEM_ERR;
+  }
+  if (perfcap_raise_inheritable(g, ambient, err, sizeof(err))) {
+    cap_free(saved);
+    pam_syslog(pamh, LOG_ERR, "user '%s': cannot grant %s: %s", euser, names,
+               err);
+    return PAM_SYSTEM_ERR;
+  }
+  if (ambient && register_ambient(pamh, a, g, saved_keepcaps)) {
+    cap_set_proc(saved); /* never a partial grant */
+    prctl(PR_SET_KEEPCAPS, saved_keepcaps > 0, 0, 0, 0);
+    cap_free(saved);
+    pam_syslog(pamh, LOG_ERR, "user '%s': cannot register ambient grant",
+               euser);
+    return PAM_SYSTEM_ERR;
+  }
+  cap_free(saved);
+  pam_syslog(pamh, LOG_INFO, "granted %s to '%s' (inheritable%s)", names,
+             euser, ambient ? ", ambient after setuid" : "");
+  return PAM_SUCCESS;
+}
+
 static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
 {
   struct args a;
@@ -231,99 +344,22 @@ static int perfcap_core(pam_handle_t *pamh, int argc, const char **argv)
   if (a.cap_last_cap >= 0 && a.cap_last_cap < last)
     last = a.cap_last_cap;
 
-  char *text = NULL;
-  size_t len = 0;
-  int rc = perfcap_load(a.config, &text, &len, err, sizeof(err));
-  if (rc) {
-    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
-    return PAM_SYSTEM_ERR;
-  }
-  struct perfcap_conf conf;
-  rc = perfcap_conf_parse(&conf, text, len, err, sizeof(err));
-  free(text);
-  if (rc) {
-    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
-    return PAM_SYSTEM_ERR;
-  }
-
-  gid_t *groups = NULL;
-  int ngroups = 0;
-  rc = user_groups(user, &groups, &ngroups);
-  if (rc) {
-    perfcap_conf_free(&conf);
-    pam_syslog(pamh, LOG_ERR, "user '%s': %s", euser,
-               rc == -ENOENT ? "unknown" : strerror(-rc));
-    return rc == -ENOENT ? PAM_USER_UNKNOWN : PAM_SYSTEM_ERR;
-  }
   unsigned caps = 0;
-  rc = perfcap_conf_match(&conf, user, groups, (size_t)ngroups, group_gid,
-                          NULL, &caps, err, sizeof(err));
-  free(groups);
-  perfcap_conf_free(&conf);
-  if (rc) {
-    pam_syslog(pamh, LOG_ERR, "%s: %s; granting nothing", a.config, err);
-    return PAM_SYSTEM_ERR;
-  }
+  int rc = caps_for_user(pamh, &a, user, euser, &caps);
+  if (rc != PAM_SUCCESS)
+    return rc;
   if (!caps) {
     if (a.flags & ARG_DEBUG)
       pam_syslog(pamh, LOG_DEBUG, "no rule grants anything to '%s'", euser);
     return PAM_IGNORE;
   }
-
   struct perfcap_grant g;
   if (perfcap_resolve(caps, last, !!(a.flags & ARG_FALLBACK_SYS_ADMIN), &g,
                       err, sizeof(err))) {
     pam_syslog(pamh, LOG_ERR, "user '%s': %s; granting nothing", euser, err);
     return PAM_SYSTEM_ERR;
   }
-  char names[256];
-  perfcap_grant_format(&g, names, sizeof(names));
-  int ambient = !!(a.flags & ARG_AMBIENT);
-  /* sshd never runs the cleanup in the child that becomes the user, which
-   * would then keep the monitor's whole permitted set after setuid (see
-   * pam_perfcap(8)): no ambient grant there, the inheritable one only. */
-  const void *service = NULL;
-  if (ambient && pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS &&
-      service && !strcmp((const char *)service, "sshd")) {
-    pam_syslog(pamh, LOG_WARNING, "ambient ignored for sshd: it does not "
-               "call pam_end(PAM_DATA_SILENT) after setuid");
-    ambient = 0;
-  }
-  /* The state to return to if the ambient grant cannot be registered. */
-  cap_t saved = cap_get_proc();
-  int saved_keepcaps = prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
-  if (!saved) {
-    pam_syslog(pamh, LOG_ERR, "cap_get_proc: %s", strerror(errno));
-    return PAM_SYSTEM_ERR;
-  }
-  if (perfcap_raise_inheritable(&g, ambient, err, sizeof(err))) {
-    cap_free(saved);
-    pam_syslog(pamh, LOG_ERR, "user '%s': cannot grant %s: %s", euser, names,
-               err);
-    return PAM_SYSTEM_ERR;
-  }
-  if (ambient) {
-    struct ambient_data *d = calloc(1, sizeof(*d));
-    if (d) {
-      d->grant = g;
-      d->debug = !!(a.flags & ARG_DEBUG);
-      d->keepcaps_before = saved_keepcaps;
-    }
-    if (!d || pam_set_data(pamh, PERFCAP_DATA_KEY, d, ambient_cleanup) !=
-                  PAM_SUCCESS) {
-      free(d);
-      cap_set_proc(saved); /* never a partial grant */
-      prctl(PR_SET_KEEPCAPS, saved_keepcaps > 0, 0, 0, 0);
-      cap_free(saved);
-      pam_syslog(pamh, LOG_ERR, "user '%s': cannot register ambient grant",
-                 euser);
-      return PAM_SYSTEM_ERR;
-    }
-  }
-  cap_free(saved);
-  pam_syslog(pamh, LOG_INFO, "granted %s to '%s' (inheritable%s)", names,
-             euser, ambient ? ", ambient after setuid" : "");
-  return PAM_SUCCESS;
+  return grant(pamh, &a, &g, euser);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
