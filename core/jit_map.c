@@ -5,6 +5,7 @@
  * The file is written by another program: any text must be survived
  * (tests/fuzz/fuzz_jit_map.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,12 +45,17 @@ static int add_sym(pmux__jit_map_t *j, uint64_t addr, uint64_t size,
   return 0;
 }
 
-/* A hex number at *s, as %llx reads one (white space, a sign and 0x
- * before it allowed), *s moved past it: -1 for none, or one over 64 bits,
- * whose conversion by sscanf is undefined. */
+/* A hex number at *s after blanks, plain digits as perf writes them, *s
+ * moved past it: -1 for none, or one over 64 bits, whose conversion by
+ * sscanf is undefined.  strtoull alone took a sign and a 0x: "1000 -1 x"
+ * named everything above 0x1000. */
 static int hex_field(const char **s, uint64_t *v)
 {
   char *end;
+  *s += strspn(*s, " \t");
+  if (!isxdigit((unsigned char)**s) ||
+      (**s == '0' && ((*s)[1] | 0x20) == 'x'))
+    return -1;
   errno = 0;
   unsigned long long x = strtoull(*s, &end, 16);
   if (end == *s || errno == ERANGE)
@@ -59,9 +65,12 @@ static int hex_field(const char **s, uint64_t *v)
   return 0;
 }
 
-/* One line, its newline left out (a NUL in it ends it). */
+/* One line, its newline left out (a NUL in it ends it); the CR of a CR LF
+ * line is no part of the name. */
 static int parse_line(pmux__jit_map_t *j, const char *text, size_t len)
 {
+  if (len && text[len - 1] == '\r')
+    len--;
   char *line = strndup(text, len);
   if (!line)
     return -ENOMEM;

@@ -796,6 +796,27 @@ static void test_jit_map_overflow(void **state)
   pmux__jit_map_free(&j);
 }
 
+/* A perf map's numbers are plain hex, as perf writes them: a sign or a 0x
+ * makes the line no map line ("1000 -1 x" named everything above 0x1000),
+ * and the CR of a CR LF map is no part of a name. */
+static void test_jit_map_plain_hex(void **state)
+{
+  (void)state;
+  pmux__jit_map_t j = {0};
+  const char text[] = "1000 -1 neg\n"
+                      "0x3000 10 prefixed\n"
+                      "4000 0x10 prefixed_size\n"
+                      "-5000 10 negative\n"
+                      "2000 10 crlf\r\n";
+  assert_int_equal(pmux__jit_map_parse(&j, text, sizeof(text) - 1), 0);
+  pmux__jit_map_sort(&j);
+  assert_int_equal(j.nsyms, 1);
+  assert_null(pmux__jit_map_find(&j, 0x1004));
+  assert_null(pmux__jit_map_find(&j, 0x3004));
+  assert_string_equal(pmux__jit_map_find(&j, 0x2004), "crlf");
+  pmux__jit_map_free(&j);
+}
+
 /* A JIT that puts new code where freed code was appends its line: of
  * entries at one address, the last in the map names it, however many
  * entries the sort moves around (qsort need not keep their order). */
@@ -1005,6 +1026,7 @@ int main(void)
       cmocka_unit_test(test_sample_file_jit_long_line),
       cmocka_unit_test(test_jit_map_overflow),
       cmocka_unit_test(test_jit_map_reused_address),
+      cmocka_unit_test(test_jit_map_plain_hex),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
