@@ -49,8 +49,11 @@ int pmux__lease_record_parse(const char *text, pmux_lease_holder_t *h)
   unsigned uid = 0;
   unsigned long long start = 0;
   int nmi = -1;
+  /* nmi_old is -1 (none) or what the kernel takes back, 0 or 1: another
+   * value is a damaged record, which no restore could ever write */
   if (sscanf(text, "pid=%d uid=%u start=%llu nmi_old=%d cmd=%159[^\n]", &pid,
-             &uid, &start, &nmi, h->cmd) < 4 || pid <= 0)
+             &uid, &start, &nmi, h->cmd) < 4 || pid <= 0 || nmi < -1 ||
+      nmi > 1)
     return -EINVAL;
   h->pid = pid;
   h->uid = uid;

@@ -446,6 +446,25 @@ static void test_watchdog_disabled_and_restored(void **state)
   rmtree(rundir);
 }
 
+/* A stale watchdog record whose value the kernel refuses (it takes 0 or
+ * 1) is damaged, as one that does not parse: it is not restored, which
+ * failed every run until someone deleted the file, nor reported stale. */
+static void test_watchdog_damaged_record(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 0);
+  put(rundir, "nmi_watchdog.lock", "pid=1 uid=0 start=1 nmi_old=5 cmd=x\n");
+  pmux_lease_holder_t h;
+  assert_int_equal(pmux_lease_nmi_stale(&h), 0);
+  char msg[256];
+  assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 0);
+  assert_int_equal(nmi_value(dir), 0);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* pmux_lease_nmi_holder() names the live holder of the watchdog lease and
  * the value it restores (pmux info once listed only the CPU leases); none
  * before and after. */
@@ -703,6 +722,7 @@ int main(void)
       cmocka_unit_test_teardown(test_watchdog_root_only, teardown),
       cmocka_unit_test_teardown(test_lease_read_follows_no_link, teardown),
       cmocka_unit_test_teardown(test_lease_foreign_folder_not_read, teardown),
+      cmocka_unit_test_teardown(test_watchdog_damaged_record, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
