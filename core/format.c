@@ -237,8 +237,15 @@ static int unknown_arg(const char *fmt, const char *item, size_t il,
 int pmux__fmt_args_check(const char *fmt, const char *args,
                          const char *const *keys)
 {
-  for (const char *p = args, *next; p && *p; p = next) {
+  /* Every item, the one after a last ',' too: "entries=5," is refused as
+   * an event list's empty item is, not read as "entries=5". */
+  for (const char *p = args && *args ? args : NULL, *next; p; p = next) {
     size_t il = arg_item(p, &next);
+    if (!il)
+      return pmux__fail(PMUX_ECONFIG,
+                        "format '%s': arguments '%s': empty argument at "
+                        "offset %zu",
+                        fmt, args, (size_t)(p - args));
     size_t kl = arg_key_len(p, il);
     if (!kl || !is_known_key(keys, p, kl))
       return unknown_arg(fmt, p, il, keys);

@@ -179,6 +179,8 @@ static void test_registry(void **state)
   assert_int_equal(pmux__format_parse("hist:slots=1000", &p, &args),
                    PMUX_ECONFIG);
   assert_int_equal(pmux__format_parse("compact:x", &p, &args), PMUX_ECONFIG);
+  assert_int_equal(pmux__format_parse("default:entries=5,", &p, &args),
+                   PMUX_ECONFIG);
 }
 
 /* Arguments: a value cut to fit is never taken for what the user wrote; a
@@ -218,6 +220,12 @@ static void test_format_args(void **state)
   assert_int_equal(pmux__fmt_args_check("t", "ab=1,a=2,ab=3", keys),
                    PMUX_ECONFIG);
   assert_int_equal(pmux__fmt_args_check("t", "a", keys), PMUX_ECONFIG);
+  /* an empty item, the last one too, as an event list's */
+  assert_int_equal(pmux__fmt_args_check("t", "a=1,", keys), PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "'a=1,': empty argument at offset 4"));
+  assert_int_equal(pmux__fmt_args_check("t", "a=1,,ab=2", keys),
+                   PMUX_ECONFIG);
+  assert_int_equal(pmux__fmt_args_check("t", "", keys), 0);
   assert_int_equal(pmux__format_parse("hist:slots=32", &p, &args), 0);
   /* Numbers are decimal or 0x hex, as record's own options: "010" is
    * ten (it was octal eight), a sign or a blank is refused. */

@@ -39,7 +39,9 @@ static void check_helpers(const char *args)
     abort();
   if (pmux__fmt_args_check("fuzz", args, keys) < 0)
     return;
-  /* Taken: every item is n=... or mode=... */
+  /* Taken: every item is n=... or mode=..., none empty */
+  if (*args && args[strlen(args) - 1] == ',')
+    abort();
   for (const char *p = args; *p;) {
     if (strncmp(p, "n=", 2) && strncmp(p, "mode=", 5))
       abort();
