@@ -95,6 +95,7 @@ static int out_write(void *ctx, const void *buf, size_t len)
     return -EBADF; /* the format wrote before the file was open */
   if (r->werr)
     return r->werr;
+  errno = 0; /* a short fwrite need not set it: not an earlier call's */
   if (len && fwrite(buf, 1, len, r->out) != len)
     return r->werr = -(errno ? errno : EIO);
   r->data_bytes += len;

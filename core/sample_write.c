@@ -22,6 +22,7 @@ static int put(struct rec *r, const void *buf, size_t len)
 {
   if (r->werr)
     return r->werr;
+  errno = 0; /* a short fwrite need not set it: not an earlier call's */
   if (len && fwrite(buf, 1, len, r->out) != len)
     return r->werr = -(errno ? errno : EIO);
   return 0;
@@ -115,7 +116,8 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
   char meta[4096], boot[PMUX__BOOT_ID_MAX];
   size_t n = 0, cmd_cap = sizeof(meta) - META_TAIL;
   struct utsname u;
-  uname(&u);
+  if (uname(&u)) /* its fields are then not set: empty, not stack bytes */
+    memset(&u, 0, sizeof(u));
   if (pmux__boot_id(boot, sizeof(boot)) == 0)
     n = meta_add(meta, sizeof(meta), n, "boot_id=%s\n", boot);
   n = meta_add(meta, cmd_cap, n, "command=");
@@ -292,7 +294,9 @@ void pmux__sf_write_tail(struct rec *r, long data_at)
     uint64_t len = r->data_bytes;
     if (fseek(r->out, data_at + 8, SEEK_SET) == 0) {
       put(r, &len, 8);
-      fseek(r->out, end, SEEK_SET);
+      /* not back at the end, the sections after would overwrite DATA */
+      if (fseek(r->out, end, SEEK_SET) && !r->werr)
+        r->werr = -errno;
     }
   }
   uint64_t mlen = 0;
