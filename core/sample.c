@@ -377,7 +377,10 @@ static int online_cpus(int *cpus, int max)
   return n;
 }
 
-static int mmap_fail(int err, unsigned pages)
+/* A ring of pages per CPU refused: -m sizes the sampling rings only, so a
+ * switch trigger's one-page ring (trigger) is not told to use a smaller
+ * one. */
+static int mmap_fail(int err, unsigned pages, int trigger)
 {
   long ps = sysconf(_SC_PAGESIZE);
   int kb = -1;
@@ -389,11 +392,13 @@ static int mmap_fail(int err, unsigned pages)
   }
   if (err == -EPERM || err == -ENOMEM)
     return pmux__fail(err,
-                      "cannot map a ring of %u pages (%ld KiB) per CPU: over "
+                      "cannot map %s of %u page%s (%ld KiB) per CPU: over "
                       "the locked-memory allowance (kernel.perf_event_mlock_kb"
-                      "=%d per user, plus RLIMIT_MEMLOCK); use a smaller -m, "
-                      "raise `ulimit -l`, or get CAP_IPC_LOCK (pmux caps)",
-                      pages, (long)(pages + 1) * ps / 1024, kb);
+                      "=%d per user, plus RLIMIT_MEMLOCK); %sraise `ulimit "
+                      "-l`, or get CAP_IPC_LOCK (pmux caps)",
+                      trigger ? "a switch trigger's ring" : "a ring", pages,
+                      pages == 1 ? "" : "s", (long)(pages + 1) * ps / 1024, kb,
+                      trigger ? "" : "use a smaller -m, ");
   return pmux__fail(err, "cannot map the ring buffer: %s", strerror(-err));
 }
 
@@ -665,7 +670,7 @@ static int open_trigger(struct rec *r, int k, int leader, pid_t pid, int cpu,
                   0);
   if (tr->base == MAP_FAILED) {
     tr->base = NULL;
-    return mmap_fail(-errno, 1);
+    return mmap_fail(-errno, 1, 1);
   }
   return 0;
 }
@@ -876,7 +881,7 @@ static int open_ring(struct rec *r, const struct sev *ev, int cpu,
                   rg->fd, 0);
   if (rg->base == MAP_FAILED) {
     rg->base = NULL;
-    int rc = mmap_fail(-errno, r->pages);
+    int rc = mmap_fail(-errno, r->pages, 0);
     close(rg->fd);
     rg->fd = -1;
     return rc;
