@@ -729,6 +729,9 @@ static int check_opts(const pmux_record_opts_t *o, const pmux_format_t **fmt,
   if (o->nsets > 0 && o->event)
     return pmux__fail(PMUX_ECONFIG, "give the events with -e or as sets "
                       "(-S), not both");
+  if (o->nsets > 0 && !o->sets)
+    return pmux__fail(PMUX_ECONFIG, "%d sets and no set specs (sets is "
+                      "NULL)", o->nsets);
   int rc = pmux__format_parse(o->format ? o->format : "default", fmt, fargs);
   if (rc < 0)
     return rc;

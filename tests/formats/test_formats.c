@@ -384,6 +384,19 @@ static void test_engine_init_fails(void **state)
   assert_non_null(strstr(pmux_errmsg(), "123456789 bytes"));
 }
 
+/* A library caller's nsets without its sets is refused as other bad
+ * options are (parse_sets read sets[0] and crashed). */
+static void test_record_sets_null(void **state)
+{
+  (void)state;
+  char *const argv[] = {"/bin/true", NULL};
+  pmux_record_opts_t o = {.argv = argv, .nsets = 1, .sets = NULL,
+                          .output = "/nonexistent/pmux-test"};
+  pmux_record_stats_t st;
+  assert_int_equal(pmux_record(&o, &st), PMUX_ECONFIG);
+  assert_non_null(strstr(pmux_errmsg(), "sets is NULL"));
+}
+
 /* --------------------------------------------------------- round trips */
 
 static void round_trip(const pmux_format_t *f, const char *args, unsigned n)
@@ -1035,6 +1048,7 @@ int main(void)
       cmocka_unit_test(test_jit_map_overflow),
       cmocka_unit_test(test_jit_map_reused_address),
       cmocka_unit_test(test_jit_map_plain_hex),
+      cmocka_unit_test(test_record_sets_null),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
