@@ -167,6 +167,15 @@ static int parse_overflow_switch(const char *spec, const char *value,
   return *trigger ? 1 : -ENOMEM;
 }
 
+/* Give back what pmux__parse_set_spec copied so far; err. */
+static int set_spec_fail(char **events, char **trigger, int err)
+{
+  free(*events);
+  free(*trigger);
+  *events = *trigger = NULL;
+  return err;
+}
+
 int pmux__parse_set_spec(const char *spec, char **events,
                          pmux_set_opts_t *opts, char **trigger)
 {
@@ -182,7 +191,7 @@ int pmux__parse_set_spec(const char *spec, char **events,
     semi = strchr(opt, ';');
     char *o = trimmed_dup(opt, semi ? semi : opt + strlen(opt));
     if (!o)
-      return -ENOMEM;
+      return set_spec_fail(events, trigger, -ENOMEM);
     int err = 0;
     if (!strncmp(o, "switch=", 7) && (opts->switch_ns || *trigger)) {
       err = pmux__fail(PMUX_ESYNTAX, "set '%s': switch= given twice", spec);
@@ -207,12 +216,8 @@ int pmux__parse_set_spec(const char *spec, char **events,
                        "switch=DURATION, switch=EVENT/PERIOD/N)", spec, o);
     }
     free(o);
-    if (err) {
-      free(*events);
-      free(*trigger);
-      *events = *trigger = NULL;
-      return err;
-    }
+    if (err)
+      return set_spec_fail(events, trigger, err);
   }
   opts->trigger = *trigger;
   return 0;
