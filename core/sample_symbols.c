@@ -404,6 +404,14 @@ static int anonymous(const char *name)
   return !strcmp(name, "//anon") || !strncmp(name, "[anon", 5);
 }
 
+/* A mapping no file holds: "//anon" is not the path /anon, and a memfd's
+ * "/memfd:NAME (deleted)" names no file either, nor the one a user may
+ * have put at that path. */
+static int fileless(const char *name)
+{
+  return anonymous(name) || !strncmp(name, "/memfd:", 7);
+}
+
 int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
                             uint64_t ip, uint64_t t, char *sym, size_t len,
                             char *dso, size_t dlen)
@@ -431,7 +439,7 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
     snprintf(sym, len, "%s", m->name);
     return 0;
   }
-  struct dso *d = dso_get(f, m->name);
+  struct dso *d = fileless(m->name) ? NULL : dso_get(f, m->name);
   const char *base = strrchr(m->name, '/');
   base = base ? base + 1 : m->name;
   char bracketed[4100];

@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "jit_map.h"
 #include "sample.h"
+#include "sample_file_priv.h"
 
 /* ---------------------------------------------------------- helpers */
 
@@ -799,6 +800,27 @@ static void test_sample_file_jit_long_line(void **state)
   assert_true(whole);
 }
 
+/* Anonymous memory without a perf map is "[anon]" without opening a file:
+ * "//anon" went on to the ELF reader as the path /anon. */
+static void test_sample_file_anon_not_opened(void **state)
+{
+  (void)state;
+  uint32_t pid = (uint32_t)getpid();
+  char path[64];
+  snprintf(path, sizeof(path), "/tmp/perf-%u.map", (unsigned)pid);
+  unlink(path);
+  pmux_sample_file_t *f = anon_file(pid);
+  char sym[64], dso[64];
+  assert_int_equal(pmux_sample_file_symbol(f, pid, 0x1004, 0, sym,
+                                           sizeof(sym), dso, sizeof(dso)),
+                   0);
+  size_t opened = f->ndsos;
+  pmux_sample_file_close(f);
+  assert_string_equal(sym, "[anon]");
+  assert_string_equal(dso, "//anon");
+  assert_int_equal(opened, 0);
+}
+
 /* A perf map's number over 64 bits (sscanf's conversion of one is
  * undefined; glibc's gave the largest) makes its line not a map line. */
 static void test_jit_map_overflow(void **state)
@@ -1049,6 +1071,7 @@ int main(void)
       cmocka_unit_test(test_jit_map_reused_address),
       cmocka_unit_test(test_jit_map_plain_hex),
       cmocka_unit_test(test_record_sets_null),
+      cmocka_unit_test(test_sample_file_anon_not_opened),
       cmocka_unit_test(test_sample_file_vdso_abi),
       cmocka_unit_test(test_sample_file_vdso_too_large),
       cmocka_unit_test(test_default_handler_cost),
