@@ -45,16 +45,15 @@ static int add_sym(pmux__jit_map_t *j, uint64_t addr, uint64_t size,
   return 0;
 }
 
-/* A hex number at *s after blanks, plain digits as perf writes them, *s
- * moved past it: -1 for none, or one over 64 bits, whose conversion by
- * sscanf is undefined.  strtoull alone took a sign and a 0x: "1000 -1 x"
- * named everything above 0x1000. */
+/* A hex number at *s after blanks, digits as perf writes them (a 0x in
+ * front, as some JITs write, is taken too), *s moved past it: -1 for none,
+ * or one over 64 bits, whose conversion by sscanf is undefined.  strtoull
+ * alone took a sign: "1000 -1 x" named everything above 0x1000. */
 static int hex_field(const char **s, uint64_t *v)
 {
   char *end;
   *s += strspn(*s, " \t");
-  if (!isxdigit((unsigned char)**s) ||
-      (**s == '0' && ((*s)[1] | 0x20) == 'x'))
+  if (!isxdigit((unsigned char)**s))
     return -1;
   errno = 0;
   unsigned long long x = strtoull(*s, &end, 16);

@@ -839,9 +839,10 @@ static void test_jit_map_overflow(void **state)
   pmux__jit_map_free(&j);
 }
 
-/* A perf map's numbers are plain hex, as perf writes them: a sign or a 0x
- * makes the line no map line ("1000 -1 x" named everything above 0x1000),
- * and the CR of a CR LF map is no part of a name. */
+/* A perf map's numbers are hex, as perf writes them, or with a 0x as some
+ * JITs do: a sign makes the line no map line ("1000 -1 x" named
+ * everything above 0x1000), and the CR of a CR LF map is no part of a
+ * name. */
 static void test_jit_map_plain_hex(void **state)
 {
   (void)state;
@@ -853,9 +854,11 @@ static void test_jit_map_plain_hex(void **state)
                       "2000 10 crlf\r\n";
   assert_int_equal(pmux__jit_map_parse(&j, text, sizeof(text) - 1), 0);
   pmux__jit_map_sort(&j);
-  assert_int_equal(j.nsyms, 1);
+  assert_int_equal(j.nsyms, 3);
   assert_null(pmux__jit_map_find(&j, 0x1004));
-  assert_null(pmux__jit_map_find(&j, 0x3004));
+  assert_null(pmux__jit_map_find(&j, 0x5004));
+  assert_string_equal(pmux__jit_map_find(&j, 0x3004), "prefixed");
+  assert_string_equal(pmux__jit_map_find(&j, 0x4004), "prefixed_size");
   assert_string_equal(pmux__jit_map_find(&j, 0x2004), "crlf");
   pmux__jit_map_free(&j);
 }
