@@ -114,13 +114,15 @@ static void describe_users(void)
     printf("NMI watchdog lease: held by pmux pid %d (uid %u, '%s'), which "
            "disabled it: kernel.nmi_watchdog goes back to %d at its end\n",
            (int)w.pid, (unsigned)w.uid, w.cmd, w.nmi_old);
-  else if (n == 0 && pmux_lease_nmi_stale(&w) > 0)
+  else if (n == 0 && (n = pmux_lease_nmi_stale(&w)) > 0)
     printf("NMI watchdog lease: stale: pmux pid %d (uid %u, '%s') disabled "
            "it and ended without restoring it; the next pmux session "
            "writes back %d\n",
            (int)w.pid, (unsigned)w.uid, w.cmd, w.nmi_old);
   else if (n == 0)
     printf("NMI watchdog lease: none\n");
+  else if (n == PMUX_EFILE)
+    printf("NMI watchdog lease: %s\n", pmux_errmsg());
   else
     printf("NMI watchdog lease: unknown (%s)\n", pmux_strerror(n));
 }

@@ -499,14 +499,20 @@ int pmux_lease_nmi_stale(pmux_lease_holder_t *out)
   int fd = open_to_read(dir, "nmi_watchdog.lock");
   if (fd < 0)
     return 0;
-  int stale = !flock(fd, LOCK_SH | LOCK_NB) && !read_record(fd, out) &&
-              out->nmi_old >= 0;
+  int rc = flock(fd, LOCK_SH | LOCK_NB) ? -EWOULDBLOCK : read_record(fd, out);
   close(fd);
+  int stale = !rc && out->nmi_old >= 0;
   if (!stale) {
     memset(out, 0, sizeof(*out));
     out->nmi_old = -1;
   }
   out->cpu = -1;
+  /* Said, not taken for "none": nothing will ever restore from it, and
+   * the watchdog may have been left off. */
+  if (rc == -EINVAL)
+    return pmux__fail(PMUX_EFILE, "%s/nmi_watchdog.lock: a damaged record, "
+                      "from which no watchdog value can be restored: check "
+                      "kernel.nmi_watchdog, then delete the file", dir);
   return stale;
 }
 

@@ -682,7 +682,9 @@ PMUX_EXTERN int pmux_lease_holders(const int *cpus, int ncpus,
 PMUX_EXTERN int pmux_lease_nmi_holder(pmux_lease_holder_t *out);
 /* A stale watchdog record: its holder disabled the watchdog and died
  * without restoring it (kill -9).  1 with *out (nmi_old: the value the
- * next pmux session writes back, pmux_lease_recover()), 0 when none. */
+ * next pmux session writes back, pmux_lease_recover()), 0 when none,
+ * PMUX_EFILE when the record is damaged (pmux_errmsg() names it): nothing
+ * will restore from it. */
 PMUX_EXTERN int pmux_lease_nmi_stale(pmux_lease_holder_t *out);
 /* Restore the watchdog from a stale watchdog lease (holder killed).  1 when
  * restored (msg says what), 0 when nothing to do, or negative. */

@@ -110,3 +110,12 @@ PMUX_SYSROOT="$OP" "$PMUX" stat -C 0 --disable-nmi-watchdog -e task-clock -- tru
 [ -s "$PMUX_RUNDIR/nmi_watchdog.lock" ] &&
   fail "refused beside oprofile, it kept its watchdog lease"
 pass "refused beside oprofile: the watchdog never written, no lease kept"
+
+# A damaged watchdog record (a value the kernel would refuse) is said by
+# info, not taken for "none": nothing will ever restore from it.
+printf 'pid=1 uid=0 start=1 nmi_old=5 cmd=x\n' >"$PMUX_RUNDIR/nmi_watchdog.lock"
+"$PMUX" info >"$TMP/info" 2>&1 || fail "info: $(cat "$TMP/info")"
+grep -q "NMI watchdog lease: .*nmi_watchdog.lock: a damaged record, from which no watchdog value can be restored" "$TMP/info" ||
+  fail "info does not report the damaged record: $(grep -i 'watchdog lease' "$TMP/info")"
+rm -f "$PMUX_RUNDIR/nmi_watchdog.lock"
+pass "a damaged watchdog record is reported by info"
