@@ -235,8 +235,14 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
   const struct stat_repeat *rr = r->repeat;
   char cmd[512];
   command_line(cmd, sizeof(cmd), r->argv);
-  fprintf(out, "\n Performance counter stats for '%s'",
-          r->argv ? cmd : r->target_desc);
+  /* CPUs counted while a command ran are named first: the counts are
+   * theirs, not the command's. */
+  if (r->argv && r->target_desc && *r->target_desc)
+    fprintf(out, "\n Performance counter stats for '%s' while '%s' ran",
+            r->target_desc, cmd);
+  else
+    fprintf(out, "\n Performance counter stats for '%s'",
+            r->argv ? cmd : r->target_desc);
   if (rr)
     human_runs(out, rr);
   fprintf(out, ":\n\n");
@@ -504,7 +510,7 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     json_string(out, r->argv[i]);
   }
   fputs("],", out);
-  if (!r->argv) {
+  if (!r->argv || (r->target_desc && *r->target_desc)) {
     fputs("\"target\":", out);
     json_string(out, r->target_desc);
     fputc(',', out);

@@ -19,7 +19,7 @@ struct stat_report {
   enum stat_format format;
   const char *sep;           /* CSV separator */
   char *const *argv;         /* the measured command, or NULL */
-  const char *target_desc;   /* "pid 123", "CPUs 0-3" when no command */
+  const char *target_desc;   /* "pid 123", "CPUs 0-3"; "" for a command */
   const char *mux;           /* "user", "kernel", "none" */
   uint64_t switch_ns;        /* default slice */
   uint64_t elapsed_ns;

@@ -192,6 +192,21 @@ PY
   pass "a long -C list is described by whole items"
 fi
 
+# -C with a command counts the CPUs, not the command: the table's header
+# and the JSON's target say so (they named only the command, as if its
+# own counts).
+if "$PMUX" stat -C 0 -e cpu-clock -o /dev/null -- true 2>/dev/null; then
+  "$PMUX" stat -C 0 -e cpu-clock -o "$TMP/c0.txt" -- true 2>/dev/null ||
+    fail "stat -C 0 -- true"
+  grep -q "Performance counter stats for 'CPUs 0' while 'true' ran:" "$TMP/c0.txt" ||
+    fail "-C 0 with a command: the header names no CPUs: $(cat "$TMP/c0.txt")"
+  "$PMUX" stat -C 0 -e cpu-clock --json -o "$TMP/c0.json" -- true 2>/dev/null ||
+    fail "stat -C 0 --json -- true"
+  [ "$(json_get "$TMP/c0.json" '(d.get("target"), d["command"])')" = "('CPUs 0', ['true'])" ] ||
+    fail "-C 0 with a command: JSON target: $(cat "$TMP/c0.json")"
+  pass "-C with a command: the header and JSON name the CPUs"
+fi
+
 # task-clock is its set's own time: exact even when its set ran once (the
 # one-slice rule doubted all the rest: +-10.8%).  A 1 ns slice ends set 0
 # at once; set 1 then runs once, or not at all (not measured: no bound).
