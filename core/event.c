@@ -207,13 +207,19 @@ static int resolve_sysfs_raw(const char *name, pmux_event_info_t *out)
   snprintf(pmu, sizeof(pmu), "%.*s", (int)(sep - name), name);
   snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
   FILE *f = fopen(path, "re");
-  if (!f)
+  unsigned type = PERF_TYPE_RAW;
+  if (f) {
+    int ok = fscanf(f, "%u", &type) == 1;
+    fclose(f);
+    if (!ok)
+      return pmux__fail(PMUX_ENOTSUP, "event '%s': cannot read %s", name,
+                        path);
+  } else if (strcmp(pmu, "cpu")) {
     return 0; /* not a kernel PMU name: let libpfm4 try */
-  unsigned type;
-  int ok = fscanf(f, "%u", &type) == 1;
-  fclose(f);
-  if (!ok)
-    return pmux__fail(PMUX_ENOTSUP, "event '%s': cannot read %s", name, path);
+  }
+  /* cpu:: without a 'cpu' PMU (a VM without one) is the core PMU's raw
+   * code all the same, as r1c2: <not supported> when opened, not an error
+   * that stops the other events. */
   snprintf(out->canonical, sizeof(out->canonical), "%s::0x%llx", pmu, config);
   snprintf(out->pmu, sizeof(out->pmu), "%s", pmu);
   out->type = type;

@@ -45,6 +45,9 @@ static void test_raw_codes(void **state)
   resolves("r1c2", PERF_TYPE_RAW, 0x1c2);
   /* PMU::0xCODE on a kernel PMU found in sysfs (software is type 1). */
   resolves("software::0x2", PERF_TYPE_SOFTWARE, 2);
+  /* cpu:: is the core PMU's raw code, as r1c2, with or without a 'cpu'
+   * PMU in sysfs (then <not supported> at open, as r1c2, not an error). */
+  resolves("cpu::0x1c2", PERF_TYPE_RAW, 0x1c2);
   pmux_event_info_t info;
   assert_int_equal(pmux_event_resolve("software::0xZZ", &info), PMUX_ESYNTAX);
   assert_non_null(strstr(pmux_errmsg(), "software::0xZZ"));
