@@ -134,10 +134,8 @@ static int parse_option(int c, char *arg, struct record_opts *o)
   case 'a':
   case 'C':
   case STAT_OPT_EXCLUSIVE:
-    if (stat_system_option(o->ss, c, arg) < 0) {
-      usage(stderr);
-      return PMUX_EXIT_USAGE;
-    }
+    if (stat_system_option(o->ss, c, arg) < 0)
+      return PMUX_EXIT_USAGE; /* after its message */
     return -1;
   case 'e':
     o->evs[o->nevs++] = arg;

@@ -150,6 +150,13 @@ static int parse_pid(const char *arg, struct stat_opts *o)
     cli_error("stat", "-p '%s': not a process id", arg);
     return -1;
   }
+  /* A second -p would replace the first without a word (perf's -p takes
+   * a list). */
+  if (o->pid && o->pid != (pid_t)v) {
+    cli_error("stat", "-p '%s': one process only (-p '%d' given before)",
+              arg, (int)o->pid);
+    return -1;
+  }
   o->pid = (pid_t)v;
   return 0;
 }
@@ -243,8 +250,7 @@ static int parse_option(int c, char *arg, struct stat_opts *o)
   case 'C':
   case STAT_OPT_EXCLUSIVE:
   case STAT_OPT_NMI_OFF:
-    stat_system_option(&o->sys, c, arg);
-    return 0;
+    return stat_system_option(&o->sys, c, arg);
   default:
     usage(stderr);
     return -1;

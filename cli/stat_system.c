@@ -37,6 +37,9 @@ static void on_end_signal(int sig)
   raise(sig);
 }
 
+/* The subcommand the messages are from: stat, or record. */
+static const char *cmd_name = "stat";
+
 int stat_system_option(struct stat_system *ss, int opt, const char *arg)
 {
   switch (opt) {
@@ -44,6 +47,12 @@ int stat_system_option(struct stat_system *ss, int opt, const char *arg)
     ss->all = ss->wanted = 1;
     return 0;
   case 'C':
+    /* A second -C would replace the first without a word. */
+    if (ss->cpulist && strcmp(ss->cpulist, arg)) {
+      cli_error(cmd_name, "-C '%s': one CPU list only (-C '%s' given "
+                "before; give %s,%s)", arg, ss->cpulist, ss->cpulist, arg);
+      return -1;
+    }
     ss->cpulist = arg;
     ss->wanted = 1;
     return 0;
@@ -56,9 +65,6 @@ int stat_system_option(struct stat_system *ss, int opt, const char *arg)
   }
   return -1;
 }
-
-/* The subcommand the messages are from: stat, or record. */
-static const char *cmd_name = "stat";
 
 void stat_system_set_command(const char *name)
 {

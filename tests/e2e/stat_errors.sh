@@ -30,6 +30,11 @@ expect_error "unknown option 'colour=red'" stat -S 'task-clock;colour=red' -- tr
 expect_error "--mux 'sometimes'" stat --mux sometimes -e task-clock -- true
 expect_error "no command to measure" stat -e task-clock
 expect_error "-p 'abc'" stat -p abc
+# A second -p or -C would replace the first, and the first's process or
+# CPUs would go uncounted without a word (perf's -p and -C take lists).
+expect_error "-p '999999999': one process only (-p '1' given before)" stat -p 1 -p 999999999
+expect_error "-C '1': one CPU list only (-C '0' given before; give 0,1)" stat -C 0 -C 1 -- true
+expect_error "-C '1': one CPU list only (-C '0' given before; give 0,1)" record -C 0 -C 1 -- true
 # Numbers start with a digit: strtoull would read " -1" as 2^64-1.
 expect_error "-c  -1: want a positive number" record -c ' -1' -- true
 expect_error "-c 9223372036854775808: at most 9223372036854775807" record -c 9223372036854775808 -- true
