@@ -268,9 +268,10 @@ static void print_summary(const struct record_opts *o,
   char b1[32], b2[32];
   /* After a failure (the error above), what was taken, not "written". */
   fprintf(stderr,
-          "pmux record: %s samples (%s bytes, %u CPUs) in %.3f s %s %s\n",
+          "pmux record: %s samples (%s bytes, %u CPU%s) in %.3f s %s %s\n",
           cli_thousands(st->samples, b1, sizeof(b1)),
           cli_thousands(st->data_bytes, b2, sizeof(b2)), (unsigned)st->ncpus,
+          st->ncpus == 1 ? "" : "s",
           st->elapsed_ns / 1e9, rc < 0 ? "taken, NOT all written to" :
           "written to", output_name(o));
   print_runs(st);

@@ -22,6 +22,12 @@ assert top.get(("spin_hot", spin), 0) > 30, top  # the CPU's busiest function
 PY
 pass "record -C 0: the CPU's samples, the command's function on top"
 
+# The summary counts its CPUs in words: "1 CPU", not "1 CPUs".
+"$PMUX" record -C 0 -o "$TMP/one.data" -- true 2>"$TMP/one.err" ||
+  fail "pmux record -C 0 -- true failed: $(cat "$TMP/one.err")"
+grep -q "bytes, 1 CPU) in" "$TMP/one.err" || fail "summary: $(cat "$TMP/one.err")"
+pass "record -C 0: the summary says 1 CPU"
+
 # A process that was running before record started: its mappings come
 # from /proc/PID/maps, so its samples are named, not "[unknown]".
 cp "$SPIN" "$TMP/bgspin"
