@@ -585,7 +585,8 @@ static int open_side_band(struct rec *r, const pmux_record_opts_t *o,
 }
 
 /* A regular file already there becomes FILE.old, as perf record's does:
- * a run that fails (a command that cannot start) destroys no recording. */
+ * a run that fails (a command that cannot start) destroys no recording.
+ * 1 when it was kept so. */
 static int keep_old_output(const char *path)
 {
   struct stat st;
@@ -597,7 +598,20 @@ static int keep_old_output(const char *path)
   if (rename(path, old) < 0)
     return pmux__fail(-errno, "%s: cannot keep it as %s: %s", path, old,
                       strerror(errno));
-  return 0;
+  return 1;
+}
+
+/* A command that never started recorded nothing: its file goes, and the
+ * recording it displaced comes back.  Left, it would be an empty
+ * recording that the next failed run moves over FILE.old, the last good
+ * one. */
+static void undo_output(const struct rec *r)
+{
+  unlink(r->path);
+  char old[4096];
+  if (r->kept_old &&
+      snprintf(old, sizeof(old), "%s.old", r->path) < (int)sizeof(old))
+    rename(old, r->path);
 }
 
 static int open_fail(const struct sev *e, int cpu, int err,
@@ -973,6 +987,7 @@ static int open_output(struct rec *r, const pmux_record_opts_t *o)
   int rc = keep_old_output(r->path);
   if (rc < 0)
     return rc;
+  r->kept_old = rc;
   /* Owner-only, as perf record's: the samples show where every sampled
    * process (all of them with -a) ran, and kernel addresses. */
   int ofd = open(r->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1047,8 +1062,10 @@ static int release_command(struct rec *r, const pmux_record_opts_t *o)
     synthesize_maps(r); /* after: a mapping made meanwhile is in a ring */
   }
   char c = 1;
-  if (write(r->go[1], &c, 1) != 1)
+  if (write(r->go[1], &c, 1) != 1) {
+    r->never_ran = 1;
     return pmux__fail(PMUX_ECHILD, "cannot release the command");
+  }
   close(r->go[1]);
   r->go[1] = -1;
   int e;
@@ -1057,6 +1074,7 @@ static int release_command(struct rec *r, const pmux_record_opts_t *o)
     ;
   if (got == (ssize_t)sizeof(e)) {
     int rc = pmux__fail(PMUX_ECHILD, "%s: %s", o->argv[0], strerror(e));
+    r->never_ran = 1;
     waitpid(r->pid, &r->st->status, 0);
     r->st->status = pmux__exec_status(e) << 8; /* the child's _exit(127) */
     r->pid = -1;
@@ -1179,6 +1197,8 @@ static int finish_file(struct rec *r, int rc)
       r->werr = -errno;
     if (r->werr && rc == 0)
       rc = pmux__fail(r->werr, "%s: %s", r->path, strerror(-r->werr));
+    if (r->never_ran)
+      undo_output(r);
   }
   return rc;
 }

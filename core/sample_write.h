@@ -45,6 +45,8 @@ struct map_rec {
 struct rec {
   FILE *out;
   const char *path;
+  int kept_old;            /* an earlier recording at path is now path.old */
+  int never_ran;           /* the command could not be started */
   const pmux_format_t *fmt;
   void *fst;
   int fmt_stopped;         /* its handler said PMUX_FMT_STOPPED */

@@ -19,11 +19,18 @@ PY
 done
 pass "mappings made while another set counts are recorded"
 
-# The output: a recording already there is kept as FILE.old; a pipe is
-# refused (the data's length is written at the end, in place).
+# The output: a recording already there is kept as FILE.old; a command
+# that never started leaves it where it was (twice in a row moved an
+# empty recording over FILE.old, the last good one); a pipe is refused
+# (the data's length is written at the end, in place).
 cp "$TMP/m.data" "$TMP/keep.data"
-rc=0; "$PMUX" record -q -o "$TMP/keep.data" -- /nonexistent-command 2>/dev/null || rc=$?
-[ "$rc" = 127 ] || fail "a missing command: rc $rc"
+for try in 1 2; do
+  rc=0; "$PMUX" record -q -o "$TMP/keep.data" -- /nonexistent-command 2>/dev/null || rc=$?
+  [ "$rc" = 127 ] || fail "a missing command: rc $rc"
+done
+cmp -s "$TMP/m.data" "$TMP/keep.data" || fail "a command that never started displaced the recording"
+[ ! -e "$TMP/keep.data.old" ] || fail "a command that never started left keep.data.old"
+"$PMUX" record -q -o "$TMP/keep.data" -- true || fail "record true"
 cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
 rm -f "$TMP/ran"
 set +e
