@@ -555,13 +555,13 @@ static int check_event_umasks(const struct pmux_pmu *pmu,
   for (int u = 0; u < e->numasks; u++) {
     const struct pmux__umask *um = &e->umasks[u];
     if (um->code & ~lim)
-      return pmux__desc_fail(file, e->line, "umask-range",
+      return pmux__desc_fail(file, um->line, "umask-range",
                              "event %s: unit mask %s (%#llx) does not fit "
                              "the %u-bit umask field", e->name, um->name,
                              (unsigned long long)um->code, uf->width);
     for (int v = 0; v < u; v++)
       if (!strcasecmp(e->umasks[v].name, um->name))
-        return pmux__desc_fail(file, e->line, "duplicate-umask",
+        return pmux__desc_fail(file, um->line, "duplicate-umask",
                                "event %s: unit mask %s appears twice",
                                e->name, um->name);
   }
