@@ -534,7 +534,8 @@ static int parse_ranges(struct loader *ld, const char *el, const char *s,
       return lfail(ld, "condition", "<%s>: bad value '%.*s'", el, (int)vn, v);
     if (!dots)
       hi = lo;
-    if (hi < lo || (dots ? lo > t->mask : (lo & ~t->mask) != 0))
+    /* a range's ends both inside the field: "1..300" on 8 bits is a typo */
+    if (hi < lo || (dots ? hi > t->mask : (lo & ~t->mask) != 0))
       return lfail(ld, "condition", "<%s>: value '%.*s' is empty or wider "
                    "than its field", el, (int)vn, v);
     if (t->nranges >= PMUX__RANGES_MAX)
@@ -544,8 +545,9 @@ static int parse_ranges(struct loader *ld, const char *el, const char *s,
     t->hi[t->nranges] = hi;
     t->nranges++;
     v += vn;
-    if (v < end && *v == '|')
-      v++;
+    if (v < end && *v == '|' && ++v == end)
+      return lfail(ld, "condition", "<%s>: value list ends with '|' in "
+                   "'%.*s'", el, (int)(end - s), s);
   }
   if (!t->nranges)
     return lfail(ld, "condition", "<%s>: term '%.*s' has no value", el,
