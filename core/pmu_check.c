@@ -16,8 +16,24 @@
 
 #include "pmu_desc.h"
 
+/* Whether s..s+n is word, whole (a longer token never matches a prefix). */
+static int token_is(const char *s, size_t n, const char *word, int anycase)
+{
+  return strlen(word) == n &&
+         !(anycase ? strncasecmp(s, word, n) : strncmp(s, word, n));
+}
+
+/* The counter named s..s+n (in any case), or -1. */
+static int counter_index_n(const struct pmux_pmu *pmu, const char *s, size_t n)
+{
+  for (int i = 0; i < pmu->ncounters; i++)
+    if (token_is(s, n, pmu->counters[i].name, 1))
+      return i;
+  return -1;
+}
+
 /* "PMC0,FIXED1", "generic", "fixed", "all" -> mask; -1 + *bad on a name
- * that is no counter. */
+ * that is no counter.  Names are compared whole, however long. */
 static int resolve_counters(const struct pmux_pmu *pmu, const char *spec,
                             uint64_t *mask, char *bad, size_t badlen)
 {
@@ -25,24 +41,22 @@ static int resolve_counters(const struct pmux_pmu *pmu, const char *spec,
   const char *s = spec;
   while (*s) {
     size_t n = strcspn(s, ",");
-    char tok[64];
-    snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
-    char *t = tok;
-    while (isspace((unsigned char)*t))
-      t++;
-    size_t tl = strlen(t);
+    const char *t = s;
+    size_t tl = n;
+    while (tl && isspace((unsigned char)*t))
+      t++, tl--;
     while (tl && isspace((unsigned char)t[tl - 1]))
-      t[--tl] = 0;
-    if (!strcmp(t, "generic"))
+      tl--;
+    if (token_is(t, tl, "generic", 0))
       m |= pmux__pmu_mask(pmu, PMUX__CNT_GENERIC);
-    else if (!strcmp(t, "fixed"))
+    else if (token_is(t, tl, "fixed", 0))
       m |= pmux__pmu_mask(pmu, PMUX__CNT_FIXED);
-    else if (!strcmp(t, "all"))
+    else if (token_is(t, tl, "all", 0))
       m |= pmux__pmu_mask(pmu, -1);
     else {
-      int i = pmux__pmu_counter_index(pmu, t);
+      int i = counter_index_n(pmu, t, tl);
       if (i < 0) {
-        snprintf(bad, badlen, "%s", t);
+        snprintf(bad, badlen, "%.*s", (int)tl, t);
         return -1;
       }
       m |= 1ull << i;
@@ -109,6 +123,28 @@ static int bad_name(const char *file, int line, const char *what,
                          "MOD=N, comma-separated lists)", what, name, ch);
 }
 
+/* The field modifier named s..s+n, whole, or NULL. */
+static const struct pmux__modifier *find_field_mod(const struct pmux_pmu *pmu,
+                                                   const char *s, size_t n)
+{
+  const struct pmux__modifier *m = NULL;
+  for (int i = 0; i < pmu->nmods; i++)
+    if (token_is(s, n, pmu->mods[i].name, 0) && pmu->mods[i].field >= 0)
+      m = &pmu->mods[i];
+  return m;
+}
+
+/* The value after '=' in a preset token (n characters), or -1. */
+static int preset_value(const char *s, size_t n, uint64_t *v)
+{
+  char buf[32]; /* longer than any number pmux__pmu_parse_u64 takes */
+  if (n >= sizeof(buf))
+    return -1;
+  memcpy(buf, s, n);
+  buf[n] = 0;
+  return pmux__pmu_parse_u64(buf, v);
+}
+
 /* Check a preset string ("i,c=1") against the modifiers. */
 static int check_preset(const struct pmux_pmu *pmu, const char *preset,
                         char *bad, size_t badlen)
@@ -117,15 +153,9 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
   uint64_t seen = 0; /* modifiers named so far: a second is refused */
   while (*s) {
     size_t n = strcspn(s, ",");
-    char tok[64];
-    snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
-    char *eq = strchr(tok, '=');
-    if (eq)
-      *eq++ = 0;
-    const struct pmux__modifier *m = NULL;
-    for (int i = 0; i < pmu->nmods; i++)
-      if (!strcmp(pmu->mods[i].name, tok) && pmu->mods[i].field >= 0)
-        m = &pmu->mods[i];
+    const char *eq = memchr(s, '=', n);
+    size_t nl = eq ? (size_t)(eq - s) : n;
+    const struct pmux__modifier *m = find_field_mod(pmu, s, nl);
     /* The value must fit its field (a flag modifier takes 0 or 1, as the
      * encoder says), and a valued modifier needs one: else every encoding
      * of the event would fail later, far from the cause. */
@@ -134,10 +164,10 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
       max = field_mask(&pmu->fields[m->field]) >> pmu->fields[m->field].lsb;
     int idx = m ? (int)(m - pmu->mods) : 0;
     int twice = m && idx < 64 && (seen >> idx & 1);
-    if (!m || (eq && pmux__pmu_parse_u64(eq, &v)) || (!eq && m->takes_value) ||
-        v > max || twice) {
+    if (!m || (eq && preset_value(eq + 1, n - nl - 1, &v)) ||
+        (!eq && m->takes_value) || v > max || twice) {
       /* A token too long for bad is cut, and says so. */
-      if (snprintf(bad, badlen, "%s%s%s%s", tok, eq ? "=" : "", eq ? eq : "",
+      if (snprintf(bad, badlen, "%.*s%s", (int)n, s,
                    twice ? " (twice)" : "") >= (int)badlen && badlen > 4)
         memcpy(bad + badlen - 4, "...", 4);
       return -1;
