@@ -150,6 +150,7 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
                         char *bad, size_t badlen)
 {
   const char *s = preset;
+  _Static_assert(PMUX__PMU_MAX_MODIFIERS <= 64, "seen is a uint64_t");
   uint64_t seen = 0; /* modifiers named so far: a second is refused */
   while (*s) {
     size_t n = strcspn(s, ",");
@@ -162,8 +163,8 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
     uint64_t v = 1, max = 1;
     if (m && m->takes_value)
       max = field_mask(&pmu->fields[m->field]) >> pmu->fields[m->field].lsb;
-    int idx = m ? (int)(m - pmu->mods) : 0;
-    int twice = m && idx < 64 && (seen >> idx & 1);
+    int idx = m ? (int)(m - pmu->mods) : 0; /* < 64: check_modifiers */
+    int twice = m && (seen >> idx & 1);
     if (!m || (eq && preset_value(eq + 1, n - nl - 1, &v)) ||
         (!eq && m->takes_value) || v > max || twice) {
       /* A token too long for bad is cut, and says so. */
@@ -172,8 +173,7 @@ static int check_preset(const struct pmux_pmu *pmu, const char *preset,
         memcpy(bad + badlen - 4, "...", 4);
       return -1;
     }
-    if (idx < 64)
-      seen |= 1ull << idx;
+    seen |= 1ull << idx;
     s += n;
     if (*s == ',')
       s++;
@@ -418,6 +418,10 @@ static int check_modifiers(struct pmux_pmu *pmu)
   const char *file = pmu->file;
   for (int i = 0; i < pmu->nmods; i++) {
     const struct pmux__modifier *m = &pmu->mods[i];
+    if (i >= PMUX__PMU_MAX_MODIFIERS)
+      return pmux__desc_fail(file, m->line, "too-many-modifiers",
+                             "more than %d modifiers",
+                             PMUX__PMU_MAX_MODIFIERS);
     if (name_breaker(m->name, 1))
       return bad_name(file, m->line, "modifier", m->name);
     for (int j = 0; j < i; j++)

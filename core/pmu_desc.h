@@ -17,6 +17,9 @@
 #include "internal.h"
 
 #define PMUX__PMU_MAX_COUNTERS 64 /* counter sets are uint64_t masks */
+/* Modifiers of one PMU: the loader tracks a preset's in a uint64_t, the
+ * encoder an encoding's in an array this long. */
+#define PMUX__PMU_MAX_MODIFIERS 64
 
 enum pmux__counter_kind { PMUX__CNT_GENERIC = 0, PMUX__CNT_FIXED = 1 };
 enum pmux__plm { PMUX__PLM_NONE = 0, PMUX__PLM_USER, PMUX__PLM_KERNEL,

@@ -86,7 +86,9 @@ static void mod_list(const struct pmux_pmu *pmu, char *buf, size_t len)
                             pmu->mods[i].takes_value ? "=N" : "");
 }
 
-#define SEEN_MAX 64  /* distinct modifiers one encoding may set */
+/* Distinct modifiers one encoding may set: all the PMU has, since none is
+ * set twice (the loader refuses more). */
+#define SEEN_MAX PMUX__PMU_MAX_MODIFIERS
 
 struct enc_state {
   uint64_t img;
