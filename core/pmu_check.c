@@ -109,10 +109,12 @@ static int name_breaker(const char *name, int modifier)
   return 0;
 }
 
-static int bad_name(const char *file, int line, const char *what,
-                    const char *name)
+int pmux__pmu_check_name(const char *file, int line, const char *what,
+                         const char *name)
 {
   int c = name_breaker(name, !strcmp(what, "modifier"));
+  if (!c)
+    return 0;
   char ch[16];
   if (isspace(c))
     snprintf(ch, sizeof(ch), "a blank");
@@ -304,6 +306,10 @@ static int check_counters(struct pmux_pmu *pmu)
                            "PMU '%s' declares no <counter>", pmu->name);
   for (int i = 0; i < pmu->ncounters; i++) {
     const struct pmux__counter *c = &pmu->counters[i];
+    /* a counter list is comma-separated */
+    int err = pmux__pmu_check_name(pmu->file, c->line, "counter", c->name);
+    if (err)
+      return err;
     if (c->width < 1)
       return pmux__desc_fail(pmu->file, c->line, "counter-width",
                              "counter %s has width 0", c->name);
@@ -422,8 +428,9 @@ static int check_modifiers(struct pmux_pmu *pmu)
       return pmux__desc_fail(file, m->line, "too-many-modifiers",
                              "more than %d modifiers",
                              PMUX__PMU_MAX_MODIFIERS);
-    if (name_breaker(m->name, 1))
-      return bad_name(file, m->line, "modifier", m->name);
+    int err = pmux__pmu_check_name(file, m->line, "modifier", m->name);
+    if (err)
+      return err;
     for (int j = 0; j < i; j++)
       if (!strcmp(pmu->mods[j].name, m->name))
         return pmux__desc_fail(file, m->line, "duplicate-modifier",
@@ -512,13 +519,11 @@ static int check_constraints(struct pmux_pmu *pmu)
 /* The event's and its unit masks' names can be written. */
 static int check_event_names(const char *file, const struct pmux__event *e)
 {
-  if (name_breaker(e->name, 0))
-    return bad_name(file, e->line, "event", e->name);
-  for (int u = 0; u < e->numasks; u++)
-    if (name_breaker(e->umasks[u].name, 0))
-      return bad_name(file, e->umasks[u].line, "unit mask",
-                      e->umasks[u].name);
-  return 0;
+  int err = pmux__pmu_check_name(file, e->line, "event", e->name);
+  for (int u = 0; u < e->numasks && !err; u++)
+    err = pmux__pmu_check_name(file, e->umasks[u].line, "unit mask",
+                               e->umasks[u].name);
+  return err;
 }
 
 /* The event's own counter list, when it has one: known counters, one at

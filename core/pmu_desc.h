@@ -230,6 +230,12 @@ extern const size_t pmux__builtin_xml_count;
  * "<buffer>"): the loader's and the consistency check's failures. */
 int pmux__desc_fail(const char *file, int line, const char *rule,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* bad-name: a name (of WHAT: "event", "counter", "modifier", ...) with a
+ * character that splits it where it is written ("PMU::EVENT:UMASK:MOD=N",
+ * comma-separated lists): PMUX_EDESC naming it, or 0 when it can be
+ * written. */
+int pmux__pmu_check_name(const char *file, int line, const char *what,
+                         const char *name);
 /* Parse one description; on failure PMUX_EDESC and a message
  * "FILE:LINE: rule: detail" (pmux_errmsg()). */
 int pmux__pmu_load_buffer(const char *text, size_t len, const char *file,

@@ -141,6 +141,21 @@ static int yesno(struct loader *ld, const char *el, const char *name,
   return 0;
 }
 
+/* A PMU or alias name that can be written ("PMU::EVENT", a PMU's
+ * parameters after ':'); 0 or the error, the parser stopped. */
+static int name_ok(struct loader *ld, const char *what, const char *name)
+{
+  int err = pmux__pmu_check_name(ld->file,
+                                 (int)XML_GetCurrentLineNumber(ld->xp), what,
+                                 name);
+  if (err) {
+    ld->failed = 1;
+    ld->err = err;
+    XML_StopParser(ld->xp, XML_FALSE);
+  }
+  return err;
+}
+
 static char *xstrdup(struct loader *ld, const char *s)
 {
   char *d = strdup(s ? s : "");
@@ -183,7 +198,7 @@ static void start_pmu(struct loader *ld, const char **atts)
   struct pmux_pmu *p = ld->pmu;
   const char *name = need(ld, "pmu", atts, "name");
   const char *family = need(ld, "pmu", atts, "family");
-  if (!name || !family)
+  if (!name || !family || name_ok(ld, "PMU", name))
     return;
   p->line_pmu = (int)XML_GetCurrentLineNumber(ld->xp);
   p->name = xstrdup(ld, name);
@@ -728,7 +743,7 @@ static void start_alias(struct loader *ld, const char **atts)
   static const char *const known[] = {"name", NULL};
   const char *n;
   if (check_attrs(ld, "alias", atts, known) ||
-      !(n = need(ld, "alias", atts, "name")))
+      !(n = need(ld, "alias", atts, "name")) || name_ok(ld, "alias", n))
     return;
   char **a = grow(ld, (void **)&ld->pmu->aliases, &ld->pmu->naliases,
                   sizeof(*a));
