@@ -395,8 +395,8 @@ static uint64_t codemap_code_bits(const struct pmux_pmu *pmu)
   return code_bits;
 }
 
-/* Codemaps: inside 64 bits on both sides, writing only field bits; one at
- * least. */
+/* Codemaps: inside 64 bits on both sides, writing only field bits, no two
+ * on one image bit; one at least. */
 static int check_codemaps(struct pmux_pmu *pmu)
 {
   uint64_t used = field_bits(pmu);
@@ -411,6 +411,17 @@ static int check_codemaps(struct pmux_pmu *pmu)
       return pmux__desc_fail(pmu->file, m->line, "codemap-field",
                              "codemap writes image bits %#llx outside every "
                              "field", (unsigned long long)(im & ~used));
+    /* two codemaps on one image bit would OR two code bits into it */
+    for (int j = 0; j < i; j++) {
+      const struct pmux__codemap *o = &pmu->codemaps[j];
+      if (im & (codemap_width_mask(o) << o->image_lsb))
+        return pmux__desc_fail(pmu->file, m->line, "codemap-overlap",
+                               "codemap writes image bits %#llx, as the "
+                               "codemap on line %d does",
+                               (unsigned long long)(im & (codemap_width_mask(o)
+                                                          << o->image_lsb)),
+                               o->line);
+    }
   }
   if (!pmu->ncodemaps)
     return pmux__desc_fail(pmu->file, pmu->line_pmu, "missing-codemap",
