@@ -645,7 +645,7 @@ static int check_event_unique(const struct pmux_pmu *pmu, int i)
       return pmux__desc_fail(pmu->file, e->line, "duplicate-name",
                              "event %s already declared on line %d", e->name,
                              o->line);
-    if (e->alias_of && !strcmp(o->name, e->alias_of))
+    if (e->alias_of && !strcasecmp(o->name, e->alias_of))
       alias_ok = 1;
     int same = o->code == e->code && o->has_umask == e->has_umask &&
                o->umask == e->umask &&

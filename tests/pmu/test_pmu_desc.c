@@ -436,6 +436,27 @@ static void broken_descriptions_rejected(void **state)
   assert_true(checked >= 20);
 }
 
+/* alias-of names its event in any case, as every other use of an event
+ * name does. */
+static const char alias_case_xml[] =
+    "<pmu name=\"p\" family=\"core2\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"40\" addr=\"0xc1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <event name=\"INST_RETIRED\" code=\"0xc0\"/>\n"
+    "  <event name=\"INSTRUCTIONS\" code=\"0xc0\" alias-of=\"inst_retired\"/>\n"
+    "</pmu>\n";
+
+static void alias_of_any_case(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  if (pmux__pmu_load_buffer(alias_case_xml, strlen(alias_case_xml),
+                            "alias.xml", &p))
+    fail_msg("%s", pmux_errmsg());
+  pmux__pmu_free(p);
+}
+
 /* A preset's value means the same at load (checked against its field) and
  * at encoding: decimal or 0x; "010" (octal for libpfm4 and C, ten for a
  * reader) is refused at load. */
@@ -581,6 +602,7 @@ int main(void)
       cmocka_unit_test(umask_groups),
       cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
+      cmocka_unit_test(alias_of_any_case),
       cmocka_unit_test(preset_unknown_not_twice),
       cmocka_unit_test(long_modifier_names),
       cmocka_unit_test(defaults_replaced),
