@@ -741,6 +741,40 @@ static int check_alternatives(struct pmux_pmu *pmu)
   return 0;
 }
 
+/* An alias counts what its event counts (docs: alias-of, "an earlier
+ * event with the same image"): both encode, with their defaults, to one
+ * image, or neither encodes. */
+static int check_alias_image(const struct pmux_pmu *pmu,
+                             const struct pmux__event *e)
+{
+  pmux_pmu_event_t a, t;
+  int ea = pmux_pmu_encode(pmu, e->name, &a);
+  int et = pmux_pmu_encode(pmu, e->alias_of, &t);
+  if (ea == et && (ea || a.config == t.config))
+    return 0;
+  if (ea || et)
+    return pmux__desc_fail(pmu->file, e->line, "alias-image",
+                           "event %s is alias-of %s, but only %s encodes",
+                           e->name, e->alias_of, ea ? e->alias_of : e->name);
+  return pmux__desc_fail(pmu->file, e->line, "alias-image",
+                         "event %s (image %#llx) is alias-of %s (image "
+                         "%#llx)", e->name, (unsigned long long)a.config,
+                         e->alias_of, (unsigned long long)t.config);
+}
+
+/* Last: the encoder needs the whole description checked. */
+static int check_aliases(struct pmux_pmu *pmu)
+{
+  for (int i = 0; i < pmu->nevents; i++) {
+    int err = pmu->events[i].alias_of
+                  ? check_alias_image(pmu, &pmu->events[i])
+                  : 0;
+    if (err)
+      return err;
+  }
+  return 0;
+}
+
 /* The rules in the order they are checked: a later one relies on what an
  * earlier one resolved or checked (counters before the lists naming them,
  * fields before codemaps, modifiers before presets). */
@@ -756,6 +790,7 @@ static int (*const rules[])(struct pmux_pmu *pmu) = {
     check_events,
     check_shares,
     check_alternatives,
+    check_aliases,
 };
 
 int pmux__pmu_finalize(struct pmux_pmu *pmu)
