@@ -456,9 +456,11 @@ static int split_name(const pmux_pmu_t *pmu, const char *name, char *buf,
   char *sep = strstr(s, "::");
   if (sep) {
     *sep = 0;
-    /* a variant "intel_arch:v=3,..." also answers to "intel_arch" */
+    /* a variant "intel_arch:v=3,..." also answers to "intel_arch"; and
+     * every description is of a core PMU, which the kernel names "cpu"
+     * (cpu::0x1c2 is r1c2, in check as in stat) */
     size_t bl = strcspn(pmu->name, ":");
-    int ok = !strcasecmp(s, pmu->name) ||
+    int ok = !strcasecmp(s, pmu->name) || !strcasecmp(s, "cpu") ||
              (strlen(s) == bl && !strncasecmp(s, pmu->name, bl));
     for (int i = 0; i < pmu->naliases && !ok; i++)
       ok = !strcasecmp(s, pmu->aliases[i]);

@@ -188,6 +188,18 @@ for args in "-S MUL,,DIV" "-e MUL, -S DIV" "-e '' -S DIV -e MUL"; do
   grep -q "empty event name at offset" <<<"$out" || fail "check $args: $out"
 done
 
+# --- check: cpu::CODE is the core PMU's raw code, as r-CODE (and as stat
+# takes it): it named a PMU that was not the one planned for
+"$PMUX" check --pmu amd64_zen4 --no-reserve -S cpu::0x1c2,r1c2 --json > "$tmp/cpu.json" ||
+  fail "check cpu::0x1c2,r1c2: exit $?: $(cat "$tmp/cpu.json")"
+python3 - "$tmp/cpu.json" <<'PY' || fail "check cpu::0x1c2: $(cat "$tmp/cpu.json")"
+import json, sys
+ev = json.load(open(sys.argv[1]))["sets"][0]["events"]
+assert len(ev) == 2 and ev[0]["config"] == ev[1]["config"], ev
+PY
+out=$("$PMUX" check --pmu amd64_zen4 --no-reserve -S power9::0x1c2 2>&1) && fail "check power9:: on zen4: exit 0"
+grep -q "PMU 'power9' is not amd64_zen4" <<<"$out" || fail "check power9:: on zen4: $out"
+
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
 [ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
