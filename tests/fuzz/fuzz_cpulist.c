@@ -11,16 +11,15 @@
 #include <string.h>
 
 #include "pmux/pmux.h"
+#include "fuzz_text.h"
 
 #define MAX 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   int cpus[MAX + 1], again[MAX + 1];
   cpus[MAX] = -7; /* a canary past max */
   int n = pmux_cpulist_parse(s, cpus, MAX);

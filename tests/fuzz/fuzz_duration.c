@@ -11,14 +11,13 @@
 #include <string.h>
 
 #include "pmux/pmux.h"
+#include "fuzz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   uint64_t ns = 0;
   int rc = pmux_duration_parse(s, &ns);
   free(s);

@@ -11,6 +11,7 @@
 
 #include "format.h"
 #include "internal.h"
+#include "fuzz_text.h"
 
 static void check_format(const char *spec)
 {
@@ -54,11 +55,9 @@ static void check_helpers(const char *args)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   check_format(s);
   check_helpers(s);
   free(s);

@@ -13,14 +13,13 @@
 #include <string.h>
 
 #include "lease.h"
+#include "fuzz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   pmux_lease_holder_t h, again;
   int rc = pmux__lease_record_parse(s, &h);
   free(s);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "fuzz_text.h"
 
 static int trimmed(const char *s)
 {
@@ -65,11 +66,9 @@ static void check_set(const char *spec)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   check_split(s);
   check_set(s);
   free(s);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "switch_desc.h"
+#include "fuzz_text.h"
 
 /* s without the leading zeros of each number: "007/0/10" -> "7/0/10". */
 static void drop_leading_zeros(const char *s, char *out)
@@ -28,11 +29,9 @@ static void drop_leading_zeros(const char *s, char *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
+  char *s = fuzz_text(data, size);
   if (!s)
     return 0;
-  memcpy(s, data, size);
-  s[size] = '\0';
   struct switch_desc d = switch_desc_parse(s);
   char printed[400], want[400] = "";
   switch (d.kind) {
