@@ -228,6 +228,125 @@ static int resolve_sysfs_raw(const char *name, pmux_event_info_t *out)
   return 1;
 }
 
+/* The event is what precedes the first single ':' (keep PMU::). */
+static void event_base(const char *name, char *base, size_t n)
+{
+  snprintf(base, n, "%s", name);
+  char *p = base;
+  while ((p = strchr(p, ':'))) {
+    if (p[1] == ':') {
+      p += 2;
+      continue;
+    }
+    *p = '\0';
+    break;
+  }
+}
+
+/* libpfm4 found no event by that name. */
+static int fail_not_found(const char *name, const char *base)
+{
+  char extra[512];
+  const char *raw = strstr(name, "::0x");
+  if (raw && raw > name)
+    /* PMU::0xCODE whose PMU the kernel does not have (sysfs above). */
+    return pmux__fail(PMUX_EEVENT,
+                      "event '%s': this kernel has no PMU named '%.*s' "
+                      "(no /sys/bus/event_source/devices/%.*s; 'pmux "
+                      "list' shows those it has)", name,
+                      (int)(raw - name), name, (int)(raw - name), name);
+  suggest(base, extra, sizeof(extra));
+  return pmux__fail(PMUX_EEVENT, "event '%s': unknown%s", name, extra);
+}
+
+/* A modifier or unit mask libpfm4 refused (ret says how): name the ones the
+ * event has. */
+static int fail_bad_modifier(const char *name, const char *base,
+                             const char *modifier, int ret)
+{
+  char umasks[512], extra[512];
+  list_attrs(base, 0, extra, sizeof(extra));
+  list_attrs(base, 1, umasks, sizeof(umasks));
+  return pmux__fail(PMUX_EMODIFIER,
+                    "event '%s': modifier or unit mask '%s' %s (%s)%s%s"
+                    "%s%s", name, modifier,
+                    ret == PFM_ERR_ATTR_SET ? "given twice"
+                    : ret == PFM_ERR_ATTR_VAL ? "has a bad value"
+                                              : "not supported",
+                    pfm_strerror(ret), *umasks ? "; unit masks: " : "",
+                    umasks, *extra ? "; modifiers: " : "", extra);
+}
+
+/* libpfm4's encoding failed with ret: the error, said for name. */
+static int fail_encoding(const char *name, int ret)
+{
+  char base[256];
+  event_base(name, base, sizeof(base));
+  const char *modifier = strlen(base) < strlen(name) ? name + strlen(base) + 1
+                                                     : "";
+  switch (ret) {
+  case PFM_ERR_NOTFOUND:
+    return fail_not_found(name, base);
+  case PFM_ERR_UMASK: {
+    /* libpfm4's "invalid or missing unit mask": when none was given (the
+     * event has no default one), whatever the modifiers, name them. */
+    char umasks[512];
+    list_attrs(base, 1, umasks, sizeof(umasks));
+    if (*umasks && !gives_umask(base, modifier))
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, "
+                        "one of %s", name, umasks);
+  }
+    /* fall through */
+  case PFM_ERR_ATTR:
+  case PFM_ERR_ATTR_VAL:
+  case PFM_ERR_ATTR_SET:
+    return fail_bad_modifier(name, base, modifier, ret);
+  default:
+    return pmux__fail(PMUX_EEVENT, "event '%s': %s", name, pfm_strerror(ret));
+  }
+}
+
+/* out from libpfm4's encoding: attr, and fstr its canonical name (or NULL). */
+static void fill_from_attr(pmux_event_info_t *out, const char *name,
+                           const struct perf_event_attr *attr,
+                           const char *fstr)
+{
+  snprintf(out->canonical, sizeof(out->canonical), "%s", fstr ? fstr : name);
+  const char *colons = fstr ? strstr(fstr, "::") : NULL;
+  if (colons)
+    snprintf(out->pmu, sizeof(out->pmu), "%.*s", (int)(colons - fstr), fstr);
+  out->type = attr->type;
+  out->config = attr->config;
+  out->config1 = attr->config1;
+  out->config2 = attr->config2;
+  out->exclude_user = attr->exclude_user;
+  out->exclude_kernel = attr->exclude_kernel;
+  out->exclude_hv = attr->exclude_hv;
+  out->is_software = attr->type == PERF_TYPE_SOFTWARE;
+  if (out->is_software)
+    snprintf(out->pmu, sizeof(out->pmu), "software");
+}
+
+/* name through libpfm4 into out; 0 or the error. */
+static int resolve_pfm(const char *name, pmux_event_info_t *out)
+{
+  struct perf_event_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  char *fstr = NULL;
+  pfm_perf_encode_arg_t arg;
+  memset(&arg, 0, sizeof(arg));
+  arg.size = sizeof(arg);
+  arg.attr = &attr;
+  arg.fstr = &fstr;
+  int ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3,
+                                      PFM_OS_PERF_EVENT_EXT, &arg);
+  if (ret != PFM_SUCCESS)
+    return fail_encoding(name, ret);
+  fill_from_attr(out, name, &attr, fstr);
+  free(fstr);
+  return 0;
+}
+
 int pmux_event_resolve(const char *name, pmux_event_info_t *out)
 {
   int err = pmux__pfm_init();
@@ -243,90 +362,7 @@ int pmux_event_resolve(const char *name, pmux_event_info_t *out)
   int r = resolve_sysfs_raw(name, out);
   if (r != 0)
     return r < 0 ? r : 0;
-
-  struct perf_event_attr attr;
-  memset(&attr, 0, sizeof(attr));
-  char *fstr = NULL;
-  pfm_perf_encode_arg_t arg;
-  memset(&arg, 0, sizeof(arg));
-  arg.size = sizeof(arg);
-  arg.attr = &attr;
-  arg.fstr = &fstr;
-  int ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3,
-                                      PFM_OS_PERF_EVENT_EXT, &arg);
-  if (ret != PFM_SUCCESS) {
-    char base[256], extra[512];
-    snprintf(base, sizeof(base), "%s", name);
-    /* The event is what precedes the first single ':' (keep PMU::). */
-    char *p = base;
-    while ((p = strchr(p, ':'))) {
-      if (p[1] == ':') {
-        p += 2;
-        continue;
-      }
-      *p = '\0';
-      break;
-    }
-    const char *modifier = strlen(base) < strlen(name) ? name + strlen(base) + 1
-                                                       : "";
-    const char *raw = strstr(name, "::0x");
-    switch (ret) {
-    case PFM_ERR_NOTFOUND:
-      if (raw && raw > name)
-        /* PMU::0xCODE whose PMU the kernel does not have (sysfs above). */
-        return pmux__fail(PMUX_EEVENT,
-                          "event '%s': this kernel has no PMU named '%.*s' "
-                          "(no /sys/bus/event_source/devices/%.*s; 'pmux "
-                          "list' shows those it has)", name,
-                          (int)(raw - name), name, (int)(raw - name), name);
-      suggest(base, extra, sizeof(extra));
-      return pmux__fail(PMUX_EEVENT, "event '%s': unknown%s", name, extra);
-    case PFM_ERR_UMASK: {
-      /* libpfm4's "invalid or missing unit mask": when none was given (the
-       * event has no default one), whatever the modifiers, name them. */
-      char umasks[512];
-      list_attrs(base, 1, umasks, sizeof(umasks));
-      if (*umasks && !gives_umask(base, modifier))
-        return pmux__fail(PMUX_EMODIFIER, "event '%s': needs a unit mask, "
-                          "one of %s", name, umasks);
-    }
-      /* fall through */
-    case PFM_ERR_ATTR:
-    case PFM_ERR_ATTR_VAL:
-    case PFM_ERR_ATTR_SET: {
-      char umasks[512];
-      list_attrs(base, 0, extra, sizeof(extra));
-      list_attrs(base, 1, umasks, sizeof(umasks));
-      return pmux__fail(PMUX_EMODIFIER,
-                        "event '%s': modifier or unit mask '%s' %s (%s)%s%s"
-                        "%s%s", name, modifier,
-                        ret == PFM_ERR_ATTR_SET ? "given twice"
-                        : ret == PFM_ERR_ATTR_VAL ? "has a bad value"
-                                                  : "not supported",
-                        pfm_strerror(ret), *umasks ? "; unit masks: " : "",
-                        umasks, *extra ? "; modifiers: " : "", extra);
-    }
-    default:
-      return pmux__fail(PMUX_EEVENT, "event '%s': %s", name,
-                        pfm_strerror(ret));
-    }
-  }
-  snprintf(out->canonical, sizeof(out->canonical), "%s", fstr ? fstr : name);
-  char *colons = fstr ? strstr(fstr, "::") : NULL;
-  if (colons)
-    snprintf(out->pmu, sizeof(out->pmu), "%.*s", (int)(colons - fstr), fstr);
-  free(fstr);
-  out->type = attr.type;
-  out->config = attr.config;
-  out->config1 = attr.config1;
-  out->config2 = attr.config2;
-  out->exclude_user = attr.exclude_user;
-  out->exclude_kernel = attr.exclude_kernel;
-  out->exclude_hv = attr.exclude_hv;
-  out->is_software = attr.type == PERF_TYPE_SOFTWARE;
-  if (out->is_software)
-    snprintf(out->pmu, sizeof(out->pmu), "software");
-  return 0;
+  return resolve_pfm(name, out);
 }
 
 /* ------------------------------------------------------------ listing */
