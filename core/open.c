@@ -15,6 +15,66 @@
 #include "rights.h"
 #include "session.h"
 
+/* One instance: pid, on any CPU; 1 or -ENOMEM (what was allocated is in
+ * *pids and *cpus, for the caller to free). */
+static int one_instance(pid_t pid, pid_t **pids, int **cpus)
+{
+  *pids = malloc(sizeof(pid_t));
+  *cpus = malloc(sizeof(int));
+  if (!*pids || !*cpus)
+    return -ENOMEM;
+  (*pids)[0] = pid;
+  (*cpus)[0] = -1;
+  return 1;
+}
+
+/* One instance per thread of pid; their number or the error. */
+static int thread_instances(pid_t pid, pid_t **pids, int **cpus)
+{
+  int n = 0;
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d)
+    return pmux__fail(-errno, "pid %d: cannot list threads: %s", (int)pid,
+                      strerror(errno));
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    pid_t *gp = realloc(*pids, sizeof(pid_t) * (size_t)(n + 1));
+    int *gc = realloc(*cpus, sizeof(int) * (size_t)(n + 1));
+    if (gp)
+      *pids = gp;
+    if (gc)
+      *cpus = gc;
+    if (!gp || !gc) {
+      closedir(d);
+      return -ENOMEM;
+    }
+    (*pids)[n] = atoi(de->d_name);
+    (*cpus)[n] = -1;
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* One instance per CPU of the target, on any thread. */
+static int cpu_instances(const pmux_session_t *s, pid_t **pids, int **cpus)
+{
+  int n = s->target.ncpus;
+  *pids = calloc((size_t)n, sizeof(pid_t));
+  *cpus = calloc((size_t)n, sizeof(int));
+  if (!*pids || !*cpus)
+    return -ENOMEM;
+  for (int i = 0; i < n; i++) {
+    (*pids)[i] = -1;
+    (*cpus)[i] = s->cpus[i];
+  }
+  return n;
+}
+
 /* Instances: the child, the pid (or each of its threads), or each CPU. */
 static int make_instances(pmux_session_t *s)
 {
@@ -23,73 +83,30 @@ static int make_instances(pmux_session_t *s)
   int *cpus = NULL;
   switch (s->target.kind) {
   case PMUX_TARGET_COMMAND:
-    n = 1;
-    pids = malloc(sizeof(pid_t));
-    cpus = malloc(sizeof(int));
-    if (!pids || !cpus)
-      goto nomem;
-    pids[0] = s->child;
-    cpus[0] = -1;
-    s->inherit = 1;
+    n = one_instance(s->child, &pids, &cpus);
+    if (n >= 0)
+      s->inherit = 1;
     break;
   case PMUX_TARGET_PID:
     s->inherit = (s->target.pid_flags & PMUX_PID_CHILDREN) != 0;
-    if (s->target.pid_flags & PMUX_PID_THREADS) {
-      char path[64];
-      snprintf(path, sizeof(path), "/proc/%d/task", (int)s->target.pid);
-      DIR *d = opendir(path);
-      if (!d)
-        return pmux__fail(-errno, "pid %d: cannot list threads: %s",
-                          (int)s->target.pid, strerror(errno));
-      struct dirent *de;
-      while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-          continue;
-        pid_t *gp = realloc(pids, sizeof(pid_t) * (size_t)(n + 1));
-        int *gc = realloc(cpus, sizeof(int) * (size_t)(n + 1));
-        if (gp)
-          pids = gp;
-        if (gc)
-          cpus = gc;
-        if (!gp || !gc) {
-          closedir(d);
-          goto nomem;
-        }
-        pids[n] = atoi(de->d_name);
-        cpus[n] = -1;
-        n++;
-      }
-      closedir(d);
-    } else {
-      n = 1;
-      pids = malloc(sizeof(pid_t));
-      cpus = malloc(sizeof(int));
-      if (!pids || !cpus)
-        goto nomem;
-      pids[0] = s->target.pid;
-      cpus[0] = -1;
-    }
+    if (s->target.pid_flags & PMUX_PID_THREADS)
+      n = thread_instances(s->target.pid, &pids, &cpus);
+    else
+      n = one_instance(s->target.pid, &pids, &cpus);
     break;
   case PMUX_TARGET_CPUS:
-    n = s->target.ncpus;
-    pids = calloc((size_t)n, sizeof(pid_t));
-    cpus = calloc((size_t)n, sizeof(int));
-    if (!pids || !cpus)
-      goto nomem;
-    for (int i = 0; i < n; i++) {
-      pids[i] = -1;
-      cpus[i] = s->cpus[i];
-    }
+    n = cpu_instances(s, &pids, &cpus);
     break;
+  }
+  if (n < 0) {
+    free(pids);
+    free(cpus);
+    return n;
   }
   s->ninst = n;
   s->inst_pid = pids;
   s->inst_cpu = cpus;
   return 0;
-nomem:
-  free(pids);
-  free(cpus);
-  return -ENOMEM;
 }
 
 static int *fd_array(int n)
@@ -169,6 +186,156 @@ static void close_partial(pmux_session_t *s, const int *events, int n,
   }
 }
 
+/* The attributes of event number ev (e), opened as its group's leader or
+ * as a member. */
+static void group_attr(const pmux_session_t *s, const struct pmux_event *e,
+                       int ev, int as_leader, int enable_on_exec, int pinned,
+                       struct perf_event_attr *attr)
+{
+  fill_attr(s, e, attr);
+  if (as_leader) {
+    attr->disabled = 1;
+    attr->enable_on_exec = enable_on_exec;
+    attr->pinned = pinned;
+  }
+  if (s->sets && e->set >= 0) {
+    struct pmux_set *set = &s->sets[e->set];
+    if (set->trigger_event == ev) {
+      /* Overflow switching: notify on every overflow of the trigger. */
+      attr->sample_period = set->trigger_period;
+      attr->wakeup_events = 1;
+    }
+  }
+}
+
+/* e cannot be counted on this host (its open said fd): say why. */
+static void mark_unsupported(struct pmux_event *e, int fd)
+{
+  e->supported = 0;
+  char why[160] = "";
+  if (e->info.type == PERF_TYPE_HARDWARE ||
+      e->info.type == PERF_TYPE_HW_CACHE || e->info.type == PERF_TYPE_RAW)
+    pmux__perf_hw_probe(why, sizeof(why));
+  snprintf(e->reason, sizeof(e->reason), "%s", *why ? why : strerror(-fd));
+}
+
+/* What a refused open of one event on an instance leads to, besides an
+ * error (< 0). */
+enum {
+  MEMBER_SKIPPED,   /* marked unsupported; the group goes on without it */
+  THREAD_GONE,      /* the instance has nothing left to count */
+  GROUP_REOPEN,     /* the group is to be opened again */
+};
+
+/* The open of e on instance inst, in a group whose leader is leader (-1:
+ * none yet), failed with fd. */
+static int open_refused(pmux_session_t *s, struct pmux_event *e, int inst,
+                        int leader, int fd, int *tries)
+{
+  if (fd == -EACCES || fd == -EPERM)
+    return rights_error(s, e, fd);
+  if (thread_gone(s, fd))
+    return THREAD_GONE;
+  /*
+   * A member refused with EINVAL or ENODEV, on a target whose new
+   * threads inherit the counters: the kernel may have swapped the
+   * thread's context with the equal one of a thread it created since
+   * the leader opened (at a context switch between the two, an
+   * optimisation for inherited counters), so that the leader is in
+   * another thread's context (EINVAL), or in that of a thread that
+   * has exited (ENODEV on recent kernels).  Not the event's fault: the
+   * group is opened again, and its leader says ESRCH if it is this
+   * thread that is gone.
+   */
+  if (leader >= 0 && s->target.kind == PMUX_TARGET_PID &&
+      (fd == -EINVAL || fd == -ENODEV) && (*tries)++ < GROUP_TRIES)
+    return GROUP_REOPEN;
+  if (fd == -ESRCH)
+    return pmux__fail(fd, "event '%s': the target %d went away", e->name,
+                      (int)s->inst_pid[inst]);
+  if (opened_before(e, inst) || !pmux__perf_errno_unsupported(fd))
+    return pmux__fail(fd, "event '%s': perf_event_open: %s", e->name,
+                      strerror(-fd));
+  mark_unsupported(e, fd);
+  return MEMBER_SKIPPED;
+}
+
+/*
+ * One try at opening the group on instance inst: 0 with *leader its leader
+ * (-1: none opened, or the thread is gone), GROUP_REOPEN after closing what
+ * had opened, or an error.
+ */
+static int try_group(pmux_session_t *s, const int *events, int nevents,
+                     int inst, int enable_on_exec, int pinned, int *tries,
+                     int *leader)
+{
+  *leader = -1;
+  for (int i = 0; i < nevents; i++) {
+    struct pmux_event *e = &s->events[events[i]];
+    if (!e->supported)
+      continue;
+    struct perf_event_attr attr;
+    group_attr(s, e, events[i], *leader < 0, enable_on_exec, pinned, &attr);
+    int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst],
+                             *leader, 0);
+    if (fd < 0) {
+      int next = open_refused(s, e, inst, *leader, fd, tries);
+      if (next < 0)
+        return next;
+      if (next == MEMBER_SKIPPED)
+        continue;
+      close_partial(s, events, i, inst);
+      *leader = -1;
+      return next == GROUP_REOPEN ? GROUP_REOPEN : 0;
+    }
+    e->fd[inst] = fd;
+    int err = pmux__perf_id(fd, &e->id[inst]);
+    if (err)
+      return pmux__fail(err, "event '%s': PERF_EVENT_IOC_ID: %s", e->name,
+                        strerror(-err));
+    if (*leader < 0)
+      *leader = fd;
+  }
+  return 0;
+}
+
+/*
+ * A thread created while the group was being opened inherited it
+ * part-built, and the kernel refuses to read a group whose inherited
+ * copies differ from it (ECHILD, Linux 6.6 on and stable kernels) for
+ * as long as that thread lives: a read now finds it, and the group is
+ * opened again (threads created from now on inherit all of it).
+ */
+static int inherited_part_built(const pmux_session_t *s, int leader)
+{
+  struct pmux__group_read r;
+  return leader >= 0 && s->inherit && s->target.kind == PMUX_TARGET_PID &&
+         pmux__perf_read_group(leader, &r) == -ECHILD;
+}
+
+/* Open the group on instance inst; its leader (or -1) into leaders. */
+static int open_group_on(pmux_session_t *s, const int *events, int nevents,
+                         int inst, int *leaders, int enable_on_exec,
+                         int pinned)
+{
+  int leader, tries = 0, copy_tries = 0; /* separate budgets */
+  for (;;) {
+    int err = try_group(s, events, nevents, inst, enable_on_exec, pinned,
+                        &tries, &leader);
+    if (err < 0)
+      return err;
+    if (err == GROUP_REOPEN)
+      continue;
+    if (inherited_part_built(s, leader) && copy_tries++ < GROUP_TRIES) {
+      close_partial(s, events, nevents, inst);
+      continue;
+    }
+    if (leaders)
+      leaders[inst] = leader;
+    return 0;
+  }
+}
+
 /*
  * Open one group (a set, or the pinned events) on every instance.  The
  * first event that opens becomes the leader; an event the host cannot count
@@ -179,96 +346,12 @@ static int open_group(pmux_session_t *s, const int *events, int nevents,
                       int *leaders, int enable_on_exec, int pinned)
 {
   for (int inst = 0; inst < s->ninst; inst++) {
-    int leader = -1, tries = 0, copy_tries = 0; /* separate budgets */
     if (s->ref_fd[inst] < 0)
       continue; /* a thread gone before its reference clock opened */
-  reopen:
-    for (int i = 0; i < nevents; i++) {
-      struct pmux_event *e = &s->events[events[i]];
-      if (!e->supported)
-        continue;
-      struct perf_event_attr attr;
-      fill_attr(s, e, &attr);
-      if (leader < 0) {
-        attr.disabled = 1;
-        attr.enable_on_exec = enable_on_exec;
-        attr.pinned = pinned;
-      }
-      if (s->sets && e->set >= 0) {
-        struct pmux_set *set = &s->sets[e->set];
-        if (set->trigger_event == events[i]) {
-          /* Overflow switching: notify on every overflow of the trigger. */
-          attr.sample_period = set->trigger_period;
-          attr.wakeup_events = 1;
-        }
-      }
-      int fd = pmux__perf_open(&attr, s->inst_pid[inst], s->inst_cpu[inst],
-                               leader, 0);
-      if (fd < 0) {
-        if (fd == -EACCES || fd == -EPERM)
-          return rights_error(s, e, fd);
-        if (thread_gone(s, fd)) {
-          close_partial(s, events, i, inst);
-          leader = -1;
-          break;
-        }
-        /*
-         * A member refused with EINVAL or ENODEV, on a target whose new
-         * threads inherit the counters: the kernel may have swapped the
-         * thread's context with the equal one of a thread it created since
-         * the leader opened (at a context switch between the two, an
-         * optimisation for inherited counters), so that the leader is in
-         * another thread's context (EINVAL), or in that of a thread that
-         * has exited (ENODEV on recent kernels).  Not the event's fault: the
-         * group is opened again, and its leader says ESRCH if it is this
-         * thread that is gone.
-         */
-        if (leader >= 0 && s->target.kind == PMUX_TARGET_PID &&
-            (fd == -EINVAL || fd == -ENODEV) && tries++ < GROUP_TRIES) {
-          close_partial(s, events, i, inst);
-          leader = -1;
-          goto reopen;
-        }
-        if (fd == -ESRCH)
-          return pmux__fail(fd, "event '%s': the target %d went away",
-                            e->name, (int)s->inst_pid[inst]);
-        if (opened_before(e, inst) || !pmux__perf_errno_unsupported(fd))
-          return pmux__fail(fd, "event '%s': perf_event_open: %s", e->name,
-                            strerror(-fd));
-        e->supported = 0;
-        char why[160] = "";
-        if (e->info.type == PERF_TYPE_HARDWARE ||
-            e->info.type == PERF_TYPE_HW_CACHE || e->info.type == PERF_TYPE_RAW)
-          pmux__perf_hw_probe(why, sizeof(why));
-        snprintf(e->reason, sizeof(e->reason), "%s",
-                 *why ? why : strerror(-fd));
-        continue;
-      }
-      e->fd[inst] = fd;
-      int err = pmux__perf_id(fd, &e->id[inst]);
-      if (err)
-        return pmux__fail(err, "event '%s': PERF_EVENT_IOC_ID: %s", e->name,
-                          strerror(-err));
-      if (leader < 0)
-        leader = fd;
-    }
-    /*
-     * A thread created while the group was being opened inherited it
-     * part-built, and the kernel refuses to read a group whose inherited
-     * copies differ from it (ECHILD, Linux 6.6 on and stable kernels) for
-     * as long as that thread lives: a read now finds it, and the group is
-     * opened again (threads created from now on inherit all of it).
-     */
-    struct pmux__group_read r;
-    if (leader >= 0 && s->inherit && s->target.kind == PMUX_TARGET_PID &&
-        pmux__perf_read_group(leader, &r) == -ECHILD &&
-        copy_tries++ < GROUP_TRIES) {
-      close_partial(s, events, nevents, inst);
-      leader = -1;
-      goto reopen;
-    }
-    if (leaders)
-      leaders[inst] = leader;
+    int err = open_group_on(s, events, nevents, inst, leaders,
+                            enable_on_exec, pinned);
+    if (err)
+      return err;
   }
   return 0;
 }
