@@ -37,6 +37,124 @@ static int append(char **list, const char *name)
   return 0;
 }
 
+/* The events of one -e list, and the sets they are split into. */
+struct split {
+  char **names;      /* the list's events, as given */
+  int n;
+  const char **hw;   /* those that need a counter */
+  int nhw;
+  int *set_of;       /* hw[i] goes to set set_of[i] */
+  char **lists;      /* set k's events, a comma list */
+  char *software;    /* the software events, a comma list, for set 0 */
+};
+
+static void split_free(struct split *sp)
+{
+  for (int k = 0; k <= sp->n && sp->lists; k++)
+    free(sp->lists[k]);
+  free(sp->lists);
+  free(sp->software);
+  free(sp->hw);
+  free(sp->set_of);
+  pmux__free_names(sp->names, sp->n);
+}
+
+/* Resolve every event: the software ones to sp->software, the others to
+ * sp->hw. */
+static int sort_events(struct split *sp)
+{
+  for (int i = 0; i < sp->n; i++) {
+    pmux_event_info_t info;
+    int err = pmux_event_resolve(sp->names[i], &info);
+    if (err)
+      return err;
+    if (info.is_software)
+      err = append(&sp->software, sp->names[i]);
+    else
+      sp->hw[sp->nhw++] = sp->names[i];
+    if (err)
+      return err;
+  }
+  return 0;
+}
+
+/* How many sets the hardware events need (sp->set_of says which one each
+ * goes to), or an error. */
+static int plan_sets(pmux_session_t *s, struct split *sp, const pmux_pmu_t *pmu)
+{
+  int host = 0;
+  if (sp->nhw && !pmu && (host = pmux_pmu_host(&pmu)) && host != PMUX_ENOPMU)
+    return host; /* a broken description (PMUX_PMU_PATH): said, not skipped */
+  if (!sp->nhw || !pmu)
+    return 1;
+  int r = pmux_pmu_split_names(pmu, sp->hw, sp->nhw, free_counters(pmu),
+                               sp->set_of);
+  if (r == PMUX_ECONSTRAINT)
+    return r; /* an event that fits no counter even alone */
+  if (r < 0) {
+    /* No plan (an event the description does not know, such as a perf
+     * generic one): one set.  Said when it matters, that is when there
+     * are more events than counters. */
+    if (sp->nhw > __builtin_popcountll(free_counters(pmu)))
+      warn(s, "cannot plan a split: %s; the events are counted as one "
+              "set (one group, which the kernel refuses, or never "
+              "schedules, when it does not fit: give the sets with -S)\n",
+           pmux_errmsg());
+    r = 1;
+    memset(sp->set_of, 0, sizeof(int) * (size_t)sp->nhw);
+  }
+  return r > 0 ? r : 1;
+}
+
+/* Add the nsets planned sets to s, the software events in the first. */
+static int add_planned_sets(pmux_session_t *s, struct split *sp, int nsets)
+{
+  int err = 0;
+  for (int i = 0; i < sp->nhw && !err; i++)
+    err = append(&sp->lists[sp->set_of[i]], sp->hw[i]);
+  if (!err && sp->software)
+    err = append(&sp->lists[0], sp->software);
+  for (int k = 0; k < nsets && !err; k++) {
+    int id = sp->lists[k] ? pmux_session_add_set(s, sp->lists[k], NULL) : 0;
+    if (id < 0)
+      err = id;
+  }
+  if (!err) {
+    char count[16];
+    snprintf(count, sizeof(count), "%d", nsets);
+    warn(s, "the events do not fit the PMU at once: split into %s sets\n",
+         count);
+    s->auto_split = 1;
+  }
+  return err;
+}
+
+/* The events as split into sets, added to s: the number of sets or the
+ * error. */
+static int add_split(pmux_session_t *s, const char *events,
+                     const pmux_pmu_t *pmu, struct split *sp)
+{
+  sp->hw = calloc((size_t)sp->n + 1, sizeof(char *));
+  sp->set_of = calloc((size_t)sp->n + 1, sizeof(int));
+  sp->lists = calloc((size_t)sp->n + 1, sizeof(char *));
+  if (!sp->hw || !sp->set_of || !sp->lists)
+    return -ENOMEM;
+  int err = sort_events(sp);
+  if (err)
+    return err;
+  int nsets = plan_sets(s, sp, pmu);
+  if (nsets < 0)
+    return nsets;
+  if (nsets == 1) {
+    /* Nothing to split: the events as given, in the order given (as perf
+     * lists them), not hardware first. */
+    int id = pmux_session_add_set(s, events, NULL);
+    return id < 0 ? id : nsets;
+  }
+  err = add_planned_sets(s, sp, nsets);
+  return err ? err : nsets;
+}
+
 int pmux_session_add_events_split(pmux_session_t *s, const char *events,
                                   const pmux_pmu_t *pmu)
 {
@@ -44,90 +162,15 @@ int pmux_session_add_events_split(pmux_session_t *s, const char *events,
   /* What to go back to when a set after the first is refused. */
   int nsets_before = s->nsets, nevents_before = s->nevents;
   size_t warnings_before = strlen(s->warnings);
-  char **names;
-  int n, err = pmux__split_events(events, &names, &n);
+  struct split sp = {0};
+  int err = pmux__split_events(events, &sp.names, &sp.n);
   if (err)
     return pmux__session_fail(s, err);
-  const char **hw = calloc((size_t)n + 1, sizeof(char *));
-  int *set_of = calloc((size_t)n + 1, sizeof(int));
-  char **lists = calloc((size_t)n + 1, sizeof(char *));
-  char *software = NULL;
-  int nhw = 0, nsets = 1;
-  if (!hw || !set_of || !lists) {
-    err = -ENOMEM;
-    goto out;
-  }
-  for (int i = 0; i < n; i++) {
-    pmux_event_info_t info;
-    err = pmux_event_resolve(names[i], &info);
-    if (err)
-      goto out;
-    if (info.is_software)
-      err = append(&software, names[i]);
-    else
-      hw[nhw++] = names[i];
-    if (err)
-      goto out;
-  }
-  int host = 0;
-  if (nhw && !pmu && (host = pmux_pmu_host(&pmu)) && host != PMUX_ENOPMU) {
-    err = host; /* a broken description (PMUX_PMU_PATH): said, not skipped */
-    goto out;
-  }
-  if (nhw && pmu) {
-    int r = pmux_pmu_split_names(pmu, hw, nhw, free_counters(pmu), set_of);
-    if (r == PMUX_ECONSTRAINT) {
-      err = r; /* an event that fits no counter even alone */
-      goto out;
-    }
-    if (r < 0) {
-      /* No plan (an event the description does not know, such as a perf
-       * generic one): one set.  Said when it matters, that is when there
-       * are more events than counters. */
-      if (nhw > __builtin_popcountll(free_counters(pmu)))
-        warn(s, "cannot plan a split: %s; the events are counted as one "
-                "set (one group, which the kernel refuses, or never "
-                "schedules, when it does not fit: give the sets with -S)\n",
-             pmux_errmsg());
-      r = 1;
-      memset(set_of, 0, sizeof(int) * (size_t)nhw);
-    }
-    nsets = r > 0 ? r : 1;
-  }
-  if (nsets == 1) {
-    /* Nothing to split: the events as given, in the order given (as perf
-     * lists them), not hardware first. */
-    int id = pmux_session_add_set(s, events, NULL);
-    err = id < 0 ? id : 0;
-    goto out;
-  }
-  for (int i = 0; i < nhw && !err; i++)
-    err = append(&lists[set_of[i]], hw[i]);
-  if (!err && software)
-    err = append(&lists[0], software);
-  for (int k = 0; k < nsets && !err; k++) {
-    int id = lists[k] ? pmux_session_add_set(s, lists[k], NULL) : 0;
-    if (id < 0)
-      err = id;
-  }
-  if (!err && nsets > 1) {
-    char count[16];
-    snprintf(count, sizeof(count), "%d", nsets);
-    warn(s, "the events do not fit the PMU at once: split into %s sets\n",
-         count);
-    s->auto_split = 1;
-  }
-out:
-  for (int k = 0; k <= n && lists; k++)
-    free(lists[k]);
-  free(lists);
-  free(software);
-  free(hw);
-  free(set_of);
-  pmux__free_names(names, n);
-  if (err) {
+  int nsets = add_split(s, events, pmu, &sp);
+  split_free(&sp);
+  if (nsets < 0) {
     pmux__session_truncate(s, nsets_before, nevents_before, warnings_before);
-    return pmux__session_fail(s, err);
+    return pmux__session_fail(s, nsets);
   }
   return nsets;
 }
