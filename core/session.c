@@ -309,6 +309,82 @@ void pmux__session_truncate(pmux_session_t *s, int nsets, int nevents,
     s->warnings[warnings] = '\0';
 }
 
+/* Options that cannot make a set: the error, or 0. */
+static int refuse_set_opts(const char *events, const pmux_set_opts_t *o)
+{
+  if (o->trigger && (!o->trigger_period || !o->trigger_count))
+    return pmux__fail(PMUX_ECONFIG,
+        "set '%s': overflow switching needs a period and a count", events);
+  /* One trigger event: a list would add its other events to the set's
+   * events but not to the set, never counted. */
+  if (o->trigger && strchr(o->trigger, ','))
+    return pmux__fail(PMUX_ECONFIG,
+        "set '%s': the switch trigger '%s' is not one event", events,
+        o->trigger);
+  return 0;
+}
+
+/* Room for one more set, the next one, empty (not counted in s->nsets
+ * until it is complete); NULL without memory. */
+static struct pmux_set *next_set(pmux_session_t *s)
+{
+  struct pmux_set *grown =
+      realloc(s->sets, sizeof(*grown) * (size_t)(s->nsets + 1));
+  if (!grown)
+    return NULL;
+  s->sets = grown;
+  struct pmux_set *set = &s->sets[s->nsets];
+  memset(set, 0, sizeof(*set));
+  set->id = s->nsets;
+  set->trigger_event = -1;
+  return set;
+}
+
+/* The trigger is none of the set's events: add it to the set.  (The set's
+ * events start at s->events[before], for undo_set.) */
+static int join_trigger(pmux_session_t *s, struct pmux_set *set,
+                        const char *trigger, int before)
+{
+  /* The trigger joins the set: it must still fit in one group (the
+   * reads are sized for PMUX_GROUP_MAX). */
+  if (set->nevents + 1 > PMUX_GROUP_MAX)
+    return undo_set(s, set, before, pmux__fail(PMUX_ECONFIG,
+        "set %d: %d events and the trigger '%s', at most %d in one set",
+        set->id, set->nevents, trigger, PMUX_GROUP_MAX));
+  int *idx, cnt;
+  int err = add_events(s, trigger, set->id, &idx, &cnt);
+  if (err)
+    return undo_set(s, set, before, err);
+  int *ev = realloc(set->events, sizeof(int) * (size_t)(set->nevents + 1));
+  if (!ev) {
+    free(idx);
+    return undo_set(s, set, before, -ENOMEM);
+  }
+  set->events = ev;
+  set->events[set->nevents++] = idx[0];
+  set->trigger_event = idx[0];
+  free(idx);
+  return 0;
+}
+
+/* Overflow switching: the set's trigger, from o. */
+static int set_trigger(pmux_session_t *s, struct pmux_set *set,
+                       const pmux_set_opts_t *o, int before)
+{
+  set->trigger = strdup(o->trigger);
+  if (!set->trigger)
+    return undo_set(s, set, before, -ENOMEM);
+  set->trigger_period = o->trigger_period;
+  set->trigger_count = o->trigger_count;
+  /* The trigger counts in its set: find it, or add it to the set. */
+  for (int i = 0; i < set->nevents; i++)
+    if (!strcmp(s->events[set->events[i]].name, o->trigger))
+      set->trigger_event = set->events[i];
+  if (set->trigger_event < 0)
+    return join_trigger(s, set, o->trigger, before);
+  return 0;
+}
+
 int pmux_session_add_set(pmux_session_t *s, const char *events,
                          const pmux_set_opts_t *opts)
 {
@@ -319,26 +395,14 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
   pmux_set_opts_t o = {0};
   if (opts)
     o = *opts;
-  if (o.trigger && (!o.trigger_period || !o.trigger_count))
-    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
-        "set '%s': overflow switching needs a period and a count", events));
-  /* One trigger event: a list would add its other events to the set's
-   * events but not to the set, never counted. */
-  if (o.trigger && strchr(o.trigger, ','))
-    return pmux__session_fail(s, pmux__fail(PMUX_ECONFIG,
-        "set '%s': the switch trigger '%s' is not one event", events,
-        o.trigger));
-  struct pmux_set *grown =
-      realloc(s->sets, sizeof(*grown) * (size_t)(s->nsets + 1));
-  if (!grown)
+  int err = refuse_set_opts(events, &o);
+  if (err)
+    return pmux__session_fail(s, err);
+  struct pmux_set *set = next_set(s);
+  if (!set)
     return -ENOMEM;
-  s->sets = grown;
-  struct pmux_set *set = &s->sets[s->nsets];
-  memset(set, 0, sizeof(*set));
-  set->id = s->nsets;
-  set->trigger_event = -1;
   int before = s->nevents;
-  int err = add_events(s, events, set->id, &set->events, &set->nevents);
+  err = add_events(s, events, set->id, &set->events, &set->nevents);
   if (err)
     return pmux__session_fail(s, err);
   if (set->nevents > PMUX_GROUP_MAX)
@@ -349,36 +413,9 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
   snprintf(what, sizeof(what), "set %d", set->id);
   set->switch_ns = honour_slice(s, what, o.switch_ns);
   if (o.trigger) {
-    set->trigger = strdup(o.trigger);
-    if (!set->trigger)
-      return undo_set(s, set, before, -ENOMEM);
-    set->trigger_period = o.trigger_period;
-    set->trigger_count = o.trigger_count;
-    /* The trigger counts in its set: find it, or add it to the set. */
-    for (int i = 0; i < set->nevents; i++)
-      if (!strcmp(s->events[set->events[i]].name, o.trigger))
-        set->trigger_event = set->events[i];
-    if (set->trigger_event < 0) {
-      /* The trigger joins the set: it must still fit in one group (the
-       * reads are sized for PMUX_GROUP_MAX). */
-      if (set->nevents + 1 > PMUX_GROUP_MAX)
-        return undo_set(s, set, before, pmux__fail(PMUX_ECONFIG,
-            "set %d: %d events and the trigger '%s', at most %d in one set",
-            set->id, set->nevents, o.trigger, PMUX_GROUP_MAX));
-      int *idx, cnt;
-      err = add_events(s, o.trigger, set->id, &idx, &cnt);
-      if (err)
-        return undo_set(s, set, before, err);
-      int *ev = realloc(set->events, sizeof(int) * (size_t)(set->nevents + 1));
-      if (!ev) {
-        free(idx);
-        return undo_set(s, set, before, -ENOMEM);
-      }
-      set->events = ev;
-      set->events[set->nevents++] = idx[0];
-      set->trigger_event = idx[0];
-      free(idx);
-    }
+    err = set_trigger(s, set, &o, before);
+    if (err)
+      return err;
   }
   warn_unused_switch(s, set);
   return s->nsets++;
