@@ -409,14 +409,16 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
     return undo_set(s, set, before, pmux__fail(PMUX_ECONFIG,
         "set %d: %d events, at most %d in one set ('%.200s...')", set->id,
         set->nevents, PMUX_GROUP_MAX, events));
-  char what[32];
-  snprintf(what, sizeof(what), "set %d", set->id);
-  set->switch_ns = honour_slice(s, what, o.switch_ns);
   if (o.trigger) {
     err = set_trigger(s, set, &o, before);
     if (err)
       return err;
   }
+  /* Its warning once nothing can refuse the set: a refused set leaves
+   * none behind (it would name the next set). */
+  char what[32];
+  snprintf(what, sizeof(what), "set %d", set->id);
+  set->switch_ns = honour_slice(s, what, o.switch_ns);
   warn_unused_switch(s, set);
   return s->nsets++;
 }

@@ -396,6 +396,11 @@ static void test_bad_input_is_refused_and_named(void **state)
   assert_int_equal(pmux_session_add_set(s, "page-faults", &bad), PMUX_EEVENT);
   assert_int_equal(pmux_session_nevents(s), 0);
   assert_int_equal(pmux_session_nsets(s), 0);
+  /* Nor a warning about its slice, which would name the next set. */
+  pmux_set_opts_t short_bad = {1000, "bogus-trigger", 100, 1};
+  assert_int_equal(pmux_session_add_set(s, "page-faults", &short_bad),
+                   PMUX_EEVENT);
+  assert_string_equal(pmux_session_warnings(s), "");
   assert_int_equal(pmux_session_start(s), PMUX_ECONFIG); /* no events */
   pmux_session_destroy(s);
   pmux_target_t t = {.kind = PMUX_TARGET_PID, .pid = 0x7ffffff0};
