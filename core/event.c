@@ -247,7 +247,9 @@ static void event_base(const char *name, char *base, size_t n)
 static int fail_not_found(const char *name, const char *base)
 {
   char extra[512];
-  const char *raw = strstr(name, "::0x");
+  const char *raw = strstr(name, "::0");
+  if (raw && (raw[3] | 0x20) != 'x')
+    raw = NULL; /* ::0x or ::0X, as resolve_sysfs_raw takes both */
   if (raw && raw > name)
     /* PMU::0xCODE whose PMU the kernel does not have (sysfs above). */
     return pmux__fail(PMUX_EEVENT,

@@ -13,6 +13,9 @@ expect_error() { # WANT-SUBSTRING ARGS...
 }
 expect_error "event 'page-faultz': unknown; did you mean 'page-faults'" stat -e page-faultz -- true
 expect_error "modifier or unit mask 'zz'" stat -e cycles:zz -- true
+# A raw code on a PMU the kernel lacks is named so, whatever the case of 0x.
+expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0x10 -- true
+expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0X10 -- true
 # An empty -e list is refused wherever it comes, not dropped when first.
 expect_error "event list ',page-faults': empty event name at offset 0" stat -e '' -e page-faults -- true
 expect_error "event list 'page-faults,': empty event name at offset 12" stat -e page-faults -e '' -- true
