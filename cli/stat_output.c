@@ -229,10 +229,9 @@ static void human_elapsed(FILE *out, const struct stat_report *r)
           sp.mean / 1e9, sp.stddev / 1e9, sp.pct);
 }
 
-static void human_summary(struct stat_report *r, const pmux_session_t *s)
+/* The table's header: what was counted, and with -r how many runs. */
+static void human_header(FILE *out, const struct stat_report *r)
 {
-  FILE *out = r->out;
-  const struct stat_repeat *rr = r->repeat;
   char cmd[512];
   command_line(cmd, sizeof(cmd), r->argv);
   /* CPUs counted while a command ran are named first: the counts are
@@ -243,84 +242,117 @@ static void human_summary(struct stat_report *r, const pmux_session_t *s)
   else
     fprintf(out, "\n Performance counter stats for '%s'",
             r->argv ? cmd : r->target_desc);
-  if (rr)
-    human_runs(out, rr);
+  if (r->repeat)
+    human_runs(out, r->repeat);
   fprintf(out, ":\n\n");
+}
+
+/* How exact the estimate is: its bound, or the share of the run it was
+ * measured. */
+static void human_bound(FILE *out, const pmux_count_t *c, int repeat)
+{
+  if (c->measured && isinf(c->error_bound)) {
+    fprintf(out, " (no bound: overflows chose the slices, measured %.1f%%)",
+            100.0 * c->fraction);
+  } else if (c->measured && c->error_bound > 0) {
+    /* A rotated event seen at 0 still has a bound: say it in events. */
+    if (c->estimate > 0)
+      fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)",
+              100.0 * c->error_bound / c->estimate, repeat ? " per run" : "",
+              100.0 * c->fraction);
+    else
+      fprintf(out, " (±%.1f at 95%%%s, measured %.1f%%)", c->error_bound,
+              repeat ? " per run" : "", 100.0 * c->fraction);
+  } else if (c->measured && c->fraction < 0.9999) {
+    fprintf(out, " (measured %.1f%%)", 100.0 * c->fraction);
+  }
+}
+
+/* Event i's line of the table; 0 when it is not supported (its reason
+ * comes after the table), else 1. */
+static int human_event(FILE *out, const struct stat_report *r,
+                       const pmux_session_t *s, int i, int nsets)
+{
+  const struct stat_repeat *rr = r->repeat;
+  pmux_count_t c;
+  struct stat_spread sp;
+  count_of(r, s, i, &c, &sp);
+  human_value(out, &c);
+  fprintf(out, " %-6s %-28s", c.unit, c.name);
+  struct derived d;
+  char derived[96] = "";
+  if (derive(r, s, i, &d))
+    human_derived(derived, sizeof(derived), &d);
+  /* With -r: the spread between the runs in a column of its own, as
+   * perf's, then the bound within one run, said to be one run's. */
+  fprintf(out, rr ? "%-26s" : "%s", derived);
+  if (rr && sp.runs > 1) /* one run has no spread, not a zero one */
+    fprintf(out, "  ( +-%6.2f%% )", sp.pct);
+  if (c.supported)
+    human_bound(out, &c, rr != NULL);
+  if (rr && c.supported && sp.runs < rr->runs)
+    fprintf(out, " (measured in %d of %d runs)", sp.runs, rr->runs);
+  if (nsets > 1 || c.set < 0) {
+    if (c.set < 0)
+      fprintf(out, " [pinned]");
+    else
+      fprintf(out, " [set %d]", c.set);
+  }
+  fputc('\n', out);
+  return c.supported;
+}
+
+/* Each set's time (of the last run, with -r) and how it was switched. */
+static void human_sets(FILE *out, const struct stat_report *r,
+                       const pmux_session_t *s, int nsets)
+{
+  fprintf(out, r->repeat ? "\n in the last run:\n" : "\n");
+  for (int k = 0; k < nsets; k++) {
+    pmux_set_info_t si;
+    pmux_session_set_info(s, k, &si);
+    if (strcmp(r->mux, "user")) /* enabled together, never switched */
+      fprintf(out, " set %d: counted beside the others, %.3f ms measured\n",
+              k, (double)si.time_ns / 1e6);
+    else
+      fprintf(out, " set %d: %s switch, %llu run%s, %.3f ms measured\n",
+              k, si.overflow_switch ? "overflow" : "time",
+              (unsigned long long)si.runs, si.runs == 1 ? "" : "s",
+              (double)si.time_ns / 1e6);
+  }
+  fprintf(out, " multiplexing: %s", r->mux);
+  if (!strcmp(r->mux, "user"))
+    fprintf(out, ", default slice %.3f ms", (double)r->switch_ns / 1e6);
+  fprintf(out, "%s\n", r->auto_split ? " (events split into sets "
+                                       "automatically)" : "");
+}
+
+/* Why each unsupported event is. */
+static void human_unsupported(FILE *out, const struct stat_report *r,
+                              const pmux_session_t *s, int n)
+{
+  fprintf(out, "\n");
+  for (int i = 0; i < n; i++) {
+    pmux_count_t c;
+    count_of(r, s, i, &c, NULL);
+    if (!c.supported)
+      fprintf(out, " %s: not supported: %s\n", c.name, c.reason);
+  }
+}
+
+static void human_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  FILE *out = r->out;
+  human_header(out, r);
   int nsets = pmux_session_nsets(s);
   int n = pmux_session_nevents(s);
   int unsupported = 0;
-  for (int i = 0; i < n; i++) {
-    pmux_count_t c;
-    struct stat_spread sp;
-    count_of(r, s, i, &c, &sp);
-    human_value(out, &c);
-    fprintf(out, " %-6s %-28s", c.unit, c.name);
-    struct derived d;
-    char derived[96] = "";
-    if (derive(r, s, i, &d))
-      human_derived(derived, sizeof(derived), &d);
-    /* With -r: the spread between the runs in a column of its own, as
-     * perf's, then the bound within one run, said to be one run's. */
-    fprintf(out, rr ? "%-26s" : "%s", derived);
-    if (rr && sp.runs > 1) /* one run has no spread, not a zero one */
-      fprintf(out, "  ( +-%6.2f%% )", sp.pct);
-    if (!c.supported) {
-      unsupported++;
-    } else if (c.measured && isinf(c.error_bound)) {
-      fprintf(out, " (no bound: overflows chose the slices, measured %.1f%%)",
-              100.0 * c.fraction);
-    } else if (c.measured && c.error_bound > 0) {
-      /* A rotated event seen at 0 still has a bound: say it in events. */
-      if (c.estimate > 0)
-        fprintf(out, " (±%.1f%% at 95%%%s, measured %.1f%%)",
-                100.0 * c.error_bound / c.estimate, rr ? " per run" : "",
-                100.0 * c.fraction);
-      else
-        fprintf(out, " (±%.1f at 95%%%s, measured %.1f%%)", c.error_bound,
-                rr ? " per run" : "", 100.0 * c.fraction);
-    } else if (c.measured && c.fraction < 0.9999) {
-      fprintf(out, " (measured %.1f%%)", 100.0 * c.fraction);
-    }
-    if (rr && c.supported && sp.runs < rr->runs)
-      fprintf(out, " (measured in %d of %d runs)", sp.runs, rr->runs);
-    if (nsets > 1 || c.set < 0) {
-      if (c.set < 0)
-        fprintf(out, " [pinned]");
-      else
-        fprintf(out, " [set %d]", c.set);
-    }
-    fputc('\n', out);
-  }
-  if (nsets > 1) {
-    fprintf(out, rr ? "\n in the last run:\n" : "\n");
-    for (int k = 0; k < nsets; k++) {
-      pmux_set_info_t si;
-      pmux_session_set_info(s, k, &si);
-      if (strcmp(r->mux, "user")) /* enabled together, never switched */
-        fprintf(out, " set %d: counted beside the others, %.3f ms measured\n",
-                k, (double)si.time_ns / 1e6);
-      else
-        fprintf(out, " set %d: %s switch, %llu run%s, %.3f ms measured\n",
-                k, si.overflow_switch ? "overflow" : "time",
-                (unsigned long long)si.runs, si.runs == 1 ? "" : "s",
-                (double)si.time_ns / 1e6);
-    }
-    fprintf(out, " multiplexing: %s", r->mux);
-    if (!strcmp(r->mux, "user"))
-      fprintf(out, ", default slice %.3f ms", (double)r->switch_ns / 1e6);
-    fprintf(out, "%s\n", r->auto_split ? " (events split into sets "
-                                         "automatically)" : "");
-  }
-  if (unsupported) {
-    fprintf(out, "\n");
-    for (int i = 0; i < n; i++) {
-      pmux_count_t c;
-      count_of(r, s, i, &c, NULL);
-      if (!c.supported)
-        fprintf(out, " %s: not supported: %s\n", c.name, c.reason);
-    }
-  }
-  if (rr)
+  for (int i = 0; i < n; i++)
+    unsupported += !human_event(out, r, s, i, nsets);
+  if (nsets > 1)
+    human_sets(out, r, s, nsets);
+  if (unsupported)
+    human_unsupported(out, r, s, n);
+  if (r->repeat)
     human_stopped(out, r);
   human_elapsed(out, r);
 }
@@ -487,22 +519,27 @@ static void json_sets(FILE *out, const struct stat_report *r,
   fputc(']', out);
 }
 
-static void json_summary(struct stat_report *r, const pmux_session_t *s)
+/* -r's keys of the run as a whole: how many were asked and done, and
+ * why it stopped early. */
+static void json_repeat(FILE *out, const struct stat_report *r)
 {
-  FILE *out = r->out;
   const struct stat_repeat *rr = r->repeat;
-  fputs("{\"version\":1,", out);
-  if (rr) {
-    fprintf(out, "\"repeat\":%d,\"runs_done\":%d,", rr->repeat, rr->runs);
-    if (rr->stop_signal)
-      fprintf(out, "\"stop_signal\":%d,", rr->stop_signal);
-    char why[160];
-    if (stop_reason(r, why, sizeof(why))) {
-      fputs("\"stop_reason\":", out);
-      json_string(out, why);
-      fputc(',', out);
-    }
+  fprintf(out, "\"repeat\":%d,\"runs_done\":%d,", rr->repeat, rr->runs);
+  if (rr->stop_signal)
+    fprintf(out, "\"stop_signal\":%d,", rr->stop_signal);
+  char why[160];
+  if (stop_reason(r, why, sizeof(why))) {
+    fputs("\"stop_reason\":", out);
+    json_string(out, why);
+    fputc(',', out);
   }
+}
+
+/* The command, the target where it names one, its exit status and the
+ * elapsed time (with -r, the mean and each run's). */
+static void json_target(FILE *out, const struct stat_report *r)
+{
+  const struct stat_repeat *rr = r->repeat;
   fputs("\"command\":[", out);
   for (int i = 0; r->argv && r->argv[i]; i++) {
     if (i)
@@ -525,11 +562,12 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
           exit_code(r->exit_status), (unsigned long long)elapsed);
   if (rr)
     json_elapsed_runs(out, rr);
-  fprintf(out, "\"mux\":\"%s\",\"switch_ns\":%llu,\"auto_split\":%s,"
-               "\"events\":[",
-          r->mux, (unsigned long long)r->switch_ns,
-          r->auto_split ? "true" : "false");
-  int n = pmux_session_nevents(s);
+}
+
+static void json_events(FILE *out, const struct stat_report *r,
+                        const pmux_session_t *s, int n)
+{
+  fputs("\"events\":[", out);
   for (int i = 0; i < n; i++) {
     pmux_count_t c;
     struct stat_spread sp;
@@ -537,11 +575,17 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     if (i)
       fputc(',', out);
     json_event(out, &c);
-    if (rr)
-      json_event_runs(out, rr, i, &sp);
+    if (r->repeat)
+      json_event_runs(out, r->repeat, i, &sp);
     fputc('}', out);
   }
-  fputs("],\"derived\":[", out);
+  fputc(']', out);
+}
+
+static void json_derived(FILE *out, const struct stat_report *r,
+                         const pmux_session_t *s, int n)
+{
+  fputs("\"derived\":[", out);
   int shown = 0;
   for (int i = 0; i < n; i++) {
     struct derived d;
@@ -560,7 +604,24 @@ static void json_summary(struct stat_report *r, const pmux_session_t *s)
     json_string(out, b.name);
     fprintf(out, "],\"same_set\":%s}", d.same_set ? "true" : "false");
   }
-  fputs("],", out);
+  fputc(']', out);
+}
+
+static void json_summary(struct stat_report *r, const pmux_session_t *s)
+{
+  FILE *out = r->out;
+  int n = pmux_session_nevents(s);
+  fputs("{\"version\":1,", out);
+  if (r->repeat)
+    json_repeat(out, r);
+  json_target(out, r);
+  fprintf(out, "\"mux\":\"%s\",\"switch_ns\":%llu,\"auto_split\":%s,",
+          r->mux, (unsigned long long)r->switch_ns,
+          r->auto_split ? "true" : "false");
+  json_events(out, r, s, n);
+  fputc(',', out);
+  json_derived(out, r, s, n);
+  fputc(',', out);
   json_sets(out, r, s);
   fputs("}\n", out);
 }
