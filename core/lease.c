@@ -331,6 +331,68 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
   return 0;
 }
 
+/* An empty lease for up to n CPUs, every descriptor -1; NULL without
+ * memory. */
+static pmux_lease_t *lease_new(int n)
+{
+  pmux_lease_t *l = calloc(1, sizeof(*l));
+  if (l) {
+    l->cpu = calloc((size_t)n, sizeof(int));
+    l->fd = calloc((size_t)n, sizeof(int));
+  }
+  if (!l || !l->cpu || !l->fd) {
+    pmux_lease_release(l);
+    return NULL;
+  }
+  l->nmi_fd = -1;
+  for (int i = 0; i < n; i++)
+    l->fd[i] = -1;
+  return l;
+}
+
+static int lease_has(const pmux_lease_t *l, int cpu)
+{
+  int dup = 0;
+  for (int j = 0; j < l->n; j++)
+    dup |= l->cpu[j] == cpu;
+  return dup;
+}
+
+/* Lease cpu into l (nothing when l holds it already) and write our record
+ * into it.  On failure the caller releases l, this CPU's lock included
+ * once l holds it. */
+static int take_cpu(pmux_lease_t *l, const char *dir, int cpu,
+                    const char *cmd)
+{
+  char name[32], path[1024];
+  snprintf(name, sizeof(name), "cpu%d.lock", cpu);
+  long conf = sysconf(_SC_NPROCESSORS_CONF);
+  if (cpu < 0 || (conf > 0 && cpu >= conf) ||
+      lock_path(dir, name, path, sizeof(path)))
+    return pmux__fail(PMUX_ECONFIG, "CPU %d does not exist (this host has "
+                      "%ld)", cpu, conf);
+  if (lease_has(l, cpu))
+    return 0;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return pmux__fail(-errno, "cannot open the lease %s: %s", path,
+                      strerror(errno));
+  private_lease(fd);
+  int err = lock_lease(cpu, fd, path);
+  if (err) {
+    close(fd);
+    return err;
+  }
+  l->cpu[l->n] = cpu;
+  l->fd[l->n++] = fd;
+  /* a record left here is stale: its holder died without releasing */
+  err = write_record(fd, -1, cmd);
+  if (err)
+    return pmux__fail(err, "cannot write the lease %s: %s", path,
+                      strerror(-err));
+  return 0;
+}
+
 int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
                     const char *cmd, pmux_lease_t **out)
 {
@@ -346,66 +408,19 @@ int pmux_lease_take(const int *cpus, int ncpus, unsigned flags,
     long conf = sysconf(_SC_NPROCESSORS_CONF);
     n = conf > 0 ? (int)conf : 1;
   }
-  pmux_lease_t *l = calloc(1, sizeof(*l));
-  if (l) {
-    l->cpu = calloc((size_t)n, sizeof(int));
-    l->fd = calloc((size_t)n, sizeof(int));
-  }
-  if (!l || !l->cpu || !l->fd) {
-    pmux_lease_release(l);
+  pmux_lease_t *l = lease_new(n);
+  if (!l)
     return -ENOMEM;
-  }
-  l->nmi_fd = -1;
-  for (int i = 0; i < n; i++)
-    l->fd[i] = -1;
-  for (int i = 0; i < n; i++) {
-    int cpu = ncpus ? cpus[i] : i;
-    char name[32], path[1024];
-    snprintf(name, sizeof(name), "cpu%d.lock", cpu);
-    long conf = sysconf(_SC_NPROCESSORS_CONF);
-    if (cpu < 0 || (conf > 0 && cpu >= conf) ||
-        lock_path(dir, name, path, sizeof(path))) {
-      err = pmux__fail(PMUX_ECONFIG, "CPU %d does not exist (this host has "
-                       "%ld)", cpu, conf);
-      goto fail;
-    }
-    int dup = 0;
-    for (int j = 0; j < l->n; j++)
-      dup |= l->cpu[j] == cpu;
-    if (dup)
-      continue;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-      err = pmux__fail(-errno, "cannot open the lease %s: %s", path,
-                       strerror(errno));
-      goto fail;
-    }
-    private_lease(fd);
-    err = lock_lease(cpu, fd, path);
-    if (err) {
-      close(fd);
-      goto fail;
-    }
-    l->cpu[l->n] = cpu;
-    l->fd[l->n++] = fd;
-    /* a record left here is stale: its holder died without releasing */
-    err = write_record(fd, -1, cmd);
-    if (err) {
-      err = pmux__fail(err, "cannot write the lease %s: %s", path,
-                       strerror(-err));
-      goto fail;
-    }
-  }
-  if (flags & PMUX_LEASE_NMI_OFF) {
+  for (int i = 0; i < n && !err; i++)
+    err = take_cpu(l, dir, ncpus ? cpus[i] : i, cmd);
+  if (!err && (flags & PMUX_LEASE_NMI_OFF))
     err = take_nmi(l, dir, cmd);
-    if (err)
-      goto fail;
+  if (err) {
+    pmux_lease_release(l);
+    return err;
   }
   *out = l;
   return 0;
-fail:
-  pmux_lease_release(l);
-  return err;
 }
 
 /* The lease dir/name opened to read: an fd, or -1 when there is none.  A
