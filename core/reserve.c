@@ -250,11 +250,10 @@ static int perf_fds(const char *procdir)
   return n;
 }
 
-int pmux_pmu_users_scan(pmux_pmu_users_t *out)
+/* oprofile's kernel side: its filesystem mounted, or the old /dev/oprofile
+ * with its enable file. */
+static void scan_oprofile_kernel(pmux_pmu_users_t *out)
 {
-  if (!out)
-    return pmux__fail(-EINVAL, "pmux_pmu_users_scan: NULL argument");
-  memset(out, 0, sizeof(*out));
   char where[512], path[1024];
   struct stat st;
   if (oprofilefs_mounted(where, sizeof(where))) {
@@ -274,6 +273,54 @@ int pmux_pmu_users_scan(pmux_pmu_users_t *out)
     out->oprofile = 1;
     APPEND(out->evidence, "/dev/oprofile present; ");
   }
+}
+
+/* The process's name ("" when it is gone or unreadable). */
+static void process_comm(const char *procdir, char *comm, size_t len)
+{
+  char cp[1500];
+  snprintf(cp, sizeof(cp), "%s/comm", procdir);
+  FILE *f = fopen(cp, "re");
+  if (f) {
+    if (fgets(comm, (int)len, f))
+      comm[strcspn(comm, "\n")] = 0;
+    fclose(f);
+  }
+}
+
+/* One process of /proc: an oprofile tool, or one holding perf events. */
+static void scan_process(pmux_pmu_users_t *out, const char *procdir,
+                         pid_t pid)
+{
+  char comm[64] = "";
+  process_comm(procdir, comm, sizeof(comm));
+  if (!strcmp(comm, "oprofiled") || !strcmp(comm, "operf") ||
+      !strcmp(comm, "ocount")) {
+    pmux_pmu_user_t *e = add_user(out, PMUX_USER_OPROFILE, pid, comm);
+    if (e)
+      snprintf(e->what, sizeof(e->what), "%s",
+               !strcmp(comm, "oprofiled") ? "the legacy oprofile daemon"
+                                          : "an oprofile tool");
+    out->oprofile = 1;
+    APPEND(out->evidence, "%s pid %d; ", comm, (int)pid);
+    return;
+  }
+  int n = perf_fds(procdir);
+  if (n < 0) {
+    out->unreadable++;
+  } else if (n > 0) {
+    out->perf++;
+    pmux_pmu_user_t *e = add_user(out, PMUX_USER_PERF, pid, comm);
+    if (e)
+      snprintf(e->what, sizeof(e->what), "%d perf event%s", n,
+               n == 1 ? "" : "s");
+  }
+}
+
+/* Every process but ours; the number scanned, or a negative error. */
+static int scan_processes(pmux_pmu_users_t *out)
+{
+  char path[1024];
   DIR *d = opendir(pmux__sys_path(path, sizeof(path), "/proc"));
   if (!d)
     return pmux__fail(-errno, "cannot read %s: %s", path, strerror(errno));
@@ -287,39 +334,23 @@ int pmux_pmu_users_scan(pmux_pmu_users_t *out)
     if (pid == self)
       continue;
     procs++;
-    char dir[1400], comm[64] = "";
+    char dir[1400];
     snprintf(dir, sizeof(dir), "%.1024s/%.256s", path, de->d_name);
-    char cp[1500];
-    snprintf(cp, sizeof(cp), "%s/comm", dir);
-    FILE *f = fopen(cp, "re");
-    if (f) {
-      if (fgets(comm, sizeof(comm), f))
-        comm[strcspn(comm, "\n")] = 0;
-      fclose(f);
-    }
-    if (!strcmp(comm, "oprofiled") || !strcmp(comm, "operf") ||
-        !strcmp(comm, "ocount")) {
-      pmux_pmu_user_t *e = add_user(out, PMUX_USER_OPROFILE, pid, comm);
-      if (e)
-        snprintf(e->what, sizeof(e->what), "%s",
-                 !strcmp(comm, "oprofiled") ? "the legacy oprofile daemon"
-                                            : "an oprofile tool");
-      out->oprofile = 1;
-      APPEND(out->evidence, "%s pid %d; ", comm, (int)pid);
-      continue;
-    }
-    int n = perf_fds(dir);
-    if (n < 0) {
-      out->unreadable++;
-    } else if (n > 0) {
-      out->perf++;
-      pmux_pmu_user_t *e = add_user(out, PMUX_USER_PERF, pid, comm);
-      if (e)
-        snprintf(e->what, sizeof(e->what), "%d perf event%s", n,
-                 n == 1 ? "" : "s");
-    }
+    scan_process(out, dir, pid);
   }
   closedir(d);
+  return procs;
+}
+
+int pmux_pmu_users_scan(pmux_pmu_users_t *out)
+{
+  if (!out)
+    return pmux__fail(-EINVAL, "pmux_pmu_users_scan: NULL argument");
+  memset(out, 0, sizeof(*out));
+  scan_oprofile_kernel(out);
+  int procs = scan_processes(out);
+  if (procs < 0)
+    return procs;
   APPEND(out->evidence, "%d processes scanned, %d holding perf events",
          procs, out->perf);
   if (out->unreadable)
