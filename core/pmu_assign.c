@@ -442,6 +442,93 @@ static void names_of(const struct pmux_pmu *pmu, uint64_t mask, char *buf,
     snprintf(buf, len, "none");
 }
 
+/* Grow the witness from unplaced event i: sset marks S, the events
+ * reachable by alternating paths, *ns gets N(S).  Returns |S|. */
+static int grow_witness(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
+                        int n, uint64_t free_mask, const int *counter, int i,
+                        char *sset, uint64_t *ns_out)
+{
+  uint64_t all = pmux__pmu_mask(pmu, -1), ns = 0;
+  int stack[PMUX__PMU_MAX_COUNTERS + 1], sp = 0;
+  sset[i] = 1;
+  stack[sp++] = i;
+  int size = 1;
+  while (sp) {
+    int e = stack[--sp];
+    uint64_t nb = ev[e].counters & free_mask & all & ~ns;
+    ns |= nb;
+    for (int c = 0; c < pmu->ncounters; c++) {
+      if (!(nb >> c & 1))
+        continue;
+      for (int j = 0; j < n; j++)
+        if (counter[j] == c && !sset[j] && sp < PMUX__PMU_MAX_COUNTERS) {
+          sset[j] = 1;
+          size++;
+          stack[sp++] = j;
+        }
+    }
+  }
+  /* other unplaced events that want only these counters compete too */
+  for (int j = 0; j < n; j++)
+    if (!sset[j] && counter[j] < 0 &&
+        !(ev[j].counters & free_mask & all & ~ns)) {
+      sset[j] = 1;
+      size++;
+    }
+  *ns_out = ns;
+  return size;
+}
+
+/* The names of S but event i, quoted: four at most, then ", ...". */
+static void witness_names(const pmux_pmu_event_t *ev, int n, const char *sset,
+                          int i, char *who, size_t len)
+{
+  size_t off = 0;
+  int shown = 0;
+  for (int j = 0; j < n && off < len; j++)
+    if (sset[j] && j != i) {
+      if (shown == 4) {
+        off += (size_t)snprintf(who + off, len - off, ", ...");
+        break;
+      }
+      off += (size_t)snprintf(who + off, len - off, "%s'%s'",
+                              shown ? ", " : "", ev[j].name);
+      shown++;
+    }
+}
+
+/* Why unplaced event i has no counter: none it may use is free, or the
+ * Hall witness grown from it. */
+static int explain_unplaced(const struct pmux_pmu *pmu,
+                            const pmux_pmu_event_t *ev, int n,
+                            uint64_t free_mask, const int *counter, int i)
+{
+  char cn[256];
+  uint64_t can = ev[i].counters & pmux__pmu_mask(pmu, -1);
+  if (!(can & free_mask)) {
+    names_of(pmu, can, cn, sizeof(cn));
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
+                      "which %s not free", ev[i].name, cn,
+                      __builtin_popcountll(can) > 1 ? "are" : "is");
+  }
+  uint64_t ns;
+  char *sset = calloc((size_t)n, 1);
+  if (!sset)
+    return -ENOMEM;
+  int size = grow_witness(pmu, ev, n, free_mask, counter, i, sset, &ns);
+  char who[512];
+  witness_names(ev, n, sset, i, who, sizeof(who));
+  free(sset);
+  names_of(pmu, ns, cn, sizeof(cn));
+  int nc = __builtin_popcountll(ns);
+  if (size == 2)
+    return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, which "
+                      "%s already holds", ev[i].name, cn, who);
+  return pmux__fail(PMUX_ECONSTRAINT, "'%s' and %s all need %s: %d "
+                    "counter%s for %d events", ev[i].name, who, cn, nc,
+                    nc == 1 ? "" : "s", size);
+}
+
 /*
  * Explain a failed matching: from an unplaced event, the events reachable by
  * alternating paths form a set S whose counters N(S) are all taken by S
@@ -450,73 +537,9 @@ static void names_of(const struct pmux_pmu *pmu, uint64_t mask, char *buf,
 static int explain(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
                    int n, uint64_t free_mask, const int *counter)
 {
-  uint64_t all = pmux__pmu_mask(pmu, -1);
-  for (int i = 0; i < n; i++) {
-    if (counter[i] >= 0)
-      continue;
-    char cn[256];
-    uint64_t can = ev[i].counters & all;
-    if (!(can & free_mask)) {
-      names_of(pmu, can, cn, sizeof(cn));
-      return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
-                        "which %s not free", ev[i].name, cn,
-                        __builtin_popcountll(can) > 1 ? "are" : "is");
-    }
-    /* grow S and N(S) */
-    uint64_t in_s = 0, ns = 0;
-    int stack[PMUX__PMU_MAX_COUNTERS + 1], sp = 0;
-    char *sset = calloc((size_t)n, 1);
-    if (!sset)
-      return -ENOMEM;
-    sset[i] = 1;
-    stack[sp++] = i;
-    int size = 1;
-    while (sp) {
-      int e = stack[--sp];
-      uint64_t nb = ev[e].counters & free_mask & all & ~ns;
-      ns |= nb;
-      for (int c = 0; c < pmu->ncounters; c++) {
-        if (!(nb >> c & 1))
-          continue;
-        for (int j = 0; j < n; j++)
-          if (counter[j] == c && !sset[j] && sp < PMUX__PMU_MAX_COUNTERS) {
-            sset[j] = 1;
-            size++;
-            stack[sp++] = j;
-          }
-      }
-    }
-    (void)in_s;
-    /* other unplaced events that want only these counters compete too */
-    for (int j = 0; j < n; j++)
-      if (!sset[j] && counter[j] < 0 &&
-          !(ev[j].counters & free_mask & all & ~ns)) {
-        sset[j] = 1;
-        size++;
-      }
-    char who[512];
-    size_t off = 0;
-    int shown = 0;
-    for (int j = 0; j < n && off < sizeof(who); j++)
-      if (sset[j] && j != i) {
-        if (shown == 4) {
-          off += (size_t)snprintf(who + off, sizeof(who) - off, ", ...");
-          break;
-        }
-        off += (size_t)snprintf(who + off, sizeof(who) - off, "%s'%s'",
-                                shown ? ", " : "", ev[j].name);
-        shown++;
-      }
-    free(sset);
-    names_of(pmu, ns, cn, sizeof(cn));
-    int nc = __builtin_popcountll(ns);
-    if (size == 2)
-      return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, which "
-                        "%s already holds", ev[i].name, cn, who);
-    return pmux__fail(PMUX_ECONSTRAINT, "'%s' and %s all need %s: %d "
-                      "counter%s for %d events", ev[i].name, who, cn, nc,
-                      nc == 1 ? "" : "s", size);
-  }
+  for (int i = 0; i < n; i++)
+    if (counter[i] < 0)
+      return explain_unplaced(pmu, ev, n, free_mask, counter, i);
   return 0;
 }
 
@@ -613,6 +636,80 @@ int pmux_pmu_assign(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
   return r ? 0 : explain_rules(pmu, ev, n, free_mask);
 }
 
+/* idx: the events, fewest allowed counters (of all) first, in order
+ * otherwise (an insertion sort: stable). */
+static void most_constrained_first(const pmux_pmu_event_t *ev, int n,
+                                   uint64_t all, int *idx)
+{
+  for (int i = 0; i < n; i++)
+    idx[i] = i;
+  for (int i = 1; i < n; i++) {
+    int v = idx[i], j = i;
+    int pv = __builtin_popcountll(ev[v].counters & all);
+    while (j > 0 && __builtin_popcountll(ev[idx[j - 1]].counters & all) > pv) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = v;
+  }
+}
+
+/* Whether event e fits the free counters alone: 1, or 0 with the reason
+ * in *err unless *err holds one already, or a negative error in *err. */
+static int fits_alone(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
+                      int e, uint64_t free_mask, const pmux_pmu_event_t **evp,
+                      int *cnt, int *err)
+{
+  uint64_t all = pmux__pmu_mask(pmu, -1) & free_mask;
+  if (!(ev[e].counters & all)) {
+    if (!*err) {
+      char cn[256];
+      names_of(pmu, ev[e].counters & pmux__pmu_mask(pmu, -1), cn,
+               sizeof(cn));
+      *err = pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
+                        "which is not free", ev[e].name, cn);
+    }
+    return 0;
+  }
+  /* A counter it may use is free, yet it may not fit alone: a pair event
+   * whose every pair is broken by a held counter. */
+  evp[0] = &ev[e];
+  int alone = set_fits(pmu, evp, 1, free_mask, cnt);
+  if (alone > 0)
+    return 1;
+  if (!*err)
+    *err = alone < 0 ? alone : pmux_pmu_assign(pmu, &ev[e], 1, free_mask,
+                                               cnt);
+  if (!*err) /* set_fits and pmux_pmu_assign disagree: cannot happen */
+    *err = pmux__fail(PMUX_ECONSTRAINT, "'%s' does not fit the free "
+                      "counters of %s", ev[e].name, pmu->name);
+  return 0;
+}
+
+/* The first of the nsets sets that event e joins and still fits, else a
+ * new one (nsets); a failed fit leaves its error in *err. */
+static int first_fit(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
+                     int n, int e, uint64_t free_mask, const int *set_of,
+                     int nsets, const pmux_pmu_event_t **evp, int *cnt,
+                     int *err)
+{
+  for (int s = 0; s < nsets; s++) {
+    int m = 0;
+    for (int j = 0; j < n; j++)
+      if (set_of[j] == s)
+        evp[m++] = &ev[j];
+    evp[m++] = &ev[e];
+    int r = set_fits(pmu, evp, m, free_mask, cnt);
+    if (r < 0) {
+      *err = r;
+      break;
+    }
+    if (r)
+      return s;
+  }
+  return nsets;
+}
+
 int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
                    uint64_t free_mask, int *set_of)
 {
@@ -627,65 +724,20 @@ int pmux_pmu_split(const pmux_pmu_t *pmu, const pmux_pmu_event_t *ev, int n,
     free(cnt);
     return -ENOMEM;
   }
-  uint64_t all = pmux__pmu_mask(pmu, -1) & free_mask;
   /* First-fit, most constrained events first (fewest allowed counters). */
-  for (int i = 0; i < n; i++)
-    idx[i] = i;
-  for (int i = 1; i < n; i++) {
-    int v = idx[i], j = i;
-    int pv = __builtin_popcountll(ev[v].counters & all);
-    while (j > 0 && __builtin_popcountll(ev[idx[j - 1]].counters & all) > pv) {
-      idx[j] = idx[j - 1];
-      j--;
-    }
-    idx[j] = v;
-  }
+  most_constrained_first(ev, n, pmux__pmu_mask(pmu, -1) & free_mask, idx);
   int nsets = 0, err = 0;
   for (int i = 0; i < n; i++)
     set_of[i] = -1;
   for (int k = 0; k < n; k++) {
     int e = idx[k];
-    if (!(ev[e].counters & all)) {
-      if (!err) {
-        char cn[256];
-        names_of(pmu, ev[e].counters & pmux__pmu_mask(pmu, -1), cn,
-                 sizeof(cn));
-        err = pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
-                         "which is not free", ev[e].name, cn);
-      }
+    if (!fits_alone(pmu, ev, e, free_mask, evp, cnt, &err))
       continue;
-    }
-    /* A counter it may use is free, yet it may not fit alone: a pair event
-     * whose every pair is broken by a held counter. */
-    evp[0] = &ev[e];
-    int alone = set_fits(pmu, evp, 1, free_mask, cnt);
-    if (alone <= 0) {
-      if (!err)
-        err = alone < 0 ? alone : pmux_pmu_assign(pmu, &ev[e], 1, free_mask,
-                                                  cnt);
-      if (!err) /* set_fits and pmux_pmu_assign disagree: cannot happen */
-        err = pmux__fail(PMUX_ECONSTRAINT, "'%s' does not fit the free "
-                         "counters of %s", ev[e].name, pmu->name);
-      continue;
-    }
-    int placed_in = -1;
-    for (int s = 0; s < nsets && placed_in < 0; s++) {
-      int m = 0;
-      for (int j = 0; j < n; j++)
-        if (set_of[j] == s)
-          evp[m++] = &ev[j];
-      evp[m++] = &ev[e];
-      int r = set_fits(pmu, evp, m, free_mask, cnt);
-      if (r < 0) {
-        err = r;
-        break;
-      }
-      if (r)
-        placed_in = s;
-    }
-    if (placed_in < 0)
-      placed_in = nsets++;
-    set_of[e] = placed_in;
+    int s = first_fit(pmu, ev, n, e, free_mask, set_of, nsets, evp, cnt,
+                      &err);
+    if (s == nsets)
+      nsets++;
+    set_of[e] = s;
   }
   free(idx);
   free(evp);
