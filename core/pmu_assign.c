@@ -442,6 +442,17 @@ static void names_of(const struct pmux_pmu *pmu, uint64_t mask, char *buf,
     snprintf(buf, len, "none");
 }
 
+/* Refuse event e, none of whose counters is free. */
+static int none_free(const struct pmux_pmu *pmu, const pmux_pmu_event_t *e)
+{
+  char cn[256];
+  uint64_t can = e->counters & pmux__pmu_mask(pmu, -1);
+  names_of(pmu, can, cn, sizeof(cn));
+  return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, which %s "
+                    "not free", e->name, cn,
+                    __builtin_popcountll(can) > 1 ? "are" : "is");
+}
+
 /* Grow the witness from unplaced event i: sset marks S, the events
  * reachable by alternating paths, *ns gets N(S).  Returns |S|. */
 static int grow_witness(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
@@ -504,13 +515,8 @@ static int explain_unplaced(const struct pmux_pmu *pmu,
                             uint64_t free_mask, const int *counter, int i)
 {
   char cn[256];
-  uint64_t can = ev[i].counters & pmux__pmu_mask(pmu, -1);
-  if (!(can & free_mask)) {
-    names_of(pmu, can, cn, sizeof(cn));
-    return pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
-                      "which %s not free", ev[i].name, cn,
-                      __builtin_popcountll(can) > 1 ? "are" : "is");
-  }
+  if (!(ev[i].counters & pmux__pmu_mask(pmu, -1) & free_mask))
+    return none_free(pmu, &ev[i]);
   uint64_t ns;
   char *sset = calloc((size_t)n, 1);
   if (!sset)
@@ -662,13 +668,8 @@ static int fits_alone(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
 {
   uint64_t all = pmux__pmu_mask(pmu, -1) & free_mask;
   if (!(ev[e].counters & all)) {
-    if (!*err) {
-      char cn[256];
-      names_of(pmu, ev[e].counters & pmux__pmu_mask(pmu, -1), cn,
-               sizeof(cn));
-      *err = pmux__fail(PMUX_ECONSTRAINT, "'%s' can only count on %s, "
-                        "which is not free", ev[e].name, cn);
-    }
+    if (!*err)
+      *err = none_free(pmu, &ev[e]);
     return 0;
   }
   /* A counter it may use is free, yet it may not fit alone: a pair event

@@ -498,6 +498,26 @@ static void split_by_names(void **state)
   assert_int_equal(set_of[1], -1);
 }
 
+/* An event with no free counter is refused in the same words by split as
+ * by assign: "which are not free" for several counters. */
+static void split_says_not_free_as_assign(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *p = pmu("core2");
+  pmux_pmu_event_t ev;
+  int c, set_of;
+  assert_int_equal(pmux_pmu_encode(p, "INSTRUCTIONS_RETIRED", &ev), 0);
+  uint64_t free_mask = pmux_pmu_counters_mask(p) & ~ev.counters;
+  assert_int_equal(pmux_pmu_assign(p, &ev, 1, free_mask, &c),
+                   PMUX_ECONSTRAINT);
+  char want[256];
+  snprintf(want, sizeof(want), "%s", pmux_errmsg());
+  assert_non_null(strstr(want, ", which are not free"));
+  assert_int_equal(pmux_pmu_split(p, &ev, 1, free_mask, &set_of),
+                   PMUX_ECONSTRAINT);
+  assert_string_equal(pmux_errmsg(), want);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -511,6 +531,7 @@ int main(void)
       cmocka_unit_test(adversarial_same_counter),
       cmocka_unit_test(split_partitions),
       cmocka_unit_test(split_by_names),
+      cmocka_unit_test(split_says_not_free_as_assign),
       cmocka_unit_test(amd_pairs),
       cmocka_unit_test(pairs_wide_pmu_fast),
   };
