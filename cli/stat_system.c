@@ -6,7 +6,8 @@
  * with --exclusive a refusal) beside other perf users, the per-CPU leases
  * (core/lease.c) and, on request, the NMI watchdog disabled for the
  * session and always restored (on exit, on SIGINT/SIGTERM/SIGHUP/SIGQUIT
- * outside the counting loop, and by the next run after a kill -9).
+ * outside the counting loop, on SIGPIPE, and by the next run after a
+ * kill -9).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,8 +27,11 @@
  * its fork and its exec, and must not give back its parent's lease. */
 static pmux_lease_t *volatile active_lease;
 static volatile pid_t lease_owner;
-static const int end_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-static struct sigaction old_actions[4];
+/* SIGPIPE too: `pmux stat -a -I 100 -o /dev/stdout | head` ends pmux
+ * with it once head has gone, and it must not leave the watchdog off. */
+static const int end_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+#define N_END_SIGNALS (sizeof(end_signals) / sizeof(end_signals[0]))
+static struct sigaction old_actions[N_END_SIGNALS];
 
 static void on_end_signal(int sig)
 {
@@ -177,7 +181,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
    * pmux with the watchdog off until the next run. */
   sigset_t ends, before;
   sigemptyset(&ends);
-  for (int i = 0; i < 4; i++)
+  for (size_t i = 0; i < N_END_SIGNALS; i++)
     sigaddset(&ends, end_signals[i]);
   sigprocmask(SIG_BLOCK, &ends, &before);
   int err = pmux_lease_take(ss->cpus, ss->ncpus,
@@ -197,7 +201,7 @@ int stat_system_begin(struct stat_system *ss, pmux_target_t *t,
   /* Not over a signal that is ignored (nohup, a background job): it cannot
    * end pmux, and a handler would let the command (exec resets caught
    * signals to default) die of a hangup it was meant to ignore. */
-  for (int i = 0; i < 4; i++) {
+  for (size_t i = 0; i < N_END_SIGNALS; i++) {
     sigaction(end_signals[i], NULL, &old_actions[i]);
     if (old_actions[i].sa_handler != SIG_IGN)
       sigaction(end_signals[i], &sa, NULL);
@@ -213,7 +217,7 @@ void stat_system_end(struct stat_system *ss)
 {
   if (!ss->lease)
     return;
-  for (int i = 0; i < 4; i++)
+  for (size_t i = 0; i < N_END_SIGNALS; i++)
     sigaction(end_signals[i], &old_actions[i], NULL);
   active_lease = NULL;
   pmux_lease_release(ss->lease);

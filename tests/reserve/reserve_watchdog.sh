@@ -1,7 +1,8 @@
 #!/bin/bash
 # reserve_watchdog.sh - --disable-nmi-watchdog through a fake, writable
 # PMUX_SYSROOT: 0 while the session runs, restored at exit, after SIGTERM
-# (with a command and without), and after kill -9 by the next pmux run;
+# (with a command and without) and SIGPIPE, and after kill -9 by the next
+# pmux run;
 # never written by a session refused beside oprofile; pmux info names the
 # holder of the watchdog lease.
 source "$PMUX_SRC/tests/e2e/lib.sh"
@@ -48,6 +49,22 @@ kill -TERM $P
 rc=0; wait $P || rc=$?
 [ "$(cat "$NMI")" = 1 ] || fail "not restored after SIGTERM (-a, exit $rc)"
 pass "restored after SIGTERM (-a, no command)"
+
+# SIGPIPE: the reader of the -I lines has gone (| head -1); pmux dies of
+# it, as perf does, but first gives back the lease and the watchdog (the
+# lines go on coming, so the SIGPIPE comes without waiting for a time)
+rm -f "$TMP/pipe"
+{ rc=0; timeout 20 "$PMUX" stat -a --disable-nmi-watchdog -e task-clock \
+    -I 20 -o /dev/stdout 2>"$TMP/e" || rc=$?; echo $rc >"$TMP/pipe"; } |
+  head -1 >/dev/null
+wait_file "$TMP/pipe"
+rc=$(cat "$TMP/pipe")
+[ "$rc" = 141 ] || fail "-I | head: exit $rc, want 141 (SIGPIPE): $(cat "$TMP/e")"
+[ "$(cat "$NMI")" = 1 ] || fail "not restored after SIGPIPE"
+"$PMUX" info >"$TMP/info" 2>&1 || fail "info: $(cat "$TMP/info")"
+grep -q "NMI watchdog lease: none" "$TMP/info" ||
+  fail "lease kept after SIGPIPE: $(cat "$TMP/info")"
+pass "restored after SIGPIPE (-a -I | head)"
 
 # kill -9: the watchdog stays 0 until the next pmux run restores it
 "$PMUX" stat -C 1 --disable-nmi-watchdog -e task-clock -- sleep 30 >/dev/null 2>&1 & P=$!
