@@ -1121,6 +1121,17 @@ static int poll_until_exit(struct rec *r)
   return rc;
 }
 
+/* A format's error; one that is the file's write error passed on (a full
+ * disk) names the file, what the user can act on, not the format. */
+static int format_failed(struct rec *r, int err, const char *how)
+{
+  if (r->werr && err == r->werr)
+    return pmux__fail(err, "%s: writing the samples: %s", r->path,
+                      strerror(-err));
+  return pmux__fail(err, "format '%s'%s: %s", r->fmt->name, how,
+                    pmux_strerror(err));
+}
+
 /* The command is gone (or the loop failed): the stats, and what the
  * rings still hold. */
 static int end_recording(struct rec *r, int rc)
@@ -1136,8 +1147,7 @@ static int end_recording(struct rec *r, int rc)
       r->herr = drain(r, &r->rings[i]);
   }
   if (r->herr < 0 && rc == 0)
-    rc = pmux__fail(r->herr, "format '%s' failed: %s", r->fmt->name,
-                    pmux_strerror(r->herr));
+    rc = format_failed(r, r->herr, " failed");
   return rc;
 }
 
@@ -1186,8 +1196,7 @@ static int finish_file(struct rec *r, int rc)
   if (r->fst) {
     int xr = r->fmt->exit(r->fst);
     if (xr < 0 && rc == 0)
-      rc = pmux__fail(xr, "format '%s': %s", r->fmt->name,
-                      pmux_strerror(xr));
+      rc = format_failed(r, xr, "");
   }
   if (r->out) {
     r->st->data_bytes = r->data_bytes;

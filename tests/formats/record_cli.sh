@@ -97,3 +97,15 @@ rc=0; "$PMUX" record -m 3 -o "$TMP/m.data" -- true 2>"$TMP/m.err" || rc=$?
 [ "$rc" = 2 ] && grep -q -- "-m 3: want a power of two number of pages" "$TMP/m.err" \
   || fail "record -m 3: rc $rc: $(cat "$TMP/m.err")"
 pass "-m names what is wrong with its number"
+
+# A write that fails mid-run (a full disk) names the file: the format passed
+# the file's error on, and it was said as "format 'default': No space left
+# on device".  /dev/full fails every write; the spinning command's samples
+# make the format write.
+rc=0; "$PMUX" record -o /dev/full -- "$PMUX_BUILD/pmux-spin" 2>"$TMP/f.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "^pmux record: /dev/full: .*No space left on device" "$TMP/f.err" \
+  || fail "record -o /dev/full: rc $rc: $(cat "$TMP/f.err")"
+! grep -q "format 'default'" "$TMP/f.err" || fail "the format is blamed: $(cat "$TMP/f.err")"
+grep -q "taken, NOT all written to /dev/full" "$TMP/f.err" \
+  || fail "no summary of what was taken: $(cat "$TMP/f.err")"
+pass "a full disk mid-run names the file"
