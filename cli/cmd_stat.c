@@ -698,6 +698,36 @@ static int exit_status(const struct stat_runs *r, int no_command)
   return PMUX_EXIT_FAIL;
 }
 
+/* -o FILE could not take the results (a full disk, a reader gone): said
+ * once, here, and close_results() says it no more. */
+static int results_rescued;
+
+/*
+ * A failed -o FILE must not lose what was measured: the summary goes to
+ * standard error too, after the error that names FILE.  The exit status
+ * stays a failure (close_results).  Not when FILE is standard error.
+ * err: errno after the summary was printed (a failed flush discards
+ * what it held, and the stream keeps no reason).
+ */
+static void rescue_summary(struct stat_report *rep, const char *output,
+                           const pmux_session_t *s, int err)
+{
+  if (!output || !rep->out || rep->out == stderr ||
+      output_given_fd(output) == STDERR_FILENO)
+    return;
+  if (fflush(rep->out))
+    err = errno;
+  else if (!ferror(rep->out))
+    return;
+  cli_error("stat", "-o '%s': writing the results: %s; the summary "
+            "follows on standard error", output, strerror(err ? err : EIO));
+  struct stat_report copy = *rep;
+  copy.out = stderr;
+  stat_print_summary(&copy, s);
+  fflush(stderr);
+  results_rescued = 1;
+}
+
 /* Run, print the summary; the exit status.  r->last is the caller's to
  * destroy. */
 static int measure(const struct stat_opts *o, const pmux_target_t *target,
@@ -722,7 +752,9 @@ static int measure(const struct stat_opts *o, const pmux_target_t *target,
     rep->elapsed_ns = pmux_session_elapsed_ns(r->last);
     /* as honoured, not asked */
     rep->switch_ns = pmux_session_switch_ns(r->last);
+    errno = 0; /* a failed write's reason: the stream keeps none */
     stat_print_summary(rep, r->last);
+    rescue_summary(rep, o->output, r->last, errno);
     rc = exit_status(r, no_command);
   }
   if (o->repeat)
@@ -739,7 +771,9 @@ static int close_results(struct stat_report *rep, const char *output, int rc)
 {
   if (rep->out && (rep->out == stderr ? fflush(stderr) | ferror(stderr)
                                       : ferror(rep->out) | fclose(rep->out))) {
-    if (output)
+    if (results_rescued)
+      ; /* said with the summary */
+    else if (output)
       cli_error("stat", "-o '%s': writing the results: %s", output,
                 strerror(errno));
     else

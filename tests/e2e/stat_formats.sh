@@ -138,6 +138,17 @@ if [ -w /dev/full ]; then
   rc=0; "$PMUX" stat --json -e task-clock -- true 2>/dev/full || rc=$?
   [ "$rc" = 1 ] || fail "stat --json with standard error on /dev/full: rc $rc"
   pass "write errors fail the command"
+  # ... and lose nothing measured: after the error naming -o FILE, the
+  # summary comes on standard error (it was only in the full file)
+  rc=0; "$PMUX" stat -x, -I 10 -o /dev/full -e task-clock -- true 2>"$TMP/full.err" || rc=$?
+  [ "$rc" = 1 ] && [ "$(grep -c "^pmux stat: -o '/dev/full': writing the results: No space left on device; the summary follows on standard error$" "$TMP/full.err")" = 1 ] &&
+    grep -q "^event,set,raw," "$TMP/full.err" && grep -q "^task-clock,0," "$TMP/full.err" ||
+    fail "stat -x, -I -o /dev/full: rc $rc: $(cat "$TMP/full.err")"
+  rc=0; "$PMUX" stat --json -o /dev/full -e task-clock -- true 2>"$TMP/full.err" || rc=$?
+  tail -1 "$TMP/full.err" >"$TMP/full.json"
+  [ "$rc" = 1 ] && [ "$(json_get "$TMP/full.json" 'd["events"][0]["name"]')" = task-clock ] ||
+    fail "stat --json -o /dev/full: rc $rc: $(cat "$TMP/full.err")"
+  pass "results that -o FILE cannot take go to standard error"
 fi
 
 # Counts are decimal (or 0x hex), never octal.
