@@ -393,6 +393,29 @@ static int output_given_fd(const char *path)
   return -1;
 }
 
+/*
+ * -o /dev/stdout with standard output closed: checked before anything is
+ * opened, as pmux's own descriptors (a perf event's) would take the free
+ * number and the results be written into one of those ("Invalid
+ * argument", after the command ran).  0, or -1 after the message.
+ */
+static int output_check_given(const char *path)
+{
+  int fd = path ? output_given_fd(path) : -1;
+  if (fd < 0)
+    return 0;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0)
+    cli_error("stat", "-o '%s': descriptor %d is not open (%s)", path, fd,
+              strerror(errno));
+  else if ((flags & O_ACCMODE) == O_RDONLY)
+    cli_error("stat", "-o '%s': descriptor %d is open for reading only",
+              path, fd);
+  else
+    return 0;
+  return -1;
+}
+
 static FILE *output_open(const char *path)
 {
   int given = output_given_fd(path), fd;
@@ -793,6 +816,10 @@ int cmd_stat(int argc, char **argv)
   if (first_arg < 0) {
     free_opts(&o);
     return o.help ? PMUX_EXIT_OK : PMUX_EXIT_USAGE;
+  }
+  if (output_check_given(o.output)) {
+    free_opts(&o);
+    return PMUX_EXIT_FAIL;
   }
   pmux_target_t target = {0};
   char desc[96] = "";

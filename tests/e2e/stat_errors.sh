@@ -152,3 +152,16 @@ pass "a set's switch= that nothing honours is said"
 grep -q "warning: set 0: switch= ignored: the only set, nothing rotates" "$TMP/one" ||
   fail "one set with switch=: $(cat "$TMP/one")"
 pass "switch= on the only set is said"
+
+# -o /dev/stdout with standard output closed, or a descriptor open for
+# reading only, is refused before the command runs: a perf event's fd took
+# the free number 1 and the results went to it ("Invalid argument", after
+# the command had run).
+rc=0; "$PMUX" stat -e task-clock -o /dev/stdout -- touch "$TMP/ran" >&- 2>"$TMP/closed.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "^pmux stat: -o '/dev/stdout': descriptor 1 is not open" "$TMP/closed.err" ||
+  fail "-o /dev/stdout, stdout closed: rc $rc: $(cat "$TMP/closed.err")"
+[ ! -e "$TMP/ran" ] || fail "-o /dev/stdout, stdout closed: the command ran"
+rc=0; "$PMUX" stat -e task-clock -o /dev/fd/5 -- true 5</dev/null 2>"$TMP/ro.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "^pmux stat: -o '/dev/fd/5': descriptor 5 is open for reading only" "$TMP/ro.err" ||
+  fail "-o /dev/fd/5 read-only: rc $rc: $(cat "$TMP/ro.err")"
+pass "-o on a closed or read-only descriptor is refused first"
