@@ -1174,6 +1174,20 @@ static int record(struct rec *r, const pmux_record_opts_t *o)
   return end_recording(r, poll_until_exit(r));
 }
 
+/* The forwarded signals wait (before: the mask to restore) while the
+ * file's tail is written: its maps and build-ids name the samples, and a
+ * second ^C that came once the command was gone (nothing to forward to)
+ * killed pmux with them unwritten.  They take effect once the file is
+ * complete, as perf record finishes its file first. */
+static void block_forwarded(sigset_t *before)
+{
+  sigset_t set;
+  sigemptyset(&set);
+  for (int i = 0; i < PMUX__RECORD_NSIGS; i++)
+    sigaddset(&set, fwd[i]);
+  sigprocmask(SIG_BLOCK, &set, before);
+}
+
 /* On every path: the signals back as they were, and the command, if still
  * there, killed and reaped. */
 static void stop_command(struct rec *r, int rc)
@@ -1277,8 +1291,11 @@ int pmux_record(const pmux_record_opts_t *o, pmux_record_stats_t *stats)
   if (!r)
     return -ENOMEM;
   rc = record(r, o);
+  sigset_t before;
+  block_forwarded(&before);
   stop_command(r, rc);
   rc = finish_file(r, rc);
+  sigprocmask(SIG_SETMASK, &before, NULL);
   rec_free(r, o);
   return rc;
 }
