@@ -93,6 +93,64 @@ static int open_folder(const char *path, const char **name, char *err,
   }
 }
 
+/* 0 when the open file may be trusted with rules, else a negative errno
+ * with err saying why (the folders were checked by open_folder). */
+static int check_file(int fd, char *err, size_t errlen)
+{
+  struct stat st;
+  if (fstat(fd, &st)) {
+    int e = errno;
+    snprintf(err, errlen, "cannot stat: %s", strerror(e));
+    return -e;
+  }
+  if (!S_ISREG(st.st_mode))
+    return refuse(-EINVAL, err, errlen, "not a regular file");
+  if (st.st_uid != 0)
+    return refuse(-EPERM, err, errlen, "not owned by root");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return refuse(-EPERM, err, errlen,
+                  st.st_mode & S_IWOTH ? "writable by everyone"
+                                       : "writable by its group");
+  if (st.st_size > PERFCAP_MAX_FILE) {
+    snprintf(err, errlen, "larger than %d bytes", PERFCAP_MAX_FILE);
+    return -EFBIG;
+  }
+  return 0;
+}
+
+/* The file's bytes, at most PERFCAP_MAX_FILE: one byte more is read than
+ * allowed, since the file may have grown since check_file. */
+static int read_bounded(int fd, char **buf, size_t *len, char *err,
+                        size_t errlen)
+{
+  char *data = malloc(PERFCAP_MAX_FILE + 1);
+  if (!data)
+    return refuse(-ENOMEM, err, errlen, "out of memory");
+  size_t got = 0;
+  while (got < PERFCAP_MAX_FILE + 1) {
+    ssize_t r = read(fd, data + got, PERFCAP_MAX_FILE + 1 - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      int e = errno;
+      free(data);
+      snprintf(err, errlen, "cannot read: %s", strerror(e));
+      return -e;
+    }
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  if (got > PERFCAP_MAX_FILE) {
+    free(data);
+    snprintf(err, errlen, "larger than %d bytes", PERFCAP_MAX_FILE);
+    return -EFBIG;
+  }
+  *buf = data;
+  *len = got;
+  return 0;
+}
+
 int perfcap_load(const char *path, char **buf, size_t *len, char *err,
                  size_t errlen)
 {
@@ -108,71 +166,15 @@ int perfcap_load(const char *path, char **buf, size_t *len, char *err,
                                  O_NONBLOCK);
   int open_errno = errno;
   close(dir);
-  errno = open_errno;
   if (fd < 0) {
-    int e = errno;
-    if (e == ELOOP)
+    if (open_errno == ELOOP)
       return refuse(-ELOOP, err, errlen, "is a symbolic link");
-    snprintf(err, errlen, "cannot open: %s", strerror(e));
-    return -e;
+    snprintf(err, errlen, "cannot open: %s", strerror(open_errno));
+    return -open_errno;
   }
-  struct stat st;
-  int rc = 0;
-  char *data = NULL;
-  if (fstat(fd, &st)) {
-    rc = -errno;
-    snprintf(err, errlen, "cannot stat: %s", strerror(-rc));
-    goto out;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    rc = refuse(-EINVAL, err, errlen, "not a regular file");
-    goto out;
-  }
-  if (st.st_uid != 0) {
-    rc = refuse(-EPERM, err, errlen, "not owned by root");
-    goto out;
-  }
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-    rc = refuse(-EPERM, err, errlen,
-                st.st_mode & S_IWOTH ? "writable by everyone"
-                                     : "writable by its group");
-    goto out;
-  }
-  if (st.st_size > PERFCAP_MAX_FILE) {
-    snprintf(err, errlen, "larger than %d bytes", PERFCAP_MAX_FILE);
-    rc = -EFBIG;
-    goto out;
-  }
-  /* Read one byte more than allowed: the file may have grown since fstat. */
-  data = malloc(PERFCAP_MAX_FILE + 1);
-  if (!data) {
-    rc = refuse(-ENOMEM, err, errlen, "out of memory");
-    goto out;
-  }
-  size_t got = 0;
-  while (got < PERFCAP_MAX_FILE + 1) {
-    ssize_t r = read(fd, data + got, PERFCAP_MAX_FILE + 1 - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      rc = -errno;
-      snprintf(err, errlen, "cannot read: %s", strerror(-rc));
-      goto out;
-    }
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  if (got > PERFCAP_MAX_FILE) {
-    snprintf(err, errlen, "larger than %d bytes", PERFCAP_MAX_FILE);
-    rc = -EFBIG;
-    goto out;
-  }
-  *buf = data;
-  *len = got;
-  data = NULL;
-out:
-  free(data);
+  int rc = check_file(fd, err, errlen);
+  if (!rc)
+    rc = read_bounded(fd, buf, len, err, errlen);
   close(fd);
   return rc;
 }
