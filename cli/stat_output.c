@@ -676,10 +676,15 @@ void stat_print_interval(struct stat_report *r, const pmux_session_t *s,
       fprintf(out, "%s%d%s%llu%s%s\n", r->sep, c.set, r->sep,
               (unsigned long long)delta, r->sep, *c.unit ? "ns" : "");
     } else {
+      /* A clock in msec, as the summary and perf stat -I show it; CSV and
+       * JSON keep its ns. */
       char buf[48];
-      fprintf(out, "%14.6f %5d %20s %-6s %s%s\n", t, active,
-              cli_thousands(delta, buf, sizeof(buf)), *c.unit ? "ns" : "",
-              c.name, first ? "  (first interval)" : "");
+      if (*c.unit)
+        snprintf(buf, sizeof(buf), "%.2f", (double)delta / 1e6);
+      else
+        cli_thousands(delta, buf, sizeof(buf));
+      fprintf(out, "%14.6f %5d %20s %-6s %s%s\n", t, active, buf,
+              *c.unit ? "msec" : "", c.name, first ? "  (first interval)" : "");
     }
     shown++;
   }

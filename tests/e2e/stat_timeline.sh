@@ -48,9 +48,11 @@ assert lines[-1]["exit_status"] == 130
 PY
 pass "interrupted timeline stays valid"
 
-# Human timeline.
-"$PMUX" stat -I 20 -e page-faults -o "$TMP/tl.txt" -- "$DEMO" -r 2 -c 5
+# Human timeline: clocks in msec, as the summary shows them (and perf -I).
+"$PMUX" stat -I 20 -e page-faults,task-clock -o "$TMP/tl.txt" -- "$DEMO" -r 2 -c 5
 grep -q "(first interval)" "$TMP/tl.txt" || fail "first interval not marked"
+grep -Eq "^ +[0-9.]+ +-?[0-9]+ +[0-9]+\.[0-9]{2} msec +task-clock" "$TMP/tl.txt" ||
+  fail "task-clock not in msec: $(grep task-clock "$TMP/tl.txt" | head -2)"
 pass "human timeline"
 
 # Rotation order: the sets take turns round-robin in the order given, every
