@@ -349,6 +349,16 @@ static int resolve_pfm(const char *name, pmux_event_info_t *out)
   return 0;
 }
 
+int pmux__same_encoding(const pmux_event_info_t *a,
+                        const pmux_event_info_t *b)
+{
+  return a->type == b->type && a->config == b->config &&
+         a->config1 == b->config1 && a->config2 == b->config2 &&
+         a->exclude_user == b->exclude_user &&
+         a->exclude_kernel == b->exclude_kernel &&
+         a->exclude_hv == b->exclude_hv;
+}
+
 int pmux_event_resolve(const char *name, pmux_event_info_t *out)
 {
   int err = pmux__pfm_init();

@@ -60,6 +60,11 @@ static inline int pmux__copy_prefix(char *dst, size_t cap, const char *src,
 /* Monotonic clock in nanoseconds. */
 uint64_t pmux__now_ns(void);
 
+/* Do a and b count the same thing: same encoding, same modifiers
+ * (event.c)? */
+int pmux__same_encoding(const pmux_event_info_t *a,
+                        const pmux_event_info_t *b);
+
 /* 0 when a command forked now could be waited for, else PMUX_ESTATE with
  * the message: with SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT, which a
  * parent's SIG_IGN leaves through exec) the kernel reaps the command

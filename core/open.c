@@ -472,15 +472,10 @@ static int preflight_all_fit(pmux_session_t *s)
   return err;
 }
 
-/* Do events a and b count the same thing (same encoding, same modifiers)? */
+/* Do events a and b count the same thing, and can both count? */
 static int same_event(const struct pmux_event *a, const struct pmux_event *b)
 {
-  return a->info.type == b->info.type && a->info.config == b->info.config &&
-         a->info.config1 == b->info.config1 &&
-         a->info.config2 == b->info.config2 &&
-         a->info.exclude_user == b->info.exclude_user &&
-         a->info.exclude_kernel == b->info.exclude_kernel &&
-         a->info.exclude_hv == b->info.exclude_hv && a->supported &&
+  return pmux__same_encoding(&a->info, &b->info) && a->supported &&
          b->supported;
 }
 

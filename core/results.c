@@ -63,7 +63,7 @@ void pmux__session_estimate(pmux_session_t *s)
       e->error_bound = 0;
     /* (A bound of 0 stays: an event that is the set's own time, such as
      * task-clock, is exact however its slices were chosen.) */
-    if (chosen_by_count && o.estimate > o.raw && o.bound > 0)
+    if (chosen_by_count && o.estimate > o.raw && e->error_bound > 0)
       e->error_bound = INFINITY;
   }
   s->estimates_valid = 1;

@@ -376,10 +376,17 @@ static int set_trigger(pmux_session_t *s, struct pmux_set *set,
     return undo_set(s, set, before, -ENOMEM);
   set->trigger_period = o->trigger_period;
   set->trigger_count = o->trigger_count;
-  /* The trigger counts in its set: find it, or add it to the set. */
-  for (int i = 0; i < set->nevents; i++)
-    if (!strcmp(s->events[set->events[i]].name, o->trigger))
+  /* The trigger counts in its set: find it, by what it counts (faults is
+   * page-faults: a second counter of the same thing would take a counter
+   * of the group), or add it to the set. */
+  pmux_event_info_t t;
+  int resolved = !pmux_event_resolve(o->trigger, &t);
+  for (int i = 0; i < set->nevents && set->trigger_event < 0; i++) {
+    const struct pmux_event *e = &s->events[set->events[i]];
+    if (!strcmp(e->name, o->trigger) ||
+        (resolved && pmux__same_encoding(&e->info, &t)))
       set->trigger_event = set->events[i];
+  }
   if (set->trigger_event < 0)
     return join_trigger(s, set, o->trigger, before);
   return 0;
