@@ -607,7 +607,8 @@ static int keep_old_output(const char *path)
  * one. */
 static void undo_output(const struct rec *r)
 {
-  unlink(r->path);
+  if (r->made_file) /* never a device (-o /dev/null) or a FIFO given */
+    unlink(r->path);
   char old[4096];
   if (r->kept_old &&
       snprintf(old, sizeof(old), "%s.old", r->path) < (int)sizeof(old))
@@ -997,6 +998,8 @@ static int open_output(struct rec *r, const pmux_record_opts_t *o)
       close(ofd);
     return rc;
   }
+  struct stat st;
+  r->made_file = !fstat(ofd, &st) && S_ISREG(st.st_mode);
   /* The DATA section's length is written last, at its place: a pipe
    * would leave the file unreadable (and the compact format would decode
    * the sections after DATA as samples). */

@@ -46,6 +46,7 @@ struct rec {
   FILE *out;
   const char *path;
   int kept_old;            /* an earlier recording at path is now path.old */
+  int made_file;           /* path is a regular file this run wrote */
   int never_ran;           /* the command could not be started */
   const pmux_format_t *fmt;
   void *fst;

@@ -32,6 +32,12 @@ cmp -s "$TMP/m.data" "$TMP/keep.data" || fail "a command that never started disp
 [ ! -e "$TMP/keep.data.old" ] || fail "a command that never started left keep.data.old"
 "$PMUX" record -q -o "$TMP/keep.data" -- true || fail "record true"
 cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
+# Nor is a device given as the output removed then (root made a null
+# device of its own: /dev/null went once).
+if [ "$(id -u)" = 0 ] && mknod "$TMP/null" c 1 3 2>/dev/null; then
+  "$PMUX" record -q -o "$TMP/null" -- /nonexistent-command 2>/dev/null && fail "a missing command on a device: rc 0"
+  [ -c "$TMP/null" ] || fail "a command that never started removed the device given as -o"
+fi
 rm -f "$TMP/ran"
 set +e
 "$PMUX" record -q -o /dev/stdout -- touch "$TMP/ran" 2>"$TMP/pipe.err" | cat >"$TMP/pipe.out"
