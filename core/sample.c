@@ -996,6 +996,7 @@ static int open_output(struct rec *r, const pmux_record_opts_t *o)
     rc = pmux__fail(-errno, "%s: %s", r->path, strerror(errno));
     if (ofd >= 0)
       close(ofd);
+    undo_output(r); /* the recording kept as FILE.old back */
     return rc;
   }
   struct stat st;
@@ -1168,8 +1169,10 @@ static int record(struct rec *r, const pmux_record_opts_t *o)
     rc = open_output(r, o);
   if (rc >= 0)
     rc = watch_the_rest(r);
-  if (rc < 0)
+  if (rc < 0) {
+    r->never_ran = 1; /* not released: its file goes, as an exec's error */
     return rc;
+  }
   forward_signals(r);
   rc = release_command(r, o);
   if (rc < 0)

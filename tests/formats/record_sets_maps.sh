@@ -32,6 +32,17 @@ cmp -s "$TMP/m.data" "$TMP/keep.data" || fail "a command that never started disp
 [ ! -e "$TMP/keep.data.old" ] || fail "a command that never started left keep.data.old"
 "$PMUX" record -q -o "$TMP/keep.data" -- true || fail "record true"
 cmp -s "$TMP/m.data" "$TMP/keep.data.old" || fail "the previous recording was not kept as .old"
+# Nor a run that fails before the command starts, at any step: short of
+# descriptors, the output's open or the timer's failed after FILE had
+# become FILE.old (FILE gone, or an empty recording in its place).
+for n in $(seq 8 40); do
+  cp "$TMP/m.data" "$TMP/fd.data"
+  rm -f "$TMP/fd.data.old"
+  (ulimit -n "$n"; "$PMUX" record -q -S task-clock -S page-faults \
+    -o "$TMP/fd.data" -- true) 2>"$TMP/fd.err" && continue
+  cmp -s "$TMP/m.data" "$TMP/fd.data" && [ ! -e "$TMP/fd.data.old" ] ||
+    fail "ulimit -n $n: a failed start displaced the recording: $(cat "$TMP/fd.err")"
+done
 # Nor is a device given as the output removed then (root made a null
 # device of its own: /dev/null went once).
 if [ "$(id -u)" = 0 ] && mknod "$TMP/null" c 1 3 2>/dev/null; then
