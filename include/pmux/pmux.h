@@ -500,7 +500,9 @@ typedef struct pmux_record_stats {
  * status 127<<8 when it was not found, 126<<8 when it could not be
  * executed, as a shell says), -EPERM with the mlock limit explained (pmux_errmsg()),
  * PMUX_ESTATE while SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT): the
- * kernel would reap the command itself and its status be lost.
+ * kernel would reap the command itself and its status be lost.  A non-empty
+ * regular file at opts->output becomes OUTPUT.old; a run that fails before
+ * the command starts writes nothing and leaves it where it was.
  */
 PMUX_EXTERN int pmux_record(const pmux_record_opts_t *opts,
                             pmux_record_stats_t *stats);
