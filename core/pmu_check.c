@@ -7,7 +7,9 @@
  * duplicate names or event codes.  One function per rule (or per few rules
  * on one element), run in the order of pmux__pmu_finalize's table: a
  * failure is PMUX_EDESC with "FILE:LINE: RULE: detail", the RULE names of
- * docs/pmu-description.md.
+ * docs/pmu-description.md.  The families' table, whose checks run here,
+ * also tells host detection (pmu_host.c) why a CPU has no description
+ * (pmux__pmu_family_unknown), and pmux__pmu_check_name serves the loader.
  */
 #include <ctype.h>
 #include <stdio.h>
