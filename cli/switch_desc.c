@@ -1,6 +1,6 @@
 /*
  * switch_desc.c - a set's switching, from the text of a sample file's
- * SETS section (switch_desc.h).
+ * SWITCHES section (switch_desc.h).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * switch_desc.h - how a set switched, read back from the text a sample
- * file's SETS section holds ("2000000ns" or "EVENT/PERIOD/N"), for
+ * file's SWITCHES section holds ("2000000ns" or "EVENT/PERIOD/N"), for
  * report's header (report_sets.c).
  */
 #ifndef PMUX_CLI_SWITCH_DESC_H

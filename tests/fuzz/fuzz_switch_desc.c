@@ -1,6 +1,6 @@
 /*
  * fuzz_switch_desc.c - libFuzzer target for report's reading of how a set
- * switched (cli/switch_desc.c), text from a sample file's SETS section,
+ * switched (cli/switch_desc.c), text from a sample file's SWITCHES section,
  * which may come from anywhere.  What it reads as a time slice or as
  * EVENT/PERIOD/N must be what the text says: written back, it gives the
  * text again (but for leading zeros).
