@@ -691,7 +691,9 @@ PMUX_EXTERN int pmux_lease_nmi_stale(pmux_lease_holder_t *out);
 /* Restore the watchdog from a stale watchdog lease (holder killed).  1 when
  * restored (msg says what), 0 when nothing to do, or negative. */
 PMUX_EXTERN int pmux_lease_recover(char *msg, size_t len);
-/* "0-3,8" -> CPUs (at most max); count or PMUX_ESYNTAX. */
+/* "0-3,8" -> CPUs (at most max); count or PMUX_ESYNTAX.  The form sysfs
+ * writes: decimal numbers and ranges joined by ',', nothing else (no sign,
+ * blank or trailing ','). */
 PMUX_EXTERN int pmux_cpulist_parse(const char *list, int *cpus, int max);
 /* "2ms", "500us", "1s", "250000ns", "1.5" (a bare number is milliseconds)
  * -> ns, from 1 ns to 1e15 ns; decimal, no sign, no blanks.  0 or
