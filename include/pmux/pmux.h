@@ -450,7 +450,9 @@ PMUX_EXTERN const char *pmux_right_desc(int right);
 
 /* ---------------------------------------------------------------- sampling */
 /* (issue 7: sampling formats, `pmux record`, `pmux report`; implemented in
- * core/sample.c, core/sample_file.c, core/format.c and formats/) */
+ * core/sample.c and its writer core/sample_write.c, core/sample_file.c and
+ * its symbol resolver core/sample_symbols.c (with core/jit_map.c,
+ * core/kallsyms.c), core/format.c and formats/) */
 
 /* The sampling formats, in registration order; stop on non-0. */
 typedef int (*pmux_format_list_cb)(const char *name, const char *desc,
@@ -467,7 +469,8 @@ typedef struct pmux_record_opts {
   const char *output;      /* the sample file (NULL: "pmux.data") */
   char *const *sets;       /* or sets, as stat's -S: "EVENTS[;switch=DUR]";
                               every event samples while its set is active */
-  int nsets;
+  int nsets;               /* 0: event; > 0 with sets NULL, or with event
+                              too: PMUX_ECONFIG */
   uint64_t switch_ns;      /* default time slice of the sets (0: 2 ms) */
   int system_wide;         /* sample every process on the CPUs while the
                               command runs (root or CAP_PERFMON) */
@@ -496,9 +499,12 @@ typedef struct pmux_record_stats {
 /*
  * Run argv, sampling it (and its children) into opts->output with the
  * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command.
- * PMUX_EFORMAT, PMUX_EEVENT, PMUX_ECHILD (command not started; *stats
- * status 127<<8 when it was not found, 126<<8 when it could not be
- * executed, as a shell says), -EPERM with the mlock limit explained (pmux_errmsg()),
+ * PMUX_ECONFIG (options that cannot go together), PMUX_EFORMAT,
+ * PMUX_EEVENT, PMUX_ECHILD (command not started; *stats status 127<<8 when
+ * it was not found, 126<<8 when it could not be executed, as a shell says;
+ * nothing is written and an existing output stays where it was), -EPERM
+ * with the mlock limit explained (pmux_errmsg()), -errno of a write to the
+ * output that failed (pmux_errmsg() names the file),
  * PMUX_ESTATE while SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT): the
  * kernel would reap the command itself and its status be lost.  A non-empty
  * regular file at opts->output becomes OUTPUT.old; a run that fails before
