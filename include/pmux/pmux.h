@@ -498,7 +498,7 @@ typedef struct pmux_record_stats {
 
 /*
  * Run argv, sampling it (and its children) into opts->output with the
- * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command.
+ * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1 to the command.
  * PMUX_ECONFIG (options that cannot go together), PMUX_EFORMAT,
  * PMUX_EEVENT, PMUX_ECHILD (command not started; *stats status 127<<8 when
  * it was not found, 126<<8 when it could not be executed, as a shell says;
