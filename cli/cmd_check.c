@@ -13,6 +13,7 @@
  * "reservation": {"nmi_watchdog","watchdog_counter","held","free","reason",
  * "evidence"},
  * "sets": [{"fits","reason","events": [{"name","code","config","counter"}]}]}
+ * (an event that takes a pair of counters adds "pair_counter").
  */
 #include <ctype.h>
 #include <getopt.h>
