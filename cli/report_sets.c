@@ -2,7 +2,8 @@
  * report_sets.c - the sets of a sample file in `pmux report`'s header:
  * each set's events, how it switched (a time slice, or N overflows of a
  * trigger event) and how many times it was made active, as the file's
- * SETS and SWITCHES sections say (docs/file-format.md).  A file without
+ * SETS and SWITCHES sections say (docs/file-format.md; the switch text is
+ * read back by switch_desc.c, this file prints it).  A file without
  * SWITCHES (1.0, or a recorder killed before the end) says so rather
  * than showing runs it does not know.
  */

@@ -1,7 +1,9 @@
 /*
  * session.c - sessions: the target, the sets and pinned events, starting the
  * command, and the accessors for results.  Opening counters is in open.c,
- * the rotation engine in rotation.c, estimates in estimate.c.
+ * the rotation engine in rotation.c, estimates in estimate.c; -e lists too
+ * large for the PMU are split in split.c, set specs parsed in spec.c, and
+ * whether the command can be waited for is checked in command.c.
  */
 #include <errno.h>
 #include <fcntl.h>
