@@ -1,7 +1,8 @@
 /*
  * event.c - event names to perf_event_attr, through libpfm4's perf OS layer
  * (pfm_get_os_event_encoding with PFM_OS_PERF_EVENT_EXT), plus the forms
- * libpfm4 does not know (PMU::0xCODE on any kernel PMU by its sysfs type).
+ * libpfm4 does not know (PMU::0xCODE on any kernel PMU by its sysfs type;
+ * cpu::0xCODE without a 'cpu' PMU is the raw code rCODE is).
  * Unknown names get close matches suggested; a bad modifier is an error that
  * lists the modifiers the event has.  Nothing is dropped silently.
  */
