@@ -129,7 +129,8 @@ static void usage(FILE *out)
 "                         complete, samples, recorded, lost (null when\n"
 "                         unknown), sort, sets,\n"
 "                         kernel_symbols, changed (binaries rebuilt\n"
-"                         since the recording), top\n"
+"                         since the recording), top, and error when\n"
+"                         the file is damaged\n"
 "  -h, --help             this help\n");
 }
 
