@@ -2,9 +2,11 @@
  * format.c - the registry of sampling formats (interface in format.h).
  *
  * The built-ins are one explicit array, registered on first use; the checks
- * are perfmon2's (pfm_fmt_register): a format without a name or handler is
- * refused, one that is not in-kernel without restart, a duplicate name or
- * UUID too.
+ * are perfmon2's (pfm_fmt_register): a format without a name, init,
+ * handler, exit, decode or UUID is refused, one that is not in-kernel
+ * without restart, a duplicate name or UUID too.  Also here: reading
+ * --format NAME[:ARGS] and the KEY=VALUE,... arguments every format parses
+ * with (pmux__fmt_args_check: unknown, repeated and empty items refused).
  */
 #include <ctype.h>
 #include <errno.h>
