@@ -2,8 +2,9 @@
  * pmu_encode.c - event name -> register image -> perf config, from a PMU
  * description alone (no libpfm4: this is what libpfm4 is checked against).
  *
- * "EVENT[:UMASK...][:MOD[=VAL]...]", optionally "PMU::" in front, or a raw
- * "rHEX" / "0xHEX".  The image is: the field defaults (x86: INT and EN), the
+ * "EVENT[:UMASK...][:MOD[=VAL]...]", optionally "PMU::" in front (the
+ * description's name or alias, or "cpu", the kernel's name of a core PMU),
+ * or a raw "rHEX" / "0xHEX" (also as "cpu::0xHEX").  The image is: the field defaults (x86: INT and EN), the
  * event code placed by the codemaps, the unit masks (given, each replacing
  * its own group's default only, else the event's default: umask_image), the
  * event's preset modifiers, then the user's modifiers.  Privilege modifiers

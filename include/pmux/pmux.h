@@ -340,7 +340,8 @@ PMUX_EXTERN int pmux_pmu_event_list(const pmux_pmu_t *pmu,
                                     pmux_event_list_cb cb, void *arg);
 /*
  * Encode "EVENT[:UMASK...][:MOD[=VAL]...]" or a raw code "rHEX" / "0xHEX"
- * for this PMU.  PMUX_EEVENT, PMUX_EMODIFIER (modifier the PMU lacks),
+ * for this PMU, optionally with "PMU::" in front (its name, an alias, or
+ * "cpu": cpu::0x1c2 is r1c2).  PMUX_EEVENT, PMUX_EMODIFIER (modifier the PMU lacks),
  * PMUX_ECONFIG (reserved bits set) with a message naming the input.
  */
 PMUX_EXTERN int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
