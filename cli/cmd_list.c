@@ -82,7 +82,8 @@ static int print_event(const char *pmu, const char *pmu_desc,
  * With --pmu: a "PMU::" in front of the pattern that names the description
  * by another of the names the encoder takes for it (an alias, libpfm4's
  * "core" for core2; the template of a variant, intel_arch for
- * intel_arch:v=3,...) is dropped, leaving the event part.  Otherwise the
+ * intel_arch:v=3,...; "cpu", the kernel's name of a core PMU) is dropped,
+ * leaving the event part.  Otherwise the
  * pattern is returned as given.
  */
 static const char *own_pmu_dropped(const pmux_pmu_t *pmu, const char *pattern)
@@ -92,6 +93,8 @@ static const char *own_pmu_dropped(const pmux_pmu_t *pmu, const char *pattern)
     return pattern;
   char want[128];
   snprintf(want, sizeof(want), "%.*s", (int)(sep - pattern), pattern);
+  if (!strcasecmp(want, "cpu")) /* every description is of a core PMU */
+    return sep + 2;
   const char *name = pmux_pmu_name(pmu);
   const pmux_pmu_t *q;
   if (pmux_pmu_find(want, &q))

@@ -218,6 +218,9 @@ out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'intel_arch::UNHALTED*') ||
 out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'ix86arch::') ||
   fail "list ix86arch:: on a variant: exit $?"
 [ "$(grep -c '^  ' <<<"$out")" -eq 7 ] || fail "list ix86arch:: on a variant: $out"
+# ... or "cpu", the kernel's name of the core PMU, as check and stat take it
+out=$("$PMUX" list --pmu core2 'cpu::MUL') || fail "list --pmu core2 cpu::MUL: exit $?"
+grep -q '^  MUL ' <<<"$out" || fail "list --pmu core2 cpu::MUL: $out"
 out=$("$PMUX" list 'perf::cpu-clock') || fail "list perf::cpu-clock: exit $?"
 grep -q '^  cpu-clock ' <<<"$out" || fail "list perf::cpu-clock: $out"
 out=$("$PMUX" list --pmu core2 'power8::MUL' 2>&1) && fail "list power8::MUL on core2: $out"
