@@ -89,8 +89,10 @@ typedef struct pmux_event_info {
 /*
  * Resolve one event name: libpfm4 names with modifiers (INST_RETIRED:ANY_P:u),
  * perf generic and software names (cycles, task-clock, page-faults), raw codes
- * (r1c2, pmu::code).  PMUX_EEVENT / PMUX_EMODIFIER with a message naming the
- * input and suggesting close matches (pmux_errmsg()).
+ * (r1c2, pmu::code: the kernel PMU's sysfs type; cpu::code is r-code's raw
+ * type where the kernel has no 'cpu' PMU, another unknown PMU is refused).
+ * PMUX_EEVENT / PMUX_EMODIFIER with a message naming the input and
+ * suggesting close matches (pmux_errmsg()).
  */
 PMUX_EXTERN int pmux_event_resolve(const char *name, pmux_event_info_t *out);
 
