@@ -5,7 +5,9 @@
  * command's standard output stays its own) or in -o FILE.  Exits with the
  * command's status.  System-wide
  * mode (-a, -C LIST, --exclusive, --disable-nmi-watchdog) is stat_system.c;
- * the means and spreads of -r N (a fresh session per run) stat_repeat.c.
+ * the means and spreads of -r N (a fresh session per run) stat_repeat.c;
+ * the table, CSV and JSON are printed by stat_output.c.  Here: the
+ * options, where the results go (-o), the runs and the exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
