@@ -1,5 +1,6 @@
 /*
- * cli.h - helpers shared by the subcommands: messages, number parsing.
+ * cli.h - helpers shared by the subcommands: exit codes, messages, joining
+ * repeated event lists, number parsing and printing.
  */
 #ifndef PMUX_CLI_H
 #define PMUX_CLI_H

@@ -1,5 +1,5 @@
 /*
- * common.c - helpers shared by the subcommands.
+ * common.c - helpers shared by the subcommands (cli.h).
  */
 #include <ctype.h>
 #include <errno.h>
