@@ -1,6 +1,7 @@
 /*
- * spec.c - the textual forms users write: event lists ("a,b,c") and set
- * specifications ("EVENTS;switch=2ms" or "EVENTS;switch=EVENT/PERIOD/N").
+ * spec.c - the textual forms users write: event lists ("a,b,c"), durations
+ * ("2ms", "500us", a bare number of milliseconds: pmux_duration_parse) and
+ * set specifications ("EVENTS;switch=2ms" or "EVENTS;switch=EVENT/PERIOD/N").
  */
 #include <ctype.h>
 #include <errno.h>
