@@ -3,6 +3,9 @@
  * matching (Kuhn's augmenting paths; at most 64 counters), not a count.
  * When a set does not fit, the explanation is a Hall witness: a group of
  * events whose allowed counters, together, are fewer than the events.
+ * Also here: splitting events into as few sets as fit (pmux_pmu_split:
+ * first-fit, most constrained events first), for `pmux check --split` and
+ * split.c.
  *
  * The free mask is the hook for reservation: counters the NMI watchdog or
  * another PMU user holds are simply absent from it.
