@@ -101,8 +101,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
   "${nobody[@]}" "$PMUX" stat --json -S task-clock:u,page-faults:u -S minor-faults:u \
     -o "$TMP/nobody/u.json" -- "$DEMO" -r 2 -c 2 ||
     fail "user-level counting refused to nobody"
-  grep -qx True <<<"$(json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] > 0')" ||
-    fail "no user-level counts"
+  # Every moment the demo runs, one of the two sets counts its faults: the
+  # two together saw them all, whichever slices each had.  (One set alone
+  # may see none on a loaded machine: its slices can all fall in sleeps.)
+  grep -qx True <<<"$(json_get "$TMP/nobody/u.json" 'd["events"][1]["raw"] + d["events"][2]["raw"] > 0')" ||
+    fail "no user-level counts: $(cat "$TMP/nobody/u.json")"
   pass "rights: the blocker and the fix, and ':u' works unprivileged"
   # Another user's process: the message named an internal "reference
   # clock" and no pid; now the pid, the blocker and the fix.
