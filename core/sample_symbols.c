@@ -426,7 +426,9 @@ int pmux_sample_file_symbol(pmux_sample_file_t *f, uint32_t pid,
     return 0;
   }
   snprintf(dso, dlen, "%s", m->name);
-  const char *jit = anonymous(m->name) ? jit_symbol(f, pid, ip) : NULL;
+  /* A JIT's code: in anonymous memory, or a memfd's (some JITs map their
+   * code twice through one, writable and executable), as perf looks. */
+  const char *jit = fileless(m->name) ? jit_symbol(f, pid, ip) : NULL;
   if (jit) {
     snprintf(sym, len, "%s", jit);
     snprintf(dso, dlen, "/tmp/perf-%u.map", (unsigned)pid);

@@ -19,6 +19,17 @@ top() {
 [ "$(top)" = "jit_spin $map" ] || fail "JIT code not named: $(top)"
 pass "JIT code is named from its perf map"
 
+# The same code in a memfd's mapping ("/memfd:pmux-jit (deleted)"), where
+# some JITs map their code: named from the perf map too (it was "[memfd:...]").
+mmap=$("$PMUX" record -q -F 1000 -o "$TMP/m.data" -- "$PMUX_BUILD/pmux-spin" m300) ||
+  { rm -f "$mmap"; fail "record of memfd JIT code failed"; }
+rm_maps() { rm -f "$map" "$mmap"; rm -rf "$TMP"; }
+trap rm_maps EXIT
+"$PMUX" report --json -i "$TMP/m.data" > "$TMP/m.json" || fail "report (memfd) failed"
+got=$(json_get "$TMP/m.json" 'd["top"][0]["symbol"] + " " + d["top"][0]["dso"]')
+[ "$got" = "jit_spin $mmap" ] || fail "JIT code in a memfd not named: $got"
+pass "JIT code in a memfd's mapping is named from its perf map"
+
 if [ "$(id -u)" = 0 ]; then
   chown 65534 "$map"
   [ "$(top)" = "[anon] //anon" ] || fail "another user's perf map was read: $(top)"

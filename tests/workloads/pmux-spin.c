@@ -9,6 +9,8 @@
  * in an anonymous executable mapping, named in /tmp/perf-PID.map as a JIT
  * names its code for perf (x86-64: the copy must run where it lands); the
  * map's path is printed.
+ *        pmux-spin mMILLISECONDS  the same, the copy in a memfd's mapping
+ * ("/memfd:NAME (deleted)"), where some JITs put their code.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -50,11 +52,23 @@ __attribute__((noinline)) uint64_t jit_body(uint64_t n)
 
 #define JIT_BYTES 256
 
-static int jit_spin(long ms)
+/* Writable executable memory for the copy: anonymous, or a memfd's. */
+static uint8_t *jit_memory(int memfd)
+{
+  int fd = -1;
+  if (memfd && ((fd = memfd_create("pmux-jit", 0)) < 0 || ftruncate(fd, 4096)))
+    return MAP_FAILED;
+  uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       memfd ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, fd, 0);
+  if (fd >= 0)
+    close(fd);
+  return code;
+}
+
+static int jit_spin(long ms, int memfd)
 {
 #if defined(__x86_64__)
-  uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uint8_t *code = jit_memory(memfd);
   if (code == MAP_FAILED)
     return 2;
   memcpy(code, (const void *)jit_body, JIT_BYTES);
@@ -74,15 +88,16 @@ static int jit_spin(long ms)
   return r == 42 ? 3 : 0;
 #else
   (void)ms;
-  fprintf(stderr, "pmux-spin: j: x86-64 only\n");
+  (void)memfd;
+  fprintf(stderr, "pmux-spin: j, m: x86-64 only\n");
   return 2;
 #endif
 }
 
 int main(int argc, char **argv)
 {
-  if (argc > 1 && argv[1][0] == 'j')
-    return jit_spin(atol(argv[1] + 1));
+  if (argc > 1 && (argv[1][0] == 'j' || argv[1][0] == 'm'))
+    return jit_spin(atol(argv[1] + 1), argv[1][0] == 'm');
   long ms = argc > 1 ? atol(argv[1]) : 300;
   uint64_t blocks =
       argc > 1 && argv[1][0] == 'w' ? strtoull(argv[1] + 1, NULL, 10) : 0;
