@@ -378,17 +378,18 @@ static int set_trigger(pmux_session_t *s, struct pmux_set *set,
     return undo_set(s, set, before, -ENOMEM);
   set->trigger_period = o->trigger_period;
   set->trigger_count = o->trigger_count;
-  /* The trigger counts in its set: find it, by what it counts (faults is
-   * page-faults: a second counter of the same thing would take a counter
-   * of the group), or add it to the set. */
-  pmux_event_info_t t;
-  int resolved = !pmux_event_resolve(o->trigger, &t);
-  for (int i = 0; i < set->nevents && set->trigger_event < 0; i++) {
-    const struct pmux_event *e = &s->events[set->events[i]];
-    if (!strcmp(e->name, o->trigger) ||
-        (resolved && pmux__same_encoding(&e->info, &t)))
+  /* The trigger counts in its set: find it by name, else by what it
+   * counts (faults is page-faults: a second counter of the same thing
+   * would take a counter of the group), or add it to the set.  A name
+   * that does not resolve is left to join_trigger, which says why. */
+  for (int i = 0; i < set->nevents && set->trigger_event < 0; i++)
+    if (!strcmp(s->events[set->events[i]].name, o->trigger))
       set->trigger_event = set->events[i];
-  }
+  pmux_event_info_t t;
+  if (set->trigger_event < 0 && !pmux_event_resolve(o->trigger, &t))
+    for (int i = 0; i < set->nevents && set->trigger_event < 0; i++)
+      if (pmux__same_encoding(&s->events[set->events[i]].info, &t))
+        set->trigger_event = set->events[i];
   if (set->trigger_event < 0)
     return join_trigger(s, set, o->trigger, before);
   return 0;
