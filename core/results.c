@@ -62,8 +62,10 @@ void pmux__session_estimate(pmux_session_t *s)
     if (o.measured && is_reference_clock(s, e))
       e->error_bound = 0;
     /* (A bound of 0 stays: an event that is the set's own time, such as
-     * task-clock, is exact however its slices were chosen.) */
-    if (chosen_by_count && o.estimate > o.raw && e->error_bound > 0)
+     * task-clock, is exact however its slices were chosen.  An event never
+     * seen to count loses its rule-of-three bound too: that rule needs
+     * events spread evenly over slices chosen without regard to them.) */
+    if (chosen_by_count && e->error_bound > 0)
       e->error_bound = INFINITY;
   }
   s->estimates_valid = 1;
