@@ -36,7 +36,7 @@ static void usage(FILE *out)
 {
   fprintf(out,
 "usage: pmux stat [OPTIONS] -- COMMAND [ARGS...]\n"
-"       pmux stat [OPTIONS] -p PID\n"
+"       pmux stat [OPTIONS] -p PID [-- COMMAND [ARGS...]]\n"
 "       pmux stat [OPTIONS] -a|-C LIST [-- COMMAND [ARGS...]]\n"
 "\n"
 "Count events of COMMAND (and its children) or of process PID, in sets of\n"
@@ -63,6 +63,8 @@ static void usage(FILE *out)
 "                         unless every set counts at once)\n"
 "Target:\n"
 "  -p, --pid PID          attach to a running process (all its threads)\n"
+"                         until it exits or SIGINT/SIGTERM, or while\n"
+"                         COMMAND runs (-p PID -- sleep 5)\n"
 "  -a, --all-cpus         system-wide: every process on every CPU, while\n"
 "                         COMMAND runs, or until SIGINT/SIGTERM\n"
 "  -C, --cpu LIST         system-wide on these CPUs only (e.g. 0-3,8)\n"
@@ -264,10 +266,6 @@ static int check_combination(const struct stat_opts *o, int have_command)
 {
   if (o->json && o->sep) {
     cli_error("stat", "--json and -x are exclusive");
-    return -1;
-  }
-  if (o->pid && have_command) {
-    cli_error("stat", "give either -p PID or a command, not both");
     return -1;
   }
   if (o->sys.wanted && o->pid) {
@@ -604,8 +602,9 @@ static void free_opts(struct stat_opts *o)
 }
 
 /*
- * What is measured: CPUs (leased here; COMMAND, if any, runs meanwhile),
- * a process, or COMMAND; desc names the first two for the report.  0, or
+ * What is measured: CPUs (leased here) or a process, COMMAND running
+ * meanwhile if there is one, or COMMAND; desc names the first two for the
+ * report.  0, or
  * -1 after the message (the caller gives the leases back).
  */
 static int make_target(struct stat_opts *o, int argc, char **argv,
@@ -625,6 +624,8 @@ static int make_target(struct stat_opts *o, int argc, char **argv,
     target->kind = PMUX_TARGET_PID;
     target->pid = o->pid;
     target->pid_flags = PMUX_PID_THREADS | PMUX_PID_CHILDREN;
+    if (first_arg < argc)
+      target->argv = argv + first_arg; /* counted while it runs */
     snprintf(desc, desc_len, "pid %d", (int)o->pid);
   } else {
     target->kind = PMUX_TARGET_COMMAND;
@@ -830,7 +831,7 @@ int cmd_stat(int argc, char **argv)
     free_opts(&o);
     return PMUX_EXIT_FAIL;
   }
-  int no_command = o.pid || !target.argv;
+  int no_command = !target.argv;
   struct stat_report rep = {0};
   init_report(&rep, &o, no_command ? NULL : argv + first_arg, desc);
   struct stat_repeat agg = {0};

@@ -126,12 +126,17 @@ static int copy_target(pmux_session_t *s, const pmux_target_t *t)
     if (!t->argv || !t->argv[0])
       return pmux__fail(PMUX_ECONFIG, "no command given");
     return copy_argv(s, t->argv);
-  case PMUX_TARGET_PID:
+  case PMUX_TARGET_PID: {
     if (t->pid <= 0)
       return pmux__fail(PMUX_ECONFIG, "bad pid %d", (int)t->pid);
     if (kill(t->pid, 0) < 0 && errno == ESRCH)
       return pmux__fail(-ESRCH, "pid %d: no such process", (int)t->pid);
-    return process_of_thread(t->pid);
+    int err = process_of_thread(t->pid);
+    if (err)
+      return err;
+    /* Optionally a command: the process is counted while it runs. */
+    return t->argv && t->argv[0] ? copy_argv(s, t->argv) : 0;
+  }
   case PMUX_TARGET_CPUS: {
     int n = t->ncpus;
     if (n < 0 || (n > 0 && !t->cpus))

@@ -123,8 +123,10 @@ typedef struct pmux_target {
   unsigned pid_flags;  /* PID: PMUX_PID_* */
   const int *cpus;     /* CPUS: the CPUs; NULL with ncpus 0 = all online */
   int ncpus;
-  /* CPUS may also name a command (argv): the CPUs are counted while it
-   * runs, and signals go to it, as for a COMMAND. */
+  /* CPUS and PID may also name a command (argv): the CPUs or the process
+   * are counted while it runs (it is not counted itself), and signals go
+   * to it, as for a COMMAND.  The session ends when the command does,
+   * whether or not PID is still running (perf stat -p PID -- sleep 5). */
 } pmux_target_t;
 
 /* The default time slice: 2 ms (docs/multiplexing.md has the measurements
