@@ -32,6 +32,7 @@
 struct ev {
   char name[256];
   int ok;                 /* encoded */
+  int software;           /* a software event: counted without a counter */
   pmux_pmu_event_t enc;
   int counter;
   char err[512];
@@ -126,31 +127,35 @@ static void check_set(const pmux_pmu_t *pmu, struct set *s, uint64_t free_mask,
   s->reason[0] = 0;
   for (int i = 0; i < s->n; i++) {
     s->ev[i]->counter = -1;
-    if (!s->ev[i]->ok && s->fits) {
+    if (!s->ev[i]->ok && !s->ev[i]->software && s->fits) {
       s->fits = 0;
       snprintf(s->reason, sizeof(s->reason), "%s", s->ev[i]->err);
     }
   }
   if (!s->fits)
     return;
+  /* The hardware events are assigned; the software ones take no counter. */
   pmux_pmu_event_t enc[MAX_EVENTS];
-  int cnt[MAX_EVENTS];
+  int cnt[MAX_EVENTS], hw[MAX_EVENTS], nhw = 0;
   for (int i = 0; i < s->n; i++)
-    enc[i] = s->ev[i]->enc;
-  int err = pmux_pmu_assign(pmu, enc, s->n, free_mask, cnt);
+    if (s->ev[i]->ok) {
+      hw[nhw] = i;
+      enc[nhw++] = s->ev[i]->enc;
+    }
+  int err = nhw ? pmux_pmu_assign(pmu, enc, nhw, free_mask, cnt) : 0;
   if (err) {
     s->fits = 0;
     snprintf(s->reason, sizeof(s->reason), "%s", pmux_errmsg());
     /* fits without the reservation: say who holds what, not the matching */
     int bare[MAX_EVENTS];
     if (res && *res->reason && bare_mask != free_mask &&
-        !pmux_pmu_assign(pmu, enc, s->n, bare_mask, bare))
+        !pmux_pmu_assign(pmu, enc, nhw, bare_mask, bare))
       snprintf(s->reason, sizeof(s->reason), "%s (it fits without that "
                "reservation)", res->reason);
   }
   /* show the partial placement only when the set fits */
-  for (int i = 0; i < s->n; i++)
-    s->ev[i]->counter = err ? -1 : cnt[i];
+  for (int j = 0; j < nhw; j++)
+    s->ev[hw[j]]->counter = err ? -1 : cnt[j];
 }
 
 static void json_counters(const pmux_pmu_t *pmu, uint64_t mask)
@@ -212,6 +217,7 @@ static void print_json(const pmux_pmu_t *pmu, struct set *sets, int nsets,
                (unsigned long long)e->enc.config);
       else
         printf(", \"code\": null, \"config\": null");
+      printf(", \"software\": %s", e->software ? "true" : "false");
       printf(", \"counter\": ");
       if (e->counter >= 0) {
         pmux_counter_info_t ci;
@@ -272,7 +278,8 @@ static void print_text(const pmux_pmu_t *pmu, struct set *sets, int nsets,
         printf(" code %-#10llx config %-#12llx", (unsigned long long)e->enc.code,
                (unsigned long long)e->enc.config);
       else
-        printf(" %-35s", "(not encoded)");
+        printf(" %-35s", e->software ? "(software: no counter)"
+                                     : "(not encoded)");
       if (e->counter >= 0) {
         pmux_counter_info_t ci;
         pmux_pmu_counter(pmu, e->counter, &ci);
@@ -450,12 +457,19 @@ static int find_counters(const pmux_pmu_t *pmu, const struct check_opts *o,
   return -1;
 }
 
+/* Each event through the PMU's description; one it does not have may be
+ * a software event (page-faults, task-clock), which needs no counter and
+ * fits any set, as pmux stat counts it. */
 static void encode_events(const pmux_pmu_t *pmu, struct ev *evs, int nev)
 {
   for (int i = 0; i < nev; i++) {
     evs[i].ok = !pmux_pmu_encode(pmu, evs[i].name, &evs[i].enc);
-    if (!evs[i].ok)
-      snprintf(evs[i].err, sizeof(evs[i].err), "%s", pmux_errmsg());
+    if (evs[i].ok)
+      continue;
+    snprintf(evs[i].err, sizeof(evs[i].err), "%s", pmux_errmsg());
+    pmux_event_info_t info;
+    evs[i].software = !pmux_event_resolve(evs[i].name, &info) &&
+                      info.is_software;
   }
 }
 
@@ -469,8 +483,9 @@ static int add_set(struct set *sets, int nsets, struct ev *evs, int first,
 }
 
 /* --split: the encodable -e events are partitioned into as few sets as
- * fit; the others get a set each.  The number of sets after, or -1 after
- * the message. */
+ * fit, the software ones join the first (as pmux stat splits them), the
+ * others get a set each.  The number of sets after, or -1 after the
+ * message. */
 static int split_events(const pmux_pmu_t *pmu, const struct check_opts *o,
                         uint64_t free_mask, struct set *sets, int nsets)
 {
@@ -491,6 +506,8 @@ static int split_events(const pmux_pmu_t *pmu, const struct check_opts *o,
   for (int j = 0; j < m; j++)
     if (set_of[j] + 1 > used)
       used = set_of[j] + 1;
+  for (int i = 0; i < o->e_count && !used; i++)
+    used = evs[o->e_first + i].software; /* a first set for them alone */
   nsets += used;
   /* events in the order given, within each set */
   for (int i = 0, j = 0; i < o->e_count; i++) {
@@ -503,6 +520,8 @@ static int split_events(const pmux_pmu_t *pmu, const struct check_opts *o,
         nsets = add_set(sets, nsets, evs, ev, 1);
       }
       j++;
+    } else if (evs[ev].software) {
+      sets[base].ev[sets[base].n++] = &evs[ev];
     } else {
       nsets = add_set(sets, nsets, evs, ev, 1);
     }

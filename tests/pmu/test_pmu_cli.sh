@@ -55,6 +55,25 @@ names = sorted(e["name"] for s in sets for e in s["events"])
 assert names == sorted(["MUL", "DIV", "FP_ASSIST", "FP_COMP_OPS_EXE", "UNHALTED_CORE_CYCLES"])
 PY
 
+# --- software events need no counter: they fit any set, and --split puts
+# them in the first set, as pmux stat does (they were "no such event")
+"$PMUX" check --pmu core2 --no-reserve -S page-faults:u,MUL,task-clock \
+  | says "page-faults:u .*(software: no counter) *-> -$" || fail "check: a software event in a set"
+"$PMUX" check --pmu core2 --no-reserve -e MUL,page-faults,DIV,FP_ASSIST,context-switches --split --json > "$tmp/sw.json" ||
+  fail "check --split with software events: $(cat "$tmp/sw.json")"
+python3 - "$tmp/sw.json" <<'PY'
+import json, sys
+sets = json.load(open(sys.argv[1]))["sets"]
+assert all(s["fits"] for s in sets), sets
+assert len(sets) == 3, sets
+sw = [e["name"] for e in sets[0]["events"] if e["software"]]
+assert sw == ["page-faults", "context-switches"], sets[0]
+assert all(e["counter"] is None for s in sets for e in s["events"] if e["software"])
+assert not any(e["software"] for s in sets[1:] for e in s["events"])
+PY
+"$PMUX" check --pmu core2 --split -e page-faults,task-clock | says "^set 0: fits" ||
+  fail "check --split: software events alone make one set"
+
 # --- unknown event and bad modifier: the set does not fit, with the reason
 rc=0; "$PMUX" check --pmu mips74k -S CYCLES,NOPE --json > "$tmp/c.json" || rc=$?
 [ $rc = 1 ] || fail "check with an unknown event: exit $rc, want 1"
