@@ -777,6 +777,48 @@ static int check_aliases(struct pmux_pmu *pmu)
   return 0;
 }
 
+/* A <generic> names one of perf's generic events, once, in perf's
+ * spelling, and an event spec that encodes and is no generic name itself
+ * (which would loop).  Last with the aliases: it runs the encoder. */
+static int check_generic(const struct pmux_pmu *pmu, int i)
+{
+  const struct pmux__generic *g = &pmu->generics[i];
+  const char *canonical = pmux__perf_generic_name(g->name);
+  if (!canonical || strcmp(canonical, g->name))
+    return pmux__desc_fail(pmu->file, g->line, "generic-name",
+                           "'%s' is not one of perf's generic events as perf "
+                           "spells them (cycles, instructions, "
+                           "cache-references, cache-misses, branches, "
+                           "branch-misses, bus-cycles, stalled-cycles-frontend, "
+                           "stalled-cycles-backend, ref-cycles)", g->name);
+  for (int j = 0; j < i; j++)
+    if (!strcmp(pmu->generics[j].name, g->name))
+      return pmux__desc_fail(pmu->file, g->line, "duplicate-generic",
+                             "generic %s appears twice (first on line %d)",
+                             g->name, pmu->generics[j].line);
+  char base[256];
+  snprintf(base, sizeof(base), "%.*s", (int)strcspn(g->event, ":"), g->event);
+  if (pmux__perf_generic_name(base) && !pmux__pmu_event_find(pmu, base))
+    return pmux__desc_fail(pmu->file, g->line, "generic-event",
+                           "generic %s is '%s', another generic name",
+                           g->name, g->event);
+  pmux_pmu_event_t out;
+  if (pmux_pmu_encode(pmu, g->event, &out))
+    return pmux__desc_fail(pmu->file, g->line, "generic-event",
+                           "generic %s: %s", g->name, pmux_errmsg());
+  return 0;
+}
+
+static int check_generics(struct pmux_pmu *pmu)
+{
+  for (int i = 0; i < pmu->ngenerics; i++) {
+    int err = check_generic(pmu, i);
+    if (err)
+      return err;
+  }
+  return 0;
+}
+
 /* The rules in the order they are checked: a later one relies on what an
  * earlier one resolved or checked (counters before the lists naming them,
  * fields before codemaps, modifiers before presets). */
@@ -793,6 +835,7 @@ static int (*const rules[])(struct pmux_pmu *pmu) = {
     check_shares,
     check_alternatives,
     check_aliases,
+    check_generics,
 };
 
 int pmux__pmu_finalize(struct pmux_pmu *pmu)

@@ -93,6 +93,11 @@ void pmux__pmu_free(struct pmux_pmu *pmu)
     free(pmu->shares[i].name);
   free(pmu->shares);
   free(pmu->alts);
+  for (int i = 0; i < pmu->ngenerics; i++) {
+    free(pmu->generics[i].name);
+    free(pmu->generics[i].event);
+  }
+  free(pmu->generics);
   free(pmu);
 }
 
@@ -138,8 +143,9 @@ static void own_nothing(struct pmux_pmu *p)
   p->refuses = NULL;
   p->shares = NULL;
   p->alts = NULL;
+  p->generics = NULL;
   p->naliases = p->nfields = p->ncodemaps = p->nmods = p->ncons = 0;
-  p->nevents = p->nrefuses = p->nshares = p->nalts = 0;
+  p->nevents = p->nrefuses = p->nshares = p->nalts = p->ngenerics = 0;
 }
 
 static int clone_strings(struct pmux_pmu *p, const struct pmux_pmu *src)
@@ -272,6 +278,21 @@ static int clone_shares(struct pmux_pmu *p, const struct pmux_pmu *src)
   return bad;
 }
 
+static int clone_generics(struct pmux_pmu *p, const struct pmux_pmu *src)
+{
+  if (dup_array(&p->generics, src->generics, src->ngenerics,
+                sizeof(*p->generics)))
+    return -1;
+  for (int i = 0; i < src->ngenerics; i++)
+    p->generics[i].name = p->generics[i].event = NULL;
+  p->ngenerics = src->ngenerics;
+  int bad = 0;
+  for (int i = 0; i < p->ngenerics; i++)
+    bad |= dup_str(&p->generics[i].name, src->generics[i].name) |
+           dup_str(&p->generics[i].event, src->generics[i].event);
+  return bad;
+}
+
 /* The arrays of plain values: codemaps and alternatives. */
 static int clone_values(struct pmux_pmu *p, const struct pmux_pmu *src)
 {
@@ -296,7 +317,8 @@ int pmux__pmu_clone(const struct pmux_pmu *src, struct pmux_pmu **out)
   if (clone_strings(p, src) || clone_aliases(p, src) ||
       clone_fields(p, src) || clone_mods(p, src) || clone_cons(p, src) ||
       clone_events(p, src) || clone_refuses(p, src) ||
-      clone_shares(p, src) || clone_values(p, src)) {
+      clone_shares(p, src) || clone_values(p, src) ||
+      clone_generics(p, src)) {
     pmux__pmu_free(p);
     return -ENOMEM;
   }
@@ -324,4 +346,38 @@ int pmux__pmu_set_counter(struct pmux_pmu *pmu, int i, const char *name,
   pmu->counters[i].width = width;
   pmu->counters[i].addr = addr;
   return 0;
+}
+
+/* perf's generic hardware events (include/uapi/linux/perf_event.h's
+ * PERF_COUNT_HW_*), as perf spells them, and their other spellings. */
+static const char *const perf_generics[][2] = {
+    {"cycles", "cpu-cycles"},
+    {"instructions", NULL},
+    {"cache-references", NULL},
+    {"cache-misses", NULL},
+    {"branches", "branch-instructions"},
+    {"branch-misses", NULL},
+    {"bus-cycles", NULL},
+    {"stalled-cycles-frontend", "idle-cycles-frontend"},
+    {"stalled-cycles-backend", "idle-cycles-backend"},
+    {"ref-cycles", NULL},
+};
+
+const char *pmux__perf_generic_name(const char *name)
+{
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(perf_generics); i++)
+    for (int k = 0; k < 2; k++)
+      if (perf_generics[i][k] && !strcasecmp(name, perf_generics[i][k]))
+        return perf_generics[i][0];
+  return NULL;
+}
+
+const struct pmux__generic *pmux__pmu_generic_find(const struct pmux_pmu *pmu,
+                                                   const char *name)
+{
+  const char *canonical = pmux__perf_generic_name(name);
+  for (int i = 0; canonical && i < pmu->ngenerics; i++)
+    if (!strcmp(pmu->generics[i].name, canonical))
+      return &pmu->generics[i];
+  return NULL;
 }

@@ -118,6 +118,15 @@ struct pmux__alt {
   int line;
 };
 
+/* One of perf's generic hardware events (cycles, instructions...) and the
+ * event this PMU counts for it, as the kernel maps it: an event spec of the
+ * description (a name with unit masks, or a raw code). */
+struct pmux__generic {
+  char *name;
+  char *event;
+  int line;
+};
+
 /*
  * A unit mask.  An event's unit masks fall into groups (libpfm4's grpid):
  * the unit masks given replace the default of their own groups only; every
@@ -180,6 +189,8 @@ struct pmux_pmu {
   int nshares;
   struct pmux__alt *alts;
   int nalts;
+  struct pmux__generic *generics;
+  int ngenerics;
   uint64_t reserved;   /* control-register bits that must stay 0 */
   char *watchdog_spec; /* counter the NMI watchdog takes, or NULL */
   int watchdog;        /* its index, -1 when none */
@@ -303,5 +314,14 @@ int pmux__pmu_family_unknown(const struct pmux__cpuid *id, char *buf,
                              size_t len);
 /* The value of "key" in /proc/cpuinfo (first occurrence), or -ENOENT. */
 int pmux__cpuinfo_field(const char *key, char *buf, size_t len);
+
+/* perf's generic hardware event that name spells (cycles, or its other
+ * spelling cpu-cycles...), in its canonical spelling; NULL if none. */
+const char *pmux__perf_generic_name(const char *name);
+
+/* The description's event for perf's generic event name (any spelling),
+ * or NULL. */
+const struct pmux__generic *pmux__pmu_generic_find(const struct pmux_pmu *pmu,
+                                                   const char *name);
 
 #endif

@@ -554,6 +554,11 @@ static int encode_event(const struct pmux_pmu *pmu, const char *name,
   if (parse_raw(event, &raw)) {
     char hint[160];
     suggest(pmu, event, hint, sizeof(hint));
+    if (pmux__perf_generic_name(event))
+      return pmux__fail(PMUX_EEVENT, "event '%s': %s maps no event to "
+                        "perf's generic '%s' (see pmux list --pmu %s)%s",
+                        name, pmu->name, pmux__perf_generic_name(event),
+                        pmu->name, hint);
     return pmux__fail(PMUX_EEVENT, "event '%s': %s has no such event "
                       "(see pmux list --pmu %s)%s", name, pmu->name,
                       pmu->name, hint);
@@ -717,6 +722,27 @@ static uint64_t perf_config(const struct pmux_pmu *pmu, uint64_t code,
   return img & pc;
 }
 
+/*
+ * perf's generic name (cycles:u) as the event the description maps it to,
+ * with the same qualifiers (UNHALTED_CORE_CYCLES:u): what the kernel
+ * counts for it on this PMU, so that a set of generic events can be
+ * planned.  out keeps the name given.
+ */
+static int encode_generic(const pmux_pmu_t *pmu, const char *name,
+                          const struct pmux__generic *g, const char *quals,
+                          pmux_pmu_event_t *out)
+{
+  char spec[512];
+  snprintf(spec, sizeof(spec), "%s%s%s", g->event, quals ? ":" : "",
+           quals ? quals : "");
+  int err = pmux_pmu_encode(pmu, spec, out);
+  snprintf(out->name, sizeof(out->name), "%s", name);
+  if (err)
+    return pmux__fail(err, "event '%s' (%s on %s): %s", name, g->event,
+                      pmu->name, pmux_errmsg());
+  return 0;
+}
+
 int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
                     pmux_pmu_event_t *out)
 {
@@ -734,8 +760,14 @@ int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,
   uint64_t code = 0;
   struct qualifiers q;
   int err;
-  if ((err = split_name(pmu, name, buf, &event, &quals)) ||
-      (err = encode_event(pmu, name, event, &st, &ev, &code)) ||
+  if ((err = split_name(pmu, name, buf, &event, &quals)))
+    return err;
+  const struct pmux__generic *g = pmux__pmu_event_find(pmu, event)
+                                      ? NULL
+                                      : pmux__pmu_generic_find(pmu, event);
+  if (g)
+    return encode_generic(pmu, name, g, quals, out);
+  if ((err = encode_event(pmu, name, event, &st, &ev, &code)) ||
       (err = sort_qualifiers(ev, name, quals, &q)) ||
       (err = apply_umasks(pmu, ev, name, &q, &st)) ||
       (err = apply_modifiers(pmu, ev, name, q.mods, &st)) ||

@@ -779,6 +779,23 @@ static void start_watchdog(struct loader *ld, const char **atts)
   ld->pmu->line_watchdog = (int)XML_GetCurrentLineNumber(ld->xp);
 }
 
+static void start_generic(struct loader *ld, const char **atts)
+{
+  static const char *const known[] = {"name", "event", NULL};
+  const char *n, *e;
+  if (check_attrs(ld, "generic", atts, known) ||
+      !(n = need(ld, "generic", atts, "name")) ||
+      !(e = need(ld, "generic", atts, "event")))
+    return;
+  struct pmux__generic *g =
+      grow(ld, (void **)&ld->pmu->generics, &ld->pmu->ngenerics, sizeof(*g));
+  if (!g)
+    return;
+  g->name = xstrdup(ld, n);
+  g->event = xstrdup(ld, e);
+  g->line = (int)XML_GetCurrentLineNumber(ld->xp);
+}
+
 /* The elements inside <pmu>. */
 static const struct {
   const char *name;
@@ -790,6 +807,7 @@ static const struct {
     {"watchdog", start_watchdog},     {"constraint", start_constraint},
     {"event", start_event},           {"refuse", start_refuse},
     {"share", start_share},           {"alternative", start_alternative},
+    {"generic", start_generic},
 };
 
 static void XMLCALL on_start(void *data, const char *el, const char **atts)

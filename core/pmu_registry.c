@@ -308,5 +308,13 @@ int pmux_pmu_event_list(const pmux_pmu_t *pmu, pmux_event_list_cb cb,
     if (r)
       return r;
   }
+  for (int i = 0; i < pmu->ngenerics; i++) {
+    char desc[320];
+    snprintf(desc, sizeof(desc), "perf's generic event: counts %s here",
+             pmu->generics[i].event);
+    int r = cb(pmu->name, pmu->desc, pmu->generics[i].name, desc, arg);
+    if (r)
+      return r;
+  }
   return 0;
 }

@@ -93,7 +93,8 @@ static int plan_sets(pmux_session_t *s, struct split *sp, const pmux_pmu_t *pmu)
     return r; /* an event that fits no counter even alone */
   if (r < 0) {
     /* No plan (an event the description does not know, such as a perf
-     * generic one): one set.  Said when it matters, that is when there
+     * generic one it maps no event to: stalled-cycles-frontend on Core 2):
+     * one set.  Said when it matters, that is when there
      * are more events than counters. */
     if (sp->nhw > __builtin_popcountll(free_counters(pmu)))
       warn(s, "cannot plan a split: %s; the events are counted as one "

@@ -339,13 +339,18 @@ PMUX_EXTERN uint64_t pmux_pmu_counters_mask(const pmux_pmu_t *pmu);
  * minus the counters other PMU users hold.
  */
 PMUX_EXTERN int pmux_pmu_watchdog_counter(const pmux_pmu_t *pmu);
-/* The description's events (pmu, pmu_desc, event, desc). */
+/* The description's events (pmu, pmu_desc, event, desc), then perf's
+ * generic events it maps (cycles...: "perf's generic event: counts
+ * EVENT here"). */
 PMUX_EXTERN int pmux_pmu_event_list(const pmux_pmu_t *pmu,
                                     pmux_event_list_cb cb, void *arg);
 /*
  * Encode "EVENT[:UMASK...][:MOD[=VAL]...]" or a raw code "rHEX" / "0xHEX"
  * for this PMU, optionally with "PMU::" in front (its name, an alias, or
- * "cpu": cpu::0x1c2 is r1c2).  PMUX_EEVENT, PMUX_EMODIFIER (modifier the PMU lacks),
+ * "cpu": cpu::0x1c2 is r1c2).  perf's generic names (cycles, instructions,
+ * branches...) encode as the event the kernel counts for them on this PMU,
+ * where the description maps them (<generic>); out->name stays the name
+ * given.  PMUX_EEVENT, PMUX_EMODIFIER (modifier the PMU lacks),
  * PMUX_ECONFIG (reserved bits set) with a message naming the input.
  */
 PMUX_EXTERN int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,

@@ -221,7 +221,33 @@ grep -q "PMU 'power9' is not amd64_zen4" <<<"$out" || fail "check power9:: on ze
 
 # --- list --pmu
 "$PMUX" list --pmu mips74k 'JR_31*' | says JR_31_MISPREDICTIONS || fail "list --pmu"
-[ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 133 ] || fail "list --pmu core2 count"
+# 133 events, then the 8 perf generic names core2 maps
+[ "$("$PMUX" list --pmu core2 | grep -c '^  ')" -eq 141 ] || fail "list --pmu core2 count"
+"$PMUX" list --pmu core2 cycles | says "perf's generic event: counts UNHALTED_CORE_CYCLES here" ||
+  fail "list --pmu core2 cycles"
+
+# --- perf's generic names plan as the events the kernel maps them to
+"$PMUX" check --pmu core2 --no-reserve -S cycles,instructions,ref-cycles,branches --json > "$tmp/g.json"
+python3 - "$tmp/g.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["sets"][0]
+assert s["fits"], s
+got = [(e["name"], e["code"], e["counter"]) for e in s["events"]]
+assert got == [("cycles", "0x3c", "FIXED1"), ("instructions", "0xc0", "FIXED0"),
+               ("ref-cycles", "0x300", "FIXED2"), ("branches", "0xc4", "PMC0")], got
+PY
+"$PMUX" check --pmu amd64_zen4 --no-reserve -S cpu-cycles:u,branch-instructions \
+  | says "cpu-cycles:u .*config 0x510076 " || fail "check: perf's other spelling, with :u"
+out=$("$PMUX" check --pmu core2 -S stalled-cycles-frontend 2>&1) && fail "core2 stalled-cycles-frontend: exit 0"
+grep -q "core2 maps no event to perf's generic 'stalled-cycles-frontend'" <<<"$out" ||
+  fail "core2 stalled-cycles-frontend: $out"
+# POWER9's branches and branch-misses both need PMC4 (as the kernel finds):
+# one group cannot hold them, and --split says so by splitting.
+out=$("$PMUX" check --pmu power9 --no-reserve -S branches,branch-misses 2>&1) &&
+  fail "power9 branches and branch-misses in one set: exit 0"
+grep -q "does not fit: .*PMC4" <<<"$out" || fail "power9 branches and branch-misses in one set: $out"
+[ "$("$PMUX" check --pmu power9 --no-reserve --split -e cycles,instructions,branches,branch-misses | grep -c '^set .*: fits$')" -eq 2 ] ||
+  fail "power9 --split of four generic events"
 out=$("$PMUX" list --pmu nosuch 2>&1) && fail "list --pmu nosuch: exit 0"
 grep -q "no PMU description" <<<"$out" || fail "list --pmu nosuch: $out"
 # a pattern with "PMU::" in front, as stat takes the event, filters by PMU
@@ -236,7 +262,7 @@ out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'intel_arch::UNHALTED*') ||
 [ "$(grep -c '^  UNHALTED' <<<"$out")" -eq 2 ] || fail "list intel_arch::UNHALTED* on a variant: $out"
 out=$("$PMUX" list --pmu intel_arch:v=3,gp=2 'ix86arch::') ||
   fail "list ix86arch:: on a variant: exit $?"
-[ "$(grep -c '^  ' <<<"$out")" -eq 7 ] || fail "list ix86arch:: on a variant: $out"
+[ "$(grep -c '^  ' <<<"$out")" -eq 14 ] || fail "list ix86arch:: on a variant (7 events, 7 generic names): $out"
 # ... or "cpu", the kernel's name of the core PMU, as check and stat take it
 out=$("$PMUX" list --pmu core2 'cpu::MUL') || fail "list --pmu core2 cpu::MUL: exit $?"
 grep -q '^  MUL ' <<<"$out" || fail "list --pmu core2 cpu::MUL: $out"

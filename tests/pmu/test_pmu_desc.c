@@ -457,6 +457,36 @@ static void alias_of_any_case(void **state)
   pmux__pmu_free(p);
 }
 
+/* perf's generic names encode as the event the description maps them to,
+ * qualifiers and all, in any of perf's spellings, keeping the name given;
+ * a generic name the description does not map is refused as such. */
+static void generic_names_encode_as_their_event(void **state)
+{
+  (void)state;
+  const pmux_pmu_t *zen4;
+  assert_int_equal(pmux_pmu_find("amd64_zen4", &zen4), 0);
+  pmux_pmu_event_t g, e;
+  assert_int_equal(pmux_pmu_encode(zen4, "cycles:u", &g), 0);
+  assert_int_equal(pmux_pmu_encode(zen4, "CYCLES_NOT_IN_HALT:u", &e), 0);
+  assert_string_equal(g.name, "cycles:u");
+  assert_true(g.config == e.config && g.code == e.code &&
+              g.counters == e.counters);
+  assert_int_equal(pmux_pmu_encode(zen4, "cpu-cycles", &g), 0);
+  assert_int_equal(g.code, 0x76);
+  assert_int_equal(pmux_pmu_encode(zen4, "cache-misses", &g), 0);
+  assert_int_equal(g.config & 0xffff, 0x0964);
+  assert_int_equal(pmux_pmu_encode(zen4, "bus-cycles", &g), PMUX_EEVENT);
+  assert_non_null(strstr(pmux_errmsg(), "maps no event to perf's generic"));
+  /* MIPS 74K: the kernel counts branches on the even counters and their
+   * mispredictions on the odd ones (mipsxxcore_event_map2). */
+  const pmux_pmu_t *mips;
+  assert_int_equal(pmux_pmu_find("mips74k", &mips), 0);
+  assert_int_equal(pmux_pmu_encode(mips, "branches", &g), 0);
+  assert_int_equal(g.counters, 0x5);
+  assert_int_equal(pmux_pmu_encode(mips, "branch-misses", &g), 0);
+  assert_int_equal(g.counters, 0xa);
+}
+
 /* A preset's value means the same at load (checked against its field) and
  * at encoding: decimal or 0x; "010" (octal for libpfm4 and C, ten for a
  * reader) is refused at load. */
@@ -600,6 +630,7 @@ int main(void)
       cmocka_unit_test(every_event_round_trips),
       cmocka_unit_test(encoding_vectors),
       cmocka_unit_test(umask_groups),
+      cmocka_unit_test(generic_names_encode_as_their_event),
       cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
       cmocka_unit_test(alias_of_any_case),
