@@ -398,8 +398,9 @@ static void text_header(const struct report *r, const struct report_opts *o,
 {
   pmux_sample_file_t *f = r->f;
   char b1[32], b2[32];
-  printf("# file: %s  format: %s  event: %s\n", o->input,
-         pmux_sample_file_format(f), pmux_sample_file_event(f));
+  printf("# file: %s  format: %s  ", o->input, pmux_sample_file_format(f));
+  report_events_text(stdout, f);
+  printf("\n");
   if (pmux_sample_file_command(f)[0])
     printf("# command: %s\n", pmux_sample_file_command(f));
   printf("# samples: %s", cli_thousands(r->cx.total, b1, sizeof(b1)));

@@ -3,12 +3,15 @@
  * each set's events, how it switched (a time slice, or N overflows of a
  * trigger event) and how many times it was made active, as the file's
  * SETS and SWITCHES sections say (docs/file-format.md; the switch text is
- * read back by switch_desc.c, this file prints it).  A file without
+ * read back by switch_desc.c, this file prints it), and the sampling
+ * event of each set in the header's first line.  A file without
  * SWITCHES (1.0, or a recorder killed before the end) says so rather
  * than showing runs it does not know.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report_sets.h"
 #include "json.h"
@@ -26,6 +29,28 @@ static const char *duration(uint64_t ns, char *buf, size_t len)
   else
     snprintf(buf, len, "%" PRIu64 "ns", ns);
   return buf;
+}
+
+void report_events_text(FILE *out, const pmux_sample_file_t *f)
+{
+  const pmux_sample_file_set_t *sets;
+  size_t n = pmux_sample_file_sets(f, &sets);
+  if (n < 2) {
+    fprintf(out, "event: %s", pmux_sample_file_event(f));
+    return;
+  }
+  fprintf(out, "events: ");
+  for (size_t i = 0; i < n; i++) {
+    /* A set's events are as given to -S: comma-separated (no name
+     * holds a comma), blanks allowed around them; the first samples. */
+    const char *e = sets[i].events;
+    while (isspace((unsigned char)*e))
+      e++;
+    size_t len = strcspn(e, ",");
+    while (len && isspace((unsigned char)e[len - 1]))
+      len--;
+    fprintf(out, "%s%.*s (set %u)", i ? ", " : "", (int)len, e, sets[i].id);
+  }
 }
 
 void report_sets_text(FILE *out, const pmux_sample_file_t *f)

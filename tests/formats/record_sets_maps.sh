@@ -19,6 +19,22 @@ PY
 done
 pass "mappings made while another set counts are recorded"
 
+# The header's first line names each set's sampling event (set 0's alone
+# was named, as if it were the file's only one); one set keeps "event:".
+"$PMUX" report -i "$TMP/m.data" > "$TMP/m.txt" || fail "report (text) failed"
+grep -qx "# file: .*  format: default  events: cpu-clock (set 0), task-clock (set 1)" \
+  "$TMP/m.txt" || fail "header of two sets: $(head -1 "$TMP/m.txt")"
+"$PMUX" record -q -S ' page-faults , task-clock' -S 'cpu-clock' -o "$TMP/b.data" -- true ||
+  fail "record with blanks in a set failed"
+"$PMUX" report -i "$TMP/b.data" > "$TMP/b.txt" || fail "report (blanks) failed"
+grep -qx "# file: .*  events: page-faults (set 0), cpu-clock (set 1)" "$TMP/b.txt" ||
+  fail "header of sets given with blanks: $(head -1 "$TMP/b.txt")"
+"$PMUX" record -q -e task-clock -o "$TMP/one.data" -- true || fail "record of one set failed"
+"$PMUX" report -i "$TMP/one.data" > "$TMP/one.txt" || fail "report (one set) failed"
+grep -qx "# file: .*  format: default  event: task-clock" "$TMP/one.txt" ||
+  fail "header of one set: $(head -1 "$TMP/one.txt")"
+pass "the header names each set's sampling event"
+
 # The output: a recording already there is kept as FILE.old; a command
 # that never started leaves it where it was (twice in a row moved an
 # empty recording over FILE.old, the last good one); a pipe is refused
