@@ -691,7 +691,8 @@ static int fits_alone(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
 }
 
 /* The first of the nsets sets that event e joins and still fits, else a
- * new one (nsets); a failed fit leaves its error in *err. */
+ * new one (nsets); a failed fit leaves its error in *err unless *err
+ * holds one already (the first, more telling than a later -ENOMEM). */
 static int first_fit(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
                      int n, int e, uint64_t free_mask, const int *set_of,
                      int nsets, const pmux_pmu_event_t **evp, int *cnt,
@@ -705,7 +706,8 @@ static int first_fit(const struct pmux_pmu *pmu, const pmux_pmu_event_t *ev,
     evp[m++] = &ev[e];
     int r = set_fits(pmu, evp, m, free_mask, cnt);
     if (r < 0) {
-      *err = r;
+      if (!*err)
+        *err = r;
       break;
     }
     if (r)

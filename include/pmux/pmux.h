@@ -366,7 +366,8 @@ PMUX_EXTERN int pmux_pmu_assign(const pmux_pmu_t *pmu,
 /*
  * Partition n events into as few sets as it can, each fitting free_mask:
  * set_of[i] gets event i's set.  Returns the number of sets; an event that
- * fits no set even alone is PMUX_ECONSTRAINT (set_of[i] = -1 for it).
+ * fits no set even alone is PMUX_ECONSTRAINT (set_of[i] = -1 for it).  Of
+ * several errors, the first is returned, with its message.
  */
 PMUX_EXTERN int pmux_pmu_split(const pmux_pmu_t *pmu,
                                const pmux_pmu_event_t *ev, int n,
