@@ -415,7 +415,7 @@ int pmux_session_add_set(pmux_session_t *s, const char *events,
     return pmux__session_fail(s, err);
   struct pmux_set *set = next_set(s);
   if (!set)
-    return -ENOMEM;
+    return pmux__session_fail(s, pmux__fail(-ENOMEM, "out of memory"));
   int before = s->nevents;
   err = add_events(s, events, set->id, &set->events, &set->nevents);
   if (err)

@@ -106,6 +106,7 @@ static void test_failed_split_leaves_session_as_it_was(void **state)
                                         core2);
   fail_second_set = 0;
   assert_int_equal(n, -ENOMEM);
+  assert_string_equal(pmux_session_errmsg(s), "out of memory");
   assert_int_equal(pmux_session_nsets(s), 0);
   assert_int_equal(pmux_session_nevents(s), 0);
   assert_false(pmux_session_auto_split(s));
@@ -118,6 +119,25 @@ static void test_failed_split_leaves_session_as_it_was(void **state)
   pmux_session_destroy(s);
 }
 
+/* A set whose growth fails says so: the message is not the one an
+ * earlier refusal left behind. */
+static void test_failed_growth_says_out_of_memory(void **state)
+{
+  (void)state;
+  pmux_session_t *s = session();
+  assert_int_equal(pmux_session_add_set(s, "MUL", NULL), 0);
+  assert_int_equal(pmux_session_add_set(s, "NO_SUCH_THING", NULL), PMUX_EEVENT);
+  assert_non_null(strstr(pmux_session_errmsg(s), "NO_SUCH_THING"));
+  fail_second_set = 1;
+  int r = pmux_session_add_set(s, "DIV", NULL);
+  fail_second_set = 0;
+  assert_int_equal(r, -ENOMEM);
+  assert_string_equal(pmux_session_errmsg(s), "out of memory");
+  assert_string_equal(pmux_errmsg(), "out of memory");
+  assert_int_equal(pmux_session_nsets(s), 1);
+  pmux_session_destroy(s);
+}
+
 int main(void)
 {
   setenv("LIBPFM_FORCE_PMU", "core", 1);
@@ -127,6 +147,7 @@ int main(void)
       cmocka_unit_test(test_what_fits_stays_one_set),
       cmocka_unit_test(test_unknown_event_is_refused),
       cmocka_unit_test(test_failed_split_leaves_session_as_it_was),
+      cmocka_unit_test(test_failed_growth_says_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
