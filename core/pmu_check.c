@@ -397,8 +397,32 @@ static uint64_t codemap_code_bits(const struct pmux_pmu *pmu)
   return code_bits;
 }
 
+/* Two codemaps reading one code bit put it in two image places, which
+ * every event code then sets alike: the second place says nothing, and a
+ * raw image whose two places differ decodes (the two ORed) to an event
+ * whose image it is not.  The usual cause is a wrong code-lsb (AMD's
+ * event bits 11:8 read from bit 0), so it is refused, naming the bit. */
+static int check_codemap_code(const struct pmux_pmu *pmu, int i)
+{
+  const struct pmux__codemap *m = &pmu->codemaps[i];
+  uint64_t cm = codemap_width_mask(m) << m->code_lsb;
+  for (int j = 0; j < i; j++) {
+    const struct pmux__codemap *o = &pmu->codemaps[j];
+    uint64_t both = cm & (codemap_width_mask(o) << o->code_lsb);
+    if (both)
+      return pmux__desc_fail(pmu->file, m->line, "codemap-code-overlap",
+                             "codemap (code-lsb %u, width %u) reads event "
+                             "code bit %d, as the codemap on line %d "
+                             "(code-lsb %u, width %u) does (code bits "
+                             "%#llx in both)", m->code_lsb, m->width,
+                             __builtin_ctzll(both), o->line, o->code_lsb,
+                             o->width, (unsigned long long)both);
+  }
+  return 0;
+}
+
 /* Codemaps: inside 64 bits on both sides, writing only field bits, no two
- * on one image bit; one at least. */
+ * on one image bit or reading one code bit; one at least. */
 static int check_codemaps(struct pmux_pmu *pmu)
 {
   uint64_t used = field_bits(pmu);
@@ -424,6 +448,9 @@ static int check_codemaps(struct pmux_pmu *pmu)
                                                           << o->image_lsb)),
                                o->line);
     }
+    int err = check_codemap_code(pmu, i);
+    if (err)
+      return err;
   }
   if (!pmu->ncodemaps)
     return pmux__desc_fail(pmu->file, pmu->line_pmu, "missing-codemap",

@@ -487,6 +487,34 @@ static void generic_names_encode_as_their_event(void **state)
   assert_int_equal(g.counters, 0xa);
 }
 
+/* Two codemaps reading one event-code bit: the message names the bit and
+ * both codemaps (this one by its attributes, the other by its line too). */
+static const char code_overlap_xml[] =
+    "<pmu name=\"p\" family=\"amd64\">\n"
+    "  <counter name=\"PMC0\" kind=\"generic\" width=\"48\" addr=\"0x1\"/>\n"
+    "  <field name=\"event\" lsb=\"0\" width=\"8\"/>\n"
+    "  <field name=\"evext\" lsb=\"32\" width=\"4\"/>\n"
+    "  <codemap code-lsb=\"0\" width=\"8\" image-lsb=\"0\"/>\n"
+    "  <codemap code-lsb=\"6\" width=\"4\" image-lsb=\"32\"/>\n"
+    "  <event name=\"A\" code=\"0x10\"/>\n"
+    "</pmu>\n";
+
+static void codemaps_reading_one_code_bit(void **state)
+{
+  (void)state;
+  struct pmux_pmu *p = NULL;
+  assert_int_equal(pmux__pmu_load_buffer(code_overlap_xml,
+                                         strlen(code_overlap_xml), "cm.xml",
+                                         &p),
+                   PMUX_EDESC);
+  assert_null(p);
+  assert_string_equal(pmux_errmsg(),
+                      "cm.xml:6: codemap-code-overlap: codemap (code-lsb 6, "
+                      "width 4) reads event code bit 6, as the codemap on "
+                      "line 5 (code-lsb 0, width 8) does (code bits 0xc0 in "
+                      "both)");
+}
+
 /* A preset's value means the same at load (checked against its field) and
  * at encoding: decimal or 0x; "010" (octal for libpfm4 and C, ten for a
  * reader) is refused at load. */
@@ -634,6 +662,7 @@ int main(void)
       cmocka_unit_test(unknown_event_suggestions),
       cmocka_unit_test(preset_numbers),
       cmocka_unit_test(alias_of_any_case),
+      cmocka_unit_test(codemaps_reading_one_code_bit),
       cmocka_unit_test(preset_unknown_not_twice),
       cmocka_unit_test(long_modifier_names),
       cmocka_unit_test(defaults_replaced),
