@@ -44,7 +44,9 @@ int cmd_formats(int argc, char **argv)
     } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       printf("usage: pmux formats [--json]\n\n"
              "List the sampling formats of 'pmux record --format "
-             "NAME[:ARGS]'\nwith their arguments (ARGS: KEY=VALUE,...).\n");
+             "NAME[:ARGS]'\nwith their arguments (ARGS: KEY=VALUE,...).\n\n"
+             "      --json             one JSON list of the formats\n"
+             "  -h, --help             this help\n");
       return PMUX_EXIT_OK;
     } else {
       cli_error("formats", "unknown argument '%s'", argv[i]);

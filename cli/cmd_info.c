@@ -29,7 +29,9 @@ static void usage(FILE *out)
           "Descriptions: core2, intel_arch[:v=N,gp=N,fixed=N,width=N],\n"
           "amd64_k8, amd64_fam10h, amd64_fam17h, amd64_zen3, amd64_zen4, mips74k,\n"
           "power7, power8, power9, power10 (and libpfm4's names for them);\n"
-          "PMUX_PMU_PATH adds more.\n");
+          "PMUX_PMU_PATH adds more.\n\n"
+          "      --pmu NAME         that description instead of this host\n"
+          "  -h, --help             this help\n");
 }
 
 static int count_events(const char *pmu, const char *pd, const char *ev,

@@ -116,9 +116,10 @@ static void usage(FILE *out)
           "resolve, but stat reports them <not supported>).  PATTERN filters\n"
           "by glob or substring (case-insensitive) on the event name, or\n"
           "names a PMU; PMU::EVENT keeps that PMU's events only.  No match\n"
-          "is an error (exit 1).\n"
-          "With --pmu NAME, list that PMU description's events instead\n"
-          "(see pmux info --pmu NAME).\n");
+          "is an error (exit 1).\n\n"
+          "      --pmu NAME         list that PMU description's events\n"
+          "                         instead (see pmux info --pmu NAME)\n"
+          "  -h, --help             this help\n");
 }
 
 int cmd_list(int argc, char **argv)

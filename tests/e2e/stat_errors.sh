@@ -66,6 +66,18 @@ grep -q "minor-faults" "$TMP/list" || fail "list PATTERN"
 grep -q "task-clock" "$TMP/list" && fail "list PATTERN did not filter"
 pass "help and list"
 
+# Every command's --help names -h, --help (list, info and formats did
+# not), and so does its man page.
+for c in $("$PMUX" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'); do
+  "$PMUX" $c --help >"$TMP/help" || fail "$c --help failed"
+  grep -Eq -- "^  -h, --help( |$)" "$TMP/help" || fail "$c --help lacks -h, --help"
+done
+for c in list info formats caps; do
+  grep -qF '.BR \-h ", " \-\-help' "$PMUX_SRC/docs/man/pmux-$c.1" ||
+    fail "pmux-$c.1 lacks -h, --help"
+done
+pass "every --help names -h, --help"
+
 # --help that cannot be written fails, as any output does (main checks
 # standard output once the command returns).
 if [ -w /dev/full ]; then
