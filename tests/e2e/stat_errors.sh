@@ -72,7 +72,7 @@ for c in $("$PMUX" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {p
   "$PMUX" $c --help >"$TMP/help" || fail "$c --help failed"
   grep -Eq -- "^  -h, --help( |$)" "$TMP/help" || fail "$c --help lacks -h, --help"
 done
-for c in list info formats caps; do
+for c in $("$PMUX" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'); do
   grep -qF '.BR \-h ", " \-\-help' "$PMUX_SRC/docs/man/pmux-$c.1" ||
     fail "pmux-$c.1 lacks -h, --help"
 done
