@@ -7,6 +7,7 @@
 #
 # Cases: info, exact, multiplexing (pmux at 1 ms and the kernel at 4 and 1 ms),
 # --mux=none refusal (sets, and pinned events beside them), automatic split,
+# perf's generic events against the kernel's map,
 # overflow switching, sampling in every format, assignment against the kernel.
 # Usage: sh pmux-cases.sh CPU      (power8, power9, power10)
 # Prints "case NAME: ok|FAIL|info ..." lines; exit 1 when a case fails.
@@ -170,6 +171,38 @@ if [ $rc -eq 0 ] && grep -q '"auto_split":true' split.json && [ "$nsets" -ge 2 ]
 else
   cat split.err; head -c 600 split.json; echo
   fail auto-split "exit $rc, sets ${nsets:-none} (want >= 2, auto_split true and the warning)"
+fi
+
+# --- perf's generic events: the description's <generic> rows against the
+# kernel's own map, which it publishes in sysfs (events/cpu-cycles holds
+# "event=0x..."); a generic name the kernel does not publish, pmux refuses.
+gbad=""; gn=0
+for g in cpu-cycles instructions branch-instructions branch-misses cache-references \
+         cache-misses stalled-cycles-frontend stalled-cycles-backend; do
+  pc=$($PMUX check --pmu "$CPU" --no-reserve -S "$g" --json 2>/dev/null |
+       sed -n 's/.*"code": "\(0x[0-9a-f]*\)".*/\1/p')
+  if [ -r "$D/events/$g" ]; then
+    kc=$(sed -n 's/.*event=\(0x[0-9a-fA-F]*\).*/\1/p' "$D/events/$g")
+    if [ -n "$pc" ] && [ -n "$kc" ] && [ "$(printf %d "$pc")" = "$(printf %d "$kc")" ]; then gn=$((gn + 1))
+    else gbad="$gbad $g(kernel ${kc:-?}, pmux ${pc:-none})"; fi
+  elif [ -n "$pc" ]; then gbad="$gbad $g(kernel none, pmux $pc)"
+  else gn=$((gn + 1))
+  fi
+done
+if [ -z "$gbad" ]; then ok generic-map "$CPU: the 8 generic events agree with the kernel's sysfs map"
+else fail generic-map "$CPU: disagree with the kernel's sysfs map:$gbad"; fi
+# ... and a list of them is split where they do not fit together (POWER9's
+# branches and branch-misses both need PMC4), and every event is counted.
+$PMUX stat --json -e cycles,instructions,branches,branch-misses,cache-references,cache-misses \
+  -o gsplit.json -- $WORK spin $N 2> gsplit.err
+rc=$?
+nsets=$(tr '{' '\n' < gsplit.json | sed -n 's/.*"set":\([0-9]*\).*/\1/p' | sort -u | wc -l)
+if [ $rc -eq 0 ] && ! grep -q '"measured":false' gsplit.json && ! grep -q '"supported":false' gsplit.json &&
+   ! grep -q 'cannot plan a split' gsplit.err; then
+  ok generic-split "6 generic events: $nsets set(s), all measured; '$(grep 'split into' gsplit.err | head -n 1)'"
+else
+  cat gsplit.err; head -c 600 gsplit.json; echo
+  fail generic-split "exit $rc, $nsets set(s): an event not measured or not planned"
 fi
 
 # --- overflow switching on a hardware trigger: each set switches after 2
