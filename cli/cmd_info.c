@@ -34,22 +34,26 @@ static void usage(FILE *out)
           "  -h, --help             this help\n");
 }
 
+/* The description's events, [0], and perf's generic events it maps, [1]
+ * (listed after them, as "perf's generic event: ...", pmux.h). */
 static int count_events(const char *pmu, const char *pd, const char *ev,
                         const char *desc, void *arg)
 {
-  (void)pmu, (void)pd, (void)ev, (void)desc;
-  ++*(int *)arg;
+  (void)pmu, (void)pd, (void)ev;
+  int *n = arg;
+  n[!strncmp(desc, "perf's generic event:", 21)]++;
   return 0;
 }
 
 static void describe(const pmux_pmu_t *pmu, int host)
 {
-  int nev = 0;
-  pmux_pmu_event_list(pmu, count_events, &nev);
+  int nev[2] = {0, 0};
+  pmux_pmu_event_list(pmu, count_events, nev);
   printf("PMU %s: %s\n", pmux_pmu_name(pmu), pmux_pmu_desc(pmu));
   if (pmux_pmu_pfm_name(pmu))
     printf("  libpfm4 name: %s\n", pmux_pmu_pfm_name(pmu));
-  printf("  events in the description: %d\n", nev);
+  printf("  events in the description: %d, and %d of perf's generic "
+         "events (cycles...)\n", nev[0], nev[1]);
   printf("  counters:\n");
   for (int c = 0; c < pmux_pmu_ncounters(pmu); c++) {
     pmux_counter_info_t ci;
@@ -80,6 +84,52 @@ static void describe(const pmux_pmu_t *pmu, int host)
         printf(" %s", ci.name);
       }
     printf("\n    evidence: %s\n", r.evidence);
+  }
+}
+
+static void print_config(int state, uint64_t config)
+{
+  if (state == 1)
+    printf("%#llx", (unsigned long long)config);
+  else
+    printf(state ? "not understood" : "none");
+}
+
+/* The kernel and the description say the same of a generic event: the
+ * same config, or neither has it. */
+static int agrees(const pmux_generic_check_t *g)
+{
+  if (g->kernel == 1)
+    return g->described && g->desc_config == g->kernel_config;
+  return !g->kernel && !g->described;
+}
+
+/* The kernel's map of perf's generic events (sysfs) against the host's
+ * description: pmux plans cycles, branches... by the description, while
+ * perf_event_open counts what the kernel maps them to. */
+static void describe_generics(const pmux_pmu_t *pmu)
+{
+  pmux_generic_check_t g[16];
+  int n = pmux_pmu_generic_check(pmu, g, 16), published = 0, agree = 0;
+  for (int i = 0; i < n; i++) {
+    published += g[i].kernel != 0;
+    agree += agrees(&g[i]);
+  }
+  if (!published) {
+    printf("  generic events (cycles...): the kernel publishes no map of "
+           "them in sysfs: not compared\n");
+    return;
+  }
+  printf("  generic events (cycles...): the kernel's map (sysfs) and the "
+         "description agree on %d of %d\n", agree, n);
+  for (int i = 0; i < n; i++) {
+    if (agrees(&g[i]))
+      continue;
+    printf("    %s: kernel ", g[i].name);
+    print_config(g[i].kernel, g[i].kernel_config);
+    printf(", description ");
+    print_config(g[i].described, g[i].desc_config);
+    printf("\n");
   }
 }
 
@@ -191,6 +241,7 @@ int cmd_info(int argc, char **argv)
   if (hi.pmu) {
     printf("\n");
     describe(hi.pmu, 1);
+    describe_generics(hi.pmu);
   }
   printf("\n");
   describe_users();

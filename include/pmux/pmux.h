@@ -409,6 +409,24 @@ typedef struct pmux_pmu_host_info {
 } pmux_pmu_host_info_t;
 PMUX_EXTERN int pmux_pmu_host_info(pmux_pmu_host_info_t *out);
 
+/*
+ * perf's generic events (cycles, instructions, ... ref-cycles) on this
+ * host: the config the kernel's map gives each, as sysfs publishes it
+ * (/sys/bus/event_source/devices/cpu/events and format, under
+ * PMUX_SYSROOT), against the perf config of the event pmu's description
+ * maps it to.  Fills up to max entries, one per generic event, and
+ * returns how many.
+ */
+typedef struct pmux_generic_check {
+  char name[32];           /* perf's spelling: "cycles" */
+  int kernel;              /* 1: published; 0: not; -1: not understood */
+  uint64_t kernel_config;
+  int described;           /* 1: the description maps it */
+  uint64_t desc_config;
+} pmux_generic_check_t;
+PMUX_EXTERN int pmux_pmu_generic_check(const pmux_pmu_t *pmu,
+                                       pmux_generic_check_t *out, int max);
+
 /* ------------------------------------------------------------------ rights */
 /* (issue 5: pam_perfcap and `pmux caps`; implemented in core/rights.c) */
 

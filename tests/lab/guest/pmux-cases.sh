@@ -191,6 +191,14 @@ for g in cpu-cycles instructions branch-instructions branch-misses cache-referen
 done
 if [ -z "$gbad" ]; then ok generic-map "$CPU: the 8 generic events agree with the kernel's sysfs map"
 else fail generic-map "$CPU: disagree with the kernel's sysfs map:$gbad"; fi
+# pmux info reads the same files itself (events/ through format/): it must
+# find that agreement on all ten (bus-cycles and ref-cycles: neither side).
+if grep -q "the kernel's map (sysfs) and the description agree on 10 of 10" info.out; then
+  ok generic-info "$(grep 'map (sysfs)' info.out)"
+else
+  grep -A4 'generic events' info.out
+  fail generic-info "pmux info does not find the sysfs map and the description in agreement"
+fi
 # ... and a list of them is split where they do not fit together (POWER9's
 # branches and branch-misses both need PMC4), and every event is counted.
 $PMUX stat --json -e cycles,instructions,branches,branch-misses,cache-references,cache-misses \
