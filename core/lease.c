@@ -337,6 +337,7 @@ static pmux_lease_t *lease_new(int n)
 {
   pmux_lease_t *l = calloc(1, sizeof(*l));
   if (l) {
+    l->nmi_fd = -1; /* before a release on failure: 0 is stdin */
     l->cpu = calloc((size_t)n, sizeof(int));
     l->fd = calloc((size_t)n, sizeof(int));
   }
@@ -344,7 +345,6 @@ static pmux_lease_t *lease_new(int n)
     pmux_lease_release(l);
     return NULL;
   }
-  l->nmi_fd = -1;
   for (int i = 0; i < n; i++)
     l->fd[i] = -1;
   return l;
