@@ -13,6 +13,12 @@
  * lock.  The watchdog lease (nmi_watchdog.lock) records the value the
  * session found before it wrote 0; whoever next finds that lease stale
  * (pmux_lease_recover(), or pmux_lease_take()) writes the value back.
+ *
+ * A flock lives on an inode, not on a path.  A lock taken on a file that
+ * is no longer the one at its path (a waiter that opened it before it was
+ * deleted or replaced, and got its lock once the holder let go) is the
+ * lock of no lease: it is dropped and the path opened again, so that the
+ * lease is the file others open and its record is where readers look.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -207,6 +213,38 @@ static int lock_lease(int cpu, int fd, const char *path)
                     h.cmd, since(h.start, t, sizeof(t)));
 }
 
+/* Whether fd is still the file at path: a lock on a file deleted or
+ * replaced since it was opened is the lock of no lease. */
+static int still_at(int fd, const char *path)
+{
+  struct stat a, b;
+  return !fstat(fd, &a) && !lstat(path, &b) && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+/* Open (make) the lease file at path and lock it: 0 with *out, or < 0
+ * (-EBUSY naming its holder).  A lock that turns out to be on a file no
+ * longer at path is dropped and the path opened again. */
+static int lock_file(int cpu, const char *path, int *out)
+{
+  for (int i = 0; i < 100; i++) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+      return pmux__fail(-errno, "cannot open the lease %s: %s", path,
+                        strerror(errno));
+    private_lease(fd);
+    int err = lock_lease(cpu, fd, path);
+    if (!err && still_at(fd, path)) {
+      *out = fd;
+      return 0;
+    }
+    close(fd);
+    if (err)
+      return err;
+  }
+  return pmux__fail(-EBUSY, "the lease %s keeps being replaced", path);
+}
+
 void pmux_lease_release_signal(pmux_lease_t *l)
 {
   if (!l)
@@ -293,15 +331,9 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
                       "change kernel.nmi_watchdog");
   if (lock_path(dir, "nmi_watchdog.lock", path, sizeof(path)))
     return -ENAMETOOLONG;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return pmux__fail(-errno, "cannot open %s: %s", path, strerror(errno));
-  private_lease(fd);
-  int err = lock_lease(-1, fd, path), old;
-  if (err) {
-    close(fd);
+  int fd, old, err = lock_file(-1, path, &fd);
+  if (err)
     return err;
-  }
   err = restore_stale(fd, NULL, 0);
   if (err >= 0)
     err = pmux__sys_read_int(NMI_PATH, &old);
@@ -373,16 +405,9 @@ static int take_cpu(pmux_lease_t *l, const char *dir, int cpu,
                       "%ld)", cpu, conf);
   if (lease_has(l, cpu))
     return 0;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return pmux__fail(-errno, "cannot open the lease %s: %s", path,
-                      strerror(errno));
-  private_lease(fd);
-  int err = lock_lease(cpu, fd, path);
-  if (err) {
-    close(fd);
+  int fd, err = lock_file(cpu, path, &fd);
+  if (err)
     return err;
-  }
   l->cpu[l->n] = cpu;
   l->fd[l->n++] = fd;
   /* a record left here is stale: its holder died without releasing */

@@ -558,6 +558,59 @@ static void test_watchdog_restored_after_kill(void **state)
   rmtree(rundir);
 }
 
+/* The classic race of flock on a path: a waiter opened the lease file,
+ * then the file was replaced (renamed over, deleted and made again) and
+ * another process locked the new one; the waiter's lock, once the old
+ * file's holder lets go, is on a file no one else will ever open, and was
+ * taken for the lease.  Here a child locks the old file for a moment (as
+ * a probe does, so the waiter waits), puts a new file in its place that
+ * it locks with its own live record, then lets the old one go. */
+static void test_lease_lock_on_replaced_file(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char old[1100], neu[1100], rec[256];
+    snprintf(old, sizeof(old), "%s/cpu0.lock", rundir);
+    snprintf(neu, sizeof(neu), "%s/cpu0.new", rundir);
+    int fd = open(old, O_RDWR | O_CREAT, 0600);
+    if (fd < 0 || flock(fd, LOCK_SH) || write(pipefd[1], "y", 1) != 1)
+      _exit(1);
+    usleep(50000); /* the waiter opens the old file meanwhile */
+    int nfd = open(neu, O_RDWR | O_CREAT, 0600);
+    int n = snprintf(rec, sizeof(rec), "pid=%d uid=%u start=%llu nmi_old=-1 "
+                     "cmd=replacer\n", (int)getpid(), (unsigned)geteuid(),
+                     (unsigned long long)time(NULL) + 1);
+    if (nfd < 0 || flock(nfd, LOCK_EX) || write(nfd, rec, (size_t)n) != n ||
+        rename(neu, old))
+      _exit(1);
+    close(fd);
+    pause();
+    _exit(0);
+  }
+  char ok = 0;
+  assert_int_equal(read(pipefd[0], &ok, 1), 1);
+  int cpu0[] = {0};
+  pmux_lease_t *a = NULL;
+  int err = pmux_lease_take(cpu0, 1, 0, "waiter", &a);
+  char msg[512];
+  snprintf(msg, sizeof(msg), "%s", pmux_errmsg());
+  pmux_lease_release(a);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  assert_int_equal(err, -EBUSY);
+  char want[64];
+  snprintf(want, sizeof(want), "CPU 0 is held by pmux pid %d", (int)pid);
+  assert_non_null(strstr(msg, want));
+  rmtree(rundir);
+}
+
 /* The watchdog cannot be written back at release: the record stays, so
  * that the next run restores it (it once went all the same, and the
  * watchdog stayed 0 for good). */
@@ -726,6 +779,7 @@ int main(void)
       cmocka_unit_test_teardown(test_lease_read_follows_no_link, teardown),
       cmocka_unit_test_teardown(test_lease_foreign_folder_not_read, teardown),
       cmocka_unit_test_teardown(test_watchdog_damaged_record, teardown),
+      cmocka_unit_test_teardown(test_lease_lock_on_replaced_file, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
