@@ -162,7 +162,12 @@ static void describe_users(void)
     printf("system-wide leases: unknown (%s)\n", pmux_strerror(n));
   pmux_lease_holder_t w;
   n = pmux_lease_nmi_holder(&w);
-  if (n > 0)
+  if (n > 0 && w.nmi_old < 0) /* its lease file deleted: no record */
+    printf("NMI watchdog lease: held by pmux pid %d (uid %u, '%s'), which "
+           "disabled it; its lease file was deleted, with the value it "
+           "writes back at its end\n",
+           (int)w.pid, (unsigned)w.uid, w.cmd);
+  else if (n > 0)
     printf("NMI watchdog lease: held by pmux pid %d (uid %u, '%s'), which "
            "disabled it: kernel.nmi_watchdog goes back to %d at its end\n",
            (int)w.pid, (unsigned)w.uid, w.cmd, w.nmi_old);

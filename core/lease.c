@@ -19,6 +19,26 @@
  * deleted or replaced, and got its lock once the holder let go) is the
  * lock of no lease: it is dropped and the path opened again, so that the
  * lease is the file others open and its record is where readers look.
+ *
+ * That alone lets a second session in once a held lease file is deleted
+ * (an admin emptying /run/pmux, a tmpfiles clean-up): it makes a new file
+ * there, locks it, and runs beside the holder.  Nothing in the file
+ * system can be kept from deletion, so a lease is also a name that cannot
+ * be: a Linux abstract UNIX socket named after the lease file's path
+ * (lease_name.c), bound once the file is locked and held as long.  The
+ * kernel frees it with the holder's last descriptor, as it does the
+ * flock, so a dead holder blocks no one; a test's own PMUX_RUNDIR is its
+ * own name.  Other ways were weighed: a holder that watched its file
+ * could only disturb itself, never refuse the newcomer; /proc/locks names
+ * inodes, not leases.  Abstract names have no owner and no mode, so one
+ * counts only when the process listening on it is of this user (whose
+ * folder this is, sysroot.c): another user who binds it first can neither
+ * block nor impersonate a holder, and the lease then rests on the file
+ * alone, as before.  Abstract names are per network namespace: sessions
+ * in two of them that share the folder are kept apart by the files only.
+ * The file still carries the record that messages and pmux info read; a
+ * holder whose file is gone is named from its socket (pid, uid) and
+ * /proc/PID.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +54,7 @@
 
 #include "internal.h"
 #include "lease.h"
+#include "lease_name.h"
 #include "sysroot.h"
 
 #define NMI_PATH "/proc/sys/kernel/nmi_watchdog"
@@ -42,7 +63,9 @@ struct pmux_lease {
   int n;
   int *cpu;
   int *fd;
+  int *sock;             /* each CPU's lease name, or -1 */
   int nmi_fd;            /* the watchdog lease, or -1 */
+  int nmi_sock;          /* its name, or -1 */
   char nmi_path[1024];   /* sysroot's nmi_watchdog, for the signal path */
   char nmi_old[16];      /* "1\n": what to write back */
 };
@@ -178,6 +201,23 @@ static void private_lease(int fd)
   (void)fchmod(fd, 0600);
 }
 
+/* -EBUSY naming the holder of the lease of cpu (-1: the watchdog's); live
+ * 0 (or a holder whose pid we cannot see): unnamed. */
+static int held_by(int cpu, int live, const pmux_lease_holder_t *h)
+{
+  char t[64];
+  const char *what = cpu >= 0 ? "CPU" : "the NMI watchdog";
+  char num[16] = "";
+  if (cpu >= 0)
+    snprintf(num, sizeof(num), " %d", cpu);
+  if (!live || h->pid <= 0)
+    return pmux__fail(-EBUSY, "%s%s is held by another system-wide pmux "
+                      "session (its record is not readable)", what, num);
+  return pmux__fail(-EBUSY, "%s%s is held by pmux pid %d (uid %u, '%s', "
+                    "since %s)", what, num, (int)h->pid, (unsigned)h->uid,
+                    h->cmd, since(h->start, t, sizeof(t)));
+}
+
 /*
  * flock the lease at path (cpu -1: the watchdog's): 0, or -EBUSY naming the
  * holder.  A lock can also be held for a moment by someone who owns
@@ -200,17 +240,7 @@ static int lock_lease(int cpu, int fd, const char *path)
     if (!live)
       usleep(2000);
   }
-  char t[64];
-  const char *what = cpu >= 0 ? "CPU" : "the NMI watchdog";
-  char num[16] = "";
-  if (cpu >= 0)
-    snprintf(num, sizeof(num), " %d", cpu);
-  if (!live)
-    return pmux__fail(-EBUSY, "%s%s is held by another system-wide pmux "
-                      "session (its record is not readable)", what, num);
-  return pmux__fail(-EBUSY, "%s%s is held by pmux pid %d (uid %u, '%s', "
-                    "since %s)", what, num, (int)h.pid, (unsigned)h.uid,
-                    h.cmd, since(h.start, t, sizeof(t)));
+  return held_by(cpu, live, &h);
 }
 
 /* Whether fd is still the file at path: a lock on a file deleted or
@@ -245,6 +275,82 @@ static int lock_file(int cpu, const char *path, int *out)
   return pmux__fail(-EBUSY, "the lease %s keeps being replaced", path);
 }
 
+/* The command line of pid as a record names it ("pmux stat -a ..."): its
+ * argv[0] cut to the last component, the arguments joined by blanks. */
+static void process_cmd(pid_t pid, char *cmd, size_t len)
+{
+  char p[64], buf[512];
+  cmd[0] = 0;
+  snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+  int fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return;
+  buf[n] = 0;
+  const char *base = strrchr(buf, '/');
+  base = base ? base + 1 : buf;
+  for (ssize_t i = 0; i < n - 1; i++)
+    if (!buf[i])
+      buf[i] = ' ';
+  size_t k = strlen(base);
+  if (k >= len) /* cut as a record's is */
+    k = len - 1;
+  memcpy(cmd, base, k);
+  cmd[k] = 0;
+}
+
+/* A holder known by its name's socket only (its file was deleted): its
+ * command line and start from /proc. */
+static void holder_from_proc(pmux_lease_holder_t *h, pid_t pid, uid_t uid)
+{
+  memset(h, 0, sizeof(*h));
+  h->nmi_old = -1;
+  h->pid = pid;
+  h->uid = uid;
+  if (pid > 0) {
+    h->start = process_start(pid);
+    process_cmd(pid, h->cmd, sizeof(h->cmd));
+  }
+}
+
+/* The live holder of the name of the lease dir/file into *h: 1, or 0. */
+static int name_holder(const char *dir, const char *file,
+                       pmux_lease_holder_t *h)
+{
+  pid_t pid;
+  uid_t uid;
+  if (pmux__lease_name_holder(dir, file, &pid, &uid) != 1)
+    return 0;
+  holder_from_proc(h, pid, uid);
+  return 1;
+}
+
+/* Bind the name of the lease dir/file, whose file's lock we hold: 0 with
+ * *sock (-1 when the name is no lease of ours: the file alone holds the
+ * lease then), or -EBUSY naming the live holder whose file was deleted. */
+static int claim_name(int cpu, const char *dir, const char *file, int *sock)
+{
+  pid_t pid;
+  uid_t uid;
+  int r = pmux__lease_name_claim(dir, file, sock, &pid, &uid);
+  if (r != 1)
+    return r;
+  pmux_lease_holder_t h;
+  holder_from_proc(&h, pid, uid);
+  return held_by(cpu, 1, &h);
+}
+
+/* Close *fd if open. */
+static void close_fd(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
 void pmux_lease_release_signal(pmux_lease_t *l)
 {
   if (!l)
@@ -258,20 +364,24 @@ void pmux_lease_release_signal(pmux_lease_t *l)
     }
     /* The record goes only once the old value is back: else the next run
      * finds it stale and restores it (a record left by a failed cut is
-     * restored again: harmless). */
+     * restored again: harmless).  The name goes only then too: a
+     * session whose lock is on a new file (ours deleted) must not find
+     * the watchdog still off. */
+    close_fd(&l->nmi_sock);
     if (w == len && ftruncate(l->nmi_fd, 0)) {
     }
-    close(l->nmi_fd);
-    l->nmi_fd = -1;
+    close_fd(&l->nmi_fd);
   }
-  for (int i = 0; i < l->n; i++)
-    if (l->fd[i] >= 0) {
-      if (ftruncate(l->fd[i], 0)) {
-        /* a stale record is recognised as stale: harmless */
-      }
-      close(l->fd[i]);
-      l->fd[i] = -1;
+  close_fd(&l->nmi_sock); /* a take_nmi() that failed */
+  /* a lease's name goes before its file's lock: a session that then gets
+   * the lock never finds the name still ours */
+  for (int i = 0; i < l->n; i++) {
+    close_fd(&l->sock[i]);
+    if (l->fd[i] >= 0 && ftruncate(l->fd[i], 0)) {
+      /* a stale record is recognised as stale: harmless */
     }
+    close_fd(&l->fd[i]);
+  }
 }
 
 void pmux_lease_release(pmux_lease_t *l)
@@ -281,6 +391,7 @@ void pmux_lease_release(pmux_lease_t *l)
   pmux_lease_release_signal(l);
   free(l->cpu);
   free(l->fd);
+  free(l->sock);
   free(l);
 }
 
@@ -317,7 +428,11 @@ int pmux_lease_recover(char *msg, size_t len)
   if (fd < 0)
     return errno == ENOENT ? 0 : -errno;
   int r = 0;
-  if (!flock(fd, LOCK_EX | LOCK_NB)) /* else: a live holder; its business */
+  pmux_lease_holder_t h;
+  /* a lock or a name held: a live holder (whose file may have been
+   * deleted and this one put back); its business */
+  if (!flock(fd, LOCK_EX | LOCK_NB) &&
+      !name_holder(dir, "nmi_watchdog.lock", &h))
     r = restore_stale(fd, msg, len);
   close(fd);
   return r;
@@ -334,7 +449,12 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
   int fd, old, err = lock_file(-1, path, &fd);
   if (err)
     return err;
-  err = restore_stale(fd, NULL, 0);
+  /* the name before the stale record: a holder whose file was deleted
+   * has the watchdog off, and nothing is restored from under it (the
+   * caller's release closes the name on failure) */
+  err = claim_name(-1, dir, "nmi_watchdog.lock", &l->nmi_sock);
+  if (!err)
+    err = restore_stale(fd, NULL, 0);
   if (err >= 0)
     err = pmux__sys_read_int(NMI_PATH, &old);
   if (err < 0) {
@@ -369,16 +489,18 @@ static pmux_lease_t *lease_new(int n)
 {
   pmux_lease_t *l = calloc(1, sizeof(*l));
   if (l) {
-    l->nmi_fd = -1; /* before a release on failure: 0 is stdin */
+    /* before a release on failure: 0 is stdin */
+    l->nmi_fd = l->nmi_sock = -1;
     l->cpu = calloc((size_t)n, sizeof(int));
     l->fd = calloc((size_t)n, sizeof(int));
+    l->sock = calloc((size_t)n, sizeof(int));
   }
-  if (!l || !l->cpu || !l->fd) {
+  if (!l || !l->cpu || !l->fd || !l->sock) {
     pmux_lease_release(l);
     return NULL;
   }
   for (int i = 0; i < n; i++)
-    l->fd[i] = -1;
+    l->fd[i] = l->sock[i] = -1;
   return l;
 }
 
@@ -409,7 +531,12 @@ static int take_cpu(pmux_lease_t *l, const char *dir, int cpu,
   if (err)
     return err;
   l->cpu[l->n] = cpu;
-  l->fd[l->n++] = fd;
+  l->fd[l->n] = fd;
+  /* the file's lock first, then the name: two sessions that race for
+   * one file never split the lock and the name between them */
+  err = claim_name(cpu, dir, name, &l->sock[l->n++]);
+  if (err)
+    return err;
   /* a record left here is stale: its holder died without releasing */
   err = write_record(fd, -1, cmd);
   if (err)
@@ -467,17 +594,19 @@ static int open_to_read(const char *dir, const char *name)
 }
 
 /* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
- * unlocked, or no live record). */
+ * unlocked, or no live record, and nobody of ours on its name).  The name
+ * is asked only when the file names no one: a holder whose file was
+ * deleted (each answer waits in its queue until it ends). */
 static int probe_lease(const char *dir, const char *name,
                        pmux_lease_holder_t *h)
 {
-  int fd = open_to_read(dir, name);
-  if (fd < 0)
-    return 0;
-  int held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
-             !live_record(fd, h);
-  close(fd);
-  return held;
+  int fd = open_to_read(dir, name), held = 0;
+  if (fd >= 0) {
+    held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK &&
+           !live_record(fd, h);
+    close(fd);
+  }
+  return held || name_holder(dir, name, h);
 }
 
 int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
@@ -539,7 +668,13 @@ int pmux_lease_nmi_stale(pmux_lease_holder_t *out)
   int fd = open_to_read(dir, "nmi_watchdog.lock");
   if (fd < 0)
     return 0;
-  int rc = flock(fd, LOCK_SH | LOCK_NB) ? -EWOULDBLOCK : read_record(fd, out);
+  pmux_lease_holder_t h;
+  /* unlocked, but its name held: a live holder whose file was deleted,
+   * this one put back in its place; no record of its */
+  int rc = flock(fd, LOCK_SH | LOCK_NB) ||
+                   name_holder(dir, "nmi_watchdog.lock", &h)
+               ? -EWOULDBLOCK
+               : read_record(fd, out);
   close(fd);
   int stale = !rc && out->nmi_old >= 0;
   if (!stale) {

@@ -683,7 +683,9 @@ typedef struct pmux_pmu_users {
 PMUX_EXTERN int pmux_pmu_users_scan(pmux_pmu_users_t *out);
 
 /* A system-wide session's per-CPU lease: an flock'ed file per CPU in the
- * lease folder holding the holder's pid, uid, command and start time. */
+ * lease folder holding the holder's pid, uid, command and start time, and
+ * an abstract UNIX socket named after that file, which deleting the file
+ * does not free (docs/reservation.md). */
 typedef struct pmux_lease pmux_lease_t;
 
 typedef struct pmux_lease_holder {
@@ -715,7 +717,8 @@ PMUX_EXTERN void pmux_lease_release_signal(pmux_lease_t *l);
 PMUX_EXTERN int pmux_lease_holders(const int *cpus, int ncpus,
                                    pmux_lease_holder_t *out, int max);
 /* The live holder of the watchdog lease (--disable-nmi-watchdog): 1 with
- * *out (cpu -1; nmi_old: the value its end writes back), 0 when none. */
+ * *out (cpu -1; nmi_old: the value its end writes back, -1 when its lease
+ * file was deleted), 0 when none. */
 PMUX_EXTERN int pmux_lease_nmi_holder(pmux_lease_holder_t *out);
 /* A stale watchdog record: its holder disabled the watchdog and died
  * without restoring it (kill -9).  1 with *out (nmi_old: the value the

@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <limits.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -558,6 +561,62 @@ static void test_watchdog_restored_after_kill(void **state)
   rmtree(rundir);
 }
 
+/* The lease files deleted while their holder runs (an admin emptying the
+ * folder, a tmpfiles clean-up): a second session made new files, flocked
+ * them and took the CPU, or the watchdog, beside the first.  It is refused,
+ * naming the holder; the readers still name it; nothing is restored from
+ * under it; once it ends, the leases are free. */
+static void test_lease_file_deleted_still_held(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 1);
+  int cpu0[] = {0};
+  pmux_lease_t *a, *b;
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "first",
+                                   &a), 0);
+  char p[1100];
+  snprintf(p, sizeof(p), "%s/cpu0.lock", rundir);
+  assert_int_equal(unlink(p), 0);
+  snprintf(p, sizeof(p), "%s/nmi_watchdog.lock", rundir);
+  assert_int_equal(unlink(p), 0);
+  char want[64];
+  snprintf(want, sizeof(want), "CPU 0 is held by pmux pid %d", (int)getpid());
+  assert_int_equal(pmux_lease_take(cpu0, 1, 0, "second", &b), -EBUSY);
+  assert_non_null(strstr(pmux_errmsg(), want));
+  pmux_lease_holder_t h[2];
+  assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 1);
+  assert_int_equal(h[0].pid, getpid());
+  assert_int_equal(h[0].cpu, 0);
+  if (sysconf(_SC_NPROCESSORS_CONF) >= 2) {
+    int cpu1[] = {1};
+    assert_int_equal(pmux_lease_take(cpu1, 1, PMUX_LEASE_NMI_OFF, "third",
+                                     &b), -EBUSY);
+    snprintf(want, sizeof(want), "the NMI watchdog is held by pmux pid %d",
+             (int)getpid());
+    assert_non_null(strstr(pmux_errmsg(), want));
+  }
+  assert_int_equal(pmux_lease_nmi_holder(h), 1);
+  assert_int_equal(h[0].pid, getpid());
+  assert_int_equal(h[0].nmi_old, -1); /* it went with the file */
+  /* a stale record put back where the live holder's was is not restored */
+  put(rundir, "nmi_watchdog.lock", "pid=1 uid=0 start=1 nmi_old=1 cmd=x\n");
+  assert_int_equal(pmux_lease_nmi_stale(h), 0);
+  char msg[256];
+  assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 0);
+  assert_int_equal(nmi_value(dir), 0);
+  assert_int_equal(unlink(p), 0);
+  pmux_lease_release(a);
+  assert_int_equal(nmi_value(dir), 1);
+  assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 0);
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "next", &b),
+                   0);
+  pmux_lease_release(b);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* The classic race of flock on a path: a waiter opened the lease file,
  * then the file was replaced (renamed over, deleted and made again) and
  * another process locked the new one; the waiter's lock, once the old
@@ -608,6 +667,59 @@ static void test_lease_lock_on_replaced_file(void **state)
   char want[64];
   snprintf(want, sizeof(want), "CPU 0 is held by pmux pid %d", (int)pid);
   assert_non_null(strstr(msg, want));
+  rmtree(rundir);
+}
+
+/* A lease's name is an abstract socket, which any user may bind: one
+ * bound first by another user (nobody, here) neither blocks the lease nor
+ * is named as its holder; the file's lock holds the lease as before. */
+static void test_lease_name_of_another_user(void **state)
+{
+  (void)state;
+  if (geteuid() != 0)
+    skip();
+  fresh_rundir();
+  char real[PATH_MAX];
+  assert_non_null(realpath(rundir, real));
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  int k = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+                   "pmux-lease:%s/cpu0.lock", real);
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                              (size_t)k);
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    char ok = !setgid(65534) && !setuid(65534) && s >= 0 &&
+                      !bind(s, (struct sockaddr *)&sa, len) && !listen(s, 8)
+                  ? 'y' : 'n';
+    if (write(pipefd[1], &ok, 1) != 1)
+      _exit(1);
+    pause();
+    _exit(0);
+  }
+  char ok = 0;
+  assert_int_equal(read(pipefd[0], &ok, 1), 1);
+  int cpu0[] = {0};
+  pmux_lease_holder_t h[2];
+  int before = pmux_lease_holders(cpu0, 1, h, 2);
+  pmux_lease_t *a = NULL;
+  int err = pmux_lease_take(cpu0, 1, 0, "owner", &a);
+  int during = pmux_lease_holders(cpu0, 1, h, 2);
+  pmux_lease_release(a);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  assert_int_equal(ok, 'y');
+  assert_int_equal(before, 0);
+  assert_int_equal(err, 0);
+  assert_int_equal(during, 1);
+  assert_int_equal(h[0].pid, getpid());
   rmtree(rundir);
 }
 
@@ -779,7 +891,9 @@ int main(void)
       cmocka_unit_test_teardown(test_lease_read_follows_no_link, teardown),
       cmocka_unit_test_teardown(test_lease_foreign_folder_not_read, teardown),
       cmocka_unit_test_teardown(test_watchdog_damaged_record, teardown),
+      cmocka_unit_test_teardown(test_lease_file_deleted_still_held, teardown),
       cmocka_unit_test_teardown(test_lease_lock_on_replaced_file, teardown),
+      cmocka_unit_test_teardown(test_lease_name_of_another_user, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
