@@ -244,6 +244,80 @@ static void event_base(const char *name, char *base, size_t n)
   }
 }
 
+/*
+ * perf's software events that libpfm4 4.13's table lacks (it stops at
+ * cgroup-switches): the kernel counts them all the same, and on POWER
+ * alignment interrupts and emulated instructions are worth counting.
+ */
+static const struct extra_sw {
+  const char *name, *upper, *desc;
+  uint64_t config;
+} extra_sw[] = {
+    {"alignment-faults", "PERF_COUNT_SW_ALIGNMENT_FAULTS",
+     "Count the number of alignment faults (the kernel fixing up an "
+     "unaligned access)", PERF_COUNT_SW_ALIGNMENT_FAULTS},
+    {"emulation-faults", "PERF_COUNT_SW_EMULATION_FAULTS",
+     "Count the number of emulation faults (instructions the kernel "
+     "emulated)", PERF_COUNT_SW_EMULATION_FAULTS},
+};
+
+/* The modifiers after an extra software event, as libpfm4 takes them on
+ * its own software events: u and k (=0/1), naming the levels counted;
+ * none given, both.  0, or PMUX_EMODIFIER naming the one it lacks. */
+static int extra_sw_levels(const char *name, const char *mods, int *user,
+                           int *kernel)
+{
+  int given = 0;
+  *user = *kernel = 0;
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", mods);
+  for (char *save = NULL, *m = strtok_r(buf, ":", &save); m;
+       m = strtok_r(NULL, ":", &save)) {
+    int *level = m[0] == 'u' ? user : m[0] == 'k' ? kernel : NULL;
+    const char *v = m + 1;
+    if (!level || (*v && strcmp(v, "=0") && strcmp(v, "=1")))
+      return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' not "
+                        "supported; modifiers: u, k", name, m);
+    *level = strcmp(v, "=0") != 0;
+    given = 1;
+  }
+  if (!given)
+    *user = *kernel = 1;
+  return 0;
+}
+
+/* One of extra_sw, with its modifiers: 1 resolved, 0 not one of them,
+ * or the error. */
+static int resolve_extra_sw(const char *name, pmux_event_info_t *out)
+{
+  char base[256];
+  event_base(name, base, sizeof(base));
+  const char *ev = base;
+  if (!strncasecmp(ev, "perf::", 6))
+    ev += 6;
+  const struct extra_sw *x = NULL;
+  for (size_t i = 0; i < PMUX_ARRAY_SIZE(extra_sw) && !x; i++)
+    if (!strcasecmp(ev, extra_sw[i].name) || !strcmp(ev, extra_sw[i].upper))
+      x = &extra_sw[i];
+  if (!x)
+    return 0;
+  size_t blen = strlen(base);
+  const char *mods = name[blen] == ':' ? name + blen + 1 : "";
+  int user, kernel, err = extra_sw_levels(name, mods, &user, &kernel);
+  if (err)
+    return err;
+  snprintf(out->canonical, sizeof(out->canonical), "perf::%s:u=%d:k=%d",
+           x->upper, user, kernel);
+  snprintf(out->pmu, sizeof(out->pmu), "software");
+  out->type = PERF_TYPE_SOFTWARE;
+  out->config = x->config;
+  out->exclude_user = !user;
+  out->exclude_kernel = !kernel;
+  out->exclude_hv = 1; /* as libpfm4 sets it on the others */
+  out->is_software = 1;
+  return 1;
+}
+
 /* libpfm4 found no event by that name. */
 static int fail_not_found(const char *name, const char *base)
 {
@@ -373,6 +447,8 @@ int pmux_event_resolve(const char *name, pmux_event_info_t *out)
   snprintf(out->name, sizeof(out->name), "%s", name);
 
   int r = resolve_sysfs_raw(name, out);
+  if (!r)
+    r = resolve_extra_sw(name, out);
   if (r != 0)
     return r < 0 ? r : 0;
   return resolve_pfm(name, out);
@@ -410,6 +486,13 @@ int pmux_event_list(pmux_event_list_cb cb, void *arg)
     return err;
   int stop = list_pmu(PFM_PMU_PERF_EVENT, PERF_TYPE_SOFTWARE, "software", cb,
                       arg);
+  for (size_t i = 0; !stop && i < PMUX_ARRAY_SIZE(extra_sw); i++) {
+    stop = cb("software", "software", extra_sw[i].upper, extra_sw[i].desc,
+              arg);
+    if (!stop)
+      stop = cb("software", "software", extra_sw[i].name, extra_sw[i].upper,
+                arg);
+  }
   if (!stop)
     stop = list_pmu(PFM_PMU_PERF_EVENT, PERF_TYPE_HARDWARE, NULL, cb, arg);
   for (int p = 0; !stop && p < PFM_PMU_MAX; p++) {

@@ -180,3 +180,15 @@ rc=0; "$PMUX" stat -e task-clock -o /dev/fd/5 -- true 5</dev/null 2>"$TMP/ro.err
 [ "$rc" = 1 ] && grep -q "^pmux stat: -o '/dev/fd/5': descriptor 5 is open for reading only" "$TMP/ro.err" ||
   fail "-o /dev/fd/5 read-only: rc $rc: $(cat "$TMP/ro.err")"
 pass "-o on a closed or read-only descriptor is refused first"
+
+# perf's software events that libpfm4's table lacks are counted too
+# (alignment-faults, emulation-faults: "unknown" before), with u/k as on
+# the others; perf counts them as well.
+"$PMUX" stat --json -o "$TMP/sw.json" -e alignment-faults,emulation-faults:u,PERF_COUNT_SW_ALIGNMENT_FAULTS:k -- true ||
+  fail "alignment-faults, emulation-faults: $(cat "$TMP/sw.json")"
+json_get "$TMP/sw.json" '[(e["name"], e["supported"], e["measured"]) for e in d["events"]]' |
+  grep -qF "[('alignment-faults', True, True), ('emulation-faults:u', True, True), ('PERF_COUNT_SW_ALIGNMENT_FAULTS:k', True, True)]" ||
+  fail "alignment-faults counted: $(cat "$TMP/sw.json")"
+expect_error "event 'emulation-faults:h': modifier 'h' not supported; modifiers: u, k" stat -e emulation-faults:h -- true
+"$PMUX" list emulation | grep -q '^  emulation-faults ' || fail "list emulation"
+pass "alignment-faults and emulation-faults"
