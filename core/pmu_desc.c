@@ -349,24 +349,35 @@ int pmux__pmu_set_counter(struct pmux_pmu *pmu, int i, const char *name,
 }
 
 /* perf's generic hardware events (include/uapi/linux/perf_event.h's
- * PERF_COUNT_HW_*), as perf spells them, and their other spellings. */
-static const char *const perf_generics[][2] = {
-    {"cycles", "cpu-cycles"},
-    {"instructions", NULL},
-    {"cache-references", NULL},
-    {"cache-misses", NULL},
-    {"branches", "branch-instructions"},
-    {"branch-misses", NULL},
-    {"bus-cycles", NULL},
-    {"stalled-cycles-frontend", "idle-cycles-frontend"},
-    {"stalled-cycles-backend", "idle-cycles-backend"},
-    {"ref-cycles", NULL},
+ * PERF_COUNT_HW_*), as perf spells them, their other spellings, and the
+ * kernel's name of each in sysfs (events/). */
+static const char *const perf_generics[][3] = {
+    {"cycles", "cpu-cycles", "cpu-cycles"},
+    {"instructions", NULL, "instructions"},
+    {"cache-references", NULL, "cache-references"},
+    {"cache-misses", NULL, "cache-misses"},
+    {"branches", "branch-instructions", "branch-instructions"},
+    {"branch-misses", NULL, "branch-misses"},
+    {"bus-cycles", NULL, "bus-cycles"},
+    {"stalled-cycles-frontend", "idle-cycles-frontend",
+     "stalled-cycles-frontend"},
+    {"stalled-cycles-backend", "idle-cycles-backend",
+     "stalled-cycles-backend"},
+    {"ref-cycles", NULL, "ref-cycles"},
 };
+
+const char *pmux__perf_generic_at(int i, const char **sysfs_name)
+{
+  if (i < 0 || (size_t)i >= PMUX_ARRAY_SIZE(perf_generics))
+    return NULL;
+  *sysfs_name = perf_generics[i][2];
+  return perf_generics[i][0];
+}
 
 const char *pmux__perf_generic_name(const char *name)
 {
   for (size_t i = 0; i < PMUX_ARRAY_SIZE(perf_generics); i++)
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) /* perf's spellings, not sysfs's */
       if (perf_generics[i][k] && !strcasecmp(name, perf_generics[i][k]))
         return perf_generics[i][0];
   return NULL;

@@ -319,6 +319,10 @@ int pmux__cpuinfo_field(const char *key, char *buf, size_t len);
  * spelling cpu-cycles...), in its canonical spelling; NULL if none. */
 const char *pmux__perf_generic_name(const char *name);
 
+/* perf's generic event i (0..9) in perf's spelling, and its name in the
+ * kernel's sysfs in *sysfs_name; NULL past the last. */
+const char *pmux__perf_generic_at(int i, const char **sysfs_name);
+
 /* The description's event for perf's generic event name (any spelling),
  * or NULL. */
 const struct pmux__generic *pmux__pmu_generic_find(const struct pmux_pmu *pmu,

@@ -17,20 +17,6 @@
 
 #define CPU_PMU "/sys/bus/event_source/devices/cpu"
 
-/* perf's generic events: perf's name and the kernel's sysfs name. */
-static const char *const generic_events[][2] = {
-    {"cycles", "cpu-cycles"},
-    {"instructions", "instructions"},
-    {"cache-references", "cache-references"},
-    {"cache-misses", "cache-misses"},
-    {"branches", "branch-instructions"},
-    {"branch-misses", "branch-misses"},
-    {"bus-cycles", "bus-cycles"},
-    {"stalled-cycles-frontend", "stalled-cycles-frontend"},
-    {"stalled-cycles-backend", "stalled-cycles-backend"},
-    {"ref-cycles", "ref-cycles"},
-};
-
 /* The first line of sysroot + path, without its newline; 0 or -1. */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -106,11 +92,12 @@ int pmux_pmu_generic_check(const pmux_pmu_t *pmu, pmux_generic_check_t *out,
   if (!pmu || (!out && max))
     return pmux__fail(-EINVAL, "pmux_pmu_generic_check: NULL argument");
   int n = 0;
-  for (size_t i = 0; i < PMUX_ARRAY_SIZE(generic_events) && n < max; i++) {
+  const char *name, *sysfs_name;
+  while (n < max && (name = pmux__perf_generic_at(n, &sysfs_name))) {
     pmux_generic_check_t *c = &out[n++];
     memset(c, 0, sizeof(*c));
-    snprintf(c->name, sizeof(c->name), "%s", generic_events[i][0]);
-    c->kernel = kernel_config(generic_events[i][1], &c->kernel_config);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    c->kernel = kernel_config(sysfs_name, &c->kernel_config);
     pmux_pmu_event_t e;
     c->described = pmux__pmu_generic_find(pmu, c->name) &&
                    !pmux_pmu_encode(pmu, c->name, &e);
