@@ -737,10 +737,13 @@ static int encode_generic(const pmux_pmu_t *pmu, const char *name,
            quals ? quals : "");
   int err = pmux_pmu_encode(pmu, spec, out);
   snprintf(out->name, sizeof(out->name), "%s", name);
-  if (err)
-    return pmux__fail(err, "event '%s' (%s on %s): %s", name, g->event,
-                      pmu->name, pmux_errmsg());
-  return 0;
+  if (!err)
+    return 0;
+  /* a copy: the new message is written where the old one is read from */
+  char why[PMUX_ERRMSG_MAX];
+  snprintf(why, sizeof(why), "%s", pmux_errmsg());
+  return pmux__fail(err, "event '%s' (%s on %s): %s", name, g->event,
+                    pmu->name, why);
 }
 
 int pmux_pmu_encode(const pmux_pmu_t *pmu, const char *name,

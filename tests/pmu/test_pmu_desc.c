@@ -477,6 +477,13 @@ static void generic_names_encode_as_their_event(void **state)
   assert_int_equal(g.config & 0xffff, 0x0964);
   assert_int_equal(pmux_pmu_encode(zen4, "bus-cycles", &g), PMUX_EEVENT);
   assert_non_null(strstr(pmux_errmsg(), "maps no event to perf's generic"));
+  /* a qualifier the mapped event refuses: the message names the generic
+   * name once, then what the mapped event said, unmangled */
+  assert_int_equal(pmux_pmu_encode(zen4, "cycles:zz", &g), PMUX_EMODIFIER);
+  const char *want = "event 'cycles:zz' (CYCLES_NOT_IN_HALT on amd64_zen4): "
+                     "event 'CYCLES_NOT_IN_HALT:zz': ";
+  if (strncmp(pmux_errmsg(), want, strlen(want)))
+    fail_msg("message: %s", pmux_errmsg());
   /* MIPS 74K: the kernel counts branches on the even counters and their
    * mispredictions on the odd ones (mipsxxcore_event_map2). */
   const pmux_pmu_t *mips;
