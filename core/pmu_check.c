@@ -823,8 +823,12 @@ static int check_generic(const struct pmux_pmu *pmu, int i)
       return pmux__desc_fail(pmu->file, g->line, "duplicate-generic",
                              "generic %s appears twice (first on line %d)",
                              g->name, pmu->generics[j].line);
+  /* the event's name as the encoder splits it: after a "PMU::" prefix
+   * (cpu::cycles is cycles), before its qualifiers */
+  const char *ev = strstr(g->event, "::");
+  ev = ev ? ev + 2 : g->event;
   char base[256];
-  snprintf(base, sizeof(base), "%.*s", (int)strcspn(g->event, ":"), g->event);
+  snprintf(base, sizeof(base), "%.*s", (int)strcspn(ev, ":"), ev);
   if (pmux__perf_generic_name(base) && !pmux__pmu_event_find(pmu, base))
     return pmux__desc_fail(pmu->file, g->line, "generic-event",
                            "generic %s is '%s', another generic name",
