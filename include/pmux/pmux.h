@@ -211,19 +211,22 @@ PMUX_EXTERN int pmux_session_set_interval(pmux_session_t *s,
  */
 PMUX_EXTERN int pmux_session_start(pmux_session_t *s);
 /*
- * Run until the target ends (COMMAND: it exited; PID: it exited) or
- * pmux_session_stop() is called.  *status gets the command's wait status.
- * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to
- * the calling thread meanwhile are forwarded to a COMMAND; they end a
- * session on a PID or CPUs.
+ * Run until the target ends (COMMAND: it exited; PID: it exited; a PID or
+ * CPUS target with argv: its command exited) or pmux_session_stop() is
+ * called.  *status gets the command's wait status.  SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to the calling
+ * thread meanwhile are forwarded to the command (a COMMAND, or a PID or
+ * CPUS target's argv); they end a session on a PID or CPUs without one.
  */
 PMUX_EXTERN int pmux_session_run(pmux_session_t *s, int *status);
-/* Ask a running session to finish (async-signal-safe).  A COMMAND target
- * then goes on unmeasured; reaping it is the caller's (pmux_session_pid). */
+/* Ask a running session to finish (async-signal-safe).  A command (a
+ * COMMAND target, or a PID or CPUS target's argv) then goes on unmeasured;
+ * reaping it is the caller's (pmux_session_pid). */
 PMUX_EXTERN void pmux_session_stop(pmux_session_t *s);
 /* Wall time from the start of counting to the end of the run. */
 PMUX_EXTERN uint64_t pmux_session_elapsed_ns(const pmux_session_t *s);
-/* The child's pid for COMMAND targets after start, else the target pid. */
+/* After start, the command's pid where there is one (a COMMAND, or a PID
+ * or CPUS target's argv), else the target pid (-1 for CPUS). */
 PMUX_EXTERN pid_t pmux_session_pid(const pmux_session_t *s);
 /* The last signal pmux_session_run forwarded to the COMMAND (0: none):
  * a command may survive the SIGINT its user meant for the whole run. */
