@@ -613,9 +613,10 @@ int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
                        int max)
 {
   char dir[512];
+  /* no folder (rm -rf /run/pmux): no files, but a holder's names remain */
   int err = pmux__rundir(dir, sizeof(dir), 0);
-  if (err)
-    return err == -ENOENT ? 0 : err;
+  if (err && err != -ENOENT)
+    return err;
   int n = ncpus;
   if (!n) {
     long conf = sysconf(_SC_NPROCESSORS_CONF);
@@ -633,7 +634,8 @@ int pmux_lease_holders(const int *cpus, int ncpus, pmux_lease_holder_t *out,
 }
 
 /* The start of both readers of the watchdog's lease: *out emptied, dir
- * the lease folder.  1, or 0 when there is no folder (no lease), or < 0. */
+ * the lease folder.  1, or < 0.  A folder removed while its holder runs
+ * (rm -rf /run/pmux) still has the holder's name: 1 there too. */
 static int nmi_reader(const char *fn, pmux_lease_holder_t *out, char *dir,
                       size_t len)
 {
@@ -643,7 +645,7 @@ static int nmi_reader(const char *fn, pmux_lease_holder_t *out, char *dir,
   out->cpu = -1;
   out->nmi_old = -1;
   int err = pmux__rundir(dir, len, 0);
-  return err ? (err == -ENOENT ? 0 : err) : 1;
+  return err && err != -ENOENT ? err : 1;
 }
 
 int pmux_lease_nmi_holder(pmux_lease_holder_t *out)

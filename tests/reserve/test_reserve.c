@@ -617,6 +617,37 @@ static void test_lease_file_deleted_still_held(void **state)
   rmtree(rundir);
 }
 
+/* The lease folder itself removed (rm -rf /run/pmux): the readers, which
+ * do not make the folder, still find the holder by its names. */
+static void test_lease_folder_deleted_still_held(void **state)
+{
+  (void)state;
+  fresh_rundir();
+  char dir[] = "/tmp/pmux-sysroot-XXXXXX";
+  writable_sysroot(dir, 1);
+  int cpu0[] = {0};
+  pmux_lease_t *a, *b;
+  assert_int_equal(pmux_lease_take(cpu0, 1, PMUX_LEASE_NMI_OFF, "first",
+                                   &a), 0);
+  rmtree(rundir);
+  pmux_lease_holder_t h[2];
+  assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 1);
+  assert_int_equal(h[0].pid, getpid());
+  assert_int_equal(pmux_lease_nmi_holder(h), 1);
+  assert_int_equal(h[0].pid, getpid());
+  assert_int_equal(pmux_lease_nmi_stale(h), 0);
+  char msg[256];
+  assert_int_equal(pmux_lease_recover(msg, sizeof(msg)), 0);
+  assert_int_equal(nmi_value(dir), 0);
+  /* a taker makes the folder again, and is refused */
+  assert_int_equal(pmux_lease_take(cpu0, 1, 0, "second", &b), -EBUSY);
+  pmux_lease_release(a);
+  assert_int_equal(nmi_value(dir), 1);
+  assert_int_equal(pmux_lease_holders(cpu0, 1, h, 2), 0);
+  rmtree(dir);
+  rmtree(rundir);
+}
+
 /* The classic race of flock on a path: a waiter opened the lease file,
  * then the file was replaced (renamed over, deleted and made again) and
  * another process locked the new one; the waiter's lock, once the old
@@ -892,6 +923,8 @@ int main(void)
       cmocka_unit_test_teardown(test_lease_foreign_folder_not_read, teardown),
       cmocka_unit_test_teardown(test_watchdog_damaged_record, teardown),
       cmocka_unit_test_teardown(test_lease_file_deleted_still_held, teardown),
+      cmocka_unit_test_teardown(test_lease_folder_deleted_still_held,
+                                teardown),
       cmocka_unit_test_teardown(test_lease_lock_on_replaced_file, teardown),
       cmocka_unit_test_teardown(test_lease_name_of_another_user, teardown),
   };
