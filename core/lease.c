@@ -596,7 +596,8 @@ static int open_to_read(const char *dir, const char *name)
 /* The live holder of the lease dir/name into *h: 1, or 0 (none: no file,
  * unlocked, or no live record, and nobody of ours on its name).  The name
  * is asked only when the file names no one: a holder whose file was
- * deleted (each answer waits in its queue until it ends). */
+ * deleted (each answer waits in its queue until it ends; a full queue
+ * is read through /proc, lease_name.c). */
 static int probe_lease(const char *dir, const char *name,
                        pmux_lease_holder_t *h)
 {

@@ -7,6 +7,7 @@
  * the listener's SO_PEERCRED; a name counts only when that listener is of
  * this user, since any user may bind any abstract name.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -47,13 +49,93 @@ static socklen_t lease_name(const char *dir, const char *file,
                      (size_t)k);
 }
 
+/* The inode of the listening socket bound to the abstract name, as
+ * /proc/net/unix lists it ("@NAME" last, flag __SO_ACCEPTCON 0x10000), or
+ * 0.  The file is the network namespace's, as the names are. */
+static unsigned long listener_inode(const char *name)
+{
+  FILE *f = fopen("/proc/net/unix", "re");
+  if (!f)
+    return 0;
+  char line[512];
+  unsigned long found = 0;
+  while (!found && fgets(line, sizeof(line), f)) {
+    unsigned long flags, ino;
+    int at = 0;
+    if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %n", &flags, &ino, &at) < 2 ||
+        !at || !(flags & 0x10000))
+      continue;
+    line[strcspn(line, "\n")] = 0;
+    if (line[at] == '@' && !strcmp(line + at + 1, name))
+      found = ino;
+  }
+  fclose(f);
+  return found;
+}
+
+/* A process of this user with socket inode ino open: 1 with *pid, or 0.
+ * Only this user's processes count, and their descriptors are the ones
+ * this user may read. */
+static int inode_owner(unsigned long ino, pid_t *pid)
+{
+  DIR *d = opendir("/proc");
+  if (!d)
+    return 0;
+  char want[64];
+  snprintf(want, sizeof(want), "socket:[%lu]", ino);
+  struct dirent *de;
+  int found = 0;
+  while (!found && (de = readdir(d))) {
+    char *end;
+    long p = strtol(de->d_name, &end, 10);
+    struct stat st;
+    char dir[300];
+    snprintf(dir, sizeof(dir), "/proc/%s", de->d_name);
+    if (*end || p <= 0 || stat(dir, &st) || st.st_uid != geteuid())
+      continue;
+    snprintf(dir, sizeof(dir), "/proc/%ld/fd", p);
+    DIR *fds = opendir(dir);
+    struct dirent *fe;
+    while (fds && !found && (fe = readdir(fds))) {
+      char link[600], target[64];
+      snprintf(link, sizeof(link), "%s/%s", dir, fe->d_name);
+      ssize_t n = readlink(link, target, sizeof(target) - 1);
+      if (n > 0) {
+        target[n] = 0;
+        found = !strcmp(target, want);
+      }
+    }
+    if (fds)
+      closedir(fds);
+    if (found)
+      *pid = (pid_t)p;
+  }
+  closedir(d);
+  return found;
+}
+
+/*
+ * A holder never accepts, so every asking stays in its listen queue, and
+ * after SOMAXCONN of them connect() says EAGAIN.  Then the holder is
+ * found as perf's tools find a socket's process: its inode in
+ * /proc/net/unix, that inode among this user's processes' descriptors.
+ * 1 with *pid and *uid, or -1 (another user's socket, or none found).
+ */
+static int ask_proc(const struct sockaddr_un *sa, pid_t *pid, uid_t *uid)
+{
+  unsigned long ino = listener_inode(sa->sun_path + 1);
+  if (!ino || !inode_owner(ino, pid))
+    return -1;
+  *uid = geteuid();
+  return 1;
+}
+
 /*
  * Who listens on the name sa: 1 with *pid and *uid when a process of this
  * user does; 0 when nobody does (no one bound, or a holder between bind()
  * and listen()); -1 when what is bound there is no lease of ours: another
- * user's socket, or a listener whose queue is full (a connection waits
- * there until its holder ends: SOMAXCONN askings of a holder whose file
- * is gone).
+ * user's socket.  A full queue (SOMAXCONN askings of a holder whose file
+ * is gone: each waits there until its holder ends) is read through /proc.
  */
 static int ask_name(const struct sockaddr_un *sa, socklen_t len, pid_t *pid,
                     uid_t *uid)
@@ -64,9 +146,13 @@ static int ask_name(const struct sockaddr_un *sa, socklen_t len, pid_t *pid,
   struct ucred cr;
   socklen_t cl = sizeof(cr);
   int r = -1;
-  if (connect(s, (const struct sockaddr *)sa, len))
-    r = errno == ECONNREFUSED ? 0 : -1;
-  else if (!getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) &&
+  if (connect(s, (const struct sockaddr *)sa, len)) {
+    int e = errno;
+    close(s);
+    if (e == EAGAIN)
+      return ask_proc(sa, pid, uid); /* its queue is full */
+    return e == ECONNREFUSED ? 0 : -1;
+  } else if (!getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) &&
            cr.uid == geteuid())
     r = 1;
   close(s);
