@@ -438,6 +438,14 @@ int pmux_lease_recover(char *msg, size_t len)
   return r;
 }
 
+/* A failed take lets go of the name before the file, as a release does:
+ * a session that then gets the file's lock never finds the name held. */
+static void drop_nmi_claim(pmux_lease_t *l, int fd)
+{
+  close_fd(&l->nmi_sock);
+  close(fd);
+}
+
 static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
 {
   char path[1024];
@@ -461,7 +469,7 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
     if (err == -ENOENT)
       pmux__fail(err, "--disable-nmi-watchdog: %s%s does not exist (no "
                  "hard-lockup detector)", pmux__sysroot(), NMI_PATH);
-    close(fd);
+    drop_nmi_claim(l, fd);
     return err;
   }
   /* the old value is on disk before the watchdog changes: a kill -9 at
@@ -474,7 +482,7 @@ static int take_nmi(pmux_lease_t *l, const char *dir, const char *cmd)
                      pmux__sysroot(), NMI_PATH, strerror(-err));
     if (ftruncate(fd, 0)) {
     }
-    close(fd);
+    drop_nmi_claim(l, fd);
     return err;
   }
   l->nmi_fd = fd;
