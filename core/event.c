@@ -404,6 +404,36 @@ static void fill_from_attr(pmux_event_info_t *out, const char *name,
     snprintf(out->pmu, sizeof(out->pmu), "software");
 }
 
+/*
+ * libpfm4's own modifiers of perf events that pmux_event_info_t does not
+ * carry (precise, excl, pinned, period, freq, mg, mh, cpu): libpfm4 puts
+ * them in the attr, and pmux would count without them.  Refused, naming
+ * what does the job in pmux, rather than dropped.  (libpfm4's defaults,
+ * mg=0 mh=1, read as exclude_guest=1 exclude_host=0.)
+ */
+static int refuse_dropped_modifier(const char *name,
+                                   const struct perf_event_attr *a, int cpu)
+{
+  static const char *const how[] = {
+      "precise", "precise sampling is not supported",
+      "excl", "exclusive groups are not supported",
+      "pinned", "--pin counts events all the time",
+      "period", "pmux record takes -c N (and a set's switch= its trigger's)",
+      "freq", "pmux record takes -F HZ",
+      "mg/mh", "guest and host are counted as perf_event_attr's defaults",
+      "cpu", "-C LIST picks the CPUs",
+  };
+  int which = a->precise_ip ? 0 : a->exclusive ? 1 : a->pinned ? 2
+              : a->freq ? 4 : a->sample_period ? 3
+              : (!a->exclude_guest || a->exclude_host) ? 5 : cpu >= 0 ? 6
+                                                                   : -1;
+  if (which < 0)
+    return 0;
+  return pmux__fail(PMUX_EMODIFIER, "event '%s': modifier '%s' is libpfm4's, "
+                    "and pmux would drop it: %s", name, how[2 * which],
+                    how[2 * which + 1]);
+}
+
 /* name through libpfm4 into out; 0 or the error. */
 static int resolve_pfm(const char *name, pmux_event_info_t *out)
 {
@@ -419,9 +449,11 @@ static int resolve_pfm(const char *name, pmux_event_info_t *out)
                                       PFM_OS_PERF_EVENT_EXT, &arg);
   if (ret != PFM_SUCCESS)
     return fail_encoding(name, ret);
-  fill_from_attr(out, name, &attr, fstr);
+  int err = refuse_dropped_modifier(name, &attr, arg.cpu);
+  if (!err)
+    fill_from_attr(out, name, &attr, fstr);
   free(fstr);
-  return 0;
+  return err;
 }
 
 int pmux__same_encoding(const pmux_event_info_t *a,

@@ -13,6 +13,12 @@ expect_error() { # WANT-SUBSTRING ARGS...
 }
 expect_error "event 'page-faultz': unknown; did you mean 'page-faults'" stat -e page-faultz -- true
 expect_error "modifier or unit mask 'zz'" stat -e cycles:zz -- true
+# libpfm4's own perf modifiers that pmux does not carry were dropped in
+# silence (cycles:excl=1 counted as cycles): refused, naming pmux's way.
+expect_error "event 'cycles:excl=1': modifier 'excl' is libpfm4's, and pmux would drop it" stat -e cycles:excl=1 -- true
+expect_error "modifier 'period' is libpfm4's, and pmux would drop it: pmux record takes -c N" stat -e page-faults:period=5 -- true
+expect_error "modifier 'cpu' is libpfm4's, and pmux would drop it: -C LIST" stat -e cycles:cpu=1 -- true
+expect_error "modifier 'precise' is libpfm4's" record -e cycles:precise=2 -o "$TMP/p.data" -- true
 # A raw code on a PMU the kernel lacks is named so, whatever the case of 0x.
 expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0x10 -- true
 expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0X10 -- true
