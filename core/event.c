@@ -273,6 +273,12 @@ static int extra_sw_levels(const char *name, const char *mods, int *user,
   snprintf(buf, sizeof(buf), "%s", mods);
   for (char *save = NULL, *m = strtok_r(buf, ":", &save); m;
        m = strtok_r(NULL, ":", &save)) {
+    if (strlen(m) > 1 && strspn(m, "uk") == strlen(m)) {
+      *user |= strchr(m, 'u') != NULL; /* perf's joined letters: uk */
+      *kernel |= strchr(m, 'k') != NULL;
+      given = 1;
+      continue;
+    }
     int *level = m[0] == 'u' ? user : m[0] == 'k' ? kernel : NULL;
     const char *v = m + 1;
     if (!level || (*v && strcmp(v, "=0") && strcmp(v, "=1")))
@@ -434,19 +440,62 @@ static int refuse_dropped_modifier(const char *name,
                     how[2 * which + 1]);
 }
 
+/*
+ * perf writes an event's levels and precision as joined letters after its
+ * last ':' (cycles:uk, cycles:pp); libpfm4 takes one modifier per ':'
+ * (cycles:u:k, cycles:precise=2).  Such a last token, which libpfm4
+ * refused, spelled libpfm4's way into spec: 0, or -1 when it is no such
+ * token.
+ */
+static int perf_letters(const char *name, char *spec, size_t n)
+{
+  const char *colon = strrchr(name, ':');
+  if (!colon || colon == name || colon[-1] == ':')
+    return -1;
+  const char *t = colon + 1;
+  size_t len = strlen(t);
+  if (len < 2 || strspn(t, "ukhp") != len)
+    return -1;
+  int k = snprintf(spec, n, "%.*s", (int)(colon - name), name);
+  for (const char *l = "ukh"; *l && k > 0 && (size_t)k < n; l++)
+    if (strchr(t, *l))
+      k += snprintf(spec + k, n - (size_t)k, ":%c", *l);
+  int p = 0;
+  for (const char *c = t; *c; c++)
+    p += *c == 'p';
+  if (p && k > 0 && (size_t)k < n)
+    k += snprintf(spec + k, n - (size_t)k, ":precise=%d", p);
+  return k > 0 && (size_t)k < n ? 0 : -1;
+}
+
+/* name (or spec, perf's letters spelled for libpfm4) through libpfm4 into
+ * attr; PFM_SUCCESS or libpfm4's error for name. */
+static int pfm_encode(const char *name, struct perf_event_attr *attr,
+                      pfm_perf_encode_arg_t *arg, char **fstr)
+{
+  memset(attr, 0, sizeof(*attr));
+  memset(arg, 0, sizeof(*arg));
+  arg->size = sizeof(*arg);
+  arg->attr = attr;
+  arg->fstr = fstr;
+  int ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3,
+                                      PFM_OS_PERF_EVENT_EXT, arg);
+  char spec[300];
+  if (ret == PFM_SUCCESS || perf_letters(name, spec, sizeof(spec)))
+    return ret;
+  memset(attr, 0, sizeof(*attr));
+  int again = pfm_get_os_event_encoding(spec, PFM_PLM0 | PFM_PLM3,
+                                        PFM_OS_PERF_EVENT_EXT, arg);
+  return again == PFM_SUCCESS ? again : ret;
+}
+
 /* name through libpfm4 into out; 0 or the error. */
 static int resolve_pfm(const char *name, pmux_event_info_t *out)
 {
   struct perf_event_attr attr;
-  memset(&attr, 0, sizeof(attr));
   char *fstr = NULL;
   pfm_perf_encode_arg_t arg;
-  memset(&arg, 0, sizeof(arg));
-  arg.size = sizeof(arg);
-  arg.attr = &attr;
-  arg.fstr = &fstr;
-  int ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3,
-                                      PFM_OS_PERF_EVENT_EXT, &arg);
+  int ret = pfm_encode(name, &attr, &arg, &fstr);
   if (ret != PFM_SUCCESS)
     return fail_encoding(name, ret);
   int err = refuse_dropped_modifier(name, &attr, arg.cpu);

@@ -19,6 +19,10 @@ expect_error "event 'cycles:excl=1': modifier 'excl' is libpfm4's, and pmux woul
 expect_error "modifier 'period' is libpfm4's, and pmux would drop it: pmux record takes -c N" stat -e page-faults:period=5 -- true
 expect_error "modifier 'cpu' is libpfm4's, and pmux would drop it: -C LIST" stat -e cycles:cpu=1 -- true
 expect_error "modifier 'precise' is libpfm4's" record -e cycles:precise=2 -o "$TMP/p.data" -- true
+# perf's joined letters (cycles:uk, :pp) are read as perf reads them.
+"$PMUX" stat --json -o "$TMP/uk.json" -e page-faults:uk,page-faults:u,alignment-faults:ku -- true ||
+  fail "page-faults:uk: $(cat "$TMP/uk.json")"
+expect_error "event 'cycles:pp': modifier 'precise' is libpfm4's" stat -e cycles:pp -- true
 # A raw code on a PMU the kernel lacks is named so, whatever the case of 0x.
 expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0x10 -- true
 expect_error "this kernel has no PMU named 'nosuchpmu'" stat -e nosuchpmu::0X10 -- true
