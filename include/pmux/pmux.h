@@ -88,11 +88,15 @@ typedef struct pmux_event_info {
 
 /*
  * Resolve one event name: libpfm4 names with modifiers (INST_RETIRED:ANY_P:u),
- * perf generic and software names (cycles, task-clock, page-faults), raw codes
+ * perf generic and software names (cycles, task-clock, page-faults, and
+ * alignment-faults and emulation-faults, which libpfm4 lacks), raw codes
  * (r1c2, pmu::code: the kernel PMU's sysfs type; cpu::code is r-code's raw
  * type where the kernel has no 'cpu' PMU, another unknown PMU is refused).
+ * perf's joined modifier letters (cycles:uk) are read as perf reads them.
  * PMUX_EEVENT / PMUX_EMODIFIER with a message naming the input and
- * suggesting close matches (pmux_errmsg()).
+ * suggesting close matches (pmux_errmsg()); PMUX_EMODIFIER too for a
+ * libpfm4 modifier this struct cannot carry (precise, excl, pinned,
+ * period, freq, mg, cpu), which would otherwise be lost.
  */
 PMUX_EXTERN int pmux_event_resolve(const char *name, pmux_event_info_t *out);
 
