@@ -219,25 +219,6 @@ void pmux__est_result(const struct pmux__est_acc *a,
   none_seen(a, total, out);
 }
 
-/* pmux__est_unusual_start's thresholds: a tenth of the estimate, at three
- * times the rest's rate (a fork storm of 15 children at a command's start
- * held 45-68% of its faults, at 500-2300 times; pmux-demo's loader holds
- * under 1%, at a lower rate than its fault phases). */
-#define START_SHARE 0.10
-#define START_TIMES 3.0
-
-int pmux__est_unusual_start(const struct pmux__est_acc *a, double estimate,
-                            double *share, double *times)
-{
-  if (!(a->fx > 0) || !(a->fy > 0) || !(estimate > 0))
-    return 0;
-  double first = (double)(a->fy / a->fx);
-  double rest = a->sx > 0 ? (double)(a->sy / a->sx) : 0;
-  *share = (double)a->fy / estimate;
-  *times = rest > 0 ? first / rest : 0;
-  return *share >= START_SHARE && first >= START_TIMES * rest;
-}
-
 void pmux__estimate(const struct pmux__estimate_in *in,
                     struct pmux__estimate_out *out)
 {

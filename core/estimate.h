@@ -61,16 +61,6 @@ void pmux__est_result(const struct pmux__est_acc *a,
                       const struct pmux__est_totals *t,
                       struct pmux__estimate_out *out);
 
-/*
- * Whether the run's first slice, which only this event's set saw, was
- * unlike the rest: it holds at least a tenth of the estimate, at three
- * times the rest's rate or more (the other sets' estimates and bounds
- * cannot see it).  1 with *share (of the estimate) and *times (the rate
- * against the rest's; 0 when the rest counted nothing), or 0.
- */
-int pmux__est_unusual_start(const struct pmux__est_acc *a, double estimate,
-                            double *share, double *times);
-
 /* The same over a whole history at once (tests, studies): in slice j the
  * event's set counted run[j] (0: not observed) and the event cnt[j]; the
  * slice lasted wall[j], in which its set, whichever it was, counted

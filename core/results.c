@@ -20,36 +20,6 @@ static int is_reference_clock(const pmux_session_t *s,
                                 : PERF_COUNT_SW_TASK_CLOCK);
 }
 
-/* The run's first slice, seen by the first set alone (estimate.c), was
- * unlike the rest for one of its events: the other sets' events never saw
- * it, and their estimates and bounds take it to have run as the rest did
- * (15 +- 19 page faults against 379, for a command that forks 15 children
- * at once).  Said once, naming the event. */
-static void warn_unusual_start(pmux_session_t *s)
-{
-  if (s->mux != PMUX_MUX_USER || s->nsets < 2)
-    return;
-  for (int i = 0; i < s->nevents; i++) {
-    const struct pmux_event *e = &s->events[i];
-    double share, times;
-    if (e->set < 0 || e->pool != i ||
-        !pmux__est_unusual_start(&e->acc, e->estimate, &share, &times))
-      continue;
-    size_t used = strlen(s->warnings);
-    char rate[48] = "";
-    if (times > 0)
-      snprintf(rate, sizeof(rate), ", at %.0f times the rest's rate", times);
-    snprintf(s->warnings + used, sizeof(s->warnings) - used,
-             "the run's first slice (%.2f ms, set %d's alone) holds %.0f%% "
-             "of %s%s: the start was unlike the run, and the other sets' "
-             "events, which never saw it, are estimated and bounded as if "
-             "it ran as the rest; put the events whose start matters in "
-             "set %d, or --pin them\n", (double)e->acc.fx / 1e6, e->set,
-             100 * share, e->name, rate, e->set);
-    return;
-  }
-}
-
 void pmux__session_estimate(pmux_session_t *s)
 {
   /* In kernel mux the sets count at overlapping times: no wall total
@@ -98,7 +68,6 @@ void pmux__session_estimate(pmux_session_t *s)
     if (chosen_by_count && e->error_bound > 0)
       e->error_bound = INFINITY;
   }
-  warn_unusual_start(s);
   s->estimates_valid = 1;
 }
 

@@ -63,36 +63,6 @@ static double noisy(int j)
   return 0.002 * (1.0 + 0.3 * ((double)(x % 10000) / 5000.0 - 1.0));
 }
 
-/* A first slice that holds a tenth of the estimate at three times the
- * rest's rate is said to be unlike the run; a loader's few faults, or a
- * start at the run's own rate, are not. */
-static void test_unusual_start(void **state)
-{
-  (void)state;
-  double share, times;
-  struct pmux__est_acc a = {0};
-  pmux__est_add_first(&a, 300, 1e6, 1e6);    /* 300 faults in 1 ms */
-  for (int i = 0; i < 100; i++)
-    pmux__est_add(&a, 1, 1e6, 1e6);          /* then 1 per ms */
-  assert_true(pmux__est_unusual_start(&a, 500, &share, &times));
-  assert_true(share > 0.59 && share < 0.61 && times > 299 && times < 301);
-  /* the same burst in a long run: under a tenth of the estimate */
-  assert_false(pmux__est_unusual_start(&a, 4000, &share, &times));
-  struct pmux__est_acc even = {0};             /* the start at the rest's rate */
-  pmux__est_add_first(&even, 40, 1e6, 1e6);
-  for (int i = 0; i < 3; i++)
-    pmux__est_add(&even, 40, 1e6, 1e6);
-  assert_false(pmux__est_unusual_start(&even, 320, &share, &times));
-  struct pmux__est_acc only = {0};             /* nothing after the start */
-  pmux__est_add_first(&only, 50, 1e6, 1e6);
-  pmux__est_add(&only, 0, 1e6, 1e6);
-  assert_true(pmux__est_unusual_start(&only, 50, &share, &times));
-  assert_true(times == 0);
-  struct pmux__est_acc none = {0};             /* no first slice of its own */
-  pmux__est_add(&none, 10, 1e6, 1e6);
-  assert_false(pmux__est_unusual_start(&none, 10, &share, &times));
-}
-
 static void test_constant_rate_is_exact(void **state)
 {
   (void)state;
@@ -321,7 +291,6 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_constant_rate_is_exact),
-      cmocka_unit_test(test_unusual_start),
       cmocka_unit_test(test_bound_covers_phase_changes),
       cmocka_unit_test(test_bound_covers_noise),
       cmocka_unit_test(test_fully_counted_is_exact),
