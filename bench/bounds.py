@@ -30,29 +30,14 @@ can see).
 import statistics
 import sys
 from common import *
-from estimators import exact_histories, shipped, shipped_bound
+from estimators import exact_studies, only, shipped, shipped_bound
 
 EVENTS = ["page-faults", "context-switches"]
-WORKLOADS = {
-    "short bursts (default demo)": [DEMO],
-    "long phases": [DEMO, "-r", "8", "-f", "20000", "-s", "300", "-c", "20"],
-    "short rounds": [DEMO, "-r", "40", "-f", "1000", "-s", "50", "-c", "10"],
-}
 PATTERNS = {"one": [{0}, {1}, {2}, {3}], "pair": [{3, 0}, {0, 1}]}
 
 
-def only(slices, event, sets):
-    """The history as if only `sets` had counted `event`."""
-    return [(k, w, x, {event: v[event]} if k in sets else {}) for k, w, x, v in slices]
-
-
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    for p in (PMUX, DEMO):
-        need(p)
-    for label, W in WORKLOADS.items():
-        histories = list(exact_histories(EVENTS, W, runs))
-        print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs")
+    for label, histories in exact_studies(EVENTS):
         for event in EVENTS:
             per_set = {k: [] for k in range(4)}
             for name, patterns in PATTERNS.items():

@@ -68,6 +68,31 @@ def exact_histories(events, workload, runs):
             yield load(path)[0]
 
 
+# The workloads of the exact-truth studies (bounds.py, lags.py).
+EXACT_WORKLOADS = {
+    "short bursts (default demo)": [DEMO],
+    "long phases": [DEMO, "-r", "8", "-f", "20000", "-s", "300", "-c", "20"],
+    "short rounds": [DEMO, "-r", "40", "-f", "1000", "-s", "50", "-c", "10"],
+}
+
+
+def exact_studies(events):
+    """-> (label, histories) for each of EXACT_WORKLOADS, RUNS (the first
+    argument, default 10) exact histories of each, its header printed."""
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    for p in (PMUX, DEMO):
+        need(p)
+    for label, W in EXACT_WORKLOADS.items():
+        histories = list(exact_histories(events, W, runs))
+        print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs")
+        yield label, histories
+
+
+def only(slices, event, sets):
+    """The history as if only `sets` had counted `event`."""
+    return [(k, w, x, {event: v[event]} if k in sets else {}) for k, w, x, v in slices]
+
+
 def observations(slices, event):
     """Slices where the event counted (any set listing it: pooled)."""
     return [(j, s) for j, s in enumerate(slices) if event in s[3] and s[2] > 0]

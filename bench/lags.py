@@ -27,19 +27,10 @@ exact (the sum over its slices), as in bench/bounds.py.  Three parts:
 import statistics
 import sys
 from common import *
-from estimators import exact_histories, observations, shipped, shipped_bound, shipped_fit
+from estimators import exact_studies, observations, only, shipped, shipped_bound, shipped_fit
 
 EVENTS = ["page-faults", "context-switches"]
-WORKLOADS = {
-    "short bursts (default demo)": [DEMO],
-    "long phases": [DEMO, "-r", "8", "-f", "20000", "-s", "300", "-c", "20"],
-    "short rounds": [DEMO, "-r", "40", "-f", "1000", "-s", "50", "-c", "10"],
-}
 PAIRS = [{3, 0}, {1, 2}]  # adjacent, with the cycle's cut between or around them
-
-
-def only(slices, event, sets):
-    return [(k, w, x, {event: v[event]} if k in sets else {}) for k, w, x, v in slices]
 
 
 def residuals(slices, total, event):
@@ -119,12 +110,7 @@ def per_set_component(histories, event):
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    for p in (PMUX, DEMO):
-        need(p)
-    for label, W in WORKLOADS.items():
-        histories = list(exact_histories(EVENTS, W, runs))
-        print(f"== {label}: {' '.join(W[1:]) or '(defaults)'}; {runs} runs")
+    for label, histories in exact_studies(EVENTS):
         for event in EVENTS:
             print(f"   variogram {event:>16}: {variogram(histories, event)}")
         pair_study(histories, "page-faults")
