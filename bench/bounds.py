@@ -30,7 +30,7 @@ can see).
 import statistics
 import sys
 from common import *
-from estimators import exact_studies, only, shipped, shipped_bound
+from estimators import exact_studies, replays, shipped_bound
 
 EVENTS = ["page-faults", "context-switches"]
 PATTERNS = {"one": [{0}, {1}, {2}, {3}], "pair": [{3, 0}, {0, 1}]}
@@ -42,22 +42,17 @@ def main():
             per_set = {k: [] for k in range(4)}
             for name, patterns in PATTERNS.items():
                 errs, inside, widths, zs = [], 0, [], []
-                for slices in histories:
-                    truth = sum(s[3][event] for s in slices)
-                    counted = sum(s[2] for s in slices)
-                    for sets in patterns:
-                        h = only(slices, event, sets)
-                        est = shipped(h, counted, event)
-                        bound = shipped_bound(h, counted, event)
-                        if not bound:
-                            continue
-                        err = (est - truth) / truth
-                        errs.append(err)
-                        inside += abs(est - truth) <= bound
-                        widths.append(bound / est)
-                        zs.append((est - truth) / (bound / 1.96))
-                        if name == "one":
-                            per_set[min(sets)].append(err)
+                for sets, h, est, truth, counted in replays(histories, event, patterns):
+                    bound = shipped_bound(h, counted, event)
+                    if not bound:
+                        continue
+                    err = (est - truth) / truth
+                    errs.append(err)
+                    inside += abs(est - truth) <= bound
+                    widths.append(bound / est)
+                    zs.append((est - truth) / (bound / 1.96))
+                    if name == "one":
+                        per_set[min(sets)].append(err)
                 print(f"   {event:>16} {name:>4}: error sd {100 * statistics.pstdev(errs):5.2f}%  "
                       f"inside the bound {100 * inside / len(errs):5.1f}%  "
                       f"median half-width {100 * median(widths):5.1f}%  "

@@ -93,6 +93,17 @@ def only(slices, event, sets):
     return [(k, w, x, {event: v[event]} if k in sets else {}) for k, w, x, v in slices]
 
 
+def replays(histories, event, patterns):
+    """-> (sets, history as if only they counted event, estimate, exact
+    total, counted time) for each history and each set of sets."""
+    for slices in histories:
+        truth = sum(s[3][event] for s in slices)
+        counted = sum(s[2] for s in slices)
+        for sets in patterns:
+            h = only(slices, event, sets)
+            yield sets, h, shipped(h, counted, event), truth, counted
+
+
 def observations(slices, event):
     """Slices where the event counted (any set listing it: pooled)."""
     return [(j, s) for j, s in enumerate(slices) if event in s[3] and s[2] > 0]

@@ -27,7 +27,7 @@ exact (the sum over its slices), as in bench/bounds.py.  Three parts:
 import statistics
 import sys
 from common import *
-from estimators import exact_studies, observations, only, shipped, shipped_bound, shipped_fit
+from estimators import exact_studies, observations, replays, shipped_bound, shipped_fit
 
 EVENTS = ["page-faults", "context-switches"]
 PAIRS = [{3, 0}, {1, 2}]  # adjacent, with the cycle's cut between or around them
@@ -74,22 +74,17 @@ def variogram(histories, event, lags=8):
 
 def pair_study(histories, event):
     out = {name: [0, [], []] for name in PAIR_BOUNDS}
-    for slices in histories:
-        truth = sum(s[3][event] for s in slices)
-        counted = sum(s[2] for s in slices)
-        for sets in PAIRS:
-            h = only(slices, event, sets)
-            est = shipped(h, counted, event)
-            res = residuals(h, counted, event)
-            for name, var_per_cycle in PAIR_BOUNDS.items():
-                if var_per_cycle is None:
-                    bound = shipped_bound(h, counted, event)
-                else:
-                    bound = 1.96 * (len(res) / 2 * var_per_cycle(gammas(res))) ** 0.5
-                o = out[name]
-                o[0] += abs(est - truth) <= bound
-                o[1].append(bound / est)
-                o[2].append((est - truth) / (bound / 1.96))
+    for _, h, est, truth, counted in replays(histories, event, PAIRS):
+        res = residuals(h, counted, event)
+        for name, var_per_cycle in PAIR_BOUNDS.items():
+            if var_per_cycle is None:
+                bound = shipped_bound(h, counted, event)
+            else:
+                bound = 1.96 * (len(res) / 2 * var_per_cycle(gammas(res))) ** 0.5
+            o = out[name]
+            o[0] += abs(est - truth) <= bound
+            o[1].append(bound / est)
+            o[2].append((est - truth) / (bound / 1.96))
     for name, (inside, widths, zs) in out.items():
         print(f"   pair {event:>16} {name:>20}: inside {100 * inside / len(widths):5.1f}%  "
               f"median half-width {100 * median(widths):5.1f}%  sd(z) {statistics.pstdev(zs):.2f}")
