@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes of the pmux command itself (a measured command's own status
  * is passed through by stat/record). */
@@ -28,6 +29,10 @@ int cli_append_list(char **list, const char *more);
 /* Decimal or 0x hex unsigned, a digit first (no blank, no sign); -1 on
  * bad input or overflow. */
 int cli_parse_u64(const char *s, uint64_t *out);
+
+/* -p PID for command cmd into *pid (0: none yet): 0, or -1 after the
+ * message (not a process id; a second, different -p). */
+int cli_parse_pid(const char *cmd, const char *arg, pid_t *pid);
 
 /* 1234567 -> "1,234,567" (C locale independent). */
 const char *cli_thousands(uint64_t v, char *buf, size_t len);

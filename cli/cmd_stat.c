@@ -146,25 +146,6 @@ static int parse_mux(const char *arg, struct stat_opts *o)
   return 0;
 }
 
-/* -p PID.  0, or -1 after the message. */
-static int parse_pid(const char *arg, struct stat_opts *o)
-{
-  uint64_t v;
-  if (cli_parse_u64(arg, &v) || v == 0 || v > 0x7fffffff) {
-    cli_error("stat", "-p '%s': not a process id", arg);
-    return -1;
-  }
-  /* A second -p would replace the first without a word (perf's -p takes
-   * a list). */
-  if (o->pid && o->pid != (pid_t)v) {
-    cli_error("stat", "-p '%s': one process only (-p '%d' given before)",
-              arg, (int)o->pid);
-    return -1;
-  }
-  o->pid = (pid_t)v;
-  return 0;
-}
-
 /* -x SEP.  0, or -1 after the message. */
 static int parse_separator(const char *arg, struct stat_opts *o)
 {
@@ -232,7 +213,7 @@ static int parse_option(int c, char *arg, struct stat_opts *o)
   case OPT_MUX:
     return parse_mux(arg, o);
   case 'p':
-    return parse_pid(arg, o);
+    return cli_parse_pid("stat", arg, &o->pid);
   case 'x':
     return parse_separator(arg, o);
   case OPT_JSON:

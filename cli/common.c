@@ -78,6 +78,24 @@ int cli_parse_u64(const char *s, uint64_t *out)
   return 0;
 }
 
+int cli_parse_pid(const char *cmd, const char *arg, pid_t *pid)
+{
+  uint64_t v;
+  if (cli_parse_u64(arg, &v) || v == 0 || v > 0x7fffffff) {
+    cli_error(cmd, "-p '%s': not a process id", arg);
+    return -1;
+  }
+  /* A second -p would replace the first without a word (perf's -p takes
+   * a list). */
+  if (*pid && *pid != (pid_t)v) {
+    cli_error(cmd, "-p '%s': one process only (-p '%d' given before)", arg,
+              (int)*pid);
+    return -1;
+  }
+  *pid = (pid_t)v;
+  return 0;
+}
+
 const char *cli_thousands(uint64_t v, char *buf, size_t len)
 {
   char digits[32];

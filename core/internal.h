@@ -71,4 +71,9 @@ int pmux__same_encoding(const pmux_event_info_t *a,
  * itself, and its end and exit status are lost. */
 int pmux__check_children_waitable(void);
 
+/* The threads of process pid (threads.c): their number, *tids malloc'ed
+ * (the caller frees it); -ESRCH when there is no such process, with the
+ * message, or -errno. */
+int pmux__list_threads(pid_t pid, pid_t **tids);
+
 #endif

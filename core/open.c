@@ -4,7 +4,6 @@
  * clock.  Events the host cannot count are marked unsupported with the
  * reason; the rest of their set still counts.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,32 +30,14 @@ static int one_instance(pid_t pid, pid_t **pids, int **cpus)
 /* One instance per thread of pid; their number or the error. */
 static int thread_instances(pid_t pid, pid_t **pids, int **cpus)
 {
-  int n = 0;
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-  DIR *d = opendir(path);
-  if (!d)
-    return pmux__fail(-errno, "pid %d: cannot list threads: %s", (int)pid,
-                      strerror(errno));
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    pid_t *gp = realloc(*pids, sizeof(pid_t) * (size_t)(n + 1));
-    int *gc = realloc(*cpus, sizeof(int) * (size_t)(n + 1));
-    if (gp)
-      *pids = gp;
-    if (gc)
-      *cpus = gc;
-    if (!gp || !gc) {
-      closedir(d);
-      return -ENOMEM;
-    }
-    (*pids)[n] = atoi(de->d_name);
-    (*cpus)[n] = -1;
-    n++;
-  }
-  closedir(d);
+  int n = pmux__list_threads(pid, pids);
+  if (n <= 0)
+    return n;
+  *cpus = malloc(sizeof(int) * (size_t)n);
+  if (!*cpus)
+    return -ENOMEM;
+  for (int i = 0; i < n; i++)
+    (*cpus)[i] = -1;
   return n;
 }
 
