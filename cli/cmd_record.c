@@ -1,7 +1,7 @@
 /*
- * cmd_record.c - `pmux record`: sample a command (and its children) into
- * a sample file, through a sampling format.  Exits with the command's
- * status, like `pmux stat`.
+ * cmd_record.c - `pmux record`: sample a command (and its children), or a
+ * running process, into a sample file, through a sampling format.  Exits
+ * with the command's status, like `pmux stat`.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,9 +19,11 @@ static void usage(FILE *out)
 {
   fprintf(out,
 "usage: pmux record [OPTIONS] [-a | -C LIST] -- COMMAND [ARGS...]\n"
+"       pmux record [OPTIONS] -p PID [-- COMMAND [ARGS...]]\n"
 "\n"
-"Sample COMMAND (and its children) and write the samples to a file that\n"
-"'pmux report' reads.  Exits with COMMAND's exit status.\n"
+"Sample COMMAND (and its children), or a running process, and write the\n"
+"samples to a file that 'pmux report' reads.  Exits with COMMAND's exit\n"
+"status (0 with -p alone).\n"
 "\n"
 "  -e, --event EVENTS     the sampling event (default cpu-clock); in a\n"
 "                         list, the first samples and the others are\n"
@@ -33,6 +35,10 @@ static void usage(FILE *out)
 "                         rotate, only the active set samples, and each\n"
 "                         sample is tagged with its set\n"
 "      --switch DURATION  default time slice of the sets (default 2ms)\n"
+"  -p, --pid PID          sample a running process (all its threads, and\n"
+"                         what they create from then on) until it exits\n"
+"                         or SIGINT/SIGTERM, or while COMMAND runs\n"
+"                         (-p PID -- sleep 5)\n"
 "  -a, --all-cpus         system-wide: sample every process on every CPU\n"
 "                         while COMMAND runs (root or CAP_PERFMON; the\n"
 "                         CPUs are leased as for 'pmux stat -a')\n"
@@ -163,6 +169,8 @@ static int parse_option(int c, char *arg, struct record_opts *o)
   case 'q':
     o->quiet = 1;
     return -1;
+  case 'p':
+    return cli_parse_pid("record", arg, &rec->pid) ? PMUX_EXIT_USAGE : -1;
   case 'h':
     usage(stdout);
     return PMUX_EXIT_OK;
@@ -189,10 +197,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
       {"all-cpus", no_argument, NULL, 'a'},
       {"cpu", required_argument, NULL, 'C'},
       {"exclusive", no_argument, NULL, STAT_OPT_EXCLUSIVE},
+      {"pid", required_argument, NULL, 'p'},
       {NULL, 0, NULL, 0}};
   int c, stop;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qhaC:", longopts,
+  while ((c = getopt_long(argc, argv, "+e:S:c:F:m:o:qhaC:p:", longopts,
                           NULL)) != -1)
     if ((stop = parse_option(c, optarg, o)) >= 0)
       return stop;
@@ -200,12 +209,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
     cli_error("record", "-c and -F exclude each other");
     return PMUX_EXIT_USAGE;
   }
-  if (optind >= argc) {
+  if (optind >= argc && !o->rec.pid) {
     cli_error("record", "no command given (pmux record [OPTIONS] -- "
-                        "COMMAND)");
+                        "COMMAND, or -p PID)");
     return PMUX_EXIT_USAGE;
   }
-  o->rec.argv = argv + optind;
+  if (o->rec.pid && o->ss->wanted) {
+    cli_error("record", "-p samples a process, -a and -C CPUs: give one");
+    return PMUX_EXIT_USAGE;
+  }
+  o->rec.argv = optind < argc ? argv + optind : NULL;
   o->rec.sets = o->sets;
   warn_unused_switch(o);
   if (o->ss->exclusive && !o->ss->wanted) {

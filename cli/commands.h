@@ -12,7 +12,7 @@
   X(caps, "Say what you may measure here, what blocks the rest, the fix") \
   X(check, "Check whether event sets fit a PMU's counters, and how")  \
   X(info, "Show this host's PMU (or a described one) and its counters") \
-  X(record, "Sample a command into a file, in a chosen sampling format") \
+  X(record, "Sample a command or a process into a file, in a sampling format") \
   X(report, "Top functions of a sample file (pmux record's output)")  \
   X(formats, "List the sampling formats and their arguments")
 

@@ -6,7 +6,9 @@
  *
  * An inherited per-task event cannot be mmapped, so, as perf record does,
  * one event per CPU follows the command (pid = child, cpu = N, inherit)
- * and each has its own ring buffer.  Ring ABI: perf_event_open(2),
+ * and each has its own ring buffer.  Attached to a process (-p), one per
+ * CPU follows each of its threads, the threads after the first writing
+ * into the first one's rings (PERF_EVENT_IOC_SET_OUTPUT).  Ring ABI: perf_event_open(2),
  * "MMAP layout": data_head read with acquire, data_tail written with
  * release; records may wrap around the end of the data area.
  *
@@ -59,9 +61,13 @@
 
 #define DEFAULT_PAGES 128
 
+/* A set leader on one CPU.  A process's second and later threads (-p)
+ * have their own leaders, writing into the first thread's ring of the
+ * same event on the same CPU (PERF_EVENT_IOC_SET_OUTPUT): base NULL. */
 struct ring {
   int fd;
   int cpu;
+  pid_t tid;               /* the task it follows (-1: every task) */
   int set;
   int ev;                  /* index within its set */
   int has_read;            /* samples carry the group's values */
@@ -81,11 +87,14 @@ struct trig_ring {
 };
 
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t stop_asked; /* -p without a command: ^C */
 
 static void forward(int sig)
 {
   if (child_pid > 0)
     kill(child_pid, sig);
+  else
+    stop_asked = 1;
 }
 
 static int out_write(void *ctx, const void *buf, size_t len)
@@ -147,44 +156,53 @@ static void add_task(struct rec *r, uint32_t kind, uint32_t pid,
   r->tasks[r->ntasks++] = (struct pmux_sf_task){kind, pid, ppid, 0, time};
 }
 
-/*
- * System-wide, the processes already running mapped their code before the
- * events existed: no PERF_RECORD_MMAP2 tells where.  As perf record
- * synthesizes them, their executable mappings are taken from
- * /proc/PID/maps at the start (time 0: before any sample), so that their
- * samples are named rather than "[unknown]".  A process gone meanwhile is
- * skipped.
- */
-static void synthesize_maps(struct rec *r)
+/* The executable mappings of one process from /proc/PID/maps, at time 0
+ * (before any sample); nothing when it is gone. */
+static void synthesize_process_maps(struct rec *r, unsigned long pid)
 {
+  char path[64], line[4096 + 256];
+  snprintf(path, sizeof(path), "/proc/%lu/maps", pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return;
+  while (fgets(line, sizeof(line), f)) {
+    unsigned long long start, stop, pgoff;
+    char perms[8];
+    int name_at = 0;
+    if (sscanf(line, "%llx-%llx %7s %llx %*s %*u %n", &start, &stop, perms,
+               &pgoff, &name_at) < 4 || !name_at || !strchr(perms, 'x') ||
+        stop <= start)
+      continue;
+    const char *name = line + name_at;
+    size_t nlen = strcspn(name, "\n");
+    if (nlen)
+      add_map(r, (uint32_t)pid, start, stop - start, pgoff, 0, name, nlen);
+  }
+  fclose(f);
+}
+
+/*
+ * System-wide, or attached to a process (-p), the code already running was
+ * mapped before the events existed: no PERF_RECORD_MMAP2 tells where.  As
+ * perf record synthesizes them, the executable mappings are taken from
+ * /proc at the start, so that their samples are named rather than
+ * "[unknown]": the target's (pid), or every process's (0).
+ */
+static void synthesize_maps(struct rec *r, pid_t pid)
+{
+  if (pid > 0) {
+    synthesize_process_maps(r, (unsigned long)pid);
+    return;
+  }
   DIR *d = opendir("/proc");
   if (!d)
     return;
   struct dirent *de;
   while ((de = readdir(d))) {
     char *end;
-    unsigned long pid = strtoul(de->d_name, &end, 10);
-    if (*end || !pid || pid > UINT32_MAX)
-      continue;
-    char path[64], line[4096 + 256];
-    snprintf(path, sizeof(path), "/proc/%lu/maps", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-      continue;
-    while (fgets(line, sizeof(line), f)) {
-      unsigned long long start, stop, pgoff;
-      char perms[8];
-      int name_at = 0;
-      if (sscanf(line, "%llx-%llx %7s %llx %*s %*u %n", &start, &stop, perms,
-                 &pgoff, &name_at) < 4 || !name_at || !strchr(perms, 'x') ||
-          stop <= start)
-        continue;
-      const char *name = line + name_at;
-      size_t nlen = strcspn(name, "\n");
-      if (nlen)
-        add_map(r, (uint32_t)pid, start, stop - start, pgoff, 0, name, nlen);
-    }
-    fclose(f);
+    unsigned long p = strtoul(de->d_name, &end, 10);
+    if (!*end && p && p <= UINT32_MAX)
+      synthesize_process_maps(r, p);
   }
   closedir(d);
 }
@@ -317,6 +335,8 @@ static int handle(struct rec *r, const struct ring *rg, const char *p,
 static int drain(struct rec *r, struct ring *rg)
 {
   struct perf_event_mmap_page *pg = rg->base;
+  if (!pg)
+    return 0; /* its records go to another ring */
   uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
   uint64_t tail = pg->data_tail;
   int rc = 0;
@@ -536,7 +556,7 @@ static void sev_attr(struct perf_event_attr *attr, const struct sev *e,
   attr->disabled = 1;
   /* The first set starts at exec; a CPU event has no exec to wait for and
    * is enabled just before the command is released. */
-  attr->enable_on_exec = e->set == 0 && !o->system_wide;
+  attr->enable_on_exec = e->set == 0 && !o->system_wide && !o->pid;
   /* Mappings and comm: the kernel sends them to enabled events only, so
    * with several sets a dummy event that is always on takes them
    * (open_side_band); one set is always on itself. */
@@ -571,9 +591,11 @@ static int open_side_band(struct rec *r, const pmux_record_opts_t *o,
   attr.build_id = kernel_gives_build_ids();
   attr.exclude_kernel = attr.exclude_hv = 1;
   attr.inherit = !o->system_wide;
-  /* A command's from its exec, as set 0; CPUs' from now. */
-  attr.disabled = attr.enable_on_exec = !o->system_wide;
+  /* A command's from its exec, as set 0; CPUs' and a process's from now. */
+  attr.disabled = attr.enable_on_exec = !o->system_wide && !o->pid;
   int fd = pmux__perf_open(&attr, pid, cpu, -1, 0);
+  if (fd == -ESRCH && r->target)
+    return 0; /* the thread exited meanwhile */
   if (fd < 0)
     return pmux__fail(fd, "CPU %d: the dummy event that takes mappings "
                       "while other sets count: %s", cpu, strerror(-fd));
@@ -615,7 +637,7 @@ static void undo_output(const struct rec *r)
     rename(old, r->path);
 }
 
-static int open_fail(const struct sev *e, int cpu, int err,
+static int open_fail(const struct sev *e, int cpu, pid_t pid, int err,
                      const struct perf_event_attr *attr)
 {
   if ((err == -EACCES || err == -EPERM) && !attr->exclude_kernel) {
@@ -632,6 +654,12 @@ static int open_fail(const struct sev *e, int cpu, int err,
                       "%d); '%s:u' samples user code only",
                       e->name, cpu, strerror(-err), par, e->name);
   }
+  if ((err == -EACCES || err == -EPERM) && pid > 0)
+    return pmux__fail(PMUX_ERIGHTS,
+                      "event '%s' on pid %d: %s: sampling a running process "
+                      "needs the right to trace it (the same user, as "
+                      "kernel.yama.ptrace_scope allows) or CAP_PERFMON",
+                      e->name, (int)pid, strerror(-err));
   int max_rate;
   if (err == -EINVAL && attr->freq &&
       !pmux__sys_read_int("/proc/sys/kernel/perf_event_max_sample_rate",
@@ -674,6 +702,8 @@ static int open_trigger(struct rec *r, int k, int leader, pid_t pid, int cpu,
   attr.sample_period = t->period;
   attr.wakeup_events = 1;
   int fd = pmux__perf_open(&attr, pid, cpu, leader, 0);
+  if (fd == -ESRCH && r->target)
+    return 0; /* the thread exited meanwhile */
   if (fd < 0)
     return pmux__fail(fd, "set %d: switch trigger '%s' on CPU %d: %s", k,
                       t->name, cpu, strerror(-fd));
@@ -737,8 +767,15 @@ static int switch_due(struct rec *r, int k, int tfd)
 static int check_opts(const pmux_record_opts_t *o, const pmux_format_t **fmt,
                       const char **fargs, unsigned *pages)
 {
-  if (!o || !o->argv || !o->argv[0])
+  if (!o)
+    return pmux__fail(PMUX_ECONFIG, "no options");
+  if (o->pid < 0)
+    return pmux__fail(PMUX_ECONFIG, "pid %d: not a process id", (int)o->pid);
+  if (!o->pid && (!o->argv || !o->argv[0]))
     return pmux__fail(PMUX_ECONFIG, "no command to record");
+  if (o->pid && o->system_wide)
+    return pmux__fail(PMUX_ECONFIG, "give a process (pid) or CPUs "
+                      "(system_wide), not both");
   if (o->period && o->freq)
     return pmux__fail(PMUX_ECONFIG, "give a period or a frequency, not both");
   if (o->nsets > 0 && o->event)
@@ -782,22 +819,45 @@ static struct rec *rec_new(const pmux_record_opts_t *o,
   r->watermark = (uint32_t)((uint64_t)pages * (uint64_t)r->ps / 4);
   r->go[0] = r->go[1] = r->ex[0] = r->ex[1] = -1;
   r->pid = -1;
-  r->pidfd = r->tfd = -1;
+  r->pidfd = r->tfd = r->target_fd = -1;
   r->data_at = -1;
   return r;
 }
 
-/* The sets, and room for the rings and the poll list they make. */
+/* The tasks the events follow: -p's threads, or one to be known (the
+ * command, or -1 system-wide: fork_command). */
+static int find_tasks(struct rec *r, const pmux_record_opts_t *o)
+{
+  if (!o->pid) {
+    r->tids = calloc(1, sizeof(pid_t));
+    r->ntids = 1;
+    return r->tids ? 0 : -ENOMEM;
+  }
+  r->target = o->pid;
+  int n = pmux__list_threads(o->pid, &r->tids);
+  if (n < 0)
+    return n;
+  if (n == 0)
+    return pmux__fail(-ESRCH, "pid %d: no threads left", (int)o->pid);
+  r->ntids = n;
+  return 0;
+}
+
+/* The tasks, the sets, and room for the rings and the poll list they
+ * make. */
 static int prepare_sets(struct rec *r, const pmux_record_opts_t *o)
 {
-  int rc = parse_sets(r, o);
+  int rc = find_tasks(r, o);
   if (rc < 0)
     return rc;
-  size_t maxr = (size_t)r->ncpus * (size_t)r->nsev;
-  size_t ntrig = (size_t)r->ncpus * (size_t)r->nsets;
+  rc = parse_sets(r, o);
+  if (rc < 0)
+    return rc;
+  size_t maxr = (size_t)r->ncpus * (size_t)r->nsev * (size_t)r->ntids;
+  size_t ntrig = (size_t)r->ncpus * (size_t)r->nsets * (size_t)r->ntids;
   r->rings = calloc(maxr, sizeof(*r->rings));
   r->trings = calloc(ntrig, sizeof(*r->trings));
-  r->pfd = calloc(maxr + ntrig + 2, sizeof(*r->pfd));
+  r->pfd = calloc(maxr + ntrig + 3, sizeof(*r->pfd));
   if (!r->rings || !r->trings || !r->pfd)
     return -ENOMEM;
   return 0;
@@ -843,9 +903,11 @@ static __attribute__((noreturn)) void run_when_released(int go, int ex,
   _exit(127);
 }
 
-/* The command, held before exec until the events exist. */
+/* The command, held before exec until the events exist (none: -p alone). */
 static int fork_command(struct rec *r, const pmux_record_opts_t *o)
 {
+  if (!o->argv || !o->argv[0])
+    return 0;
   int rc = pmux__check_children_waitable();
   if (rc)
     return rc;
@@ -863,24 +925,27 @@ static int fork_command(struct rec *r, const pmux_record_opts_t *o)
   close(r->ex[1]);
   r->go[0] = r->ex[1] = -1;
   /* Per task: the command and its children (inherit); system-wide: every
-   * task on each CPU. */
-  r->events_pid = o->system_wide ? -1 : r->pid;
+   * task on each CPU; -p: the target's threads (prepare_sets). */
+  if (!o->pid)
+    r->tids[0] = o->system_wide ? -1 : r->pid;
   return 0;
 }
 
-/* The leader of a set on one CPU, with its ring; 1 when the CPU went
- * offline (no ring). */
+/* The leader of a set on one CPU for task tid, with its ring, or writing
+ * into out_fd's (a thread after the first); 1 when the CPU went offline or
+ * the thread is gone (no leader). */
 static int open_ring(struct rec *r, const struct sev *ev, int cpu,
-                     struct perf_event_attr *attr)
+                     struct perf_event_attr *attr, pid_t tid, int out_fd)
 {
   struct ring *rg = &r->rings[r->nr];
-  rg->fd = pmux__perf_open(attr, r->events_pid, cpu, -1, 0);
+  rg->fd = pmux__perf_open(attr, tid, cpu, -1, 0);
   if (rg->fd < 0) {
-    if (rg->fd == -ENODEV || rg->fd == -ENOENT) {
+    if (rg->fd == -ENODEV || rg->fd == -ENOENT ||
+        (rg->fd == -ESRCH && r->target)) {
       rg->fd = -1;
-      return 1; /* CPU went offline */
+      return 1; /* CPU went offline; a thread that exited meanwhile */
     }
-    int rc = open_fail(ev, cpu, rg->fd, attr);
+    int rc = open_fail(ev, cpu, r->target, rg->fd, attr);
     if (rg->fd == -EINVAL && (attr->sample_type & PERF_SAMPLE_READ))
       rc = pmux__fail(PMUX_ENOTSUP,
                       "set '%s': reading the set's events at each "
@@ -891,9 +956,19 @@ static int open_ring(struct rec *r, const struct sev *ev, int cpu,
     return rc;
   }
   rg->cpu = cpu;
+  rg->tid = tid;
   rg->set = ev->set;
   rg->ev = ev->idx;
   rg->has_read = r->set_size[ev->set] > 1;
+  if (out_fd >= 0) {
+    r->pfd[r->nr++].fd = -1; /* its ring is polled as out_fd */
+    if (ioctl(rg->fd, PERF_EVENT_IOC_SET_OUTPUT, out_fd) < 0)
+      return pmux__fail(-errno, "event '%s' on CPU %d: sending thread %d's "
+                        "samples to the ring of the process "
+                        "(PERF_EVENT_IOC_SET_OUTPUT): %s", ev->name, cpu,
+                        (int)tid, strerror(errno));
+    return 0;
+  }
   rg->map_len = (size_t)(r->pages + 1) * (size_t)r->ps;
   rg->base = mmap(NULL, rg->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
                   rg->fd, 0);
@@ -914,10 +989,12 @@ static int open_ring(struct rec *r, const struct sev *ev, int cpu,
   return 0;
 }
 
-/* Every set's events on one CPU: each leader with its ring, its members
- * in its group. */
-static int open_cpu_events(struct rec *r, const pmux_record_opts_t *o,
-                           int cpu)
+/* Every set's events on one CPU for one task: each leader with its ring,
+ * or, for a process's second and later threads, writing into the first
+ * one's (ring[k]: the ring of event k on this CPU, -1 none yet); its
+ * members in its group. */
+static int open_task_events(struct rec *r, const pmux_record_opts_t *o,
+                            int cpu, pid_t tid, int *ring)
 {
   int leader = -1;
   for (int k = 0; k < r->nsev; k++) {
@@ -926,25 +1003,44 @@ static int open_cpu_events(struct rec *r, const pmux_record_opts_t *o,
     sev_attr(&attr, ev, r->set_size[ev->set], r->nsets, o, r->watermark);
     if (ev->idx > 0) {
       if (leader < 0)
-        continue; /* the leader's CPU is offline */
-      int fd = pmux__perf_open(&attr, r->events_pid, cpu, leader, 0);
+        continue; /* the leader's CPU is offline, or its thread gone */
+      int fd = pmux__perf_open(&attr, tid, cpu, leader, 0);
+      if (fd == -ESRCH && r->target)
+        continue;
       if (fd < 0)
-        return open_fail(ev, cpu, fd, &attr);
+        return open_fail(ev, cpu, r->target, fd, &attr);
       r->mfd[r->nmfd++] = fd;
       continue;
     }
     leader = -1;
-    int rc = open_ring(r, ev, cpu, &attr);
+    int rc = open_ring(r, ev, cpu, &attr, tid, ring[k]);
     if (rc < 0)
       return rc;
     if (rc > 0)
       continue;
     leader = r->rings[r->nr - 1].fd;
+    if (ring[k] < 0)
+      ring[k] = leader;
     if (r->nsets > 1 && ev->set == 0) {
-      rc = open_side_band(r, o, r->events_pid, cpu, leader);
+      rc = open_side_band(r, o, tid, cpu, ring[k]);
       if (rc < 0)
         return rc;
     }
+  }
+  return 0;
+}
+
+/* Every task's events on one CPU. */
+static int open_cpu_events(struct rec *r, const pmux_record_opts_t *o,
+                           int cpu)
+{
+  int ring[r->nsev];
+  for (int k = 0; k < r->nsev; k++)
+    ring[k] = -1;
+  for (int t = 0; t < r->ntids; t++) {
+    int rc = open_task_events(r, o, cpu, r->tids[t], ring);
+    if (rc < 0)
+      return rc;
   }
   return 0;
 }
@@ -953,7 +1049,8 @@ static int open_cpu_events(struct rec *r, const pmux_record_opts_t *o,
  * them. */
 static int open_events(struct rec *r, const pmux_record_opts_t *o)
 {
-  r->mfd = calloc((size_t)r->ncpus * (size_t)r->nsev, sizeof(int));
+  r->mfd = calloc((size_t)r->ncpus * (size_t)r->nsev * (size_t)r->ntids,
+                  sizeof(int));
   if (!r->mfd)
     return -ENOMEM;
   for (int i = 0; i < r->ncpus; i++) {
@@ -961,7 +1058,13 @@ static int open_events(struct rec *r, const pmux_record_opts_t *o)
     if (rc < 0)
       return rc;
   }
-  r->st->ncpus = r->nsets ? r->nr / r->nsets : 0;
+  int owners = 0;
+  for (int i = 0; i < r->nr; i++)
+    owners += r->rings[i].base != NULL;
+  if (r->target && !owners)
+    return pmux__fail(-ESRCH, "pid %d: exited before it could be sampled",
+                      (int)r->target);
+  r->st->ncpus = r->nsets ? owners / r->nsets : 0;
   /* Triggers join their groups last, after every sampled member, so the
    * samples' group values keep the set's order.  One set has nothing to
    * switch to: no trigger. */
@@ -969,8 +1072,7 @@ static int open_events(struct rec *r, const pmux_record_opts_t *o)
     const struct ring *rg = &r->rings[i];
     if (!r->trig[rg->set].name)
       continue;
-    int rc = open_trigger(r, rg->set, rg->fd, r->events_pid, rg->cpu, o,
-                          r->ps);
+    int rc = open_trigger(r, rg->set, rg->fd, rg->tid, rg->cpu, o, r->ps);
     if (rc < 0)
       return rc;
   }
@@ -1025,9 +1127,18 @@ static int watch_the_rest(struct rec *r)
     r->pfd[r->npfd].fd = r->trings[i].fd;
     r->pfd[r->npfd++].events = POLLIN;
   }
-  r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+  if (r->pid > 0)
+    r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
   if (r->pidfd >= 0) {
     r->pfd[r->npfd].fd = r->pidfd;
+    r->pfd[r->npfd++].events = POLLIN;
+  }
+  /* -p alone ends with the process (with a command, with the command: a
+   * gone process's pidfd would wake the loop at every turn). */
+  if (r->target && r->pid < 0)
+    r->target_fd = (int)syscall(SYS_pidfd_open, r->target, 0);
+  if (r->target_fd >= 0) {
+    r->pfd[r->npfd].fd = r->target_fd;
     r->pfd[r->npfd++].events = POLLIN;
   }
   if (r->nsets > 1) {
@@ -1048,6 +1159,7 @@ static void forward_signals(struct rec *r)
 {
   struct sigaction sa;
   child_pid = r->pid;
+  stop_asked = 0;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
@@ -1056,15 +1168,9 @@ static void forward_signals(struct rec *r)
   r->sig_set = 1;
 }
 
-/* Let the command exec, and learn whether it could; set 0 is active from
- * then on. */
-static int release_command(struct rec *r, const pmux_record_opts_t *o)
+/* Let the command exec, and learn whether it could. */
+static int release_exec(struct rec *r, const pmux_record_opts_t *o)
 {
-  r->t0 = pmux__now_ns();
-  if (o->system_wide) {
-    set_enable(r->rings, r->nr, 0, 1);
-    synthesize_maps(r); /* after: a mapping made meanwhile is in a ring */
-  }
   char c = 1;
   if (write(r->go[1], &c, 1) != 1) {
     r->never_ran = 1;
@@ -1084,7 +1190,24 @@ static int release_command(struct rec *r, const pmux_record_opts_t *o)
     r->pid = -1;
     return rc;
   }
-  /* Exec done: set 0 is counting (enable_on_exec); rotate from now. */
+  return 0;
+}
+
+/* Start: set 0 is active from the command's exec (enable_on_exec), or
+ * from now for CPUs and a process (-p). */
+static int release_command(struct rec *r, const pmux_record_opts_t *o)
+{
+  r->t0 = pmux__now_ns();
+  if (o->system_wide || r->target) {
+    set_enable(r->rings, r->nr, 0, 1);
+    /* After: a mapping made meanwhile is in a ring. */
+    synthesize_maps(r, r->target);
+  }
+  if (r->pid > 0) {
+    int rc = release_exec(r, o);
+    if (rc < 0)
+      return rc;
+  }
   if (r->tfd >= 0)
     activate(r, 0, r->tfd);
   else
@@ -1092,12 +1215,27 @@ static int release_command(struct rec *r, const pmux_record_opts_t *o)
   return 0;
 }
 
-/* Until the command exits: switch sets when due, drain the rings.  A
- * format's error (r->herr) stops the draining, not the command. */
+/* -p without a command: whether the process is still there (its pidfd
+ * readable once it has exited, a zombie included) and no ^C came. */
+static int target_running(const struct rec *r)
+{
+  if (stop_asked)
+    return 0;
+  if (r->target_fd >= 0) {
+    struct pollfd p = {r->target_fd, POLLIN, 0};
+    return poll(&p, 1, 0) == 0;
+  }
+  return kill(r->target, 0) == 0 || errno == EPERM;
+}
+
+/* Until the command exits (or, -p alone, the process): switch sets when
+ * due, drain the rings.  A format's error (r->herr) stops the draining,
+ * not the command. */
 static int poll_until_exit(struct rec *r)
 {
   int active = 0, status = 0, rc = 0;
-  while (r->pid > 0) {
+  int alone = r->pid < 0; /* -p without a command */
+  while (alone ? target_running(r) : r->pid > 0) {
     int n = poll(r->pfd, (nfds_t)r->npfd, r->pidfd >= 0 ? 1000 : 100);
     if (n < 0 && errno != EINTR) {
       rc = pmux__fail(-errno, "poll: %s", strerror(errno));
@@ -1117,7 +1255,7 @@ static int poll_until_exit(struct rec *r)
     /* No child (ECHILD): the kernel reaped it itself, SIGCHLD being
      * ignored (a parent's SIG_IGN lasts through exec).  It is gone, its
      * status lost; rotation.c's loop ends on it too. */
-    pid_t w = waitpid(r->pid, &status, WNOHANG);
+    pid_t w = alone ? 0 : waitpid(r->pid, &status, WNOHANG);
     if (w == r->pid || (w < 0 && errno == ECHILD))
       r->pid = -1;
   }
@@ -1249,6 +1387,9 @@ static void rec_free(struct rec *r, const pmux_record_opts_t *o)
   }
   if (r->pidfd >= 0)
     close(r->pidfd);
+  if (r->target_fd >= 0)
+    close(r->target_fd);
+  free(r->tids);
   if (r->tfd >= 0)
     close(r->tfd);
   for (int i = 0; i < r->nmfd; i++)

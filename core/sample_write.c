@@ -120,8 +120,13 @@ static void write_head(struct rec *r, const pmux_record_opts_t *o,
     memset(&u, 0, sizeof(u));
   if (pmux__boot_id(boot, sizeof(boot)) == 0)
     n = meta_add(meta, sizeof(meta), n, "boot_id=%s\n", boot);
+  /* Attached to a process: "-p PID", and " -- COMMAND" it ran with. */
   n = meta_add(meta, cmd_cap, n, "command=");
-  n = meta_add_command(meta, cmd_cap, n, o->argv);
+  if (o->pid > 0)
+    n = meta_add(meta, cmd_cap, n, "-p %d%s", (int)o->pid,
+                 o->argv && o->argv[0] ? " -- " : "");
+  if (o->argv)
+    n = meta_add_command(meta, cmd_cap, n, o->argv);
   n = meta_add(meta, sizeof(meta), n,
                "\nhost=%s\nkernel=%s\nmachine=%s\ntime=%lld\nsets=%d\n",
                u.nodename, u.release, u.machine, (long long)time(NULL),

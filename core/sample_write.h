@@ -78,13 +78,19 @@ struct rec {
   uint32_t watermark;      /* ring bytes that wake the loop */
   int cpus[PMUX__RECORD_CPUS_MAX];
   int ncpus;
-  struct ring *rings;      /* [ncpus * nsev] at most: one per set leader */
+  struct ring *rings;      /* [ncpus * nsev * ntids] at most: one per set
+                              leader */
   int nr;
   struct pollfd *pfd;      /* rings, triggers, pidfd, timer */
   int npfd;
   int go[2], ex[2];        /* release the command; its exec's errno */
   pid_t pid;               /* the command, until reaped (-1) */
-  pid_t events_pid;        /* the command, or -1 system-wide */
+  pid_t target;            /* -p: the process sampled (0: none) */
+  pid_t *tids;             /* [ntids] the tasks the events follow: the
+                              command, -1 (system-wide), or the target's
+                              threads (each inherited by what it creates) */
+  int ntids;
+  int target_fd;           /* -p: a pidfd that says when it is gone (-1) */
   int pidfd, tfd;          /* the command's exit; the time slice (-1) */
   long data_at;            /* DATA's section header in the file (-1) */
   struct sigaction old[PMUX__RECORD_NSIGS]; /* dispositions to restore */

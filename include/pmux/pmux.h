@@ -512,6 +512,11 @@ typedef struct pmux_record_opts {
                               command runs (root or CAP_PERFMON) */
   const int *cpus;         /* system-wide: these CPUs (NULL: all online) */
   int ncpus;
+  pid_t pid;               /* > 0: sample this running process instead
+                              (all its threads, and what they create from
+                              then on), while argv runs, or, argv NULL,
+                              until it exits or SIGINT/SIGTERM/SIGHUP/
+                              SIGQUIT/SIGUSR1; not with system_wide */
 } pmux_record_opts_t;
 
 #define PMUX_RECORD_RUNS_MAX 64
@@ -534,7 +539,9 @@ typedef struct pmux_record_stats {
 
 /*
  * Run argv, sampling it (and its children) into opts->output with the
- * format.  Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1 to the command.
+ * format (or sample opts->pid, as its comment says: -ESRCH when there is
+ * no such process, PMUX_ERIGHTS when it is not the caller's to trace).
+ * Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1 to the command.
  * PMUX_ECONFIG (options that cannot go together), PMUX_EFORMAT,
  * PMUX_EEVENT, PMUX_ECHILD (command not started; *stats status 127<<8 when
  * it was not found, 126<<8 when it could not be executed, as a shell says;

@@ -11,7 +11,11 @@
  * map's path is printed.
  *        pmux-spin mMILLISECONDS  the same, the copy in a memfd's mapping
  * ("/memfd:NAME (deleted)"), where some JITs put their code.
+ *        pmux-spin tMILLISECONDS [THREADS]  THREADS threads (default 2)
+ * beside the main one, all in spin_hot() from the start: what attaching
+ * to a running process (-p) must see all of.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,10 +98,40 @@ static int jit_spin(long ms, int memfd)
 #endif
 }
 
+static uint64_t threads_until;
+
+static void *spin_thread(void *arg)
+{
+  (void)arg;
+  spin_hot(threads_until, 0);
+  return NULL;
+}
+
+static int thread_spin(long ms, int nthreads)
+{
+  pthread_t t[64];
+  if (nthreads < 0 || nthreads > 64) {
+    fprintf(stderr, "pmux-spin: t: 0 to 64 threads\n");
+    return 2;
+  }
+  threads_until = now_ns() + (uint64_t)ms * 1000000u;
+  for (int i = 0; i < nthreads; i++)
+    if (pthread_create(&t[i], NULL, spin_thread, NULL)) {
+      fprintf(stderr, "pmux-spin: cannot start a thread\n");
+      return 1;
+    }
+  uint64_t r = spin_hot(threads_until, 0);
+  for (int i = 0; i < nthreads; i++)
+    pthread_join(t[i], NULL);
+  return r == 42 ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1 && (argv[1][0] == 'j' || argv[1][0] == 'm'))
     return jit_spin(atol(argv[1] + 1), argv[1][0] == 'm');
+  if (argc > 1 && argv[1][0] == 't')
+    return thread_spin(atol(argv[1] + 1), argc > 2 ? atoi(argv[2]) : 2);
   long ms = argc > 1 ? atol(argv[1]) : 300;
   uint64_t blocks =
       argc > 1 && argv[1][0] == 'w' ? strtoull(argv[1] + 1, NULL, 10) : 0;
