@@ -1,16 +1,17 @@
 /*
- * sample.c - `pmux record`'s engine: sample a command and its children
- * through the perf ring buffer, hand each sample to a format, and have
- * core/sample_write.c write the sample file (core/sample.h,
- * docs/file-format.md).
+ * sample.c - `pmux record`'s engine: sample a command and its children,
+ * a running process or CPUs through the perf ring buffer, hand each sample
+ * to a format, and have core/sample_write.c write the sample file
+ * (core/sample.h, docs/file-format.md).
  *
  * An inherited per-task event cannot be mmapped, so, as perf record does,
  * one event per CPU follows the command (pid = child, cpu = N, inherit)
  * and each has its own ring buffer.  Attached to a process (-p), one per
  * CPU follows each of its threads, the threads after the first writing
- * into the first one's rings (PERF_EVENT_IOC_SET_OUTPUT).  Ring ABI: perf_event_open(2),
- * "MMAP layout": data_head read with acquire, data_tail written with
- * release; records may wrap around the end of the data area.
+ * into the first one's rings (PERF_EVENT_IOC_SET_OUTPUT).  Ring ABI:
+ * perf_event_open(2), "MMAP layout": data_head read with acquire,
+ * data_tail written with release; records may wrap around the end of the
+ * data area.
  *
  * In-kernel formats (kernel-hist) attach a program to each event instead
  * and never see a sample here.
