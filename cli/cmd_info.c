@@ -120,8 +120,11 @@ static void describe_generics(const pmux_pmu_t *pmu)
            "them in sysfs: not compared\n");
     return;
   }
-  printf("  generic events (cycles...): the kernel's map (sysfs) and the "
-         "description agree on %d of %d\n", agree, n);
+  /* A hybrid's P cores' map says whose it is: the E cores' may differ. */
+  int hybrid = strcmp(g[0].kernel_pmu, "cpu") != 0;
+  printf("  generic events (cycles...): the kernel's map (sysfs%s%s) and the "
+         "description agree on %d of %d\n", hybrid ? ", " : "",
+         hybrid ? g[0].kernel_pmu : "", agree, n);
   for (int i = 0; i < n; i++) {
     if (agrees(&g[i]))
       continue;

@@ -5,17 +5,31 @@
  * <generic> rows.  The kernel's map changes with its version (AMD's for
  * Zen 2 on, in Linux 6.9), while pmux plans generic events by the
  * description: `pmux info` says where the two disagree.  Reads go through
- * the sysroot, so tests can present a kernel's files.
+ * the sysroot, so tests can present a kernel's files.  A hybrid Intel CPU
+ * has no "cpu" PMU but "cpu_core" (its P cores) and "cpu_atom" (its E
+ * cores), each with its own map: the P cores' is read.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pmu_desc.h"
 #include "sysroot.h"
 
-#define CPU_PMU "/sys/bus/event_source/devices/cpu"
+#define PMUS "/sys/bus/event_source/devices/"
+
+/* The kernel's CPU PMU: "cpu", or a hybrid's P cores' "cpu_core". */
+static const char *cpu_pmu(void)
+{
+  char path[1024];
+  struct stat st;
+  if (stat(pmux__sys_path(path, sizeof(path), PMUS "cpu"), &st) &&
+      !stat(pmux__sys_path(path, sizeof(path), PMUS "cpu_core"), &st))
+    return "cpu_core";
+  return "cpu";
+}
 
 /* The first line of sysroot + path, without its newline; 0 or -1. */
 static int read_line(const char *path, char *buf, size_t len)
@@ -37,10 +51,11 @@ static int read_line(const char *path, char *buf, size_t len)
  * term has no format, or one outside config (config1, config2), or one
  * that does not parse, or a value wider than its bits.
  */
-static int place_term(const char *term, uint64_t value, uint64_t *config)
+static int place_term(const char *pmu, const char *term, uint64_t value,
+                      uint64_t *config)
 {
   char path[256], fmt[128];
-  snprintf(path, sizeof(path), CPU_PMU "/format/%s", term);
+  snprintf(path, sizeof(path), PMUS "%s/format/%s", pmu, term);
   if (read_line(path, fmt, sizeof(fmt)) || strncmp(fmt, "config:", 7))
     return -1;
   int used = 0;
@@ -62,10 +77,11 @@ static int place_term(const char *term, uint64_t value, uint64_t *config)
 }
 
 /* events/NAME as a config: 1 published, 0 not, -1 not understood. */
-static int kernel_config(const char *name, uint64_t *config)
+static int kernel_config(const char *pmu, const char *name,
+                         uint64_t *config)
 {
   char path[256], line[256];
-  snprintf(path, sizeof(path), CPU_PMU "/events/%s", name);
+  snprintf(path, sizeof(path), PMUS "%s/events/%s", pmu, name);
   if (read_line(path, line, sizeof(line)))
     return 0;
   *config = 0;
@@ -80,7 +96,7 @@ static int kernel_config(const char *name, uint64_t *config)
       if (end == eq + 1 || *end)
         return -1;
     }
-    if (place_term(t, v, config))
+    if (place_term(pmu, t, v, config))
       return -1;
   }
   return 1;
@@ -92,12 +108,13 @@ int pmux_pmu_generic_check(const pmux_pmu_t *pmu, pmux_generic_check_t *out,
   if (!pmu || (!out && max))
     return pmux__fail(-EINVAL, "pmux_pmu_generic_check: NULL argument");
   int n = 0;
-  const char *name, *sysfs_name;
+  const char *name, *sysfs_name, *pmu_dir = cpu_pmu();
   while (n < max && (name = pmux__perf_generic_at(n, &sysfs_name))) {
     pmux_generic_check_t *c = &out[n++];
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "%s", name);
-    c->kernel = kernel_config(sysfs_name, &c->kernel_config);
+    snprintf(c->kernel_pmu, sizeof(c->kernel_pmu), "%s", pmu_dir);
+    c->kernel = kernel_config(pmu_dir, sysfs_name, &c->kernel_config);
     pmux_pmu_event_t e;
     c->described = pmux__pmu_generic_find(pmu, c->name) &&
                    !pmux_pmu_encode(pmu, c->name, &e);

@@ -420,9 +420,9 @@ PMUX_EXTERN int pmux_pmu_host_info(pmux_pmu_host_info_t *out);
  * perf's generic events (cycles, instructions, ... ref-cycles) on this
  * host: the config the kernel's map gives each, as sysfs publishes it
  * (/sys/bus/event_source/devices/cpu/events and format, under
- * PMUX_SYSROOT), against the perf config of the event pmu's description
- * maps it to.  Fills up to max entries, one per generic event, and
- * returns how many.
+ * PMUX_SYSROOT; cpu_core's on a hybrid Intel CPU, which has no cpu), against
+ * the perf config of the event pmu's description maps it to.  Fills up
+ * to max entries, one per generic event, and returns how many.
  */
 typedef struct pmux_generic_check {
   char name[32];           /* perf's spelling: "cycles" */
@@ -430,6 +430,7 @@ typedef struct pmux_generic_check {
   uint64_t kernel_config;
   int described;           /* 1: the description maps it */
   uint64_t desc_config;
+  char kernel_pmu[16];     /* the PMU whose map was read: "cpu", "cpu_core" */
 } pmux_generic_check_t;
 PMUX_EXTERN int pmux_pmu_generic_check(const pmux_pmu_t *pmu,
                                        pmux_generic_check_t *out, int max);

@@ -2,7 +2,8 @@
  * test_pmu_generic.c - the kernel's map of perf's generic events, read from
  * a sysfs under PMUX_SYSROOT (events/NAME through format/TERM), against the
  * descriptions' <generic> rows: agreement, an event only one side has, a
- * term placed in two bit ranges, a bare term, and files that do not parse.
+ * term placed in two bit ranges, a bare term, files that do not parse, and
+ * a hybrid Intel's P cores' PMU (cpu_core, no cpu).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,12 +18,13 @@
 #include "pmux/pmux.h"
 
 static char root[256];
+static const char *pmu = "cpu"; /* the fake kernel's CPU PMU */
 
 static void put(const char *rel, const char *text)
 {
   char path[512];
-  snprintf(path, sizeof(path), "%s/sys/bus/event_source/devices/cpu/%s", root,
-           rel);
+  snprintf(path, sizeof(path), "%s/sys/bus/event_source/devices/%s/%s", root,
+           pmu, rel);
   FILE *f = fopen(path, "w");
   if (!f)
     fail_msg("cannot write %s", path);
@@ -39,25 +41,34 @@ static void remove_root(void)
   *root = 0;
 }
 
-/* A fresh fake root with the cpu PMU's events/ and format/ folders. */
-static void fake_sysfs(void)
+/* A fresh fake root with the CPU PMU's (cpu_pmu: "cpu", "cpu_core")
+ * events/ and format/ folders. */
+static void fake_sysfs_of(const char *cpu_pmu)
 {
   remove_root();
+  pmu = cpu_pmu;
   snprintf(root, sizeof(root), "/tmp/pmux-generic-XXXXXX");
   if (!mkdtemp(root))
     fail_msg("mkdtemp");
   const char *dirs[] = {"/sys", "/sys/bus", "/sys/bus/event_source",
-                        "/sys/bus/event_source/devices",
-                        "/sys/bus/event_source/devices/cpu",
-                        "/sys/bus/event_source/devices/cpu/events",
-                        "/sys/bus/event_source/devices/cpu/format"};
+                        "/sys/bus/event_source/devices", "", "/events",
+                        "/format"};
   for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
     char path[512];
-    snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+    if (i < 4)
+      snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
+    else
+      snprintf(path, sizeof(path), "%s/sys/bus/event_source/devices/%s%s",
+               root, pmu, dirs[i]);
     if (mkdir(path, 0755))
       fail_msg("mkdir %s", path);
   }
   setenv("PMUX_SYSROOT", root, 1);
+}
+
+static void fake_sysfs(void)
+{
+  fake_sysfs_of("cpu");
 }
 
 static const pmux_generic_check_t *entry(const pmux_generic_check_t *g, int n,
@@ -92,6 +103,7 @@ static void intel_kernel_against_core2(void **state)
   int n = pmux_pmu_generic_check(core2, g, 16);
   assert_int_equal(n, 10);
   const pmux_generic_check_t *c = entry(g, n, "cycles");
+  assert_string_equal(c->kernel_pmu, "cpu");
   assert_true(c->kernel == 1 && c->described);
   assert_int_equal(c->kernel_config, 0x3c);
   assert_int_equal(c->desc_config, 0x3c);
@@ -139,11 +151,46 @@ static void split_term_against_zen4(void **state)
   assert_int_equal(pmux_pmu_generic_check(zen4, g, 3), 3);
 }
 
+/* A hybrid Intel CPU (Alder Lake on): no cpu PMU, its P cores' cpu_core
+ * and E cores' cpu_atom, each with a map; the P cores' is read (the map
+ * was "not published" for every event). */
+static void hybrid_reads_cpu_core(void **state)
+{
+  (void)state;
+  fake_sysfs_of("cpu_atom");
+  put("format/event", "config:0-7");
+  put("format/umask", "config:8-15");
+  put("events/cpu-cycles", "event=0x3c,umask=0x01"); /* not the P cores' */
+  const char *core_dirs[] = {"", "/events", "/format"};
+  for (size_t i = 0; i < 3; i++) {
+    char path[600];
+    snprintf(path, sizeof(path),
+             "%s/sys/bus/event_source/devices/cpu_core%s", root, core_dirs[i]);
+    if (mkdir(path, 0755))
+      fail_msg("mkdir %s", path);
+  }
+  pmu = "cpu_core";
+  put("format/event", "config:0-7");
+  put("format/umask", "config:8-15");
+  put("events/cpu-cycles", "event=0x3c");
+  put("events/instructions", "event=0xc0");
+  const pmux_pmu_t *arch;
+  assert_int_equal(pmux_pmu_find("intel_arch", &arch), 0);
+  pmux_generic_check_t g[16];
+  int n = pmux_pmu_generic_check(arch, g, 16);
+  const pmux_generic_check_t *c = entry(g, n, "cycles");
+  assert_string_equal(c->kernel_pmu, "cpu_core");
+  assert_true(c->kernel == 1 && c->kernel_config == 0x3c);
+  c = entry(g, n, "instructions");
+  assert_true(c->kernel == 1 && c->kernel_config == 0xc0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(intel_kernel_against_core2),
       cmocka_unit_test(split_term_against_zen4),
+      cmocka_unit_test(hybrid_reads_cpu_core),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   remove_root();
