@@ -692,6 +692,14 @@ static void arm(int tfd, uint64_t ns)
   timerfd_settime(tfd, 0, &it, NULL);
 }
 
+/* -p: an open refused because its thread exited since /proc/PID/task
+ * listed it.  A lone event gets ESRCH; a group member (a set's member, a
+ * trigger) whose leader's thread has exited gets ENODEV. */
+static int thread_gone(const struct rec *r, int err)
+{
+  return r->target && (err == -ESRCH || err == -ENODEV);
+}
+
 /* Set k's trigger on one CPU, in the group of leader (see the top). */
 static int open_trigger(struct rec *r, int k, int leader, pid_t pid, int cpu,
                         const pmux_record_opts_t *o, long ps)
@@ -703,8 +711,8 @@ static int open_trigger(struct rec *r, int k, int leader, pid_t pid, int cpu,
   attr.sample_period = t->period;
   attr.wakeup_events = 1;
   int fd = pmux__perf_open(&attr, pid, cpu, leader, 0);
-  if (fd == -ESRCH && r->target)
-    return 0; /* the thread exited meanwhile */
+  if (thread_gone(r, fd))
+    return 0;
   if (fd < 0)
     return pmux__fail(fd, "set %d: switch trigger '%s' on CPU %d: %s", k,
                       t->name, cpu, strerror(-fd));
@@ -1006,7 +1014,7 @@ static int open_task_events(struct rec *r, const pmux_record_opts_t *o,
       if (leader < 0)
         continue; /* the leader's CPU is offline, or its thread gone */
       int fd = pmux__perf_open(&attr, tid, cpu, leader, 0);
-      if (fd == -ESRCH && r->target)
+      if (thread_gone(r, fd))
         continue;
       if (fd < 0)
         return open_fail(ev, cpu, r->target, fd, &attr);
