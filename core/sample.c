@@ -970,7 +970,10 @@ static int open_ring(struct rec *r, const struct sev *ev, int cpu,
   rg->ev = ev->idx;
   rg->has_read = r->set_size[ev->set] > 1;
   if (out_fd >= 0) {
-    r->pfd[r->nr++].fd = -1; /* its ring is polled as out_fd */
+    /* Polled too: the ring's wakeups reach every event writing into it,
+     * and the ring's owner may exit before the others (stop_polling). */
+    r->pfd[r->nr].fd = rg->fd;
+    r->pfd[r->nr++].events = POLLIN;
     if (ioctl(rg->fd, PERF_EVENT_IOC_SET_OUTPUT, out_fd) < 0)
       return pmux__fail(-errno, "event '%s' on CPU %d: sending thread %d's "
                         "samples to the ring of the process "
@@ -1237,6 +1240,17 @@ static int target_running(const struct rec *r)
   return kill(r->target, 0) == 0 || errno == EPERM;
 }
 
+/* An event whose task and the tasks it was inherited by have all exited
+ * reports POLLHUP at every poll from then on, which would spin the loop
+ * (-p: a thread that ends before the loop does).  Its records go on being
+ * drained at each turn. */
+static void stop_polling(struct rec *r)
+{
+  for (int i = 0; i < r->nr + r->ntr; i++)
+    if (r->pfd[i].revents & (POLLHUP | POLLERR))
+      r->pfd[i].fd = -1;
+}
+
 /* Until the command exits (or, -p alone, the process): switch sets when
  * due, drain the rings.  A format's error (r->herr) stops the draining,
  * not the command. */
@@ -1250,6 +1264,8 @@ static int poll_until_exit(struct rec *r)
       rc = pmux__fail(-errno, "poll: %s", strerror(errno));
       break;
     }
+    if (n > 0)
+      stop_polling(r);
     /* The switch first, for its latency; then the rings. */
     if (r->tfd >= 0 && switch_due(r, active, r->tfd)) {
       set_enable(r->rings, r->nr, active, 0);

@@ -63,6 +63,20 @@ wait "$S" 2>/dev/null || true
   fail "no samples, or an incomplete file, when the process exited"
 pass "-p alone ends with the process"
 
+# A process that ends while the command still runs: its events report
+# POLLHUP at every poll from then on, which must not spin pmux (it spun
+# 1.2 s of CPU in the second after it, a second's worth).
+# Not this shell's child: its CPU time would count in time's.
+S=$( ("$SPIN" t300 2 >/dev/null & echo $!) )
+sleep 0.1
+TIMEFORMAT='%U %S'
+{ time "$PMUX" record -q -p "$S" -o "$TMP/h.data" -- sleep 1.5 \
+    2>"$TMP/h.err"; } 2>"$TMP/h.cpu" || fail "record -p, the process gone first: $(cat "$TMP/h.err")"
+read -r u s < "$TMP/h.cpu"
+python3 -c "import sys; sys.exit(0 if $u + $s < 0.5 else 1)" ||
+  fail "pmux took ${u}s user + ${s}s system over 1.5 s once the process had gone"
+pass "-p -- COMMAND: no spinning once the process has exited"
+
 # Errors: the pid named, nothing written.
 rc=0; "$PMUX" record -p 4294967296 -o "$TMP/x.data" 2>"$TMP/x.err" || rc=$?
 [ $rc -eq 2 ] && grep -q "not a process id" "$TMP/x.err" || fail "-p 4294967296: exit $rc: $(cat "$TMP/x.err")"
