@@ -76,4 +76,8 @@ int pmux__check_children_waitable(void);
  * message, or -errno. */
 int pmux__list_threads(pid_t pid, pid_t **tids);
 
+/* The process (thread group) that thread pid belongs to, as
+ * /proc/PID/status's Tgid says; pid itself when it cannot be read. */
+pid_t pmux__process_of(pid_t pid);
+
 #endif

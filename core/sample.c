@@ -842,8 +842,10 @@ static int find_tasks(struct rec *r, const pmux_record_opts_t *o)
     r->ntids = 1;
     return r->tids ? 0 : -ENOMEM;
   }
-  r->target = o->pid;
-  int n = pmux__list_threads(o->pid, &r->tids);
+  /* A thread's id stands for its process: /proc/TID/task lists them all,
+   * and samples and mappings go by the process's id. */
+  r->target = pmux__process_of(o->pid);
+  int n = pmux__list_threads(r->target, &r->tids);
   if (n < 0)
     return n;
   if (n == 0)

@@ -42,3 +42,22 @@ int pmux__list_threads(pid_t pid, pid_t **tids)
   closedir(d);
   return n;
 }
+
+pid_t pmux__process_of(pid_t pid)
+{
+  char path[64], line[128];
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return pid;
+  pid_t tgid = pid;
+  while (fgets(line, sizeof(line), f))
+    if (!strncmp(line, "Tgid:", 5)) {
+      long v = strtol(line + 5, NULL, 10);
+      if (v > 0)
+        tgid = (pid_t)v;
+      break;
+    }
+  fclose(f);
+  return tgid;
+}

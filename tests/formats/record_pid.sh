@@ -29,6 +29,16 @@ cmd=$(json_get "$TMP/t.rep" 'd["command"]')
 [ "$cmd" = "-p $S -- sleep 0.6" ] || fail "command in the file: '$cmd'"
 pass "-p -- COMMAND: the 3 threads sampled, spin_hot named, the process left running"
 
+# A thread's id stands for its process: its code named all the same (the
+# mappings went under the thread's id, the samples under the process's).
+T=$(ls "/proc/$S/task" | grep -vx "$S" | head -1)
+"$PMUX" record -q -p "$T" -o "$TMP/w.data" -- sleep 0.3 2>"$TMP/w.err" ||
+  fail "record -p $T (a thread): $(cat "$TMP/w.err")"
+"$PMUX" report --json -i "$TMP/w.data" > "$TMP/w.rep" || fail "report failed"
+top=$(json_get "$TMP/w.rep" 'd["top"][0]["symbol"]')
+[ "$top" = spin_hot ] || fail "-p a thread's id: top symbol '$top', not spin_hot"
+pass "-p a thread's id: its process sampled, spin_hot named"
+
 # Two sets rotate on the process as on a command.
 "$PMUX" record -q -p "$S" -S cpu-clock -S task-clock --switch 5ms \
   -o "$TMP/s.data" -- sleep 0.3 2>"$TMP/s.err" || fail "record -p -S -S: $(cat "$TMP/s.err")"
