@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -661,6 +662,11 @@ static int open_fail(const struct sev *e, int cpu, pid_t pid, int err,
                       "needs the right to trace it (the same user, as "
                       "kernel.yama.ptrace_scope allows) or CAP_PERFMON",
                       e->name, (int)pid, strerror(-err));
+  if (err == -EMFILE)
+    return pmux__fail(err, "event '%s' on CPU %d: %s: a process's threads "
+                      "take an event each per CPU (ulimit -n, the hard "
+                      "limit, is too low for them)", e->name, cpu,
+                      strerror(-err));
   int max_rate;
   if (err == -EINVAL && attr->freq &&
       !pmux__sys_read_int("/proc/sys/kernel/perf_event_max_sample_rate",
@@ -854,6 +860,24 @@ static int find_tasks(struct rec *r, const pmux_record_opts_t *o)
   return 0;
 }
 
+/* Room for `need` more open files: the soft limit raised toward the hard
+ * one, as perf record does, when a process's threads times the CPUs times
+ * the events need more than the usual 1024.  What cannot be raised shows
+ * as "Too many open files" on the event that does not fit, with a word on
+ * the limit (open_fail). */
+static void room_for_fds(size_t need)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+      rl.rlim_cur >= need + 64)
+    return;
+  rlim_t want = (rlim_t)need + 64;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max
+                    ? want
+                    : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* The tasks, the sets, and room for the rings and the poll list they
  * make. */
 static int prepare_sets(struct rec *r, const pmux_record_opts_t *o)
@@ -866,6 +890,8 @@ static int prepare_sets(struct rec *r, const pmux_record_opts_t *o)
     return rc;
   size_t maxr = (size_t)r->ncpus * (size_t)r->nsev * (size_t)r->ntids;
   size_t ntrig = (size_t)r->ncpus * (size_t)r->nsets * (size_t)r->ntids;
+  /* leaders and members, a side band and a trigger per set per task */
+  room_for_fds(maxr + (size_t)r->ncpus * (size_t)r->ntids + ntrig);
   r->rings = calloc(maxr, sizeof(*r->rings));
   r->trings = calloc(ntrig, sizeof(*r->trings));
   r->pfd = calloc(maxr + ntrig + 3, sizeof(*r->pfd));

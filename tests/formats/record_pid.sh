@@ -87,6 +87,19 @@ python3 -c "import sys; sys.exit(0 if $u + $s < 0.5 else 1)" ||
   fail "pmux took ${u}s user + ${s}s system over 1.5 s once the process had gone"
 pass "-p -- COMMAND: no spinning once the process has exited"
 
+# 41 threads, 2 sets: an event each per thread and CPU, over a soft limit
+# of 64 open files, which pmux raises toward the hard one, as perf does.
+"$SPIN" t20000 40 & S=$!
+for i in $(seq 100); do
+  [ "$(ls "/proc/$S/task" 2>/dev/null | wc -l)" -eq 41 ] && break
+  sleep 0.05
+done
+( ulimit -Sn 64; "$PMUX" record -q -p "$S" -S cpu-clock -S task-clock \
+    -o "$TMP/n.data" -- sleep 0.3 ) 2>"$TMP/n.err" ||
+  fail "41 threads under ulimit -Sn 64: $(cat "$TMP/n.err")"
+kill "$S"; wait "$S" 2>/dev/null || true
+pass "-p on 41 threads with 2 sets: the soft open-file limit raised"
+
 # Errors: the pid named, nothing written.
 rc=0; "$PMUX" record -p 4294967296 -o "$TMP/x.data" 2>"$TMP/x.err" || rc=$?
 [ $rc -eq 2 ] && grep -q "not a process id" "$TMP/x.err" || fail "-p 4294967296: exit $rc: $(cat "$TMP/x.err")"
